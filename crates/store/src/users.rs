@@ -1,0 +1,82 @@
+//! The `users` table.
+
+use crate::{NewKey, Result, Store, StoreError, UserId, is_unique_violation};
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct UserRow {
+    pub id: i64,
+    pub username: String,
+    pub email: Option<String>,
+    /// Argon2id PHC string; not secret by itself, but never logged.
+    pub password_hash: String,
+    pub is_admin: bool,
+    pub created_at: String,
+}
+
+impl UserRow {
+    pub fn user_id(&self) -> UserId {
+        UserId(self.id)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct NewUser<'a> {
+    pub username: &'a str,
+    pub email: Option<&'a str>,
+    pub password_hash: &'a str,
+    pub is_admin: bool,
+}
+
+const USER_COLS: &str = "id, username, email, password_hash, is_admin, created_at";
+
+impl Store {
+    pub async fn count_users(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users")
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
+    pub async fn user_by_username(&self, username: &str) -> Result<Option<UserRow>> {
+        Ok(
+            sqlx::query_as(&format!("SELECT {USER_COLS} FROM users WHERE username = ?"))
+                .bind(username)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    pub async fn user_by_id(&self, id: UserId) -> Result<Option<UserRow>> {
+        Ok(
+            sqlx::query_as(&format!("SELECT {USER_COLS} FROM users WHERE id = ?"))
+                .bind(id.0)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    /// Creates a user and, when given, their API key, in one transaction.
+    pub async fn create_user(&self, user: &NewUser<'_>, key: Option<&NewKey>) -> Result<UserId> {
+        let mut tx = self.pool.begin().await?;
+        let res = sqlx::query(
+            "INSERT INTO users (username, email, password_hash, is_admin) VALUES (?, ?, ?, ?)",
+        )
+        .bind(user.username)
+        .bind(user.email)
+        .bind(user.password_hash)
+        .bind(user.is_admin)
+        .execute(&mut *tx)
+        .await;
+        let id = match res {
+            Ok(r) => UserId(r.last_insert_rowid()),
+            Err(e) if is_unique_violation(&e) => {
+                return Err(StoreError::Conflict(format!("user '{}'", user.username)));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        if let Some(key) = key {
+            Self::upsert_key(&mut tx, id, key).await?;
+        }
+        tx.commit().await?;
+        Ok(id)
+    }
+}

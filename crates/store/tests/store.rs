@@ -1,0 +1,91 @@
+use algogate_store::{NewKey, NewUser, OrderMode, Store, StoreError};
+
+async fn store() -> (Store, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/sub/test.db", dir.path().display());
+    (Store::open(&url).await.unwrap(), dir)
+}
+
+fn key(n: u8) -> NewKey {
+    NewKey {
+        hash: format!("$argon2id$hash{n}"),
+        encrypted: format!("gAAAAA{n}"),
+        fingerprint: format!("{n:064x}"),
+    }
+}
+
+fn user(name: &str) -> NewUser<'_> {
+    NewUser {
+        username: name,
+        email: None,
+        password_hash: "$argon2id$pw",
+        is_admin: false,
+    }
+}
+
+#[tokio::test]
+async fn wal_mode_and_migrations_apply_on_open() {
+    let (store, _d) = store().await;
+    let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(mode, "wal");
+    assert_eq!(store.count_users().await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn user_with_key_is_created_atomically_and_found_by_fingerprint() {
+    let (store, _d) = store().await;
+    let id = store.create_user(&user("alice"), Some(&key(1))).await.unwrap();
+    let row = store.key_by_fingerprint(&key(1).fingerprint).await.unwrap().unwrap();
+    assert_eq!(row.user_id, id);
+    assert_eq!(row.username, "alice");
+    assert_eq!(row.order_mode, OrderMode::Auto);
+    assert!(!row.is_legacy());
+    assert!(store.key_by_fingerprint(&key(2).fingerprint).await.unwrap().is_none());
+
+    // Same username again: conflict, and the failed transaction leaves no key behind.
+    let err = store.create_user(&user("alice"), Some(&key(3))).await.unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)));
+    assert!(store.key_by_fingerprint(&key(3).fingerprint).await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn replace_key_swaps_fingerprint_and_keeps_mode() {
+    let (store, _d) = store().await;
+    let id = store.create_user(&user("bob"), Some(&key(1))).await.unwrap();
+    assert!(store.set_order_mode(id, OrderMode::SemiAuto).await.unwrap());
+    store.replace_key(id, &key(2)).await.unwrap();
+    assert!(store.key_by_fingerprint(&key(1).fingerprint).await.unwrap().is_none());
+    let row = store.key_for_user(id).await.unwrap().unwrap();
+    assert_eq!(row.key_fingerprint.as_deref(), Some(key(2).fingerprint.as_str()));
+    assert_eq!(row.order_mode, OrderMode::SemiAuto);
+}
+
+#[tokio::test]
+async fn legacy_rows_upgrade_once() {
+    let (store, _d) = store().await;
+    let id = store.create_user(&user("carol"), None).await.unwrap();
+    let plain = "ab".repeat(32);
+    let row_id = store
+        .insert_imported_key(id, &plain, None, None, OrderMode::Auto, None)
+        .await
+        .unwrap();
+    assert_eq!(store.count_legacy_keys().await.unwrap(), 1);
+    assert!(store.legacy_keys().await.unwrap()[0].is_legacy());
+    assert!(store.upgrade_legacy_key(row_id, &key(7)).await.unwrap());
+    assert!(!store.upgrade_legacy_key(row_id, &key(8)).await.unwrap());
+    assert_eq!(store.count_legacy_keys().await.unwrap(), 0);
+    let dbg = format!("{:?}", store.key_for_user(id).await.unwrap().unwrap());
+    assert!(!dbg.contains("abab"), "{dbg}");
+}
+
+#[tokio::test]
+async fn settings_round_trip() {
+    let (store, _d) = store().await;
+    assert_eq!(store.setting("x").await.unwrap(), None);
+    store.set_setting("x", "1").await.unwrap();
+    store.set_setting("x", "2").await.unwrap();
+    assert_eq!(store.setting("x").await.unwrap().as_deref(), Some("2"));
+}
