@@ -175,7 +175,10 @@ mod tests {
     fn shape_check_rejects_wrong_length_and_alphabet() {
         assert_eq!(ApiKey::parse(""), Err(KeyShapeError::Length(0)));
         assert_eq!(ApiKey::parse(&KEY[1..]), Err(KeyShapeError::Length(63)));
-        assert_eq!(ApiKey::parse(&KEY.to_uppercase()), Err(KeyShapeError::NotHex));
+        assert_eq!(
+            ApiKey::parse(&KEY.to_uppercase()),
+            Err(KeyShapeError::NotHex)
+        );
         let mut g = KEY.to_owned();
         g.replace_range(0..1, "g");
         assert_eq!(ApiKey::parse(&g), Err(KeyShapeError::NotHex));

@@ -24,7 +24,11 @@ fn argon2_cffi_hashes_verify_with_the_same_pepper_only() {
         assert!(!other.verify(phc, key).unwrap());
     }
     let pw = Password::new(v["password"].as_str().unwrap());
-    assert!(hasher.verify(v["password_argon2"].as_str().unwrap(), pw.expose()).unwrap());
+    assert!(
+        hasher
+            .verify(v["password_argon2"].as_str().unwrap(), pw.expose())
+            .unwrap()
+    );
 }
 
 #[test]

@@ -150,7 +150,9 @@ impl Store {
         .await;
         match res {
             Ok(id) => Ok(id),
-            Err(e) if is_unique_violation(&e) => Err(StoreError::Conflict("key fingerprint".into())),
+            Err(e) if is_unique_violation(&e) => {
+                Err(StoreError::Conflict("key fingerprint".into()))
+            }
             Err(e) => Err(e.into()),
         }
     }

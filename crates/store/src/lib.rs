@@ -5,16 +5,18 @@
 //! tokens and fingerprints are opaque strings here), configuration files.
 
 mod keys;
+mod openalgo;
 mod settings;
 mod users;
 
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
 pub use keys::{KeyRow, NewKey};
+pub use openalgo::{OpenAlgoKey, OpenAlgoUser, read_openalgo};
 pub use users::{NewUser, UserRow};
 
 /// A user's id (`users.id`).
@@ -92,13 +94,13 @@ impl Store {
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(5));
         let file = opts.get_filename();
-        if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
-            if file.as_os_str() != ":memory:" {
-                std::fs::create_dir_all(dir).map_err(|source| StoreError::Dir {
-                    path: dir.display().to_string(),
-                    source,
-                })?;
-            }
+        if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty())
+            && file.as_os_str() != ":memory:"
+        {
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::Dir {
+                path: dir.display().to_string(),
+                source,
+            })?;
         }
         let in_memory = url.contains(":memory:");
         let pool = SqlitePoolOptions::new()

@@ -37,29 +37,63 @@ async fn wal_mode_and_migrations_apply_on_open() {
 #[tokio::test]
 async fn user_with_key_is_created_atomically_and_found_by_fingerprint() {
     let (store, _d) = store().await;
-    let id = store.create_user(&user("alice"), Some(&key(1))).await.unwrap();
-    let row = store.key_by_fingerprint(&key(1).fingerprint).await.unwrap().unwrap();
+    let id = store
+        .create_user(&user("alice"), Some(&key(1)))
+        .await
+        .unwrap();
+    let row = store
+        .key_by_fingerprint(&key(1).fingerprint)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(row.user_id, id);
     assert_eq!(row.username, "alice");
     assert_eq!(row.order_mode, OrderMode::Auto);
     assert!(!row.is_legacy());
-    assert!(store.key_by_fingerprint(&key(2).fingerprint).await.unwrap().is_none());
+    assert!(
+        store
+            .key_by_fingerprint(&key(2).fingerprint)
+            .await
+            .unwrap()
+            .is_none()
+    );
 
     // Same username again: conflict, and the failed transaction leaves no key behind.
-    let err = store.create_user(&user("alice"), Some(&key(3))).await.unwrap_err();
+    let err = store
+        .create_user(&user("alice"), Some(&key(3)))
+        .await
+        .unwrap_err();
     assert!(matches!(err, StoreError::Conflict(_)));
-    assert!(store.key_by_fingerprint(&key(3).fingerprint).await.unwrap().is_none());
+    assert!(
+        store
+            .key_by_fingerprint(&key(3).fingerprint)
+            .await
+            .unwrap()
+            .is_none()
+    );
 }
 
 #[tokio::test]
 async fn replace_key_swaps_fingerprint_and_keeps_mode() {
     let (store, _d) = store().await;
-    let id = store.create_user(&user("bob"), Some(&key(1))).await.unwrap();
+    let id = store
+        .create_user(&user("bob"), Some(&key(1)))
+        .await
+        .unwrap();
     assert!(store.set_order_mode(id, OrderMode::SemiAuto).await.unwrap());
     store.replace_key(id, &key(2)).await.unwrap();
-    assert!(store.key_by_fingerprint(&key(1).fingerprint).await.unwrap().is_none());
+    assert!(
+        store
+            .key_by_fingerprint(&key(1).fingerprint)
+            .await
+            .unwrap()
+            .is_none()
+    );
     let row = store.key_for_user(id).await.unwrap().unwrap();
-    assert_eq!(row.key_fingerprint.as_deref(), Some(key(2).fingerprint.as_str()));
+    assert_eq!(
+        row.key_fingerprint.as_deref(),
+        Some(key(2).fingerprint.as_str())
+    );
     assert_eq!(row.order_mode, OrderMode::SemiAuto);
 }
 

@@ -1,0 +1,49 @@
+//! `/api/v1`: OpenAlgo's REST API. Handlers are thin: the extractor validates and
+//! authenticates, the handler calls one domain operation and shapes OpenAlgo's response.
+
+use axum::Json;
+use axum::Router;
+use axum::http::{Method, StatusCode, Uri};
+use axum::routing::post;
+use serde_json::{Value, json};
+
+use crate::error::{ApiError, ErrorStyle, error_body};
+use crate::extract::{ApiCall, Endpoint};
+use crate::schema::{APIKEY, Field, required};
+use crate::state::AppState;
+
+/// The broker name reported by ping and the WebSocket feed.
+pub const BROKER: &str = "sandbox";
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/ping", post(ping).fallback(method_not_allowed))
+        .route("/ping/", post(ping).fallback(method_not_allowed))
+        .fallback(not_found)
+}
+
+#[derive(Debug)]
+pub struct Ping;
+impl Endpoint for Ping {
+    const FIELDS: &'static [Field] = &[required("apikey", APIKEY)];
+    const STYLE: ErrorStyle = ErrorStyle::Dict;
+}
+
+async fn ping(_call: ApiCall<Ping>) -> Json<Value> {
+    Json(json!({"status": "success", "data": {"message": "pong", "broker": BROKER}}))
+}
+
+/// Unknown paths and wrong methods under `/api/`: JSON, never HTML.
+pub async fn not_found(uri: Uri) -> (StatusCode, Json<Value>) {
+    let mut body = error_body("Not found");
+    body["path"] = Value::String(uri.path().to_string());
+    (StatusCode::NOT_FOUND, Json(body))
+}
+
+/// Answer for a known path with the wrong method.
+pub async fn method_not_allowed(method: Method) -> ApiError {
+    ApiError::Status(
+        StatusCode::METHOD_NOT_ALLOWED,
+        format!("The method {method} is not allowed for the requested URL."),
+    )
+}

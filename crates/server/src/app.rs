@@ -1,0 +1,23 @@
+//! The router, apart from `main` so tests can drive it directly or on a real socket.
+
+use axum::Router;
+use axum::http::Request;
+use axum::routing::get;
+use serde_json::json;
+use tower_http::trace::TraceLayer;
+
+use crate::state::AppState;
+
+pub fn app(state: AppState) -> Router {
+    Router::new()
+        .route("/health", get(|| async { axum::Json(json!({"status": "ok"})) }))
+        .nest("/api/v1", crate::api_v1::router())
+        .route("/api/{*rest}", axum::routing::any(crate::api_v1::not_found))
+        .layer(
+            // Spans carry the path only: GET endpoints take `apikey` in the query string.
+            TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+                tracing::info_span!("http", method = %req.method(), path = %req.uri().path())
+            }),
+        )
+        .with_state(state)
+}

@@ -1,0 +1,283 @@
+//! Layered configuration: embedded defaults, then a TOML file, then environment variables
+//! (`ALGOGATE_*`, plus OpenAlgo's `DATABASE_URL`, `SESSION_EXPIRY_TIME`), then flags.
+//! Secrets are not part of this struct; see `secrets.rs`.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveTime;
+use serde::Deserialize;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("config file {path}: {message}")]
+    Parse { path: String, message: String },
+    #[error("{var}: {message}")]
+    Env { var: String, message: String },
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// REST API and web UI.
+    pub http_addr: SocketAddr,
+    /// The WebSocket feed (the SDK's default port).
+    pub ws_addr: SocketAddr,
+    /// Holds the SQLite database and `secrets.env`.
+    pub data_dir: PathBuf,
+    /// `sqlite://...`; defaults to `<data_dir>/algogate.db`.
+    pub database_url: String,
+    /// Daily session boundary in IST; cached keys expire there.
+    pub session_expiry_time: NaiveTime,
+    /// Upper bound of cached valid keys.
+    pub key_cache_capacity: u64,
+    /// Upper bound and lifetime of cached rejections.
+    pub negative_cache_capacity: u64,
+    pub negative_cache_ttl_secs: u64,
+    /// Concurrent Argon2 computations (each takes 64 MiB).
+    pub argon2_workers: usize,
+    /// Largest accepted request body.
+    pub body_limit_bytes: usize,
+    /// `tracing` filter, e.g. `info` or `algogate_server=debug`.
+    pub log: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        let data_dir = PathBuf::from("data");
+        Self {
+            http_addr: ([127, 0, 0, 1], 5000).into(),
+            ws_addr: ([127, 0, 0, 1], 8765).into(),
+            database_url: default_db_url(&data_dir),
+            data_dir,
+            session_expiry_time: NaiveTime::from_hms_opt(3, 0, 0).expect("valid time"),
+            key_cache_capacity: 100_000,
+            negative_cache_capacity: 100_000,
+            negative_cache_ttl_secs: 300,
+            argon2_workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            body_limit_bytes: 1024 * 1024,
+            log: "info".into(),
+        }
+    }
+}
+
+fn default_db_url(data_dir: &Path) -> String {
+    format!("sqlite://{}", data_dir.join("algogate.db").display())
+}
+
+/// The TOML file's shape: every key optional, unknown keys rejected (a typo must not be
+/// silently ignored).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    http_addr: Option<SocketAddr>,
+    ws_addr: Option<SocketAddr>,
+    data_dir: Option<PathBuf>,
+    database_url: Option<String>,
+    session_expiry_time: Option<String>,
+    key_cache_capacity: Option<u64>,
+    negative_cache_capacity: Option<u64>,
+    negative_cache_ttl_secs: Option<u64>,
+    argon2_workers: Option<usize>,
+    body_limit_bytes: Option<usize>,
+    log: Option<String>,
+}
+
+/// Command-line overrides (highest precedence).
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub config_file: Option<PathBuf>,
+    pub http_addr: Option<SocketAddr>,
+    pub data_dir: Option<PathBuf>,
+}
+
+fn parse_time(s: &str) -> Option<NaiveTime> {
+    NaiveTime::parse_from_str(s.trim(), "%H:%M")
+        .or_else(|_| NaiveTime::parse_from_str(s.trim(), "%H:%M:%S"))
+        .ok()
+}
+
+impl Config {
+    /// Builds the configuration from all layers. `env` is injected for tests.
+    pub fn load(
+        overrides: &Overrides,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let mut c = Config::default();
+        let mut db_url_set = false;
+
+        let file = overrides
+            .config_file
+            .clone()
+            .or_else(|| env("ALGOGATE_CONFIG").map(PathBuf::from));
+        if let Some(path) = file {
+            let shown = path.display().to_string();
+            let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
+                path: shown.clone(),
+                source,
+            })?;
+            let f: FileConfig = toml::from_str(&text).map_err(|e| ConfigError::Parse {
+                path: shown.clone(),
+                message: e.to_string(),
+            })?;
+            set(&mut c.http_addr, f.http_addr);
+            set(&mut c.ws_addr, f.ws_addr);
+            set(&mut c.data_dir, f.data_dir);
+            if let Some(u) = f.database_url {
+                c.database_url = u;
+                db_url_set = true;
+            }
+            if let Some(t) = f.session_expiry_time {
+                c.session_expiry_time = parse_time(&t).ok_or_else(|| ConfigError::Parse {
+                    path: shown.clone(),
+                    message: format!("session_expiry_time: expected HH:MM, got {t:?}"),
+                })?;
+            }
+            set(&mut c.key_cache_capacity, f.key_cache_capacity);
+            set(&mut c.negative_cache_capacity, f.negative_cache_capacity);
+            set(&mut c.negative_cache_ttl_secs, f.negative_cache_ttl_secs);
+            set(&mut c.argon2_workers, f.argon2_workers);
+            set(&mut c.body_limit_bytes, f.body_limit_bytes);
+            set(&mut c.log, f.log);
+        }
+
+        let var = |name: &str| env(name).filter(|v| !v.trim().is_empty());
+        if let Some(v) = var("ALGOGATE_HTTP_ADDR") {
+            c.http_addr = parse_env("ALGOGATE_HTTP_ADDR", &v)?;
+        }
+        if let Some(v) = var("ALGOGATE_WS_ADDR") {
+            c.ws_addr = parse_env("ALGOGATE_WS_ADDR", &v)?;
+        }
+        if let Some(v) = var("ALGOGATE_DATA_DIR") {
+            c.data_dir = PathBuf::from(v);
+        }
+        if let Some(v) = var("ALGOGATE_DATABASE_URL").or_else(|| var("DATABASE_URL")) {
+            c.database_url = v;
+            db_url_set = true;
+        }
+        if let Some(v) = var("ALGOGATE_SESSION_EXPIRY_TIME").or_else(|| var("SESSION_EXPIRY_TIME"))
+        {
+            c.session_expiry_time = parse_time(&v).ok_or_else(|| ConfigError::Env {
+                var: "SESSION_EXPIRY_TIME".into(),
+                message: format!("expected HH:MM, got {v:?}"),
+            })?;
+        }
+        if let Some(v) = var("ALGOGATE_ARGON2_WORKERS") {
+            c.argon2_workers = parse_env("ALGOGATE_ARGON2_WORKERS", &v)?;
+        }
+        if let Some(v) = var("ALGOGATE_BODY_LIMIT_BYTES") {
+            c.body_limit_bytes = parse_env("ALGOGATE_BODY_LIMIT_BYTES", &v)?;
+        }
+        if let Some(v) = var("ALGOGATE_LOG") {
+            c.log = v;
+        }
+
+        set(&mut c.http_addr, overrides.http_addr);
+        set(&mut c.data_dir, overrides.data_dir.clone());
+        if !db_url_set {
+            c.database_url = default_db_url(&c.data_dir);
+        }
+        c.argon2_workers = c.argon2_workers.max(1);
+        Ok(c)
+    }
+
+    pub fn secrets_file(&self) -> PathBuf {
+        self.data_dir.join("secrets.env")
+    }
+}
+
+fn set<T>(slot: &mut T, v: Option<T>) {
+    if let Some(v) = v {
+        *slot = v;
+    }
+}
+
+fn parse_env<T: std::str::FromStr>(var: &str, v: &str) -> Result<T, ConfigError>
+where
+    T::Err: std::fmt::Display,
+{
+    v.trim().parse().map_err(|e: T::Err| ConfigError::Env {
+        var: var.into(),
+        message: format!("{e} (got {v:?})"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let m: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |k| m.get(k).cloned()
+    }
+
+    #[test]
+    fn defaults_match_the_spec() {
+        let c = Config::load(&Overrides::default(), &env_of(&[])).unwrap();
+        assert_eq!(c.http_addr.to_string(), "127.0.0.1:5000");
+        assert_eq!(c.ws_addr.to_string(), "127.0.0.1:8765");
+        assert_eq!(c.database_url, "sqlite://data/algogate.db");
+        assert_eq!(c.session_expiry_time.to_string(), "03:00:00");
+    }
+
+    #[test]
+    fn file_then_env_then_flags() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.toml");
+        std::fs::write(
+            &path,
+            "http_addr = \"127.0.0.1:7000\"\ndata_dir = \"/tmp/x\"\nlog = \"debug\"\n",
+        )
+        .unwrap();
+        let o = Overrides {
+            config_file: Some(path.clone()),
+            ..Default::default()
+        };
+        let c = Config::load(&o, &env_of(&[("ALGOGATE_LOG", "warn")])).unwrap();
+        assert_eq!(c.http_addr.to_string(), "127.0.0.1:7000");
+        assert_eq!(c.database_url, "sqlite:///tmp/x/algogate.db");
+        assert_eq!(c.log, "warn");
+        let o2 = Overrides {
+            http_addr: Some("127.0.0.1:7001".parse().unwrap()),
+            ..o
+        };
+        let c = Config::load(&o2, &env_of(&[("DATABASE_URL", "sqlite::memory:")])).unwrap();
+        assert_eq!(c.http_addr.to_string(), "127.0.0.1:7001");
+        assert_eq!(c.database_url, "sqlite::memory:");
+    }
+
+    #[test]
+    fn bad_values_name_the_setting() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.toml");
+        std::fs::write(&path, "htp_addr = \"x\"\n").unwrap();
+        let o = Overrides {
+            config_file: Some(path),
+            ..Default::default()
+        };
+        let e = Config::load(&o, &env_of(&[])).unwrap_err().to_string();
+        assert!(e.contains("htp_addr"), "{e}");
+        let e = Config::load(
+            &Overrides::default(),
+            &env_of(&[("ALGOGATE_HTTP_ADDR", "nope")]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("ALGOGATE_HTTP_ADDR"), "{e}");
+        let e = Config::load(
+            &Overrides::default(),
+            &env_of(&[("SESSION_EXPIRY_TIME", "25:00")]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("SESSION_EXPIRY_TIME"), "{e}");
+    }
+}

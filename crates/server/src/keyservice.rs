@@ -1,0 +1,398 @@
+//! API-key verification and management: the hot path of SPEC §2.4 and DESIGN.md.
+//!
+//! 1. shape check (64 lowercase hex) before any I/O;
+//! 2. a bounded TTL cache keyed by the key's fingerprint, expiring at the next session
+//!    boundary; a bounded negative cache for rejections;
+//! 3. on a miss, one indexed lookup by fingerprint and one Argon2 verification on a bounded
+//!    blocking pool, shared by all concurrent misses on the same key;
+//! 4. legacy plain-text rows matched in constant time and upgraded in place.
+//!
+//! Invalidation is per user and cannot lose a race with an in-flight miss: every cached
+//! entry records the global epoch read *before* its database lookup, and invalidating a
+//! user (after the change is committed) stamps that user with a newer epoch, so an entry
+//! loaded from the old row can never be served once the change has returned.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
+
+use algogate_keys::{
+    ApiKey, Fingerprint, Fingerprinter, Hasher, KeyCipher, Password, SecretString,
+};
+use algogate_store::{KeyRow, NewKey, OrderMode, Store, StoreError, UserId};
+use chrono::{DateTime, NaiveTime, Utc};
+use dashmap::DashMap;
+use moka::Expiry;
+use moka::future::Cache;
+use tokio::sync::Semaphore;
+
+use crate::clock::{Clock, next_session_boundary};
+
+/// Who a valid key belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthedUser {
+    pub user_id: UserId,
+    pub username: String,
+    pub order_mode: OrderMode,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("hashing failed: {0}")]
+    Hash(String),
+    #[error("the Argon2 worker pool is shut down")]
+    PoolClosed,
+}
+
+/// The server's key material, derived once from the pepper and Fernet salt.
+#[derive(Debug)]
+pub struct Crypto {
+    pub hasher: Hasher,
+    pub cipher: KeyCipher,
+    pub fingerprinter: Fingerprinter,
+}
+
+#[derive(Debug, Clone)]
+pub struct KeyServiceConfig {
+    pub session_expiry_time: NaiveTime,
+    pub cache_capacity: u64,
+    pub negative_capacity: u64,
+    pub negative_ttl: Duration,
+    pub argon2_workers: usize,
+}
+
+#[derive(Debug)]
+struct Entry {
+    user: AuthedUser,
+    /// Global epoch read before this entry's database lookup.
+    epoch: u64,
+    expires_at: DateTime<Utc>,
+    /// Time to `expires_at` when loaded, by the injected clock (moka runs on its own).
+    ttl: Duration,
+}
+
+/// moka evicts entries at their session boundary; `Entry::expires_at` is also checked on
+/// every hit against the injected clock, which is what tests drive.
+struct UntilBoundary;
+
+impl Expiry<Fingerprint, Arc<Entry>> for UntilBoundary {
+    fn expire_after_create(
+        &self,
+        _k: &Fingerprint,
+        v: &Arc<Entry>,
+        _now: std::time::Instant,
+    ) -> Option<Duration> {
+        Some(v.ttl)
+    }
+}
+
+#[derive(Debug, Clone)]
+enum Miss {
+    /// No such key (or a hash that does not verify): deny.
+    Unknown,
+    Failed(Arc<KeyError>),
+}
+
+/// Counters for tests, metrics and benchmarks.
+#[derive(Debug, Default)]
+pub struct KeyStats {
+    pub db_lookups: AtomicU64,
+    pub cache_hits: AtomicU64,
+    pub negative_hits: AtomicU64,
+}
+
+pub struct KeyService {
+    store: Store,
+    crypto: Arc<Crypto>,
+    clock: Arc<dyn Clock>,
+    cfg: KeyServiceConfig,
+    cache: Cache<Fingerprint, Arc<Entry>>,
+    negative: Cache<Fingerprint, ()>,
+    epoch: AtomicU64,
+    invalidated_at: DashMap<UserId, u64>,
+    all_invalidated_at: AtomicU64,
+    argon2_pool: Arc<Semaphore>,
+    legacy_rows: AtomicBool,
+    pub stats: KeyStats,
+}
+
+impl std::fmt::Debug for KeyService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyService")
+            .field("cached", &self.cache.entry_count())
+            .field("epoch", &self.epoch)
+            .finish_non_exhaustive()
+    }
+}
+
+impl KeyService {
+    pub async fn new(
+        store: Store,
+        crypto: Arc<Crypto>,
+        clock: Arc<dyn Clock>,
+        cfg: KeyServiceConfig,
+    ) -> Result<Self, KeyError> {
+        let cache = Cache::builder()
+            .max_capacity(cfg.cache_capacity)
+            .expire_after(UntilBoundary)
+            .build();
+        let negative = Cache::builder()
+            .max_capacity(cfg.negative_capacity)
+            .time_to_live(cfg.negative_ttl)
+            .build();
+        let legacy = store.count_legacy_keys().await? > 0;
+        Ok(Self {
+            argon2_pool: Arc::new(Semaphore::new(cfg.argon2_workers.max(1))),
+            store,
+            crypto,
+            clock,
+            cfg,
+            cache,
+            negative,
+            epoch: AtomicU64::new(1),
+            invalidated_at: DashMap::new(),
+            all_invalidated_at: AtomicU64::new(0),
+            legacy_rows: AtomicBool::new(legacy),
+            stats: KeyStats::default(),
+        })
+    }
+
+    pub fn crypto(&self) -> &Arc<Crypto> {
+        &self.crypto
+    }
+
+    /// Argon2 computations so far (hashes and verifications).
+    pub fn argon2_runs(&self) -> u64 {
+        self.crypto.hasher.runs()
+    }
+
+    /// Runs CPU-heavy crypto on the blocking pool, at most `argon2_workers` at a time, so
+    /// it can never starve the async runtime.
+    pub async fn on_argon2_pool<T, F>(&self, f: F) -> Result<T, KeyError>
+    where
+        F: FnOnce(&Crypto) -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        let _permit = self
+            .argon2_pool
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| KeyError::PoolClosed)?;
+        let crypto = self.crypto.clone();
+        tokio::task::spawn_blocking(move || f(&crypto))
+            .await
+            .map_err(|e| KeyError::Hash(format!("worker panicked: {e}")))
+    }
+
+    /// Verifies an `apikey` value. `Ok(None)` is a denial: malformed, unknown or wrong,
+    /// which the caller must answer identically.
+    pub async fn verify(&self, raw: &str) -> Result<Option<AuthedUser>, KeyError> {
+        let Ok(key) = ApiKey::parse(raw) else {
+            return Ok(None);
+        };
+        let fp = self.crypto.fingerprinter.of(key.expose());
+        // A regenerate racing with this request can make a just-loaded entry stale; a
+        // fresh load then sees the committed change. Two retries are plenty.
+        for _ in 0..3 {
+            if let Some(e) = self.cache.get(&fp).await {
+                if self.is_current(&e) {
+                    self.stats.cache_hits.fetch_add(1, Ordering::Relaxed);
+                    return Ok(Some(e.user.clone()));
+                }
+                self.cache.invalidate(&fp).await;
+            }
+            if self.negative.contains_key(&fp) {
+                self.stats.negative_hits.fetch_add(1, Ordering::Relaxed);
+                return Ok(None);
+            }
+            match self
+                .cache
+                .try_get_with(fp, self.load(fp, key.clone()))
+                .await
+            {
+                Ok(e) if self.is_current(&e) => return Ok(Some(e.user.clone())),
+                Ok(_) => self.cache.invalidate(&fp).await,
+                Err(miss) => match &*miss {
+                    Miss::Unknown => {
+                        self.negative.insert(fp, ()).await;
+                        return Ok(None);
+                    }
+                    Miss::Failed(e) => {
+                        return Err(KeyError::Hash(format!("key verification failed: {e}")));
+                    }
+                },
+            }
+        }
+        Ok(None)
+    }
+
+    fn is_current(&self, e: &Entry) -> bool {
+        e.expires_at > self.clock.now()
+            && self.all_invalidated_at.load(Ordering::SeqCst) <= e.epoch
+            && self
+                .invalidated_at
+                .get(&e.user.user_id)
+                .is_none_or(|at| *at <= e.epoch)
+    }
+
+    /// The miss path, run once per fingerprint however many requests wait on it.
+    async fn load(&self, fp: Fingerprint, key: ApiKey) -> Result<Arc<Entry>, Miss> {
+        let epoch = self.epoch.load(Ordering::SeqCst);
+        let failed = |e: KeyError| Miss::Failed(Arc::new(e));
+        self.stats.db_lookups.fetch_add(1, Ordering::Relaxed);
+        let row = self
+            .store
+            .key_by_fingerprint(&fp.to_hex())
+            .await
+            .map_err(|e| failed(e.into()))?;
+        let row = match row {
+            Some(row) => row,
+            None if self.legacy_rows.load(Ordering::Relaxed) => self
+                .match_legacy(&key)
+                .await
+                .map_err(failed)?
+                .ok_or(Miss::Unknown)?,
+            None => return Err(Miss::Unknown),
+        };
+        let hash = row.api_key_hash.clone();
+        let ok = self
+            .on_argon2_pool(move |c| c.hasher.verify(&hash, key.expose()))
+            .await
+            .map_err(failed)?
+            .unwrap_or_else(|e| {
+                tracing::error!(user_id = %row.user_id, error = %e, "stored API key hash is malformed");
+                false
+            });
+        if !ok {
+            return Err(Miss::Unknown);
+        }
+        let now = self.clock.now();
+        let expires_at = next_session_boundary(now, self.cfg.session_expiry_time);
+        Ok(Arc::new(Entry {
+            user: AuthedUser {
+                user_id: row.user_id,
+                username: row.username,
+                order_mode: row.order_mode,
+            },
+            epoch,
+            expires_at,
+            ttl: (expires_at - now).to_std().unwrap_or(Duration::ZERO),
+        }))
+    }
+
+    /// Level 3: rows imported from an OpenAlgo that kept keys in plain text. Matched in
+    /// constant time, then upgraded to hash + Fernet + fingerprint.
+    async fn match_legacy(&self, key: &ApiKey) -> Result<Option<KeyRow>, KeyError> {
+        let rows = self.store.legacy_keys().await?;
+        if rows.is_empty() {
+            self.legacy_rows.store(false, Ordering::Relaxed);
+            return Ok(None);
+        }
+        let Some(row) = rows
+            .into_iter()
+            .find(|r| algogate_keys::ct_eq(r.api_key_hash.as_bytes(), key.expose().as_bytes()))
+        else {
+            return Ok(None);
+        };
+        tracing::warn!(
+            user = %row.username,
+            "API key stored in plain text (legacy OpenAlgo row); upgrading it to an Argon2 hash \
+             and Fernet copy now"
+        );
+        let new = self.seal(key.clone()).await?;
+        self.store.upgrade_legacy_key(row.id, &new).await?;
+        let mut row = row;
+        row.api_key_hash = new.hash;
+        Ok(Some(row))
+    }
+
+    /// Hash, encrypt and fingerprint a key for storage.
+    async fn seal(&self, key: ApiKey) -> Result<NewKey, KeyError> {
+        self.on_argon2_pool(move |c| {
+            c.hasher.hash(key.expose()).map(|hash| NewKey {
+                hash,
+                encrypted: c.cipher.encrypt(key.expose()),
+                fingerprint: c.fingerprinter.of(key.expose()).to_hex(),
+            })
+        })
+        .await?
+        .map_err(|e| KeyError::Hash(e.to_string()))
+    }
+
+    /// Makes a new key for `user`, replacing any old one, which stops working before this
+    /// returns. Returns the key and the row id.
+    pub async fn regenerate(&self, user: UserId) -> Result<(ApiKey, i64), KeyError> {
+        let key = ApiKey::generate();
+        let sealed = self.seal(key.clone()).await?;
+        let old = self.store.key_for_user(user).await?;
+        let id = self.store.replace_key(user, &sealed).await?;
+        self.invalidate_user(user, old.as_ref()).await;
+        if let Some(fp) = Fingerprint::from_hex(&sealed.fingerprint) {
+            self.negative.invalidate(&fp).await;
+        }
+        Ok((key, id))
+    }
+
+    /// Sets the order mode; cached entries of that user are dropped before this returns.
+    pub async fn set_order_mode(&self, user: UserId, mode: OrderMode) -> Result<bool, KeyError> {
+        let changed = self.store.set_order_mode(user, mode).await?;
+        let row = self.store.key_for_user(user).await?;
+        self.invalidate_user(user, row.as_ref()).await;
+        Ok(changed)
+    }
+
+    /// Call after committing any change to `user`'s key or mode.
+    pub async fn invalidate_user(&self, user: UserId, row: Option<&KeyRow>) {
+        let stamp = self.epoch.fetch_add(1, Ordering::SeqCst) + 1;
+        self.invalidated_at
+            .entry(user)
+            .and_modify(|at| *at = (*at).max(stamp))
+            .or_insert(stamp);
+        if let Some(fp) = row
+            .and_then(|r| r.key_fingerprint.as_deref())
+            .and_then(Fingerprint::from_hex)
+        {
+            self.cache.invalidate(&fp).await;
+        }
+    }
+
+    /// Drops every cached verdict (another process changed keys in the database).
+    pub async fn invalidate_all(&self) {
+        let stamp = self.epoch.fetch_add(1, Ordering::SeqCst) + 1;
+        self.all_invalidated_at.store(stamp, Ordering::SeqCst);
+        self.cache.invalidate_all();
+        self.negative.invalidate_all();
+        self.legacy_rows.store(
+            self.store
+                .count_legacy_keys()
+                .await
+                .map(|n| n > 0)
+                .unwrap_or(true),
+            Ordering::Relaxed,
+        );
+    }
+
+    /// The decrypted key of `user`, if they have one (for the owner's own pages).
+    pub fn reveal(&self, row: &KeyRow) -> Option<SecretString> {
+        match row.api_key_encrypted.as_deref() {
+            Some(token) => self.crypto.cipher.decrypt(token).ok(),
+            // Legacy rows hold the key itself.
+            None => Some(SecretString::new(row.api_key_hash.clone())),
+        }
+    }
+
+    /// Argon2id of `password + pepper` for the users table.
+    pub async fn hash_password(&self, password: Password) -> Result<String, KeyError> {
+        self.on_argon2_pool(move |c| c.hasher.hash(password.expose()))
+            .await?
+            .map_err(|e| KeyError::Hash(e.to_string()))
+    }
+
+    /// Seals a caller-chosen key (user creation) without storing it.
+    pub async fn seal_new(&self, key: ApiKey) -> Result<NewKey, KeyError> {
+        self.seal(key).await
+    }
+}

@@ -1,0 +1,281 @@
+//! The `algogate` binary: `serve` (the default) and the administration commands.
+
+use std::io::BufRead;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use algogate_keys::{ApiKey, FernetSalt, Password, Pepper};
+use algogate_server::clock::SystemClock;
+use algogate_server::config::{Config, Overrides};
+use algogate_server::startup::{self, Runtime, process_env};
+use algogate_store::NewUser;
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "algogate",
+    version,
+    about = "A self-hosted, OpenAlgo-compatible trading API gateway"
+)]
+struct Cli {
+    /// TOML configuration file (also ALGOGATE_CONFIG).
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    /// Directory for the database and secrets.env (default ./data).
+    #[arg(long, global = true)]
+    data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Start the server (the default when no command is given).
+    Serve {
+        /// Address for the REST API and web UI (default 127.0.0.1:5000).
+        #[arg(long)]
+        http_addr: Option<std::net::SocketAddr>,
+    },
+    /// Manage users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Show or regenerate a user's API key.
+    Apikey {
+        #[command(subcommand)]
+        command: ApikeyCommand,
+    },
+    /// Import users and API keys from an OpenAlgo SQLite database. This install must use
+    /// the same API_KEY_PEPPER as the OpenAlgo install.
+    ImportOpenalgo {
+        /// Path to OpenAlgo's database (db/openalgo.db).
+        #[arg(long)]
+        db: PathBuf,
+        /// The OpenAlgo install's FERNET_SALT, when it differs from this install's. Without
+        /// it, this install's salt and OpenAlgo's legacy static salt are tried.
+        #[arg(long)]
+        openalgo_fernet_salt: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Create a user and their API key. The password is prompted for (or read from stdin
+    /// with --password-stdin); it is never taken from the command line.
+    Create {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(long)]
+        admin: bool,
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ApikeyCommand {
+    /// Print the user's API key.
+    Show {
+        #[arg(long)]
+        user: String,
+    },
+    /// Replace the user's API key; the old one stops working at once.
+    Regenerate {
+        #[arg(long)]
+        user: String,
+    },
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let mut overrides = Overrides {
+        config_file: cli.config.clone(),
+        data_dir: cli.data_dir.clone(),
+        ..Default::default()
+    };
+    if let Some(Command::Serve { http_addr }) = &cli.command {
+        overrides.http_addr = *http_addr;
+    }
+    let config = match Config::load(&overrides, &process_env) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return std::process::ExitCode::from(2);
+        }
+    };
+    init_tracing(&config.log);
+    let rt = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(run(cli.command, config)) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing(filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_new(filter)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+async fn run(command: Option<Command>, config: Config) -> anyhow::Result<()> {
+    match command {
+        None | Some(Command::Serve { .. }) => startup::serve(config).await,
+        Some(Command::User {
+            command:
+                UserCommand::Create {
+                    username,
+                    email,
+                    admin,
+                    password_stdin,
+                },
+        }) => {
+            let rt = open(config).await?;
+            let password = read_password(password_stdin)?;
+            create_user(&rt, &username, email.as_deref(), admin, password).await
+        }
+        Some(Command::Apikey { command }) => {
+            let rt = open(config).await?;
+            match command {
+                ApikeyCommand::Show { user } => {
+                    let u = find_user(&rt, &user).await?;
+                    let row = rt.store.key_for_user(u.user_id()).await?;
+                    let key = row
+                        .as_ref()
+                        .and_then(|r| rt.keys.reveal(r))
+                        .with_context(|| format!("user {user:?} has no readable API key; run `algogate apikey regenerate --user {user}`"))?;
+                    println!("{}", key.expose());
+                    Ok(())
+                }
+                ApikeyCommand::Regenerate { user } => {
+                    let u = find_user(&rt, &user).await?;
+                    let (key, _) = rt.keys.regenerate(u.user_id()).await?;
+                    rt.store.bump_key_generation().await?;
+                    println!("{}", key.expose());
+                    eprintln!("The previous key of {user} no longer works.");
+                    Ok(())
+                }
+            }
+        }
+        Some(Command::ImportOpenalgo {
+            db,
+            openalgo_fernet_salt,
+        }) => {
+            let salt = openalgo_fernet_salt
+                .as_deref()
+                .map(FernetSalt::from_hex)
+                .transpose()
+                .context("--openalgo-fernet-salt")?;
+            if !db.exists() {
+                bail!("{} does not exist", db.display());
+            }
+            let pepper = current_pepper(&config)?;
+            let rt = open(config).await?;
+            let report = algogate_server::import::import(
+                &rt.store,
+                &rt.keys,
+                &pepper,
+                salt.as_ref(),
+                &db.display().to_string(),
+            )
+            .await?;
+            let failed = report
+                .iter()
+                .filter(|r| matches!(r.outcome, algogate_server::import::Outcome::Failed(_)))
+                .count();
+            for r in &report {
+                println!("{r}");
+            }
+            println!("{} rows, {} failed", report.len(), failed);
+            if failed > 0 {
+                bail!("{failed} rows could not be imported");
+            }
+            Ok(())
+        }
+    }
+}
+
+async fn open(config: Config) -> anyhow::Result<Runtime> {
+    startup::bootstrap(config, &process_env, Arc::new(SystemClock)).await
+}
+
+/// The pepper in effect, read the same way `bootstrap` reads it.
+fn current_pepper(config: &Config) -> anyhow::Result<Pepper> {
+    let s = algogate_server::secrets::load(&config.secrets_file(), &process_env, true)?;
+    Ok(s.pepper)
+}
+
+async fn find_user(rt: &Runtime, name: &str) -> anyhow::Result<algogate_store::UserRow> {
+    rt.store
+        .user_by_username(name)
+        .await?
+        .with_context(|| format!("no user named {name:?}"))
+}
+
+fn read_password(from_stdin: bool) -> anyhow::Result<Password> {
+    if from_stdin {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        return Ok(Password::new(line.trim_end_matches(['\n', '\r'])));
+    }
+    let first = rpassword::prompt_password("Password: ")?;
+    let second = rpassword::prompt_password("Repeat password: ")?;
+    if first != second {
+        bail!("the passwords do not match");
+    }
+    Ok(Password::new(first))
+}
+
+pub fn validate_username(name: &str) -> anyhow::Result<()> {
+    let ok = (1..=64).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-@".contains(&b));
+    if !ok {
+        bail!("username: 1 to 64 characters of letters, digits, '.', '_', '-' or '@'");
+    }
+    Ok(())
+}
+
+async fn create_user(
+    rt: &Runtime,
+    username: &str,
+    email: Option<&str>,
+    admin: bool,
+    password: Password,
+) -> anyhow::Result<()> {
+    validate_username(username)?;
+    if password.expose().chars().count() < 8 {
+        bail!("password: at least 8 characters");
+    }
+    let hash = rt.keys.hash_password(password).await?;
+    let sealed = rt.keys.seal_new(ApiKey::generate()).await?;
+    let user = NewUser {
+        username,
+        email,
+        password_hash: &hash,
+        is_admin: admin,
+    };
+    rt.store.create_user(&user, Some(&sealed)).await?;
+    rt.store.bump_key_generation().await?;
+    println!(
+        "Created {} {username:?} with an API key. Show it with: algogate apikey show --user {username}",
+        if admin { "admin" } else { "user" }
+    );
+    Ok(())
+}

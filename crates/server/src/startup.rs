@@ -1,0 +1,194 @@
+//! Start-up: open the database, resolve secrets, check the pepper, build the key service,
+//! then serve until SIGINT/SIGTERM.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use algogate_keys::{Fingerprinter, Hasher, KeyCipher};
+use algogate_store::Store;
+use anyhow::Context;
+use tokio::net::TcpListener;
+
+use crate::clock::{Clock, SystemClock};
+use crate::config::Config;
+use crate::keyservice::{Crypto, KeyService, KeyServiceConfig};
+use crate::secrets;
+use crate::state::AppState;
+
+/// Everything the server and the CLI commands share.
+#[derive(Debug)]
+pub struct Runtime {
+    pub config: Config,
+    pub store: Store,
+    pub keys: Arc<KeyService>,
+    pub clock: Arc<dyn Clock>,
+    pub secrets_generated: bool,
+}
+
+/// Opens the database and derives the key material. `env` is injected for tests.
+pub async fn bootstrap(
+    config: Config,
+    env: &dyn Fn(&str) -> Option<String>,
+    clock: Arc<dyn Clock>,
+) -> anyhow::Result<Runtime> {
+    let store = Store::open(&config.database_url)
+        .await
+        .with_context(|| format!("cannot open the database {}", config.database_url))?;
+    let fresh = secrets::db_is_fresh(&store).await?;
+    let secrets_path = config.secrets_file();
+    let s = secrets::load(&secrets_path, env, fresh)?;
+    let fingerprinter = Fingerprinter::new(&s.pepper);
+    secrets::check_pepper(&store, &fingerprinter, &config.database_url, &secrets_path).await?;
+    let crypto = Arc::new(Crypto {
+        cipher: KeyCipher::new(&s.pepper, &s.fernet_salt),
+        hasher: Hasher::new(s.pepper.clone()),
+        fingerprinter,
+    });
+    let keys = KeyService::new(
+        store.clone(),
+        crypto,
+        clock.clone(),
+        KeyServiceConfig {
+            session_expiry_time: config.session_expiry_time,
+            cache_capacity: config.key_cache_capacity,
+            negative_capacity: config.negative_cache_capacity,
+            negative_ttl: Duration::from_secs(config.negative_cache_ttl_secs),
+            argon2_workers: config.argon2_workers,
+        },
+    )
+    .await?;
+    Ok(Runtime {
+        config,
+        store,
+        keys: Arc::new(keys),
+        clock,
+        secrets_generated: s.generated,
+    })
+}
+
+pub fn process_env(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}
+
+/// A bound, not yet running server (tests bind port 0 and read the address).
+#[derive(Debug)]
+pub struct Server {
+    pub state: AppState,
+    listener: TcpListener,
+}
+
+impl Server {
+    pub async fn bind(rt: Runtime) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(rt.config.http_addr)
+            .await
+            .with_context(|| format!("cannot listen on {}", rt.config.http_addr))?;
+        let state = AppState::new(rt.config, rt.store, rt.keys, rt.clock);
+        Ok(Self { state, listener })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("bound socket has an address")
+    }
+
+    /// When no user exists, opens setup and returns the one-time URL to print.
+    pub async fn setup_url(&self) -> anyhow::Result<Option<String>> {
+        if self.state.store().count_users().await? > 0 {
+            return Ok(None);
+        }
+        let token = self.state.setup().issue();
+        Ok(Some(format!(
+            "http://{}/setup?token={}",
+            self.local_addr(),
+            token.expose()
+        )))
+    }
+
+    /// Serves until `shutdown` resolves, then finishes in-flight requests and closes the
+    /// database.
+    pub async fn run(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let state = self.state.clone();
+        let watcher = tokio::spawn(watch_key_generation(state.clone()));
+        axum::serve(
+            self.listener,
+            crate::app::app(state.clone()).into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await
+        .context("server error")?;
+        watcher.abort();
+        state.store().close().await;
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+/// Another process (the CLI) changed keys: drop cached verdicts within a second.
+async fn watch_key_generation(state: AppState) {
+    let mut seen = state.store().key_generation().await.unwrap_or(0);
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        tick.tick().await;
+        match state.store().key_generation().await {
+            Ok(g) if g != seen => {
+                seen = g;
+                tracing::info!("API keys changed outside this process; key cache cleared");
+                state.keys().invalidate_all().await;
+                if state.store().count_users().await.unwrap_or(0) > 0 {
+                    state.setup().close();
+                }
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "cannot read the key generation"),
+        }
+    }
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutdown requested; finishing in-flight requests");
+}
+
+/// `algogate serve`.
+pub async fn serve(config: Config) -> anyhow::Result<()> {
+    let rt = bootstrap(config, &process_env, Arc::new(SystemClock)).await?;
+    if rt.secrets_generated {
+        println!(
+            "Generated API_KEY_PEPPER and FERNET_SALT into {} (mode 0600). Back this file up: \
+             every API key and password depends on it.",
+            rt.config.secrets_file().display()
+        );
+    }
+    let server = Server::bind(rt).await?;
+    let addr = server.local_addr();
+    if let Some(url) = server.setup_url().await? {
+        println!("No user exists yet. Create the admin account (one-time link):\n\n    {url}\n");
+        println!("or from the command line: algogate user create --username admin --admin\n");
+    }
+    tracing::info!(%addr, "algogate listening (REST API and web UI)");
+    println!("algogate is listening on http://{addr}");
+    server.run(shutdown_signal()).await
+}

@@ -1,0 +1,49 @@
+//! Shared application state, cheap to clone into every handler.
+
+use std::sync::Arc;
+
+use algogate_store::Store;
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::keyservice::KeyService;
+use crate::setup::SetupGate;
+
+#[derive(Debug, Clone)]
+pub struct AppState(Arc<Inner>);
+
+#[derive(Debug)]
+struct Inner {
+    config: Config,
+    store: Store,
+    keys: Arc<KeyService>,
+    setup: SetupGate,
+    clock: Arc<dyn Clock>,
+}
+
+impl AppState {
+    pub fn new(config: Config, store: Store, keys: Arc<KeyService>, clock: Arc<dyn Clock>) -> Self {
+        Self(Arc::new(Inner {
+            config,
+            store,
+            keys,
+            setup: SetupGate::default(),
+            clock,
+        }))
+    }
+    pub fn config(&self) -> &Config {
+        &self.0.config
+    }
+    pub fn store(&self) -> &Store {
+        &self.0.store
+    }
+    pub fn keys(&self) -> &Arc<KeyService> {
+        &self.0.keys
+    }
+    pub fn setup(&self) -> &SetupGate {
+        &self.0.setup
+    }
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.0.clock
+    }
+}

@@ -1,0 +1,202 @@
+//! The real `algogate` binary: `serve`, the CLI commands against the same data directory,
+//! graceful shutdown, and a scan of everything the server printed for secrets.
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+use crate::helpers::*;
+
+const BIN: &str = env!("CARGO_BIN_EXE_algogate");
+const PASSWORD: &str = "binary-test-password-7d1e";
+
+fn cmd(dir: &std::path::Path) -> Command {
+    let mut c = Command::new(BIN);
+    c.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("API_KEY_PEPPER", TEST_PEPPER)
+        .env("FERNET_SALT", TEST_SALT)
+        .env("ALGOGATE_DATA_DIR", dir)
+        .env("ALGOGATE_LOG", "debug");
+    c
+}
+
+fn run(dir: &std::path::Path, args: &[&str], stdin: Option<&str>) -> (bool, String, String) {
+    let mut child = cmd(dir)
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    if let Some(input) = stdin {
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Collects a child's output lines on background threads.
+fn capture(child: &mut Child) -> Arc<Mutex<String>> {
+    let buf = Arc::new(Mutex::new(String::new()));
+    let readers: Vec<Box<dyn std::io::Read + Send>> = vec![
+        Box::new(child.stdout.take().unwrap()),
+        Box::new(child.stderr.take().unwrap()),
+    ];
+    for r in readers {
+        let buf = buf.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(r).lines().map_while(Result::ok) {
+                let mut b = buf.lock().unwrap();
+                b.push_str(&line);
+                b.push('\n');
+            }
+        });
+    }
+    buf
+}
+
+async fn wait_for_addr(out: &Arc<Mutex<String>>) -> String {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some(addr) = out
+            .lock()
+            .unwrap()
+            .lines()
+            .find_map(|l| l.strip_prefix("algogate is listening on "))
+        {
+            return addr.trim().to_string();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "server did not start: {}",
+            out.lock().unwrap()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn the_binary_serves_manages_keys_from_the_cli_and_never_prints_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = cmd(dir.path())
+        .args(["serve", "--http-addr", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = capture(&mut server);
+    let base = wait_for_addr(&out).await;
+    assert!(
+        out.lock().unwrap().contains("/setup?token="),
+        "setup URL printed on a fresh database"
+    );
+
+    // Passwords never come from argv.
+    let (ok, _, err) = run(
+        dir.path(),
+        &[
+            "user",
+            "create",
+            "--username",
+            "admin",
+            "--admin",
+            "--password-stdin",
+        ],
+        Some(&format!("{PASSWORD}\n")),
+    );
+    assert!(ok, "{err}");
+    let (ok, key, err) = run(dir.path(), &["apikey", "show", "--user", "admin"], None);
+    assert!(ok, "{err}");
+    let key = key.trim().to_string();
+    assert_eq!(key.len(), 64);
+
+    let client = reqwest::Client::new();
+    let ping = |k: String| {
+        let client = client.clone();
+        let url = format!("{base}/api/v1/ping");
+        async move {
+            client
+                .post(url)
+                .json(&json!({ "apikey": k }))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(ping(key.clone()).await, 200);
+    assert_eq!(ping("e".repeat(64)).await, 403);
+    assert_eq!(ping(key[..40].to_string()).await, 403);
+
+    // A regenerate from another process reaches the running server within its poll.
+    let (ok, new_key, err) = run(
+        dir.path(),
+        &["apikey", "regenerate", "--user", "admin"],
+        None,
+    );
+    assert!(ok, "{err}");
+    let new_key = new_key.trim().to_string();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while ping(key.clone()).await != 403 {
+        assert!(Instant::now() < deadline, "old key still accepted");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(ping(new_key.clone()).await, 200);
+
+    // Graceful shutdown on SIGTERM.
+    let pid = server.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let status = server.wait().unwrap();
+    assert!(status.success(), "exit status {status}");
+    std::thread::sleep(Duration::from_millis(100));
+
+    let log = out.lock().unwrap().clone();
+    assert!(log.contains("stopped"), "{log}");
+    for secret in [TEST_PEPPER, TEST_SALT, PASSWORD, &key, &new_key] {
+        assert!(
+            !log.contains(secret),
+            "a secret appeared in the server output"
+        );
+    }
+    // Not even a recognisable prefix of a key.
+    assert!(!log.contains(&key[..16]) && !log.contains(&new_key[..16]));
+}
+
+#[tokio::test]
+async fn bad_configuration_is_reported_with_the_setting_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = cmd(dir.path());
+    c.env("ALGOGATE_HTTP_ADDR", "not-an-address");
+    let out = c.arg("serve").output().unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("ALGOGATE_HTTP_ADDR"), "{err}");
+    let (ok, _, err) = run(
+        dir.path(),
+        &["user", "create", "--username", "x", "--password-stdin"],
+        Some("short\n"),
+    );
+    assert!(!ok && err.contains("at least 8"), "{err}");
+    let (ok, _, err) = run(dir.path(), &["apikey", "show", "--user", "nobody"], None);
+    assert!(!ok && err.contains("no user named"), "{err}");
+}

@@ -1,0 +1,169 @@
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use algogate_keys::{ApiKey, Password};
+use algogate_server::clock::{Clock, SystemClock};
+use algogate_server::config::{Config, Overrides};
+use algogate_server::startup::{Server, bootstrap};
+use algogate_server::state::AppState;
+use algogate_store::{NewUser, UserId};
+use serde_json::{Value, json};
+
+pub const TEST_PEPPER: &str = "test-pepper-for-algogate-integration-tests-0001";
+pub const TEST_SALT: &str = "00112233445566778899aabbccddeeff";
+
+pub fn test_env(name: &str) -> Option<String> {
+    match name {
+        "API_KEY_PEPPER" => Some(TEST_PEPPER.into()),
+        "FERNET_SALT" => Some(TEST_SALT.into()),
+        _ => None,
+    }
+}
+
+pub fn test_config(dir: &std::path::Path) -> Config {
+    let mut c = Config::load(
+        &Overrides {
+            data_dir: Some(dir.to_path_buf()),
+            http_addr: Some("127.0.0.1:0".parse().unwrap()),
+            ..Default::default()
+        },
+        &|_| None,
+    )
+    .unwrap();
+    c.argon2_workers = 2;
+    c
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub state: AppState,
+    _dir: tempfile::TempDir,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(Arc::new(SystemClock), |_| {}).await
+}
+
+pub async fn spawn_app_with(clock: Arc<dyn Clock>, tweak: impl FnOnce(&mut Config)) -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = test_config(dir.path());
+    tweak(&mut config);
+    let rt = bootstrap(config, &test_env, clock).await.unwrap();
+    let server = Server::bind(rt).await.unwrap();
+    let base = format!("http://{}", server.local_addr());
+    let state = server.state.clone();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        server
+            .run(async move {
+                let _ = rx.await;
+            })
+            .await
+            .unwrap();
+    });
+    TestApp {
+        base,
+        client: reqwest::Client::new(),
+        state,
+        _dir: dir,
+        shutdown: Some(tx),
+        task: Some(task),
+    }
+}
+
+impl TestApp {
+    /// A user with a real API key (one Argon2 hash); the password hash is a placeholder.
+    pub async fn create_user(&self, name: &str) -> (UserId, ApiKey) {
+        let key = ApiKey::generate();
+        let sealed = self.state.keys().seal_new(key.clone()).await.unwrap();
+        let user = NewUser {
+            username: name,
+            email: None,
+            password_hash: "$argon2id$placeholder",
+            is_admin: false,
+        };
+        let id = self
+            .state
+            .store()
+            .create_user(&user, Some(&sealed))
+            .await
+            .unwrap();
+        (id, key)
+    }
+
+    pub async fn create_user_with_password(&self, name: &str, password: &str) -> UserId {
+        let hash = self
+            .state
+            .keys()
+            .hash_password(Password::new(password))
+            .await
+            .unwrap();
+        let user = NewUser {
+            username: name,
+            email: None,
+            password_hash: &hash,
+            is_admin: true,
+        };
+        self.state.store().create_user(&user, None).await.unwrap()
+    }
+
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> (u16, Value) {
+        let res = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let status = res.status().as_u16();
+        let text = res.text().await.unwrap();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value) -> (u16, Value) {
+        self.post_raw(path, "application/json", body.to_string())
+            .await
+    }
+
+    pub async fn ping(&self, key: &str) -> (u16, Value) {
+        self.post_json("/api/v1/ping", &json!({ "apikey": key }))
+            .await
+    }
+
+    pub fn argon2_runs(&self) -> u64 {
+        self.state.keys().argon2_runs()
+    }
+
+    pub fn db_lookups(&self) -> u64 {
+        self.state.keys().stats.db_lookups.load(Ordering::Relaxed)
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(t) = self.task.take() {
+            t.await.unwrap();
+        }
+    }
+}
+
+pub fn pong() -> Value {
+    json!({"status": "success", "data": {"message": "pong", "broker": "sandbox"}})
+}
+
+pub fn invalid_key() -> Value {
+    json!({"status": "error", "message": "Invalid openalgo apikey"})
+}
