@@ -24,14 +24,15 @@ mod example;
 mod js;
 mod model;
 mod peg;
-// pub mod postman;
+pub mod postman;
 mod request;
 mod semantic;
-// mod writer;
+mod writer;
+mod writer_example;
 
 pub use error::ParseError;
 pub use model::{KeyValue, RequestKind, RequestView, WsMessage};
-// pub use writer::{write_collection, write_environment, write_request};
+pub use writer::{write_collection, write_environment, write_request};
 
 use serde_json::Value;
 
