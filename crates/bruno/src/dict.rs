@@ -46,8 +46,11 @@ pub(crate) const REQUEST: Dialect = Dialect {
     multiline: Multiline::WithContentType,
     loose: true,
 };
-pub(crate) const ASSERT: Dialect =
-    Dialect { st_after_brace: false, key: KeyKind::Assert, ..REQUEST };
+pub(crate) const ASSERT: Dialect = Dialect {
+    st_after_brace: false,
+    key: KeyKind::Assert,
+    ..REQUEST
+};
 pub(crate) const COLLECTION: Dialect = Dialect {
     st_after_brace: false,
     lists: false,
@@ -59,8 +62,12 @@ pub(crate) const ENV: Dialect = Dialect {
     multiline: Multiline::Env,
     ..COLLECTION
 };
-pub(crate) const EXAMPLE: Dialect =
-    Dialect { st_after_brace: false, annotations: false, loose: false, ..REQUEST };
+pub(crate) const EXAMPLE: Dialect = Dialect {
+    st_after_brace: false,
+    annotations: false,
+    loose: false,
+    ..REQUEST
+};
 
 /// An annotation such as `@description('x')`.
 #[derive(Debug, Clone, PartialEq)]
@@ -150,7 +157,11 @@ fn pair(c: &mut Cursor, d: Dialect) -> Option<Pair> {
     c.attempt(|c| {
         let offset = c.pos;
         c.st_star();
-        let annotations = if d.annotations { pair_annotations(c) } else { Vec::new() };
+        let annotations = if d.annotations {
+            pair_annotations(c)
+        } else {
+            Vec::new()
+        };
         c.st_star();
         let key = match d.key {
             KeyKind::Quotable => c.attempt(quoted_key).unwrap_or_else(|| key(c)),
@@ -164,7 +175,12 @@ fn pair(c: &mut Cursor, d: Dialect) -> Option<Pair> {
         c.st_star();
         let value = value(c, d)?;
         c.st_star();
-        Some(Pair { key, value, annotations, offset })
+        Some(Pair {
+            key,
+            value,
+            annotations,
+            offset,
+        })
     })
 }
 
@@ -270,7 +286,11 @@ pub(crate) fn triple_quoted<'a>(c: &mut Cursor<'a>) -> Option<&'a str> {
 
 /// Removes 4 UTF-16 units from every `\n`-separated line.
 pub(crate) fn cut4(inner: &str) -> String {
-    inner.split('\n').map(|l| js::slice_units(l, 4)).collect::<Vec<_>>().join("\n")
+    inner
+        .split('\n')
+        .map(|l| js::slice_units(l, 4))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn multiline(c: &mut Cursor, kind: Multiline) -> Option<String> {
@@ -323,8 +343,10 @@ fn ml_env(c: &mut Cursor) -> Option<String> {
     if !ml_env_end(c) {
         return None;
     }
-    let lines: Vec<&str> =
-        js::split_lines_any(content).into_iter().map(|l| js::slice_units(l, 4)).collect();
+    let lines: Vec<&str> = js::split_lines_any(content)
+        .into_iter()
+        .map(|l| js::slice_units(l, 4))
+        .collect();
     Some(js::trim(&lines.join("\n")).to_owned())
 }
 
@@ -457,11 +479,21 @@ fn annotation_multiline(content: &str) -> String {
         lines.pop();
     }
     let indent_of = |l: &str| l.len() - l.trim_start_matches([' ', '\t']).len();
-    let min = lines.iter().filter(|l| !js::trim(l).is_empty()).map(|l| indent_of(l)).min();
+    let min = lines
+        .iter()
+        .filter(|l| !js::trim(l).is_empty())
+        .map(|l| indent_of(l))
+        .min();
     let min = min.unwrap_or(0);
     lines
         .iter()
-        .map(|l| if js::trim(l).is_empty() { "" } else { &l[min..] })
+        .map(|l| {
+            if js::trim(l).is_empty() {
+                ""
+            } else {
+                &l[min..]
+            }
+        })
         .collect::<Vec<_>>()
         .join(ending)
 }

@@ -24,7 +24,13 @@ pub(crate) fn parse(src: &str) -> Result<Value, ParseError> {
         let save = c.pos;
         c.skip_spaces();
         let found = c
-            .attempt(|c| (c.lit("vars") && true).then(|| dict::dictionary(c, dict::ENV)).flatten())
+            .attempt(|c| {
+                if c.lit("vars") {
+                    dict::dictionary(c, dict::ENV)
+                } else {
+                    None
+                }
+            })
             .map(|p| vars(&p))
             .or_else(|| c.attempt(secret_vars))
             .or_else(|| c.attempt(external_secrets))
@@ -54,12 +60,18 @@ pub(crate) fn parse(src: &str) -> Result<Value, ParseError> {
 
 /// Env `mapPairListToKeyValPairs`, including the description "orphan rows".
 fn env_rows(pairs: &[Pair]) -> Vec<Map<String, Value>> {
-    let o = sem::KvOpts { extract_types: true, ..KV };
+    let o = sem::KvOpts {
+        extract_types: true,
+        ..KV
+    };
     let mut rows = Vec::new();
     for p in pairs {
         let m = sem::kv(p, o, None);
-        let descs: Vec<&Annotation> =
-            p.annotations.iter().filter(|a| a.name == "description").collect();
+        let descs: Vec<&Annotation> = p
+            .annotations
+            .iter()
+            .filter(|a| a.name == "description")
+            .collect();
         if descs.len() <= 1 {
             rows.push(m);
             continue;
@@ -98,7 +110,10 @@ fn main_row(mut m: Map<String, Value>, p: &Pair, last: &Annotation) -> Map<Strin
         .collect();
     anns.push(annotation_json(last));
     m.insert("annotations".into(), anns.into());
-    m.insert("description".into(), last.value.clone().unwrap_or_default().into());
+    m.insert(
+        "description".into(),
+        last.value.clone().unwrap_or_default().into(),
+    );
     m
 }
 
@@ -163,9 +178,16 @@ fn array_value(c: &mut Cursor) -> (String, Vec<Annotation>) {
 }
 
 fn secret_row(name: &str, anns: Vec<Annotation>) -> Value {
-    let key = if name.starts_with('~') { name.to_owned() } else { name.to_owned() };
-    let pair = Pair { key, value: dict::PVal::Str(String::new()), annotations: anns, offset: 0 };
-    let o = sem::KvOpts { extract_types: true, ..KV };
+    let pair = Pair {
+        key: name.to_owned(),
+        value: dict::PVal::Str(String::new()),
+        annotations: anns,
+        offset: 0,
+    };
+    let o = sem::KvOpts {
+        extract_types: true,
+        ..KV
+    };
     let mut m = sem::kv(&pair, o, None);
     m.insert("secret".into(), true.into());
     Value::Object(m)
@@ -187,13 +209,20 @@ fn external_secrets(c: &mut Cursor) -> Option<Value> {
     };
     let vars: Vec<Value> = env_rows(&pairs)
         .into_iter()
-        .filter(|m| m.get("name").and_then(Value::as_str).is_some_and(|n| !n.is_empty()))
+        .filter(|m| {
+            m.get("name")
+                .and_then(Value::as_str)
+                .is_some_and(|n| !n.is_empty())
+        })
         .map(|m| {
             let mut e = Map::new();
             e.insert("name".into(), m["name"].clone());
             let v = m.get("value").filter(|v| v.is_string()).cloned();
             e.insert((*field).into(), v.unwrap_or_else(|| "".into()));
-            e.insert("enabled".into(), (m.get("enabled") != Some(&Value::Bool(false))).into());
+            e.insert(
+                "enabled".into(),
+                (m.get("enabled") != Some(&Value::Bool(false))).into(),
+            );
             if let Some(a) = m.get("annotations") {
                 e.insert("annotations".into(), a.clone());
             }

@@ -28,7 +28,13 @@ impl ParseError {
         let line = before.matches('\n').count() + 1;
         let line_start = before.rfind('\n').map_or(0, |i| i + 1);
         let column = before[line_start..].encode_utf16().count() + 1;
-        Self { line, column, offset, expected, file: None }
+        Self {
+            line,
+            column,
+            offset,
+            expected,
+            file: None,
+        }
     }
 
     /// A semantic failure (the official parser throws a JavaScript error).

@@ -14,10 +14,20 @@ use crate::semantic::{self as sem, KV, KvOpts};
 pub(crate) fn parse_content(content: &str) -> Value {
     let lines: Vec<&str> = content.split('\n').collect();
     let indent = |l: &str| l.len() - l.trim_start_matches([' ', '\t']).len();
-    let min = lines.iter().filter(|l| !js::trim(l).is_empty()).map(|l| indent(l)).min();
+    let min = lines
+        .iter()
+        .filter(|l| !js::trim(l).is_empty())
+        .map(|l| indent(l))
+        .min();
     let dedented: Vec<&str> = lines
         .iter()
-        .map(|l| if js::trim(l).is_empty() { l } else { &l[min.unwrap_or(0)..] })
+        .map(|l| {
+            if js::trim(l).is_empty() {
+                l
+            } else {
+                &l[min.unwrap_or(0)..]
+            }
+        })
         .collect();
     let joined = dedented.join("\n");
     match parse_example(js::trim(&joined)) {
@@ -167,7 +177,10 @@ fn response_block(c: &mut Cursor) -> Option<ExampleItem> {
     })
 }
 
-const NO_ANN: KvOpts = KvOpts { annotations: false, ..KV };
+const NO_ANN: KvOpts = KvOpts {
+    annotations: false,
+    ..KV
+};
 
 fn ex_dict(c: &mut Cursor, kw: &'static str) -> Option<Vec<Pair>> {
     if !label(c, kw) {
@@ -199,7 +212,11 @@ fn request_item(c: &mut Cursor) -> Option<Result<Value, &'static str>> {
         }
     }
     if let Some(v) = c.attempt(|c| label(c, "mode").then(|| value_chars(c))) {
-        let mode = if js::trim(v).is_empty() { "none" } else { js::trim(v) };
+        let mode = if js::trim(v).is_empty() {
+            "none"
+        } else {
+            js::trim(v)
+        };
         return Some(Ok(json!({"body": {"mode": mode}})));
     }
     if let Some(p) = c.attempt(|c| ex_dict(c, "params:path")) {
@@ -218,11 +235,15 @@ fn request_item(c: &mut Cursor) -> Option<Result<Value, &'static str>> {
     }
     if let Some(p) = c.attempt(|c| ex_dict(c, "body:form-urlencoded")) {
         let list = sem::kv_list(&p, NO_ANN);
-        return Some(Ok(json!({"body": {"mode": "formUrlEncoded", "formUrlEncoded": list}})));
+        return Some(Ok(
+            json!({"body": {"mode": "formUrlEncoded", "formUrlEncoded": list}}),
+        ));
     }
     if let Some(p) = c.attempt(|c| ex_dict(c, "body:multipart-form")) {
         let list = sem::multipart(&p, false, false);
-        return Some(Ok(json!({"body": {"mode": "multipartForm", "multipartForm": list}})));
+        return Some(Ok(
+            json!({"body": {"mode": "multipartForm", "multipartForm": list}}),
+        ));
     }
     let p = c.attempt(|c| ex_dict(c, "body:file"))?;
     Some(match sem::files(&p, false) {
@@ -265,8 +286,12 @@ fn response_item(c: &mut Cursor) -> Option<Value> {
 
 fn status(p: &[Pair]) -> Value {
     let find = |n: &str| p.iter().find(|x| x.key == n).map(|x| x.value.to_json());
-    let code = find("code").filter(|v| js::truthy(Some(v))).unwrap_or(200.into());
-    let text = find("text").filter(|v| js::truthy(Some(v))).unwrap_or("OK".into());
+    let code = find("code")
+        .filter(|v| js::truthy(Some(v)))
+        .unwrap_or(200.into());
+    let text = find("text")
+        .filter(|v| js::truthy(Some(v)))
+        .unwrap_or("OK".into());
     json!({"status": code, "statusText": text})
 }
 

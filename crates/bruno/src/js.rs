@@ -7,20 +7,14 @@ use serde_json::{Map, Value};
 pub(crate) fn is_js_space(c: char) -> bool {
     matches!(
         c,
-        '\t' | '\n'
-            | '\u{0B}'
-            | '\u{0C}'
-            | '\r'
-            | ' '
-            | '\u{A0}'
-            | '\u{1680}'
-            | '\u{2000}'..='\u{200A}'
-            | '\u{2028}'
-            | '\u{2029}'
-            | '\u{202F}'
-            | '\u{205F}'
-            | '\u{3000}'
-            | '\u{FEFF}'
+        '\t' | '\n' | '\u{0B}' | '\u{0C}' | '\r' | ' ' | '\u{A0}' | '\u{1680}' | '\u{2000}'
+            ..='\u{200A}'
+                | '\u{2028}'
+                | '\u{2029}'
+                | '\u{202F}'
+                | '\u{205F}'
+                | '\u{3000}'
+                | '\u{FEFF}'
     )
 }
 
@@ -49,7 +43,11 @@ pub(crate) fn split_lines_any(s: &str) -> Vec<&str> {
         match bytes[i] {
             b'\r' => {
                 out.push(&s[start..i]);
-                i += if bytes.get(i + 1) == Some(&b'\n') { 2 } else { 1 };
+                i += if bytes.get(i + 1) == Some(&b'\n') {
+                    2
+                } else {
+                    1
+                };
                 start = i;
             }
             b'\n' => {
@@ -83,7 +81,11 @@ pub(crate) fn indent(s: &str, levels: usize) -> String {
         return String::new();
     }
     let pad = "  ".repeat(levels);
-    split_lines_any(s).into_iter().map(|l| format!("{pad}{l}")).collect::<Vec<_>>().join("\n")
+    split_lines_any(s)
+        .into_iter()
+        .map(|l| format!("{pad}{l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// True for keys JavaScript orders numerically before all other keys.
@@ -196,9 +198,15 @@ pub(crate) fn js_number(s: &str) -> Option<f64> {
         }
     }
     if body == "Infinity" {
-        return Some(if neg { f64::NEG_INFINITY } else { f64::INFINITY });
+        return Some(if neg {
+            f64::NEG_INFINITY
+        } else {
+            f64::INFINITY
+        });
     }
-    let ok = body.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-'));
+    let ok = body
+        .bytes()
+        .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-'));
     if !ok || body.is_empty() || body.starts_with(['e', 'E']) {
         return None;
     }

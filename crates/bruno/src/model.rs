@@ -69,9 +69,11 @@ pub struct RequestView {
 fn text(v: Option<&Value>) -> String {
     match v {
         Some(Value::String(s)) => s.clone(),
-        Some(Value::Array(a)) => {
-            a.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(",")
-        }
+        Some(Value::Array(a)) => a
+            .iter()
+            .filter_map(Value::as_str)
+            .collect::<Vec<_>>()
+            .join(","),
         Some(Value::Number(n)) => n.to_string(),
         Some(Value::Bool(b)) => b.to_string(),
         _ => String::new(),
@@ -79,7 +81,9 @@ fn text(v: Option<&Value>) -> String {
 }
 
 fn entries(list: Option<&Value>, keep: impl Fn(&Value) -> bool) -> Vec<KeyValue> {
-    let Some(Value::Array(items)) = list else { return Vec::new() };
+    let Some(Value::Array(items)) = list else {
+        return Vec::new();
+    };
     items
         .iter()
         .filter(|i| keep(i))
@@ -110,7 +114,9 @@ fn seq_of(v: Option<&Value>) -> Option<f64> {
 }
 
 fn ws_messages(json: &Value) -> Vec<WsMessage> {
-    let Some(Value::Array(list)) = json.pointer("/body/ws") else { return Vec::new() };
+    let Some(Value::Array(list)) = json.pointer("/body/ws") else {
+        return Vec::new();
+    };
     list.iter()
         .map(|m| WsMessage {
             name: text(m.get("name")),
@@ -127,11 +133,21 @@ impl RequestView {
         let meta = json.get("meta");
         let kind = kind_of(&text(meta.and_then(|m| m.get("type"))));
         let http = json.get("http");
-        let url_of = |k: &str| json.get(k).and_then(|b| b.get("url")).map(|u| text(Some(u)));
-        let url = url_of("ws").or_else(|| url_of("grpc")).or_else(|| url_of("http"));
+        let url_of = |k: &str| {
+            json.get(k)
+                .and_then(|b| b.get("url"))
+                .map(|u| text(Some(u)))
+        };
+        let url = url_of("ws")
+            .or_else(|| url_of("grpc"))
+            .or_else(|| url_of("http"));
         let is_param = |ty: &'static str| move |p: &Value| p.get("type") == Some(&Value::from(ty));
         let tags = match meta.and_then(|m| m.get("tags")) {
-            Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).map(String::from).collect(),
+            Some(Value::Array(a)) => a
+                .iter()
+                .filter_map(Value::as_str)
+                .map(String::from)
+                .collect(),
             _ => Vec::new(),
         };
         let body_mode = text(http.and_then(|h| h.get("body")));
@@ -141,7 +157,11 @@ impl RequestView {
             kind,
             method: text(http.and_then(|h| h.get("method"))).to_uppercase(),
             url: url.unwrap_or_default(),
-            body_mode: if body_mode.is_empty() { "none".into() } else { body_mode },
+            body_mode: if body_mode.is_empty() {
+                "none".into()
+            } else {
+                body_mode
+            },
             body_json: json.pointer("/body/json").map(|v| text(Some(v))),
             query: entries(json.get("params"), is_param("query")),
             path_params: entries(json.get("params"), is_param("path")),

@@ -18,7 +18,13 @@ pub(crate) struct Cursor<'a> {
 
 impl<'a> Cursor<'a> {
     pub(crate) fn new(src: &'a str) -> Self {
-        Self { src, pos: 0, fail_pos: None, expected: Vec::new(), quiet: 0 }
+        Self {
+            src,
+            pos: 0,
+            fail_pos: None,
+            expected: Vec::new(),
+            quiet: 0,
+        }
     }
 
     fn bytes(&self) -> &'a [u8] {
@@ -207,6 +213,10 @@ impl<'a> Cursor<'a> {
     /// Builds the error for the rightmost failure.
     pub(crate) fn error(&self) -> ParseError {
         let pos = self.fail_pos.unwrap_or(self.pos);
-        ParseError::at(self.src, pos, self.expected.iter().map(|s| (*s).to_owned()).collect())
+        ParseError::at(
+            self.src,
+            pos,
+            self.expected.iter().map(|s| (*s).to_owned()).collect(),
+        )
     }
 }

@@ -15,7 +15,11 @@ pub const SCHEMA: &str = "https://schema.getpostman.com/json/collection/v2.1.0/c
 /// Builds the collection. `requests` pairs a path relative to the collection
 /// root (`utilities/ping.bru`) with the request's parser JSON; `variables`
 /// become collection variables (for example `host` and `apikey`).
-pub fn to_postman(name: &str, requests: &[(String, Value)], variables: &[(String, String)]) -> Value {
+pub fn to_postman(
+    name: &str,
+    requests: &[(String, Value)],
+    variables: &[(String, String)],
+) -> Value {
     let mut root = Folder::default();
     for (path, json) in requests {
         let view = RequestView::from_json(json);
@@ -26,7 +30,10 @@ pub fn to_postman(name: &str, requests: &[(String, Value)], variables: &[(String
         let file = segments.pop().unwrap_or_default();
         root.insert(&segments, (view, file.trim_end_matches(".bru").to_owned()));
     }
-    let vars: Vec<Value> = variables.iter().map(|(k, v)| json!({"key": k, "value": v})).collect();
+    let vars: Vec<Value> = variables
+        .iter()
+        .map(|(k, v)| json!({"key": k, "value": v}))
+        .collect();
     json!({
         "info": {"name": name, "schema": SCHEMA},
         "item": root.items(),
@@ -64,8 +71,12 @@ impl Folder {
             let (sa, sb) = (a.0.seq.unwrap_or(f64::MAX), b.0.seq.unwrap_or(f64::MAX));
             sa.total_cmp(&sb).then_with(|| a.1.cmp(&b.1))
         });
-        let groups = folders.iter().map(|(n, f)| json!({"name": n, "item": f.items()}));
-        groups.chain(requests.iter().map(|(v, file)| request_item(v, file))).collect()
+        let groups = folders
+            .iter()
+            .map(|(n, f)| json!({"name": n, "item": f.items()}));
+        groups
+            .chain(requests.iter().map(|(v, file)| request_item(v, file)))
+            .collect()
     }
 }
 
@@ -91,7 +102,11 @@ fn url(raw: &str, query: &[KeyValue]) -> Value {
         .filter(|p| !p.is_empty())
         .map(|p| {
             let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            KeyValue { name: k.into(), value: v.into(), enabled: true }
+            KeyValue {
+                name: k.into(),
+                value: v.into(),
+                enabled: true,
+            }
         })
         .collect();
     params.extend(query.iter().cloned());
@@ -100,10 +115,21 @@ fn url(raw: &str, query: &[KeyValue]) -> Value {
         None => (None, base),
     };
     let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
-    let host_parts: Vec<&str> = if host.starts_with("{{") { vec![host] } else { host.split('.').collect() };
-    let enabled: Vec<String> =
-        params.iter().filter(|p| p.enabled).map(|p| format!("{}={}", p.name, p.value)).collect();
-    let raw_full = if enabled.is_empty() { base.to_owned() } else { format!("{base}?{}", enabled.join("&")) };
+    let host_parts: Vec<&str> = if host.starts_with("{{") {
+        vec![host]
+    } else {
+        host.split('.').collect()
+    };
+    let enabled: Vec<String> = params
+        .iter()
+        .filter(|p| p.enabled)
+        .map(|p| format!("{}={}", p.name, p.value))
+        .collect();
+    let raw_full = if enabled.is_empty() {
+        base.to_owned()
+    } else {
+        format!("{base}?{}", enabled.join("&"))
+    };
     let mut m = Map::new();
     m.insert("raw".into(), raw_full.into());
     if let Some(p) = protocol {
@@ -120,7 +146,11 @@ fn url(raw: &str, query: &[KeyValue]) -> Value {
 
 fn request_item(v: &RequestView, file: &str) -> Value {
     let mut req = Map::new();
-    let method = if v.method.is_empty() { "GET".to_owned() } else { v.method.clone() };
+    let method = if v.method.is_empty() {
+        "GET".to_owned()
+    } else {
+        v.method.clone()
+    };
     req.insert("method".into(), method.into());
     req.insert("header".into(), key_values(&v.headers).into());
     if let Some(body) = v.body_json.as_ref().filter(|_| v.body_mode == "json") {
@@ -133,6 +163,10 @@ fn request_item(v: &RequestView, file: &str) -> Value {
     if let Some(d) = &v.docs {
         req.insert("description".into(), d.clone().into());
     }
-    let name = if v.name.is_empty() { file.to_owned() } else { v.name.clone() };
+    let name = if v.name.is_empty() {
+        file.to_owned()
+    } else {
+        v.name.clone()
+    };
     json!({"name": name, "request": req})
 }

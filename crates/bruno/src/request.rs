@@ -7,7 +7,7 @@ use crate::dict::{self, Pair};
 use crate::error::ParseError;
 use crate::js;
 use crate::peg::Cursor;
-use crate::semantic::{self as sem, KV, KV_RAW, Thrown};
+use crate::semantic::{self as sem, KV, Thrown};
 
 /// Which grammar a block keyword belongs to, and how its body is read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,15 +18,24 @@ enum Body {
     Example,
 }
 
-const METHODS: [&str; 9] =
-    ["get", "post", "put", "delete", "patch", "options", "head", "connect", "trace"];
+const METHODS: [&str; 9] = [
+    "get", "post", "put", "delete", "patch", "options", "head", "connect", "trace",
+];
 
 /// Keywords in the order of the ohm alternatives (the order matters for errors).
 fn keywords() -> Vec<(&'static str, Body)> {
     let mut k = vec![("meta", Body::Dict)];
     k.extend(METHODS.iter().map(|m| (*m, Body::Dict)));
-    k.extend([("http", Body::Dict), ("grpc", Body::Dict), ("ws", Body::Dict)]);
-    k.extend([("query", Body::Dict), ("params:path", Body::Dict), ("params:query", Body::Dict)]);
+    k.extend([
+        ("http", Body::Dict),
+        ("grpc", Body::Dict),
+        ("ws", Body::Dict),
+    ]);
+    k.extend([
+        ("query", Body::Dict),
+        ("params:path", Body::Dict),
+        ("params:query", Body::Dict),
+    ]);
     k.extend([("headers", Body::Dict), ("metadata", Body::Dict)]);
     for a in [
         "awsv4",
@@ -127,7 +136,7 @@ pub(crate) fn parse(src: &str, openalgo: bool) -> Result<Value, ParseError> {
         c.fail_at(c.pos, "end of input");
         return Err(c.error());
     }
-    build(src, blocks).map_err(|t| ParseError::semantic(src, t.offset, t.what))
+    build(blocks).map_err(|t| ParseError::semantic(src, t.offset, t.what))
 }
 
 fn next_block<'a>(
@@ -149,10 +158,18 @@ fn next_block<'a>(
             }
         });
         if let Some(raw) = raw {
-            return Some(Block { keyword: kw, offset, raw });
+            return Some(Block {
+                keyword: kw,
+                offset,
+                raw,
+            });
         }
     }
-    if openalgo { extension_block(c, offset) } else { None }
+    if openalgo {
+        extension_block(c, offset)
+    } else {
+        None
+    }
 }
 
 /// `"example" st* "{" nl* examplecontent tagend`, `examplecontent = (~tagend any)*`
@@ -176,7 +193,11 @@ fn extension_block<'a>(c: &mut Cursor<'a>, offset: usize) -> Option<Block<'a>> {
         }
         dict::dictionary(c, dict::REQUEST)
     }) {
-        return Some(Block { keyword: "websocket", offset, raw: Raw::Dict(pairs) });
+        return Some(Block {
+            keyword: "websocket",
+            offset,
+            raw: Raw::Dict(pairs),
+        });
     }
     c.attempt(|c| {
         if !c.lit("message") {
@@ -196,12 +217,15 @@ fn extension_block<'a>(c: &mut Cursor<'a>, offset: usize) -> Option<Block<'a>> {
             ":json" => "message:json",
             _ => "message:other",
         };
-        let _ = kind;
-        Some(Block { keyword, offset, raw: Raw::Text(text) })
+        Some(Block {
+            keyword,
+            offset,
+            raw: Raw::Text(text),
+        })
     })
 }
 
-fn build(src: &str, blocks: Vec<Block>) -> Result<Value, Thrown> {
+fn build(blocks: Vec<Block>) -> Result<Value, Thrown> {
     let mut out = Value::Object(Map::new());
     let mut messages = 0;
     for b in &blocks {
@@ -216,7 +240,6 @@ fn build(src: &str, blocks: Vec<Block>) -> Result<Value, Thrown> {
         };
         js::merge(&mut out, frag, true);
     }
-    let _ = src;
     Ok(out)
 }
 
@@ -317,7 +340,6 @@ pub(crate) fn auth_fragment(
     offset: usize,
     request: bool,
 ) -> Result<Value, Thrown> {
-    let _ = KV_RAW;
     let (key, v) = match kind {
         "ntlm" => ("ntlm", sem::ntlm(p, offset, request)?),
         "oauth1" => ("oauth1", sem::oauth1(p, offset)?),

@@ -37,14 +37,22 @@ fn unescape_ml_description(v: &str) -> String {
 fn apply_description(out: &mut Map<String, Value>, list: &[Annotation]) {
     if let Some(d) = list.iter().find(|a| a.name == "description") {
         let v = d.value.clone().unwrap_or_default();
-        let v = if v.contains('\n') { unescape_ml_description(&v) } else { v };
+        let v = if v.contains('\n') {
+            unescape_ml_description(&v)
+        } else {
+            v
+        };
         out.insert("description".into(), v.into());
     }
 }
 
 /// `extractTypedAnnotations`: the last type annotation converts the value.
 pub(crate) fn extract_types(out: &mut Map<String, Value>, list: &[Annotation]) {
-    let Some(a) = list.iter().rev().find(|a| DATA_TYPES.contains(&a.name.as_str())) else {
+    let Some(a) = list
+        .iter()
+        .rev()
+        .find(|a| DATA_TYPES.contains(&a.name.as_str()))
+    else {
         return;
     };
     if a.name == "string" {
@@ -81,9 +89,11 @@ pub(crate) struct KvOpts {
     pub annotations: bool,
 }
 
-pub(crate) const KV: KvOpts = KvOpts { parse_enabled: true, extract_types: false, annotations: true };
-pub(crate) const KV_RAW: KvOpts = KvOpts { parse_enabled: false, ..KV };
-
+pub(crate) const KV: KvOpts = KvOpts {
+    parse_enabled: true,
+    extract_types: false,
+    annotations: true,
+};
 /// `mapPairListToKeyValPairs` for one pair, plus an optional `type` after `enabled`.
 pub(crate) fn kv(p: &Pair, o: KvOpts, param_type: Option<&str>) -> Map<String, Value> {
     let mut m = Map::new();
@@ -114,12 +124,20 @@ pub(crate) fn kv(p: &Pair, o: KvOpts, param_type: Option<&str>) -> Map<String, V
 }
 
 pub(crate) fn kv_list(pairs: &[Pair], o: KvOpts) -> Value {
-    pairs.iter().map(|p| Value::Object(kv(p, o, None))).collect::<Vec<_>>().into()
+    pairs
+        .iter()
+        .map(|p| Value::Object(kv(p, o, None)))
+        .collect::<Vec<_>>()
+        .into()
 }
 
 pub(crate) fn params(pairs: &[Pair], ty: &str, annotations: bool) -> Value {
     let o = KvOpts { annotations, ..KV };
-    pairs.iter().map(|p| Value::Object(kv(p, o, Some(ty)))).collect::<Vec<_>>().into()
+    pairs
+        .iter()
+        .map(|p| Value::Object(kv(p, o, Some(ty))))
+        .collect::<Vec<_>>()
+        .into()
 }
 
 /// `_.merge({}, ...pairs)`: object-like blocks, last duplicate wins.
@@ -138,12 +156,19 @@ pub(crate) fn object(pairs: &[Pair]) -> Map<String, Value> {
 
 /// Vars: typed values for pre-request, then the `@` local marker.
 pub(crate) fn vars(pairs: &[Pair], typed: bool) -> Value {
-    let o = KvOpts { extract_types: typed, ..KV };
+    let o = KvOpts {
+        extract_types: typed,
+        ..KV
+    };
     pairs
         .iter()
         .map(|p| {
             let mut m = kv(p, o, None);
-            let name = m.get("name").and_then(Value::as_str).unwrap_or("").to_owned();
+            let name = m
+                .get("name")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_owned();
             let local = name.starts_with('@');
             if local {
                 m.insert("name".into(), name[1..].into());
@@ -196,7 +221,14 @@ pub(crate) fn simple_auth(kind: &str, pairs: &[Pair]) -> Option<(&'static str, V
         "bearer" => ("bearer", fields(pairs, &[("token", "token")])),
         "apikey" => (
             "apikey",
-            fields(pairs, &[("key", "key"), ("value", "value"), ("placement", "placement")]),
+            fields(
+                pairs,
+                &[
+                    ("key", "key"),
+                    ("value", "value"),
+                    ("placement", "placement"),
+                ],
+            ),
         ),
         _ => return None,
     })
@@ -206,10 +238,19 @@ pub(crate) fn simple_auth(kind: &str, pairs: &[Pair]) -> Option<(&'static str, V
 pub(crate) fn ntlm(pairs: &[Pair], offset: usize, request: bool) -> Result<Value, Thrown> {
     let password = find(pairs, "password");
     let domain = find(pairs, "domain");
-    let guard = if request { password.is_some() } else { domain.is_some() };
+    let guard = if request {
+        password.is_some()
+    } else {
+        domain.is_some()
+    };
     let domain = match (guard, domain) {
         (true, Some(d)) => d.to_json(),
-        (true, None) => return Err(Thrown { offset, what: "auth:ntlm without domain" }),
+        (true, None) => {
+            return Err(Thrown {
+                offset,
+                what: "auth:ntlm without domain",
+            });
+        }
         (false, _) => "".into(),
     };
     Ok(json!({
@@ -226,7 +267,6 @@ fn number_of(v: &PVal) -> Option<f64> {
         PVal::List(l) => js::js_number(&l.join(",")),
     }
 }
-
 
 pub(crate) fn edgegrid(pairs: &[Pair]) -> Value {
     let mut v = fields(
@@ -253,7 +293,12 @@ pub(crate) fn edgegrid(pairs: &[Pair]) -> Value {
 pub(crate) fn oauth1(pairs: &[Pair], offset: usize) -> Result<Value, Thrown> {
     let f = |n: &str| find_or_empty(pairs, n);
     let (key, key_type) = match find(pairs, "private_key") {
-        Some(PVal::List(_)) => return Err(Thrown { offset, what: "a text private_key" }),
+        Some(PVal::List(_)) => {
+            return Err(Thrown {
+                offset,
+                what: "a text private_key",
+            });
+        }
         Some(PVal::Str(s)) if s.starts_with("@file(") && s.ends_with(')') && s.len() >= 7 => {
             (Value::from(&s[6..s.len() - 1]), "file")
         }
@@ -306,10 +351,12 @@ pub(crate) fn oauth2(pairs: &[Pair]) -> Value {
         m.insert(k.into(), v);
     };
     let order: &[&str] = match grant {
-        "password" => &["grant", "atu", "rtu", "user", "pass", "cid", "csec", "scope"],
-        "authorization_code" => {
-            &["grant", "cb", "authz", "atu", "rtu", "cid", "csec", "scope", "state", "pkce"]
-        }
+        "password" => &[
+            "grant", "atu", "rtu", "user", "pass", "cid", "csec", "scope",
+        ],
+        "authorization_code" => &[
+            "grant", "cb", "authz", "atu", "rtu", "cid", "csec", "scope", "state", "pkce",
+        ],
         "client_credentials" => &["grant", "atu", "rtu", "cid", "csec", "scope"],
         "implicit" => &["grant", "cb", "authz", "cid", "scope", "state"],
         _ => return json!({}),
@@ -340,14 +387,20 @@ pub(crate) fn oauth2(pairs: &[Pair]) -> Value {
     put("tokenQueryKey", or("token_query_key", "access_token"));
     put("autoFetchToken", json_flag(pairs, "auto_fetch_token", true));
     if grant != "implicit" {
-        put("autoRefreshToken", json_flag(pairs, "auto_refresh_token", false));
+        put(
+            "autoRefreshToken",
+            json_flag(pairs, "auto_refresh_token", false),
+        );
     }
     Value::Object(m)
 }
 
 /// The 8 `auth:oauth2:additional_params:*` keywords and their JSON keys.
 pub(crate) const OAUTH2_PARAMS: [(&str, &str); 8] = [
-    ("auth:oauth2:additional_params:auth_req:headers", "oauth2_additional_parameters_auth_req_headers"),
+    (
+        "auth:oauth2:additional_params:auth_req:headers",
+        "oauth2_additional_parameters_auth_req_headers",
+    ),
     (
         "auth:oauth2:additional_params:auth_req:queryparams",
         "oauth2_additional_parameters_auth_req_queryparams",
@@ -400,15 +453,20 @@ pub(crate) fn multipart(pairs: &[Pair], annotations: bool, filter_empty: bool) -
     let items = pairs.iter().map(|p| {
         let mut m = kv(p, o, None);
         m.insert("type".into(), "text".into());
-        let Some(s) = p.value.as_str() else { return Value::Object(m) };
+        let Some(s) = p.value.as_str() else {
+            return Value::Object(m);
+        };
         let (value, ct) = split_content_type(s).unwrap_or((s, ""));
         m.insert("value".into(), value.into());
         m.insert("contentType".into(), ct.into());
         if value.starts_with("@file(") && value.ends_with(')') {
             let inner = value.strip_prefix("@file(").unwrap_or(value);
             let inner = inner.strip_suffix(')').unwrap_or(inner);
-            let files: Vec<Value> =
-                inner.split('|').filter(|f| !filter_empty || !f.is_empty()).map(Value::from).collect();
+            let files: Vec<Value> = inner
+                .split('|')
+                .filter(|f| !filter_empty || !f.is_empty())
+                .map(Value::from)
+                .collect();
             m.insert("type".into(), "file".into());
             m.insert("value".into(), files.into());
         }
@@ -423,10 +481,14 @@ pub(crate) fn files(pairs: &[Pair], annotations: bool) -> Result<Value, Thrown> 
     let mut out = Vec::new();
     for p in pairs {
         let Some(s) = p.value.as_str() else {
-            return Err(Thrown { offset: p.offset, what: "a text value in body:file" });
+            return Err(Thrown {
+                offset: p.offset,
+                what: "a text value in body:file",
+            });
         };
         let mut m = kv(p, o, None);
-        let (value, ct) = split_content_type(s).map_or((s, ""), |(a, b)| (js::trim(a), js::trim(b)));
+        let (value, ct) =
+            split_content_type(s).map_or((s, ""), |(a, b)| (js::trim(a), js::trim(b)));
         m.insert("value".into(), value.into());
         m.insert("contentType".into(), ct.into());
         if value.starts_with("@file(") && value.ends_with(')') {
@@ -489,7 +551,10 @@ pub(crate) fn settings(pairs: &[Pair]) -> Value {
     };
     out.insert("timeout".into(), timeout);
     if s.contains_key("followRedirects") {
-        out.insert("followRedirects".into(), to_bool(s.get("followRedirects")).into());
+        out.insert(
+            "followRedirects".into(),
+            to_bool(s.get("followRedirects")).into(),
+        );
     }
     if let Some(n) = s.get("maxRedirects").and_then(int_of) {
         out.insert("maxRedirects".into(), n.into());
@@ -514,10 +579,13 @@ pub(crate) fn settings(pairs: &[Pair]) -> Value {
 
 pub(crate) fn app(pairs: &[Pair]) -> Value {
     let a = object(pairs);
-    let code = a.get("code").filter(|v| js::truthy(Some(v))).cloned().unwrap_or(Value::Null);
+    let code = a
+        .get("code")
+        .filter(|v| js::truthy(Some(v)))
+        .cloned()
+        .unwrap_or(Value::Null);
     json!({"app": {"code": code, "enabled": to_bool(a.get("enabled"))}})
 }
-
 
 #[cfg(test)]
 mod tests {
@@ -525,7 +593,10 @@ mod tests {
 
     #[test]
     fn content_type_regex() {
-        assert_eq!(split_content_type("a @contentType(x/y)"), Some(("a", "x/y")));
+        assert_eq!(
+            split_content_type("a @contentType(x/y)"),
+            Some(("a", "x/y"))
+        );
         assert_eq!(split_content_type("a@contentType(x)) "), Some(("a", "x)")));
         assert_eq!(split_content_type("a @contentType(x) b"), None);
         assert_eq!(split_content_type("plain"), None);

@@ -11,16 +11,15 @@ use serde_json::{Map, Value};
 
 use crate::js::indent;
 
-const METHODS: [&str; 9] =
-    ["get", "post", "put", "patch", "delete", "head", "options", "trace", "connect"];
+const METHODS: [&str; 9] = [
+    "get", "post", "put", "patch", "delete", "head", "options", "trace", "connect",
+];
 
 fn s(v: Option<&Value>) -> String {
     match v {
         None | Some(Value::Null) => String::new(),
         Some(Value::String(x)) => x.clone(),
-        Some(Value::Array(a)) => {
-            a.iter().map(|x| s(Some(x))).collect::<Vec<_>>().join(",")
-        }
+        Some(Value::Array(a)) => a.iter().map(|x| s(Some(x))).collect::<Vec<_>>().join(","),
         Some(other) => other.to_string(),
     }
 }
@@ -36,7 +35,9 @@ fn key_string(k: &str) -> String {
 
 fn is_list_item(x: &Value) -> bool {
     x.as_str().is_some_and(|t| {
-        !t.is_empty() && t.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+        !t.is_empty()
+            && t.chars()
+                .all(|c| c.is_alphanumeric() || c == '_' || c == '-')
     })
 }
 
@@ -71,21 +72,36 @@ fn annotation_arg(v: &str) -> String {
 }
 
 fn escape_ml_description(v: &str) -> String {
-    v.split("\\'").collect::<Vec<_>>().join("\\\\'").split("'''").collect::<Vec<_>>().join("\\'\\'\\'")
+    v.split("\\'")
+        .collect::<Vec<_>>()
+        .join("\\\\'")
+        .split("'''")
+        .collect::<Vec<_>>()
+        .join("\\'\\'\\'")
 }
 
 /// `serializeAnnotations(buildAnnotationsFromKVItem / FromVariable)`.
 fn annotations(item: &Value, typed: bool) -> String {
-    let list: Vec<&Value> = item.get("annotations").and_then(Value::as_array).into_iter().flatten().collect();
+    let list: Vec<&Value> = item
+        .get("annotations")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .collect();
     let name_of = |a: &Value| s(a.get("name"));
     let mut out: Vec<(String, Option<String>)> = Vec::new();
-    let data_type = item.get("dataType").and_then(Value::as_str).filter(|t| *t != "string");
+    let data_type = item
+        .get("dataType")
+        .and_then(Value::as_str)
+        .filter(|t| *t != "string");
     if typed && let Some(t) = data_type {
         out.push((t.to_owned(), None));
     }
     let is_type = |n: &str| typed && ["string", "number", "boolean", "object"].contains(&n);
     match item.get("description") {
-        Some(Value::String(d)) if !d.is_empty() => out.push(("description".into(), Some(d.clone()))),
+        Some(Value::String(d)) if !d.is_empty() => {
+            out.push(("description".into(), Some(d.clone())))
+        }
         Some(Value::String(_)) => {}
         _ => {
             if let Some(d) = list.iter().find(|a| name_of(a) == "description") {
@@ -93,14 +109,21 @@ fn annotations(item: &Value, typed: bool) -> String {
             }
         }
     }
-    for a in list.iter().filter(|a| name_of(a) != "description" && !is_type(&name_of(a))) {
+    for a in list
+        .iter()
+        .filter(|a| name_of(a) != "description" && !is_type(&name_of(a)))
+    {
         out.push((name_of(a), a.get("value").map(|v| s(Some(v)))));
     }
     out.iter()
         .map(|(n, v)| match v {
             None => format!("@{n}\n"),
             Some(v) if v.contains('\n') => {
-                let body = if n == "description" { escape_ml_description(v) } else { v.clone() };
+                let body = if n == "description" {
+                    escape_ml_description(v)
+                } else {
+                    v.clone()
+                };
                 format!("@{n}('''\n{}\n''')\n", indent(&body, 1))
             }
             Some(v) => format!("@{n}({})\n", annotation_arg(v)),
@@ -112,15 +135,21 @@ fn enabled(item: &Value, key: &str) -> bool {
     item.get(key).and_then(Value::as_bool).unwrap_or(false)
 }
 
-fn arr<'a>(v: Option<&'a Value>) -> Vec<&'a Value> {
-    v.and_then(Value::as_array).map(|a| a.iter().collect()).unwrap_or_default()
+fn arr(v: Option<&Value>) -> Vec<&Value> {
+    v.and_then(Value::as_array)
+        .map(|a| a.iter().collect())
+        .unwrap_or_default()
 }
 
 /// One `name: value` line with annotations; `prefix` is `~` or empty.
 fn pair_line(item: &Value, prefix: &str, quote: bool, typed: bool) -> String {
     let name = s(item.get("name"));
     let key = if quote { key_string(&name) } else { name };
-    format!("{}{prefix}{key}: {}", annotations(item, typed), value_string(item.get("value")))
+    format!(
+        "{}{prefix}{key}: {}",
+        annotations(item, typed),
+        value_string(item.get("value"))
+    )
 }
 
 /// A dictionary block, enabled entries first, then disabled ones.
@@ -128,10 +157,16 @@ fn kv_block(title: &str, items: &[&Value], quote: bool) -> String {
     if items.is_empty() {
         return String::new();
     }
-    let on: Vec<String> =
-        items.iter().filter(|i| enabled(i, "enabled")).map(|i| pair_line(i, "", quote, false)).collect();
-    let off: Vec<String> =
-        items.iter().filter(|i| !enabled(i, "enabled")).map(|i| pair_line(i, "~", quote, false)).collect();
+    let on: Vec<String> = items
+        .iter()
+        .filter(|i| enabled(i, "enabled"))
+        .map(|i| pair_line(i, "", quote, false))
+        .collect();
+    let off: Vec<String> = items
+        .iter()
+        .filter(|i| !enabled(i, "enabled"))
+        .map(|i| pair_line(i, "~", quote, false))
+        .collect();
     let mut out = format!("{title} {{");
     for group in [on, off] {
         if !group.is_empty() {
@@ -151,7 +186,11 @@ fn text_block(title: &str, text: Option<&Value>) -> String {
 fn object_block(title: &str, obj: &Map<String, Value>, skip: &[&str]) -> String {
     let mut out = format!("{title} {{\n");
     for (k, v) in obj.iter().filter(|(k, _)| !skip.contains(&k.as_str())) {
-        out += &format!("  {}: {}\n", key_string(k), indent_value(&value_string(Some(v))));
+        out += &format!(
+            "  {}: {}\n",
+            key_string(k),
+            indent_value(&value_string(Some(v)))
+        );
     }
     out + "}\n\n"
 }
@@ -166,8 +205,15 @@ fn indent_value(v: &str) -> String {
 fn meta_block(meta: &Map<String, Value>) -> String {
     let mut out = String::from("meta {\n");
     let tags_list = matches!(meta.get("tags"), Some(Value::Array(_)));
-    for (k, v) in meta.iter().filter(|(k, _)| !(tags_list && k.as_str() == "tags")) {
-        out += &format!("  {}: {}\n", key_string(k), indent_value(&value_string(Some(v))));
+    for (k, v) in meta
+        .iter()
+        .filter(|(k, _)| !(tags_list && k.as_str() == "tags"))
+    {
+        out += &format!(
+            "  {}: {}\n",
+            key_string(k),
+            indent_value(&value_string(Some(v)))
+        );
     }
     if let Some(Value::Array(tags)) = meta.get("tags")
         && !tags.is_empty()
@@ -192,19 +238,34 @@ fn http_block(http: &Map<String, Value>) -> String {
     };
     for key in ["url", "body", "auth"] {
         if let Some(v) = http.get(key) {
-            let shown = if key == "url" { url_value(&s(Some(v))) } else { s(Some(v)) };
+            let shown = if key == "url" {
+                url_value(&s(Some(v)))
+            } else {
+                s(Some(v))
+            };
             out += &format!("\n  {key}: {shown}");
         }
     }
-    for (k, v) in http.iter().filter(|(k, _)| !["method", "url", "body", "auth"].contains(&k.as_str())) {
-        out += &format!("\n  {}: {}", key_string(k), indent_value(&value_string(Some(v))));
+    for (k, v) in http
+        .iter()
+        .filter(|(k, _)| !["method", "url", "body", "auth"].contains(&k.as_str()))
+    {
+        out += &format!(
+            "\n  {}: {}",
+            key_string(k),
+            indent_value(&value_string(Some(v)))
+        );
     }
     out + "\n}\n\n"
 }
 
 /// `getValueUrl`: multi-line URLs indented by 4.
 fn url_value(url: &str) -> String {
-    if url.contains(['\n', '\r']) { format!("'''\n{}\n'''", indent(url, 2)) } else { url.to_owned() }
+    if url.contains(['\n', '\r']) {
+        format!("'''\n{}\n'''", indent(url, 2))
+    } else {
+        url.to_owned()
+    }
 }
 
 fn auth_fields(title: &str, pairs: &[(&str, String)], trailing_blank: bool) -> String {
@@ -217,13 +278,23 @@ fn auth_blocks(auth: &Map<String, Value>) -> String {
     let f = |kind: &str, field: &str| s(auth.get(kind).and_then(|a| a.get(field)));
     let mut out = String::new();
     if auth.contains_key("awsv4") {
-        let names = ["accessKeyId", "secretAccessKey", "sessionToken", "service", "region", "profileName"];
+        let names = [
+            "accessKeyId",
+            "secretAccessKey",
+            "sessionToken",
+            "service",
+            "region",
+            "profileName",
+        ];
         let pairs: Vec<(&str, String)> = names.iter().map(|n| (*n, f("awsv4", n))).collect();
         out += &auth_fields("auth:awsv4", &pairs, false);
     }
     for kind in ["basic", "wsse"] {
         if auth.contains_key(kind) {
-            let pairs = [("username", f(kind, "username")), ("password", f(kind, "password"))];
+            let pairs = [
+                ("username", f(kind, "username")),
+                ("password", f(kind, "password")),
+            ];
             out += &auth_fields(&format!("auth:{kind}"), &pairs, false);
         }
     }
@@ -231,7 +302,10 @@ fn auth_blocks(auth: &Map<String, Value>) -> String {
         out += &auth_fields("auth:bearer", &[("token", f("bearer", "token"))], false);
     }
     if auth.contains_key("digest") {
-        let pairs = [("username", f("digest", "username")), ("password", f("digest", "password"))];
+        let pairs = [
+            ("username", f("digest", "username")),
+            ("password", f("digest", "password")),
+        ];
         out += &auth_fields("auth:digest", &pairs, false);
     }
     if auth.contains_key("ntlm") {
@@ -263,8 +337,18 @@ fn auth_tail_blocks(auth: &Map<String, Value>) -> String {
         out += &auth_fields("auth:apikey", &pairs, false);
     }
     if auth.contains_key("akamaiEdgegrid") {
-        let names = ["accessToken", "clientToken", "clientSecret", "nonce", "timestamp", "baseURL", "headersToSign", "maxBodySize"];
-        let pairs: Vec<(&str, String)> = names.iter().map(|n| (*n, f("akamaiEdgegrid", n))).collect();
+        let names = [
+            "accessToken",
+            "clientToken",
+            "clientSecret",
+            "nonce",
+            "timestamp",
+            "baseURL",
+            "headersToSign",
+            "maxBodySize",
+        ];
+        let pairs: Vec<(&str, String)> =
+            names.iter().map(|n| (*n, f("akamaiEdgegrid", n))).collect();
         out += &auth_fields("auth:akamai-edgegrid", &pairs, false);
     }
     out
@@ -291,20 +375,56 @@ fn oauth1(o: &Value) -> String {
         ("version", f("version")),
         ("realm", f("realm")),
         ("placement", f("placement")),
-        ("include_body_hash", (o.get("includeBodyHash") == Some(&Value::Bool(true))).to_string()),
+        (
+            "include_body_hash",
+            (o.get("includeBodyHash") == Some(&Value::Bool(true))).to_string(),
+        ),
     ];
     auth_fields("auth:oauth1", &pairs, false)
 }
 
 fn oauth2(o: &Value) -> String {
     let f = |k: &str| s(o.get(k));
-    let flag = |k: &str, d: bool| o.get(k).filter(|v| !v.is_null()).map_or(d.to_string(), |v| s(Some(v)));
+    let flag = |k: &str, d: bool| {
+        o.get(k)
+            .filter(|v| !v.is_null())
+            .map_or(d.to_string(), |v| s(Some(v)))
+    };
     let grant = f("grantType");
     let fields: &[(&str, &str)] = match grant.as_str() {
-        "password" => &[("access_token_url", "accessTokenUrl"), ("refresh_token_url", "refreshTokenUrl"), ("username", "username"), ("password", "password"), ("client_id", "clientId"), ("client_secret", "clientSecret"), ("scope", "scope")],
-        "authorization_code" => &[("callback_url", "callbackUrl"), ("authorization_url", "authorizationUrl"), ("access_token_url", "accessTokenUrl"), ("refresh_token_url", "refreshTokenUrl"), ("client_id", "clientId"), ("client_secret", "clientSecret"), ("scope", "scope"), ("state", "state")],
-        "client_credentials" => &[("access_token_url", "accessTokenUrl"), ("refresh_token_url", "refreshTokenUrl"), ("client_id", "clientId"), ("client_secret", "clientSecret"), ("scope", "scope")],
-        "implicit" => &[("callback_url", "callbackUrl"), ("authorization_url", "authorizationUrl"), ("client_id", "clientId"), ("scope", "scope"), ("state", "state")],
+        "password" => &[
+            ("access_token_url", "accessTokenUrl"),
+            ("refresh_token_url", "refreshTokenUrl"),
+            ("username", "username"),
+            ("password", "password"),
+            ("client_id", "clientId"),
+            ("client_secret", "clientSecret"),
+            ("scope", "scope"),
+        ],
+        "authorization_code" => &[
+            ("callback_url", "callbackUrl"),
+            ("authorization_url", "authorizationUrl"),
+            ("access_token_url", "accessTokenUrl"),
+            ("refresh_token_url", "refreshTokenUrl"),
+            ("client_id", "clientId"),
+            ("client_secret", "clientSecret"),
+            ("scope", "scope"),
+            ("state", "state"),
+        ],
+        "client_credentials" => &[
+            ("access_token_url", "accessTokenUrl"),
+            ("refresh_token_url", "refreshTokenUrl"),
+            ("client_id", "clientId"),
+            ("client_secret", "clientSecret"),
+            ("scope", "scope"),
+        ],
+        "implicit" => &[
+            ("callback_url", "callbackUrl"),
+            ("authorization_url", "authorizationUrl"),
+            ("client_id", "clientId"),
+            ("scope", "scope"),
+            ("state", "state"),
+        ],
         _ => return String::new(),
     };
     let mut pairs: Vec<(&str, String)> = vec![("grant_type", grant.clone())];
@@ -317,7 +437,14 @@ fn oauth2(o: &Value) -> String {
     }
     pairs.push(("credentials_id", f("credentialsId")));
     let source = f("tokenSource");
-    pairs.push(("token_source", if source.is_empty() { "access_token".into() } else { source }));
+    pairs.push((
+        "token_source",
+        if source.is_empty() {
+            "access_token".into()
+        } else {
+            source
+        },
+    ));
     pairs.push(("token_placement", f("tokenPlacement")));
     if f("tokenPlacement") == "header" {
         pairs.push(("token_header_prefix", f("tokenHeaderPrefix")));
@@ -352,15 +479,26 @@ fn multipart(items: &[&Value]) -> String {
     if items.is_empty() {
         return String::new();
     }
-    let ordered = items.iter().filter(|i| enabled(i, "enabled")).chain(items.iter().filter(|i| !enabled(i, "enabled")));
+    let ordered = items
+        .iter()
+        .filter(|i| enabled(i, "enabled"))
+        .chain(items.iter().filter(|i| !enabled(i, "enabled")));
     let lines: Vec<String> = ordered
         .map(|i| {
             let prefix = if enabled(i, "enabled") { "" } else { "~" };
             let ct = s(i.get("contentType"));
-            let ct = if ct.is_empty() { String::new() } else { format!(" @contentType({ct})") };
+            let ct = if ct.is_empty() {
+                String::new()
+            } else {
+                format!(" @contentType({ct})")
+            };
             let key = format!("{prefix}{}", key_string(&s(i.get("name"))));
             let value = if s(i.get("type")) == "file" {
-                let files: Vec<String> = arr(i.get("value")).iter().map(|f| s(Some(f))).filter(|f| !f.is_empty()).collect();
+                let files: Vec<String> = arr(i.get("value"))
+                    .iter()
+                    .map(|f| s(Some(f)))
+                    .filter(|f| !f.is_empty())
+                    .collect();
                 format!("@file({})", files.join("|"))
             } else {
                 value_string(i.get("value"))
@@ -368,20 +506,34 @@ fn multipart(items: &[&Value]) -> String {
             format!("{}{key}: {value}{ct}", annotations(i, false))
         })
         .collect();
-    format!("body:multipart-form {{\n{}\n}}\n\n", indent(&lines.join("\n"), 1))
+    format!(
+        "body:multipart-form {{\n{}\n}}\n\n",
+        indent(&lines.join("\n"), 1)
+    )
 }
 
 fn files(items: &[&Value]) -> String {
     if items.is_empty() {
         return String::new();
     }
-    let ordered = items.iter().filter(|i| enabled(i, "selected")).chain(items.iter().filter(|i| !enabled(i, "selected")));
+    let ordered = items
+        .iter()
+        .filter(|i| enabled(i, "selected"))
+        .chain(items.iter().filter(|i| !enabled(i, "selected")));
     let lines: Vec<String> = ordered
         .map(|i| {
             let prefix = if enabled(i, "selected") { "" } else { "~" };
             let ct = s(i.get("contentType"));
-            let ct = if ct.is_empty() { String::new() } else { format!(" @contentType({ct})") };
-            format!("{}{prefix}file: @file({}){ct}", annotations(i, false), s(i.get("filePath")))
+            let ct = if ct.is_empty() {
+                String::new()
+            } else {
+                format!(" @contentType({ct})")
+            };
+            format!(
+                "{}{prefix}file: @file({}){ct}",
+                annotations(i, false),
+                s(i.get("filePath"))
+            )
         })
         .collect();
     format!("body:file {{\n{}\n}}\n\n", indent(&lines.join("\n"), 1))
@@ -395,8 +547,16 @@ fn message_blocks(body: &Value) -> String {
     let mut out = String::new();
     for m in arr(body.get("grpc")) {
         let content = s(m.get("content"));
-        let content = if content.is_empty() { "{}".to_owned() } else { content };
-        out += &format!("body:grpc {{\n  name: {}\n{}\n}}\n\n", value_string(m.get("name")), ml_content(&content));
+        let content = if content.is_empty() {
+            "{}".to_owned()
+        } else {
+            content
+        };
+        out += &format!(
+            "body:grpc {{\n  name: {}\n{}\n}}\n\n",
+            value_string(m.get("name")),
+            ml_content(&content)
+        );
     }
     for m in arr(body.get("ws")) {
         out += &format!("body:ws {{\n  name: {}\n", value_string(m.get("name")));
@@ -417,7 +577,12 @@ fn vars_block(title: &str, items: &[&Value]) -> String {
         return String::new();
     }
     let local = |i: &Value| enabled(i, "local");
-    let groups: [(bool, bool, &str); 4] = [(true, false, ""), (true, true, "@"), (false, false, "~"), (false, true, "~@")];
+    let groups: [(bool, bool, &str); 4] = [
+        (true, false, ""),
+        (true, true, "@"),
+        (false, false, "~"),
+        (false, true, "~@"),
+    ];
     let mut out = format!("{title} {{");
     for (on, loc, prefix) in groups {
         let lines: Vec<String> = items
@@ -438,7 +603,11 @@ fn var_line(item: &Value, prefix: &str) -> String {
         Some(rest) => format!("~{}", key_string(&format!("{rest}{name}"))),
         None => key_string(&format!("{prefix}{name}")),
     };
-    format!("{}{key}: {}", annotations(item, true), value_string(item.get("value")))
+    format!(
+        "{}{key}: {}",
+        annotations(item, true),
+        value_string(item.get("value"))
+    )
 }
 
 fn assert_block(items: &[&Value]) -> String {
@@ -446,10 +615,23 @@ fn assert_block(items: &[&Value]) -> String {
         return String::new();
     }
     let line = |i: &Value, p: &str| {
-        format!("{}{p}{}: {}", annotations(i, false), s(i.get("name")), value_string(i.get("value")))
+        format!(
+            "{}{p}{}: {}",
+            annotations(i, false),
+            s(i.get("name")),
+            value_string(i.get("value"))
+        )
     };
-    let on: Vec<String> = items.iter().filter(|i| enabled(i, "enabled")).map(|i| line(i, "")).collect();
-    let off: Vec<String> = items.iter().filter(|i| !enabled(i, "enabled")).map(|i| line(i, "~")).collect();
+    let on: Vec<String> = items
+        .iter()
+        .filter(|i| enabled(i, "enabled"))
+        .map(|i| line(i, ""))
+        .collect();
+    let off: Vec<String> = items
+        .iter()
+        .filter(|i| !enabled(i, "enabled"))
+        .map(|i| line(i, "~"))
+        .collect();
     let mut out = "assert {".to_owned();
     for group in [on, off] {
         if !group.is_empty() {
@@ -479,7 +661,10 @@ fn settings_block(settings: &Map<String, Value>) -> String {
     if settings.is_empty() {
         return String::new();
     }
-    let lines: String = settings.iter().map(|(k, v)| format!("  {k}: {}\n", s(Some(v)))).collect();
+    let lines: String = settings
+        .iter()
+        .map(|(k, v)| format!("  {k}: {}\n", s(Some(v))))
+        .collect();
     format!("settings {{\n{lines}}}\n\n")
 }
 
@@ -494,13 +679,24 @@ fn strip_last_newline(mut text: String) -> String {
 }
 
 fn params_blocks(params: &[&Value]) -> String {
-    let of = |ty: &str| -> Vec<&Value> { params.iter().copied().filter(|p| s(p.get("type")) == ty).collect() };
+    let of = |ty: &str| -> Vec<&Value> {
+        params
+            .iter()
+            .copied()
+            .filter(|p| s(p.get("type")) == ty)
+            .collect()
+    };
     kv_block("params:query", &of("query"), true) + &kv_block("params:path", &of("path"), true)
 }
 
 fn body_blocks(body: &Value) -> String {
     let mut out = String::new();
-    for (kw, key) in [("body:json", "json"), ("body:text", "text"), ("body:xml", "xml"), ("body:sparql", "sparql")] {
+    for (kw, key) in [
+        ("body:json", "json"),
+        ("body:text", "text"),
+        ("body:xml", "xml"),
+        ("body:sparql", "sparql"),
+    ] {
         out += &text_block(kw, body.get(key));
     }
     let form = arr(body.get("formUrlEncoded"));
@@ -550,7 +746,10 @@ pub fn write_request(json: &Value) -> String {
     out += &settings_block(obj("settings").unwrap_or(&empty));
     out += &text_block("docs", json.get("docs"));
     for ex in arr(json.get("examples")) {
-        out += &format!("example {{\n{}\n}}\n\n", indent(&crate::writer_example::write_example(ex), 1));
+        out += &format!(
+            "example {{\n{}\n}}\n\n",
+            indent(&crate::writer_example::write_example(ex), 1)
+        );
     }
     strip_last_newline(out)
 }
@@ -595,7 +794,12 @@ pub fn write_environment(json: &Value) -> String {
         .filter(|v| !enabled(v, "secret"))
         .map(|v| {
             let p = if enabled(v, "enabled") { "" } else { "~" };
-            let line = format!("{}{p}{}: {}", annotations(v, true), s(v.get("name")), value_string(v.get("value")));
+            let line = format!(
+                "{}{p}{}: {}",
+                annotations(v, true),
+                s(v.get("name")),
+                value_string(v.get("value"))
+            );
             indent(&line, 1)
         })
         .collect();
@@ -607,7 +811,10 @@ pub fn write_environment(json: &Value) -> String {
         .filter(|v| enabled(v, "secret"))
         .map(|v| {
             let p = if enabled(v, "enabled") { "" } else { "~" };
-            indent(&format!("{}{p}{}", annotations(v, true), s(v.get("name"))), 1)
+            indent(
+                &format!("{}{p}{}", annotations(v, true), s(v.get("name"))),
+                1,
+            )
         })
         .collect();
     if !secret.is_empty() {
@@ -616,7 +823,11 @@ pub fn write_environment(json: &Value) -> String {
     if let Some(ext) = json.get("externalSecrets") {
         out += &external_secrets(ext);
     }
-    if let Some(c) = json.get("color").map(|c| s(Some(c))).filter(|c| !c.is_empty()) {
+    if let Some(c) = json
+        .get("color")
+        .map(|c| s(Some(c)))
+        .filter(|c| !c.is_empty())
+    {
         out += &format!("color: {c}\n");
     }
     out
@@ -634,10 +845,26 @@ fn external_secrets(ext: &Value) -> String {
     let lines: Vec<String> = arr(ext.get("variables"))
         .iter()
         .map(|v| {
-            let p = if v.get("enabled") == Some(&Value::Bool(false)) { "~" } else { "" };
-            indent(&format!("{}{p}{}: {}", annotations(v, false), s(v.get("name")), value_string(v.get(field))), 1)
+            let p = if v.get("enabled") == Some(&Value::Bool(false)) {
+                "~"
+            } else {
+                ""
+            };
+            indent(
+                &format!(
+                    "{}{p}{}: {}",
+                    annotations(v, false),
+                    s(v.get("name")),
+                    value_string(v.get(field))
+                ),
+                1,
+            )
         })
         .collect();
-    let body = if lines.is_empty() { "\n".to_owned() } else { format!("\n{}\n", lines.join("\n")) };
+    let body = if lines.is_empty() {
+        "\n".to_owned()
+    } else {
+        format!("\n{}\n", lines.join("\n"))
+    };
     format!("vars:externalsecrets:{ty} {{{body}}}\n")
 }

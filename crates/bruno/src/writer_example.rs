@@ -23,15 +23,25 @@ fn pad(text: &str, spaces: usize) -> String {
         return String::new();
     }
     let p = " ".repeat(spaces);
-    crate::js::split_lines_any(text).iter().map(|l| format!("{p}{l}")).collect::<Vec<_>>().join("\n")
+    crate::js::split_lines_any(text)
+        .iter()
+        .map(|l| format!("{p}{l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn multiline(v: &str) -> String {
-    if v.contains(['\n', '\r']) { format!("'''\n{}\n'''", pad(v, 2)) } else { v.to_owned() }
+    if v.contains(['\n', '\r']) {
+        format!("'''\n{}\n'''", pad(v, 2))
+    } else {
+        v.to_owned()
+    }
 }
 
 fn items(v: Option<&Value>) -> Vec<&Value> {
-    v.and_then(Value::as_array).map(|a| a.iter().collect()).unwrap_or_default()
+    v.and_then(Value::as_array)
+        .map(|a| a.iter().collect())
+        .unwrap_or_default()
 }
 
 fn on(i: &Value, key: &str) -> bool {
@@ -50,14 +60,22 @@ fn dict(title: &str, list: &[&Value]) -> String {
 }
 
 fn request_part(req: &Value) -> String {
-    let mut out = format!("\nrequest: {{\n  url: {}\n  method: {}\n", s(req.get("url")), s(req.get("method")));
+    let mut out = format!(
+        "\nrequest: {{\n  url: {}\n  method: {}\n",
+        s(req.get("url")),
+        s(req.get("method"))
+    );
     let body = req.get("body");
     if let Some(mode) = body.and_then(|b| b.get("mode")) {
         out += &format!("  mode: {}\n", s(Some(mode)));
     }
     let params = items(req.get("params"));
     for ty in ["query", "path"] {
-        let of: Vec<&Value> = params.iter().copied().filter(|p| s(p.get("type")) == ty).collect();
+        let of: Vec<&Value> = params
+            .iter()
+            .copied()
+            .filter(|p| s(p.get("type")) == ty)
+            .collect();
         if !of.is_empty() {
             out += &dict(&format!("params:{ty}"), &of);
         }
@@ -93,14 +111,21 @@ fn body_part(b: &Value) -> String {
     }
     let form = items(b.get("formUrlEncoded"));
     if !form.is_empty() {
-        let ordered: Vec<&Value> =
-            form.iter().copied().filter(|i| on(i, "enabled")).chain(form.iter().copied().filter(|i| !on(i, "enabled"))).collect();
+        let ordered: Vec<&Value> = form
+            .iter()
+            .copied()
+            .filter(|i| on(i, "enabled"))
+            .chain(form.iter().copied().filter(|i| !on(i, "enabled")))
+            .collect();
         out += &dict("body:form-urlencoded", &ordered);
     }
     let multi = items(b.get("multipartForm"));
     if !multi.is_empty() {
         let lines: Vec<String> = multi.iter().map(|i| multipart_line(i)).collect();
-        out += &format!("  body:multipart-form: {{\n{}\n  }}\n\n", pad(&lines.join("\n"), 4));
+        out += &format!(
+            "  body:multipart-form: {{\n{}\n  }}\n\n",
+            pad(&lines.join("\n"), 4)
+        );
     }
     let files = items(b.get("file"));
     if !files.is_empty() {
@@ -108,7 +133,11 @@ fn body_part(b: &Value) -> String {
             .iter()
             .map(|i| {
                 let p = if on(i, "selected") { "" } else { "~" };
-                format!("{p}file: @file({}){}", s(i.get("filePath")), content_type(i))
+                format!(
+                    "{p}file: @file({}){}",
+                    s(i.get("filePath")),
+                    content_type(i)
+                )
             })
             .collect();
         out += &format!("  body:file: {{\n{}\n  }}\n\n", pad(&lines.join("\n"), 4));
@@ -118,7 +147,11 @@ fn body_part(b: &Value) -> String {
 
 fn content_type(i: &Value) -> String {
     let ct = s(i.get("contentType"));
-    if ct.is_empty() { ct } else { format!(" @contentType({ct})") }
+    if ct.is_empty() {
+        ct
+    } else {
+        format!(" @contentType({ct})")
+    }
 }
 
 fn multipart_line(i: &Value) -> String {
@@ -129,15 +162,21 @@ fn multipart_line(i: &Value) -> String {
     } else {
         multiline(&s(i.get("value")))
     };
-    format!("{p}{}: {value}{}", quote_key(&s(i.get("name"))), content_type(i))
+    format!(
+        "{p}{}: {value}{}",
+        quote_key(&s(i.get("name"))),
+        content_type(i)
+    )
 }
 
 fn response_part(res: &Value) -> String {
     let mut out = "response: {\n".to_owned();
     let headers = items(res.get("headers"));
     if !headers.is_empty() {
-        let lines: Vec<String> =
-            headers.iter().map(|h| format!("{}: {}", quote_key(&s(h.get("name"))), s(h.get("value")))).collect();
+        let lines: Vec<String> = headers
+            .iter()
+            .map(|h| format!("{}: {}", quote_key(&s(h.get("name"))), s(h.get("value"))))
+            .collect();
         out += &format!("  headers: {{\n{}\n  }}\n\n", pad(&lines.join("\n"), 4));
     }
     let (code, text) = (res.get("status"), res.get("statusText"));

@@ -13,7 +13,10 @@ fn root() -> PathBuf {
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     entries.sort();
     for p in entries {
         if p.file_name().is_some_and(|n| n == "node_modules") {
@@ -28,7 +31,10 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
 }
 
 fn rel(p: &Path) -> String {
-    p.strip_prefix(root()).unwrap().to_string_lossy().into_owned()
+    p.strip_prefix(root())
+        .unwrap()
+        .to_string_lossy()
+        .into_owned()
 }
 
 fn requests() -> Vec<(String, String)> {
@@ -49,7 +55,11 @@ fn requests() -> Vec<(String, String)> {
 fn every_file_under_collections_parses() {
     let mut files = Vec::new();
     walk(&root(), &mut files);
-    assert!(files.len() >= 20, "collection looks incomplete: {} files", files.len());
+    assert!(
+        files.len() >= 20,
+        "collection looks incomplete: {} files",
+        files.len()
+    );
     for p in &files {
         let text = std::fs::read_to_string(p).unwrap();
         let name = rel(p);
@@ -69,7 +79,10 @@ fn every_file_under_collections_parses() {
 #[test]
 fn http_requests_parse_with_the_official_grammar() {
     // `bru run` uses the official parser, so HTTP files must not need the extension.
-    for (name, text) in requests().iter().filter(|(n, _)| !n.starts_with("websocket/")) {
+    for (name, text) in requests()
+        .iter()
+        .filter(|(n, _)| !n.starts_with("websocket/"))
+    {
         parse_request(text).unwrap_or_else(|e| panic!("{}", e.with_file(name.as_str())));
     }
 }
@@ -80,9 +93,15 @@ fn every_request_has_docs_and_assertions() {
     assert!(all.len() >= 15);
     for (name, text) in &all {
         let view = parse_request_view(text).unwrap();
-        assert!(view.docs.as_deref().is_some_and(|d| !d.trim().is_empty()), "{name}: no docs");
+        assert!(
+            view.docs.as_deref().is_some_and(|d| !d.trim().is_empty()),
+            "{name}: no docs"
+        );
         assert!(!view.assertions.is_empty(), "{name}: no assert block");
-        assert!(!view.name.is_empty() && view.seq.is_some(), "{name}: meta incomplete");
+        assert!(
+            !view.name.is_empty() && view.seq.is_some(),
+            "{name}: meta incomplete"
+        );
     }
 }
 
@@ -100,7 +119,10 @@ fn rest_requests_sit_in_category_folders_and_websocket_ones_in_websocket() {
             assert!(body["action"].is_string(), "{name}: message has no action");
             assert_eq!(view.url, "{{ws_url}}");
         } else {
-            assert!(["account", "orders", "data", "utilities"].contains(&folder), "{name}");
+            assert!(
+                ["account", "orders", "data", "utilities"].contains(&folder),
+                "{name}"
+            );
             assert_eq!(view.kind, RequestKind::Http);
             assert!(view.url.starts_with("{{host}}/"), "{name}: {}", view.url);
         }
@@ -115,8 +137,15 @@ fn websocket_folder_covers_the_protocol_actions() {
         .map(|(_, t)| {
             let v = parse_request_view(t).unwrap();
             let body: serde_json::Value = serde_json::from_str(&v.ws_messages[0].content).unwrap();
-            let mode = body.get("mode").map(|m| format!(" mode {m}")).unwrap_or_default();
-            let multi = if body.get("symbols").is_some() { " list" } else { "" };
+            let mode = body
+                .get("mode")
+                .map(|m| format!(" mode {m}"))
+                .unwrap_or_default();
+            let multi = if body.get("symbols").is_some() {
+                " list"
+            } else {
+                ""
+            };
             format!("{}{mode}{multi}", body["action"].as_str().unwrap())
         })
         .collect();
@@ -156,7 +185,11 @@ fn local_environment_defines_host_and_apikey() {
     let text = std::fs::read_to_string(root().join("environments/local.bru")).unwrap();
     let env = parse_environment(&text).unwrap();
     let vars = env["variables"].as_array().unwrap();
-    let get = |n: &str| vars.iter().find(|v| v["name"] == n).map(|v| v["value"].clone());
+    let get = |n: &str| {
+        vars.iter()
+            .find(|v| v["name"] == n)
+            .map(|v| v["value"].clone())
+    };
     assert_eq!(get("host"), Some("http://127.0.0.1:5000".into()));
     assert!(get("apikey").is_some());
 }

@@ -18,7 +18,10 @@ fn fixtures() -> PathBuf {
 }
 
 fn bru_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     entries.sort();
     for p in entries {
         if p.is_dir() {
@@ -60,7 +63,11 @@ fn golden_partner(bru: &Path) -> Option<PathBuf> {
         return None;
     }
     let same = bru.with_extension("json");
-    let sibling = bru.parent()?.parent()?.join("json").join(format!("{stem}.json"));
+    let sibling = bru
+        .parent()?
+        .parent()?
+        .join("json")
+        .join(format!("{stem}.json"));
     [same, sibling].into_iter().find(|p| p.exists())
 }
 
@@ -73,7 +80,9 @@ fn bruno_golden_fixtures_give_equal_json() {
     let mut checked = 0;
     let mut failures = Vec::new();
     for bru in all_fixture_brus() {
-        let Some(json) = golden_partner(&bru) else { continue };
+        let Some(json) = golden_partner(&bru) else {
+            continue;
+        };
         checked += 1;
         match parse_fixture(&bru) {
             Ok(got) if got == read_json(&json) => {}
@@ -145,6 +154,11 @@ fn parse_mode(mode: &str, input: &str) -> Result<Value, ParseError> {
     }
 }
 
+/// Byte-for-byte JSON equality, key order included (`Value ==` ignores order).
+fn same_bytes(a: &Value, b: &Value) -> bool {
+    serde_json::to_string(a).ok() == serde_json::to_string(b).ok()
+}
+
 #[test]
 fn edge_cases_match_the_official_parser() {
     let cases = edge_cases();
@@ -153,8 +167,9 @@ fn edge_cases_match_the_official_parser() {
     for case in &cases {
         let got = parse_mode(&case.mode, &case.input);
         match (&case.output, &case.error, got) {
-            (Some(want), _, Ok(v)) if v.to_string() == want.to_string() => {}
-            (_, Some(err), Err(e)) if err.starts_with(&format!("Line {}, col {}:", e.line, e.column)) => {}
+            (Some(want), _, Ok(v)) if same_bytes(&v, want) => {}
+            (_, Some(err), Err(e))
+                if err.starts_with(&format!("Line {}, col {}:", e.line, e.column)) => {}
             (_, _, got) => failures.push(format!(
                 "{}: want {:?} / {:?}, got {:?}",
                 case.name,
@@ -164,7 +179,12 @@ fn edge_cases_match_the_official_parser() {
             )),
         }
     }
-    assert!(failures.is_empty(), "{} failing:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failing:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -172,5 +192,8 @@ fn errors_name_the_file_line_and_column() {
     let err = parse_request("meta {\n  name: x\n} trailing\n").unwrap_err();
     assert_eq!((err.line, err.column), (3, 3));
     let shown = err.with_file("utilities/ping.bru").to_string();
-    assert!(shown.starts_with("utilities/ping.bru: Line 3, col 3: expected "), "{shown}");
+    assert!(
+        shown.starts_with("utilities/ping.bru: Line 3, col 3: expected "),
+        "{shown}"
+    );
 }

@@ -7,7 +7,9 @@ use algogate_bruno::{parse_request, parse_request_openalgo};
 use serde_json::{Value, json};
 
 fn read(rel: &str) -> Value {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../collections").join(rel);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../collections")
+        .join(rel);
     parse_request_openalgo(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
@@ -28,17 +30,28 @@ fn info_and_variables() {
     let p = export();
     assert_eq!(p["info"]["schema"], SCHEMA);
     assert_eq!(p["info"]["name"], "algogate");
-    assert_eq!(p["variable"], json!([{"key": "host", "value": "http://127.0.0.1:5000"}]));
+    assert_eq!(
+        p["variable"],
+        json!([{"key": "host", "value": "http://127.0.0.1:5000"}])
+    );
 }
 
 #[test]
 fn folders_become_item_groups_sorted_by_seq_and_websocket_is_skipped() {
     let p = export();
     let groups = p["item"].as_array().unwrap();
-    assert_eq!(groups.len(), 1, "websocket items have no v2.1 representation");
+    assert_eq!(
+        groups.len(),
+        1,
+        "websocket items have no v2.1 representation"
+    );
     assert_eq!(groups[0]["name"], "utilities");
-    let names: Vec<&str> =
-        groups[0]["item"].as_array().unwrap().iter().map(|i| i["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> = groups[0]["item"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["name"].as_str().unwrap())
+        .collect();
     assert_eq!(names, ["Ping", "Ping (wrong API key)", "Health"]);
 }
 
@@ -54,7 +67,10 @@ fn ping_has_raw_json_body_and_host_variable_url() {
     assert_eq!(ping["body"]["options"]["raw"]["language"], "json");
     let body: Value = serde_json::from_str(ping["body"]["raw"].as_str().unwrap()).unwrap();
     assert_eq!(body, json!({"apikey": "{{apikey}}"}));
-    assert_eq!(ping["header"], json!([{"key": "Content-Type", "value": "application/json"}]));
+    assert_eq!(
+        ping["header"],
+        json!([{"key": "Content-Type", "value": "application/json"}])
+    );
     assert!(ping["description"].as_str().unwrap().contains("pong"));
 }
 

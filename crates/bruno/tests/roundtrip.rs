@@ -37,17 +37,36 @@ fn write(mode: Mode, json: &Value) -> String {
 
 /// Inputs whose data the canonical layout cannot keep exactly, and why.
 const LOSSY: &[(&str, &str)] = &[
-    ("ml-value-crlf", "a '''-value's CRLF is written as LF (Bruno's indentString)"),
-    ("legacy-body-block", "the legacy `body {}` block is written as `body:json`"),
-    ("text-block-whitespace-line", "empty text blocks are omitted, as Bruno does"),
-    ("auth-oauth2-client-credentials", "only the token field matching token_placement is written"),
-    ("auth-oauth2-password-additional", "only the token field matching token_placement is written"),
-    ("bruToJson-empty-example.bru", "an example always gets a request block"),
+    (
+        "ml-value-crlf",
+        "a '''-value's CRLF is written as LF (Bruno's indentString)",
+    ),
+    (
+        "legacy-body-block",
+        "the legacy `body {}` block is written as `body:json`",
+    ),
+    (
+        "text-block-whitespace-line",
+        "empty text blocks are omitted, as Bruno does",
+    ),
+    (
+        "auth-oauth2-client-credentials",
+        "only the token field matching token_placement is written",
+    ),
+    (
+        "auth-oauth2-password-additional",
+        "only the token field matching token_placement is written",
+    ),
+    (
+        "bruToJson-empty-example.bru",
+        "an example always gets a request block",
+    ),
 ];
 
 fn enabled_first(list: &mut Vec<Value>, key: &str) {
-    let (on, off): (Vec<Value>, Vec<Value>) =
-        list.drain(..).partition(|v| v.get(key).and_then(Value::as_bool).unwrap_or(false));
+    let (on, off): (Vec<Value>, Vec<Value>) = list
+        .drain(..)
+        .partition(|v| v.get(key).and_then(Value::as_bool).unwrap_or(false));
     list.extend(on.into_iter().chain(off));
 }
 
@@ -127,7 +146,10 @@ fn cases() -> Vec<(String, Mode, String)> {
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut entries: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     entries.sort();
     for p in entries {
         if p.is_dir() && !p.ends_with("node_modules") {
@@ -143,7 +165,9 @@ fn parse_write_parse_is_stable() {
     let mut checked = 0;
     let mut failures = Vec::new();
     for (name, mode, input) in cases() {
-        let Ok(first) = parse(mode, &input) else { continue };
+        let Ok(first) = parse(mode, &input) else {
+            continue;
+        };
         checked += 1;
         let text = write(mode, &first);
         let second = match parse(mode, &text) {
@@ -155,7 +179,9 @@ fn parse_write_parse_is_stable() {
         };
         let again = write(mode, &second);
         if again != text {
-            failures.push(format!("{name}: writing is not a fixpoint\n{text}\n---\n{again}"));
+            failures.push(format!(
+                "{name}: writing is not a fixpoint\n{text}\n---\n{again}"
+            ));
         }
         let short = name.rsplit('/').next().unwrap_or(&name);
         let allowed = LOSSY.iter().any(|(n, _)| *n == short);
@@ -164,7 +190,12 @@ fn parse_write_parse_is_stable() {
         }
     }
     assert!(checked > 120, "only {checked} inputs parsed");
-    assert!(failures.is_empty(), "{} failing:\n{}", failures.len(), failures.join("\n\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failing:\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
 }
 
 #[test]
