@@ -760,9 +760,7 @@ pub fn write_collection(json: &Value) -> String {
     let obj = |k: &str| json.get(k).and_then(Value::as_object);
     let mut out = String::new();
     if let Some(meta) = obj("meta") {
-        let mut meta = meta.clone();
-        meta.shift_remove("type");
-        out += &object_block("meta", &meta, &[]);
+        out += &object_block("meta", meta, &[]);
     }
     out += &kv_block("query", &arr(json.get("query")), true);
     out += &kv_block("headers", &arr(json.get("headers")), true);
