@@ -68,9 +68,10 @@ impl Session {
 }
 
 /// Decides when prices move. Chosen by configuration.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum MarketCalendar {
     /// Never closes: every day is a trading day from IST midnight to midnight.
+    #[default]
     Continuous,
     /// IST hours 09:15-15:30 on weekdays that are not holidays (NSE, BSE, NFO and indices).
     Exchange(Holidays),
@@ -82,12 +83,6 @@ pub const CLOSE_IST: (u32, u32) = (15, 30);
 
 /// How far back to look for the previous trading day; longer closures do not happen.
 const MAX_CLOSED_RUN: u64 = 20;
-
-impl Default for MarketCalendar {
-    fn default() -> Self {
-        MarketCalendar::Continuous
-    }
-}
 
 impl MarketCalendar {
     /// `continuous` or `exchange` (with the builtin holidays), as configuration spells them.
