@@ -149,7 +149,10 @@ mod tests {
     fn intervals_cover_the_enumeration_once() {
         let i = Intervals::all();
         assert_eq!(i.seconds, ["1s", "5s", "10s", "15s", "30s", "45s"]);
-        assert_eq!(i.minutes, ["1m", "2m", "3m", "5m", "10m", "15m", "20m", "30m"]);
+        assert_eq!(
+            i.minutes,
+            ["1m", "2m", "3m", "5m", "10m", "15m", "20m", "30m"]
+        );
         assert_eq!(i.hours, ["1h", "2h", "3h", "4h"]);
         assert_eq!((i.days.clone(), i.weeks.clone()), (vec!["D"], vec!["W"]));
         assert_eq!(i.months, ["M", "Q", "Y"]);
@@ -157,7 +160,10 @@ mod tests {
 
     #[test]
     fn messages() {
-        assert_eq!(expiry_message("NIFTY", "options", "NFO", 18), "Found 18 expiry dates for NIFTY options in NFO");
+        assert_eq!(
+            expiry_message("NIFTY", "options", "NFO", 18),
+            "Found 18 expiry dates for NIFTY options in NFO"
+        );
         assert_eq!(search_message(0), "No matching symbols found");
         assert_eq!(search_message(3), "Found 3 matching symbols");
     }

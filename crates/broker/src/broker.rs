@@ -78,7 +78,14 @@ impl Broker for PaperMarket {
         start: NaiveDate,
         end: NaiveDate,
     ) -> BrokerFuture<'a, Vec<Candle>> {
-        Box::pin(ready(PaperMarket::history(self, symbol.as_str(), exchange, interval, start, end)))
+        Box::pin(ready(PaperMarket::history(
+            self,
+            symbol.as_str(),
+            exchange,
+            interval,
+            start,
+            end,
+        )))
     }
 
     fn intervals(&self) -> Intervals {

@@ -28,7 +28,10 @@ impl Holidays {
                 continue;
             }
             let date = NaiveDate::parse_from_str(first, "%Y-%m-%d").map_err(|_| {
-                BrokerError::InstrumentCsv { line: i + 1, reason: format!("bad date '{first}'") }
+                BrokerError::InstrumentCsv {
+                    line: i + 1,
+                    reason: format!("bad date '{first}'"),
+                }
             })?;
             set.insert(date);
         }
@@ -112,12 +115,17 @@ impl MarketCalendar {
         };
         let start = ist_epoch(d, oh, om);
         let len = (ch * 3600 + cm * 60) - (oh * 3600 + om * 60);
-        Some(Session { date: d, start, len_secs: len })
+        Some(Session {
+            date: d,
+            start,
+            len_secs: len,
+        })
     }
 
     pub fn is_open(&self, at: DateTime<Utc>) -> bool {
         let t = at.timestamp();
-        self.session(ist_date(t)).is_some_and(|s| s.start <= t && t < s.end())
+        self.session(ist_date(t))
+            .is_some_and(|s| s.start <= t && t < s.end())
     }
 
     /// The latest session that has started at `t` (epoch seconds), and how far into it `t` is
@@ -152,7 +160,10 @@ pub fn ist_epoch(d: NaiveDate, h: u32, m: u32) -> i64 {
 
 /// The IST calendar date of an epoch second.
 pub fn ist_date(t: i64) -> NaiveDate {
-    DateTime::from_timestamp(t, 0).unwrap_or_default().with_timezone(&Kolkata).date_naive()
+    DateTime::from_timestamp(t, 0)
+        .unwrap_or_default()
+        .with_timezone(&Kolkata)
+        .date_naive()
 }
 
 #[cfg(test)]
@@ -172,18 +183,36 @@ mod tests {
     fn exchange_calendar_follows_ist_hours() {
         let cal = exchange();
         // Tuesday 30 Dec 2025.
-        assert!(!open_at(&cal, &ManualClock::at_ist(2025, 12, 30, 9, 14, 59)), "pre-open");
+        assert!(
+            !open_at(&cal, &ManualClock::at_ist(2025, 12, 30, 9, 14, 59)),
+            "pre-open"
+        );
         assert!(open_at(&cal, &ManualClock::at_ist(2025, 12, 30, 9, 15, 0)));
-        assert!(open_at(&cal, &ManualClock::at_ist(2025, 12, 30, 15, 29, 59)));
-        assert!(!open_at(&cal, &ManualClock::at_ist(2025, 12, 30, 15, 30, 0)), "closed");
+        assert!(open_at(
+            &cal,
+            &ManualClock::at_ist(2025, 12, 30, 15, 29, 59)
+        ));
+        assert!(
+            !open_at(&cal, &ManualClock::at_ist(2025, 12, 30, 15, 30, 0)),
+            "closed"
+        );
     }
 
     #[test]
     fn exchange_calendar_closes_on_weekends_and_holidays() {
         let cal = exchange();
-        assert!(!open_at(&cal, &ManualClock::at_ist(2026, 1, 3, 11, 0, 0)), "Saturday");
-        assert!(!open_at(&cal, &ManualClock::at_ist(2026, 1, 4, 11, 0, 0)), "Sunday");
-        assert!(!open_at(&cal, &ManualClock::at_ist(2025, 12, 25, 11, 0, 0)), "Christmas");
+        assert!(
+            !open_at(&cal, &ManualClock::at_ist(2026, 1, 3, 11, 0, 0)),
+            "Saturday"
+        );
+        assert!(
+            !open_at(&cal, &ManualClock::at_ist(2026, 1, 4, 11, 0, 0)),
+            "Sunday"
+        );
+        assert!(
+            !open_at(&cal, &ManualClock::at_ist(2025, 12, 25, 11, 0, 0)),
+            "Christmas"
+        );
         assert!(open_at(&cal, &ManualClock::at_ist(2025, 12, 26, 11, 0, 0)));
     }
 
@@ -192,7 +221,10 @@ mod tests {
         let d = NaiveDate::from_ymd_opt(2025, 12, 31).unwrap();
         let cal = MarketCalendar::Exchange(Holidays::from_dates([d]));
         assert!(!open_at(&cal, &ManualClock::at_ist(2025, 12, 31, 11, 0, 0)));
-        assert!(open_at(&exchange(), &ManualClock::at_ist(2025, 12, 31, 11, 0, 0)));
+        assert!(open_at(
+            &exchange(),
+            &ManualClock::at_ist(2025, 12, 31, 11, 0, 0)
+        ));
     }
 
     #[test]
@@ -201,7 +233,10 @@ mod tests {
         for (d, h) in [(3, 0), (4, 23), (25, 3)] {
             let month = if d == 25 { 12 } else { 1 };
             let year = if d == 25 { 2025 } else { 2026 };
-            assert!(open_at(&cal, &ManualClock::at_ist(year, month, d, h, 30, 0)));
+            assert!(open_at(
+                &cal,
+                &ManualClock::at_ist(year, month, d, h, 30, 0)
+            ));
         }
     }
 
@@ -222,7 +257,10 @@ mod tests {
     fn previous_trading_day_skips_weekend() {
         let cal = exchange();
         let mon = NaiveDate::from_ymd_opt(2026, 1, 5).unwrap();
-        assert_eq!(cal.previous_trading_day(mon), NaiveDate::from_ymd_opt(2026, 1, 2));
+        assert_eq!(
+            cal.previous_trading_day(mon),
+            NaiveDate::from_ymd_opt(2026, 1, 2)
+        );
         assert_eq!(
             MarketCalendar::Continuous.previous_trading_day(mon),
             NaiveDate::from_ymd_opt(2026, 1, 4)
@@ -231,8 +269,14 @@ mod tests {
 
     #[test]
     fn names_from_configuration() {
-        assert_eq!(MarketCalendar::from_name("Continuous"), Some(MarketCalendar::Continuous));
-        assert!(matches!(MarketCalendar::from_name("exchange"), Some(MarketCalendar::Exchange(_))));
+        assert_eq!(
+            MarketCalendar::from_name("Continuous"),
+            Some(MarketCalendar::Continuous)
+        );
+        assert!(matches!(
+            MarketCalendar::from_name("exchange"),
+            Some(MarketCalendar::Exchange(_))
+        ));
         assert_eq!(MarketCalendar::from_name("sometimes"), None);
     }
 }

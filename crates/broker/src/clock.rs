@@ -38,7 +38,9 @@ pub struct ManualClock {
 
 impl ManualClock {
     pub fn new(at: DateTime<Utc>) -> Self {
-        ManualClock { ms: AtomicI64::new(at.timestamp_millis()) }
+        ManualClock {
+            ms: AtomicI64::new(at.timestamp_millis()),
+        }
     }
 
     /// A clock at the given IST wall time; panics on an impossible date (test helper).
@@ -76,7 +78,10 @@ mod tests {
         assert_eq!(c.now_ms(), t0);
         c.advance_ms(1500);
         assert_eq!(c.now_ms(), t0 + 1500);
-        assert_eq!(c.today_ist(), NaiveDate::from_ymd_opt(2025, 12, 30).unwrap());
+        assert_eq!(
+            c.today_ist(),
+            NaiveDate::from_ymd_opt(2025, 12, 30).unwrap()
+        );
         // 09:15 IST is 03:45 UTC.
         assert_eq!(c.now().format("%H:%M").to_string(), "03:45");
     }
@@ -84,6 +89,9 @@ mod tests {
     #[test]
     fn ist_date_differs_from_utc_date_after_18_30_utc() {
         let c = ManualClock::new(Utc.with_ymd_and_hms(2025, 12, 29, 19, 0, 0).unwrap());
-        assert_eq!(c.today_ist(), NaiveDate::from_ymd_opt(2025, 12, 30).unwrap());
+        assert_eq!(
+            c.today_ist(),
+            NaiveDate::from_ymd_opt(2025, 12, 30).unwrap()
+        );
     }
 }

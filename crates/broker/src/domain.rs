@@ -97,7 +97,10 @@ impl Exchange {
 
     /// Case-insensitive parse, as OpenAlgo's data services upper-case the exchange first.
     pub fn parse_lenient(s: &str) -> Result<Self, BrokerError> {
-        s.trim().to_ascii_uppercase().parse().map_err(|_| BrokerError::InvalidExchange(s.to_owned()))
+        s.trim()
+            .to_ascii_uppercase()
+            .parse()
+            .map_err(|_| BrokerError::InvalidExchange(s.to_owned()))
     }
 }
 
@@ -140,10 +143,13 @@ pub const MAX_SYMBOL_LEN: usize = 64;
 
 impl Symbol {
     pub fn parse(s: &str) -> Result<Self, BrokerError> {
-        let ok = !s.trim().is_empty()
-            && s.len() <= MAX_SYMBOL_LEN
-            && !s.chars().any(char::is_control);
-        if ok { Ok(Symbol(s.into())) } else { Err(BrokerError::InvalidSymbol(s.to_owned())) }
+        let ok =
+            !s.trim().is_empty() && s.len() <= MAX_SYMBOL_LEN && !s.chars().any(char::is_control);
+        if ok {
+            Ok(Symbol(s.into()))
+        } else {
+            Err(BrokerError::InvalidSymbol(s.to_owned()))
+        }
     }
 
     pub fn as_str(&self) -> &str {
@@ -199,17 +205,28 @@ pub struct DerivativeSymbol {
     pub kind: DerivativeKind,
 }
 
-const MONTHS: [&str; 12] =
-    ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"];
+const MONTHS: [&str; 12] = [
+    "JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC",
+];
 
 /// `DDMMMYY`, upper case: the date part of derivative symbols.
 pub fn format_ddmmmyy(d: NaiveDate) -> String {
-    format!("{:02}{}{:02}", d.day(), MONTHS[d.month0() as usize], d.year() % 100)
+    format!(
+        "{:02}{}{:02}",
+        d.day(),
+        MONTHS[d.month0() as usize],
+        d.year() % 100
+    )
 }
 
 /// `DD-MMM-YY`: OpenAlgo's expiry field format.
 pub fn format_expiry(d: NaiveDate) -> String {
-    format!("{:02}-{}-{:02}", d.day(), MONTHS[d.month0() as usize], d.year() % 100)
+    format!(
+        "{:02}-{}-{:02}",
+        d.day(),
+        MONTHS[d.month0() as usize],
+        d.year() % 100
+    )
 }
 
 /// Parses `DD-MMM-YY` (case-insensitive month), the inverse of [`format_expiry`].
@@ -259,9 +276,16 @@ impl DerivativeSymbol {
             if !valid_strike {
                 return None;
             }
-            DerivativeKind::Option { strike: strike.parse().ok()?, kind }
+            DerivativeKind::Option {
+                strike: strike.parse().ok()?,
+                kind,
+            }
         };
-        Some(DerivativeSymbol { underlying: underlying.to_owned(), expiry, kind })
+        Some(DerivativeSymbol {
+            underlying: underlying.to_owned(),
+            expiry,
+            kind,
+        })
     }
 
     /// The OpenAlgo symbol; strikes print without a trailing `.0`.
@@ -270,7 +294,12 @@ impl DerivativeSymbol {
         match self.kind {
             DerivativeKind::Future => format!("{}{date}FUT", self.underlying),
             DerivativeKind::Option { strike, kind } => {
-                format!("{}{date}{}{}", self.underlying, format_strike(strike), kind.as_str())
+                format!(
+                    "{}{date}{}{}",
+                    self.underlying,
+                    format_strike(strike),
+                    kind.as_str()
+                )
             }
         }
     }
@@ -278,7 +307,11 @@ impl DerivativeSymbol {
 
 /// `24000` for whole strikes, `52.5` otherwise.
 pub fn format_strike(strike: f64) -> String {
-    if strike.fract() == 0.0 { format!("{strike:.0}") } else { format!("{strike}") }
+    if strike.fract() == 0.0 {
+        format!("{strike:.0}")
+    } else {
+        format!("{strike}")
+    }
 }
 
 /// History intervals, OpenAlgo's enumeration in its order.
@@ -452,7 +485,10 @@ impl InstrumentType {
     }
 
     pub const fn is_derivative(self) -> bool {
-        matches!(self, InstrumentType::Future | InstrumentType::Call | InstrumentType::Put)
+        matches!(
+            self,
+            InstrumentType::Future | InstrumentType::Call | InstrumentType::Put
+        )
     }
 
     /// Accepts the broker vocabularies found in master contracts (`FUTIDX`, `OPTSTK`, ...);
@@ -540,23 +576,47 @@ mod tests {
 
     #[test]
     fn derivative_symbols_round_trip() {
-        for s in ["NIFTY30DEC25FUT", "NIFTY30DEC2524000CE", "BANKNIFTY27JAN2652500PE", "M&M30DEC253200CE"]
-        {
+        for s in [
+            "NIFTY30DEC25FUT",
+            "NIFTY30DEC2524000CE",
+            "BANKNIFTY27JAN2652500PE",
+            "M&M30DEC253200CE",
+        ] {
             let d = DerivativeSymbol::parse(s).unwrap_or_else(|| panic!("{s}"));
             assert_eq!(d.format(), s);
         }
         let d = DerivativeSymbol::parse("NIFTY30DEC2524000CE").unwrap();
         assert_eq!(d.underlying, "NIFTY");
         assert_eq!(d.expiry, NaiveDate::from_ymd_opt(2025, 12, 30).unwrap());
-        assert_eq!(d.kind, DerivativeKind::Option { strike: 24000.0, kind: OptionKind::Call });
+        assert_eq!(
+            d.kind,
+            DerivativeKind::Option {
+                strike: 24000.0,
+                kind: OptionKind::Call
+            }
+        );
         let half = DerivativeSymbol::parse("IDEA30DEC257.5CE").unwrap();
-        assert_eq!(half.kind, DerivativeKind::Option { strike: 7.5, kind: OptionKind::Call });
+        assert_eq!(
+            half.kind,
+            DerivativeKind::Option {
+                strike: 7.5,
+                kind: OptionKind::Call
+            }
+        );
         assert_eq!(half.format(), "IDEA30DEC257.5CE");
     }
 
     #[test]
     fn equities_and_junk_are_not_derivatives() {
-        for s in ["RELIANCE", "NIFTY", "", "30DEC25FUT", "NIFTY31FEB25FUT", "NIFTY30DEC25CE", "XX30DEC25.5CE"] {
+        for s in [
+            "RELIANCE",
+            "NIFTY",
+            "",
+            "30DEC25FUT",
+            "NIFTY31FEB25FUT",
+            "NIFTY30DEC25CE",
+            "XX30DEC25.5CE",
+        ] {
             assert_eq!(DerivativeSymbol::parse(s), None, "{s}");
         }
     }

@@ -36,7 +36,11 @@ pub enum BrokerError {
         "Date range too large for interval '{interval}': {candles} candles requested, at most \
          {max} are returned per request. Narrow the date range or use a larger interval."
     )]
-    RangeTooLarge { interval: &'static str, candles: u64, max: u64 },
+    RangeTooLarge {
+        interval: &'static str,
+        candles: u64,
+        max: u64,
+    },
 
     #[error("Query parameter is required and cannot be empty")]
     EmptyQuery,
@@ -58,16 +62,27 @@ impl BrokerError {
     }
 
     pub(crate) fn not_found(symbol: &str, exchange: &str) -> Self {
-        BrokerError::SymbolNotFound { symbol: symbol.to_owned(), exchange: exchange.to_owned() }
+        BrokerError::SymbolNotFound {
+            symbol: symbol.to_owned(),
+            exchange: exchange.to_owned(),
+        }
     }
 }
 
 fn interval_list() -> String {
-    crate::domain::Interval::ALL.iter().map(|i| i.as_str()).collect::<Vec<_>>().join(", ")
+    crate::domain::Interval::ALL
+        .iter()
+        .map(|i| i.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn fno_list() -> String {
-    Exchange::FNO.iter().map(|e| e.as_str()).collect::<Vec<_>>().join(", ")
+    Exchange::FNO
+        .iter()
+        .map(|e| e.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[cfg(test)]
@@ -87,8 +102,11 @@ mod tests {
              NCO, NSE_INDEX, BSE_INDEX, MCX_INDEX, GLOBAL_INDEX, CRYPTO"
         );
         assert_eq!(
-            BrokerError::SymbolInfoNotFound { symbol: "X".into(), exchange: "NSE".into() }
-                .to_string(),
+            BrokerError::SymbolInfoNotFound {
+                symbol: "X".into(),
+                exchange: "NSE".into()
+            }
+            .to_string(),
             "Symbol X not found in exchange NSE"
         );
     }

@@ -53,7 +53,10 @@ pub(crate) struct Feed {
 impl Feed {
     pub(crate) fn new(capacity: usize) -> Self {
         let (tx, _) = broadcast::channel(capacity.max(1));
-        Feed { tx, subs: Arc::default() }
+        Feed {
+            tx,
+            subs: Arc::default(),
+        }
     }
 }
 
@@ -94,14 +97,25 @@ impl PaperMarket {
         }
         let key: Key = (exchange, symbol.into());
         let subs = Arc::clone(&self.feed.subs);
-        *subs.lock().unwrap_or_else(PoisonError::into_inner).entry(key.clone()).or_insert(0) += 1;
+        *subs
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .entry(key.clone())
+            .or_insert(0) += 1;
         Ok(Subscription { key, subs })
     }
 
     /// Instruments on the ticker and their subscriber counts.
     pub fn subscriptions(&self) -> Vec<(Exchange, String, usize)> {
-        let subs = self.feed.subs.lock().unwrap_or_else(PoisonError::into_inner);
-        let mut v: Vec<_> = subs.iter().map(|((e, s), n)| (*e, s.to_string(), *n)).collect();
+        let subs = self
+            .feed
+            .subs
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let mut v: Vec<_> = subs
+            .iter()
+            .map(|((e, s), n)| (*e, s.to_string(), *n))
+            .collect();
         v.sort();
         v
     }
@@ -133,7 +147,11 @@ impl PaperMarket {
             return 0;
         }
         let keys: Vec<Key> = {
-            let subs = self.feed.subs.lock().unwrap_or_else(PoisonError::into_inner);
+            let subs = self
+                .feed
+                .subs
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
             subs.keys().cloned().collect()
         };
         let master = self.master();
@@ -141,7 +159,12 @@ impl PaperMarket {
         for (exchange, symbol) in keys {
             if let Some(inst) = master.get(&symbol, exchange) {
                 // A send only fails when every receiver is gone; the next round will see that.
-                if self.feed.tx.send(Arc::new(self.make_tick(&master, inst))).is_ok() {
+                if self
+                    .feed
+                    .tx
+                    .send(Arc::new(self.make_tick(&master, inst)))
+                    .is_ok()
+                {
                     sent += 1;
                 }
             }

@@ -22,7 +22,6 @@ pub mod instruments;
 pub mod market;
 
 pub use api::{Candle, DepthData, DepthLevel, Intervals, MultiQuoteItem, MultiQuotes, QuoteData};
-pub use market::history::MAX_CANDLES;
 pub use broker::{Broker, BrokerFuture};
 pub use calendar::{Holidays, MarketCalendar};
 pub use clock::{Clock, ManualClock, SystemClock};
@@ -30,4 +29,5 @@ pub use domain::{Exchange, ExpiryKind, InstrumentType, Interval, OptionKind, Sym
 pub use error::BrokerError;
 pub use feed::{Subscription, Tick};
 pub use instruments::{Instrument, InstrumentMaster};
+pub use market::history::MAX_CANDLES;
 pub use market::{MarketConfig, PaperMarket};

@@ -7,9 +7,7 @@ use chrono::{NaiveDate, Weekday};
 
 use super::{Instrument, MasterBuilder, csv, expiry};
 use crate::calendar::Holidays;
-use crate::domain::{
-    DerivativeKind, DerivativeSymbol, Exchange, InstrumentType, OptionKind,
-};
+use crate::domain::{DerivativeKind, DerivativeSymbol, Exchange, InstrumentType, OptionKind};
 
 const EQUITIES: &str = include_str!("../../data/equities.csv");
 const INDICES: &str = include_str!("../../data/indices.csv");
@@ -28,13 +26,37 @@ const STOCK_STRIKES: i64 = 8;
 pub(super) fn populate(b: &mut MasterBuilder, today: NaiveDate, holidays: &Holidays) {
     let indices = parse_indices();
     for ix in &indices {
-        b.upsert(spot(&ix.symbol, &ix.name, ix.exchange, InstrumentType::Index, ix.price, ix.vol, 1));
+        b.upsert(spot(
+            &ix.symbol,
+            &ix.name,
+            ix.exchange,
+            InstrumentType::Index,
+            ix.price,
+            ix.vol,
+            1,
+        ));
     }
     let equities = parse_equities();
     for eq in &equities {
-        b.upsert(spot(&eq.symbol, &eq.name, Exchange::Nse, InstrumentType::Equity, eq.price, eq.vol, 1));
+        b.upsert(spot(
+            &eq.symbol,
+            &eq.name,
+            Exchange::Nse,
+            InstrumentType::Equity,
+            eq.price,
+            eq.vol,
+            1,
+        ));
         if eq.bse {
-            b.upsert(spot(&eq.symbol, &eq.name, Exchange::Bse, InstrumentType::Equity, eq.price, eq.vol, 1));
+            b.upsert(spot(
+                &eq.symbol,
+                &eq.name,
+                Exchange::Bse,
+                InstrumentType::Equity,
+                eq.price,
+                eq.vol,
+                1,
+            ));
         }
     }
     for ix in indices.iter().filter(|ix| ix.fno.is_some()) {
@@ -173,7 +195,10 @@ impl Series<'_> {
             if strike <= 0.0 {
                 continue;
             }
-            for (kind, itype) in [(OptionKind::Call, InstrumentType::Call), (OptionKind::Put, InstrumentType::Put)] {
+            for (kind, itype) in [
+                (OptionKind::Call, InstrumentType::Call),
+                (OptionKind::Put, InstrumentType::Put),
+            ] {
                 let d = DerivativeSymbol {
                     underlying: self.name.to_string(),
                     expiry,
@@ -269,17 +294,28 @@ pub(super) fn stock_strike_step(price: f64) -> f64 {
         (15000.0, 250.0),
         (50000.0, 500.0),
     ];
-    BANDS.iter().find(|(upto, _)| price < *upto).map_or(1000.0, |&(_, step)| step)
+    BANDS
+        .iter()
+        .find(|(upto, _)| price < *upto)
+        .map_or(1000.0, |&(_, step)| step)
 }
 
 /// A stable token: the same contract gets the same token whatever day the master is built.
 pub(super) fn token_for(exchange: Exchange, symbol: &str) -> String {
-    let h = fnv1a(exchange.as_str().bytes().chain([b':']).chain(symbol.bytes()));
+    let h = fnv1a(
+        exchange
+            .as_str()
+            .bytes()
+            .chain([b':'])
+            .chain(symbol.bytes()),
+    );
     (1_000_000 + h % 90_000_000).to_string()
 }
 
 fn fnv1a(bytes: impl Iterator<Item = u8>) -> u64 {
-    bytes.fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+    bytes.fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 /// A plausible price for a loaded row that gave none (deterministic per symbol).

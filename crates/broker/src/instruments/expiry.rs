@@ -76,10 +76,22 @@ mod tests {
 
     #[test]
     fn last_tuesdays() {
-        assert_eq!(last_weekday_of_month(2025, 12, Weekday::Tue), Some(d(2025, 12, 30)));
-        assert_eq!(last_weekday_of_month(2026, 1, Weekday::Tue), Some(d(2026, 1, 27)));
-        assert_eq!(last_weekday_of_month(2026, 2, Weekday::Tue), Some(d(2026, 2, 24)));
-        assert_eq!(last_weekday_of_month(2026, 3, Weekday::Tue), Some(d(2026, 3, 31)));
+        assert_eq!(
+            last_weekday_of_month(2025, 12, Weekday::Tue),
+            Some(d(2025, 12, 30))
+        );
+        assert_eq!(
+            last_weekday_of_month(2026, 1, Weekday::Tue),
+            Some(d(2026, 1, 27))
+        );
+        assert_eq!(
+            last_weekday_of_month(2026, 2, Weekday::Tue),
+            Some(d(2026, 2, 24))
+        );
+        assert_eq!(
+            last_weekday_of_month(2026, 3, Weekday::Tue),
+            Some(d(2026, 3, 31))
+        );
     }
 
     #[test]
@@ -90,10 +102,19 @@ mod tests {
             vec![d(2025, 12, 30), d(2026, 1, 27), d(2026, 2, 24)]
         );
         // Expiry day itself still lists the contract; the day after, it is gone.
-        assert_eq!(monthly(d(2025, 12, 30), Weekday::Tue, 1, &h), vec![d(2025, 12, 30)]);
-        assert_eq!(monthly(d(2025, 12, 31), Weekday::Tue, 1, &h), vec![d(2026, 1, 27)]);
+        assert_eq!(
+            monthly(d(2025, 12, 30), Weekday::Tue, 1, &h),
+            vec![d(2025, 12, 30)]
+        );
+        assert_eq!(
+            monthly(d(2025, 12, 31), Weekday::Tue, 1, &h),
+            vec![d(2026, 1, 27)]
+        );
         // 31 Mar 2026 is a holiday (Mahavir Jayanti): the expiry moves to Monday the 30th.
-        assert_eq!(monthly(d(2026, 3, 1), Weekday::Tue, 1, &h), vec![d(2026, 3, 30)]);
+        assert_eq!(
+            monthly(d(2026, 3, 1), Weekday::Tue, 1, &h),
+            vec![d(2026, 3, 30)]
+        );
     }
 
     #[test]
@@ -101,14 +122,25 @@ mod tests {
         let h = Holidays::builtin();
         assert_eq!(
             weekly(d(2025, 12, 1), Weekday::Tue, 4, &h),
-            vec![d(2025, 12, 2), d(2025, 12, 9), d(2025, 12, 16), d(2025, 12, 23)]
+            vec![
+                d(2025, 12, 2),
+                d(2025, 12, 9),
+                d(2025, 12, 16),
+                d(2025, 12, 23)
+            ]
         );
-        assert_eq!(weekly(d(2025, 12, 3), Weekday::Tue, 1, &h), vec![d(2025, 12, 9)]);
+        assert_eq!(
+            weekly(d(2025, 12, 3), Weekday::Tue, 1, &h),
+            vec![d(2025, 12, 9)]
+        );
     }
 
     #[test]
     fn weekly_on_a_holiday_moves_back() {
         let h = Holidays::from_dates([d(2026, 1, 6)]);
-        assert_eq!(weekly(d(2026, 1, 1), Weekday::Tue, 2, &h), vec![d(2026, 1, 5), d(2026, 1, 13)]);
+        assert_eq!(
+            weekly(d(2026, 1, 1), Weekday::Tue, 2, &h),
+            vec![d(2026, 1, 5), d(2026, 1, 13)]
+        );
     }
 }

@@ -117,13 +117,19 @@ impl<'a> From<&'a Instrument> for InstrumentRow<'a> {
 
 impl<'a> From<&'a Instrument> for SearchItem<'a> {
     fn from(i: &'a Instrument) -> Self {
-        SearchItem { row: i.into(), freeze_qty: i.freeze_qty }
+        SearchItem {
+            row: i.into(),
+            freeze_qty: i.freeze_qty,
+        }
     }
 }
 
 impl<'a> From<&'a Instrument> for SymbolInfo<'a> {
     fn from(i: &'a Instrument) -> Self {
-        SymbolInfo { id: i.id, row: i.into() }
+        SymbolInfo {
+            id: i.id,
+            row: i.into(),
+        }
     }
 }
 
@@ -183,7 +189,8 @@ impl InstrumentMaster {
     /// Lookup from raw request strings, with the quotes/depth/history error messages.
     pub fn resolve(&self, symbol: &str, exchange: &str) -> Result<&Instrument, BrokerError> {
         let ex = Exchange::parse_lenient(exchange)?;
-        self.get(symbol, ex).ok_or_else(|| BrokerError::not_found(symbol, exchange))
+        self.get(symbol, ex)
+            .ok_or_else(|| BrokerError::not_found(symbol, exchange))
     }
 
     /// Lookup for `/symbol`, whose miss is a 404 with its own wording.
@@ -214,7 +221,9 @@ impl InstrumentMaster {
 
     /// All instruments, or one exchange's, in master order.
     pub fn iter(&self, exchange: Option<Exchange>) -> impl Iterator<Item = &Instrument> {
-        self.items.iter().filter(move |i| exchange.is_none_or(|e| i.exchange == e))
+        self.items
+            .iter()
+            .filter(move |i| exchange.is_none_or(|e| i.exchange == e))
     }
 
     /// `/instruments` rows.
@@ -254,7 +263,10 @@ impl InstrumentMaster {
             hits.truncate(SEARCH_LIMIT);
         }
         hits.sort_unstable_by(|a, b| cmp_key(&a.0, &b.0));
-        Ok(hits.into_iter().filter_map(|(_, idx)| self.by_index(idx)).collect())
+        Ok(hits
+            .into_iter()
+            .filter_map(|(_, idx)| self.by_index(idx))
+            .collect())
     }
 
     /// Expiry dates of an underlying's futures or options on an F&O exchange, sorted by date.
@@ -267,13 +279,18 @@ impl InstrumentMaster {
         if !exchange.is_fno() {
             return Err(BrokerError::NotAnFnoExchange(exchange.to_string()));
         }
-        let key = (exchange, Box::<str>::from(underlying.trim().to_ascii_uppercase()));
+        let key = (
+            exchange,
+            Box::<str>::from(underlying.trim().to_ascii_uppercase()),
+        );
         let sets = self.expiries.get(&key);
         let dates = sets.map(|s| match kind {
             ExpiryKind::Futures => &s.futures,
             ExpiryKind::Options => &s.options,
         });
-        Ok(dates.map(|d| d.iter().copied().collect()).unwrap_or_default())
+        Ok(dates
+            .map(|d| d.iter().copied().collect())
+            .unwrap_or_default())
     }
 }
 
@@ -282,7 +299,15 @@ type SearchKey = (u8, bool, Exchange, Option<NaiveDate>, u64, u8, Box<str>);
 fn search_key(rank: u8, i: &Instrument) -> SearchKey {
     // Strikes compare as integers of paise so the key is totally ordered.
     let strike = (i.strike.max(0.0) * 100.0).round() as u64;
-    (rank, i.expiry.is_some(), i.exchange, i.expiry, strike, i.instrumenttype as u8, i.symbol.clone())
+    (
+        rank,
+        i.expiry.is_some(),
+        i.exchange,
+        i.expiry,
+        strike,
+        i.instrumenttype as u8,
+        i.symbol.clone(),
+    )
 }
 
 fn cmp_key(a: &SearchKey, b: &SearchKey) -> std::cmp::Ordering {
@@ -297,7 +322,10 @@ fn rank(i: &Instrument, whole: &str, terms: &[&str]) -> Option<u8> {
         Some(1)
     } else if terms.iter().all(|t| contains_ci(sym, t)) {
         Some(2)
-    } else if terms.iter().all(|t| contains_ci(sym, t) || contains_ci(&i.name, t)) {
+    } else if terms
+        .iter()
+        .all(|t| contains_ci(sym, t) || contains_ci(&i.name, t))
+    {
         Some(3)
     } else {
         None
@@ -366,10 +394,9 @@ impl MasterBuilder {
                 line: n,
                 reason: "unterminated quote".into(),
             })?;
-            let inst = cols.instrument(&fields).map_err(|reason| BrokerError::InstrumentCsv {
-                line: n,
-                reason,
-            })?;
+            let inst = cols
+                .instrument(&fields)
+                .map_err(|reason| BrokerError::InstrumentCsv { line: n, reason })?;
             self.upsert(inst);
         }
         Ok(())
@@ -382,19 +409,35 @@ impl MasterBuilder {
         }
         let mut by_exchange: HashMap<Exchange, HashMap<Box<str>, u32>> = HashMap::new();
         for (n, i) in items.iter().enumerate() {
-            by_exchange.entry(i.exchange).or_default().insert(i.symbol.clone(), n as u32);
+            by_exchange
+                .entry(i.exchange)
+                .or_default()
+                .insert(i.symbol.clone(), n as u32);
         }
-        let links: Vec<Option<u32>> = items.iter().map(|i| find_underlying(&by_exchange, i)).collect();
+        let links: Vec<Option<u32>> = items
+            .iter()
+            .map(|i| find_underlying(&by_exchange, i))
+            .collect();
         let mut expiries: HashMap<(Exchange, Box<str>), ExpirySets> = HashMap::new();
         for (i, link) in items.iter_mut().zip(links) {
             i.underlying = link;
             if let Some(d) = i.expiry {
-                let sets = expiries.entry((i.exchange, i.name.to_ascii_uppercase().into())).or_default();
-                let set = if i.instrumenttype.is_option() { &mut sets.options } else { &mut sets.futures };
+                let sets = expiries
+                    .entry((i.exchange, i.name.to_ascii_uppercase().into()))
+                    .or_default();
+                let set = if i.instrumenttype.is_option() {
+                    &mut sets.options
+                } else {
+                    &mut sets.futures
+                };
                 set.insert(d);
             }
         }
-        InstrumentMaster { items, by_exchange, expiries }
+        InstrumentMaster {
+            items,
+            by_exchange,
+            expiries,
+        }
     }
 }
 
@@ -412,7 +455,9 @@ fn find_underlying(
         Exchange::Mcx => &[Exchange::McxIndex],
         _ => &[],
     };
-    homes.iter().find_map(|e| by_exchange.get(e)?.get(&*i.name).copied())
+    homes
+        .iter()
+        .find_map(|e| by_exchange.get(e)?.get(&*i.name).copied())
 }
 
 /// Column positions of a master CSV, found by header name so OpenAlgo exports load too.
@@ -424,8 +469,11 @@ struct Columns {
 impl Columns {
     fn from_header(line: usize, header: &str) -> Result<Self, BrokerError> {
         let names = csv::split_line(header).unwrap_or_default();
-        let at: HashMap<String, usize> =
-            names.iter().enumerate().map(|(n, h)| (h.trim().to_ascii_lowercase(), n)).collect();
+        let at: HashMap<String, usize> = names
+            .iter()
+            .enumerate()
+            .map(|(n, h)| (h.trim().to_ascii_lowercase(), n))
+            .collect();
         for required in ["symbol", "exchange"] {
             if !at.contains_key(required) {
                 return Err(BrokerError::InstrumentCsv {
@@ -438,7 +486,10 @@ impl Columns {
     }
 
     fn get<'a>(&self, f: &'a [String], name: &str) -> &'a str {
-        self.at.get(name).and_then(|&n| f.get(n)).map_or("", |s| s.trim())
+        self.at
+            .get(name)
+            .and_then(|&n| f.get(n))
+            .map_or("", |s| s.trim())
     }
 
     fn num<T: std::str::FromStr>(&self, f: &[String], name: &str, default: T) -> Result<T, String> {
@@ -454,8 +505,10 @@ impl Columns {
         if crate::domain::Symbol::parse(symbol).is_err() {
             return Err(format!("bad symbol '{symbol}'"));
         }
-        let exchange: Exchange =
-            self.get(f, "exchange").parse().map_err(|e: BrokerError| e.to_string())?;
+        let exchange: Exchange = self
+            .get(f, "exchange")
+            .parse()
+            .map_err(|e: BrokerError| e.to_string())?;
         let itype_raw = self.get(f, "instrumenttype");
         let derived = DerivativeSymbol::parse(symbol);
         let instrumenttype = match InstrumentType::parse_with_symbol(itype_raw, symbol) {
@@ -498,7 +551,11 @@ impl Columns {
             instrumenttype,
             tick_size,
             freeze_qty: self.num(f, "freeze_qty", 1)?,
-            ref_price: if ref_price > 0.0 { ref_price } else { builtin::guess_price(symbol) },
+            ref_price: if ref_price > 0.0 {
+                ref_price
+            } else {
+                builtin::guess_price(symbol)
+            },
             vol: self.num(f, "vol", builtin::default_vol(instrumenttype))?,
             underlying: None,
         })

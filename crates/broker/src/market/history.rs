@@ -57,11 +57,17 @@ impl PaperMarket {
         if estimate > MAX_CANDLES {
             return Err(too_large(estimate));
         }
-        let ctx = Ctx { market: self, master: &master, inst, current };
+        let ctx = Ctx {
+            market: self,
+            master: &master,
+            inst,
+            current,
+        };
         Ok(match interval.unit() {
-            IntervalUnit::Seconds(step) => {
-                sessions.iter().flat_map(|s| ctx.intraday(*s, step)).collect()
-            }
+            IntervalUnit::Seconds(step) => sessions
+                .iter()
+                .flat_map(|s| ctx.intraday(*s, step))
+                .collect(),
             unit => aggregate(sessions.iter().map(|s| ctx.daily(*s)).collect(), unit),
         })
     }
@@ -86,13 +92,20 @@ struct Ctx<'a> {
 impl Ctx<'_> {
     /// How far into `s` the data goes: all of it, or up to now for the running session.
     fn seen(&self, s: Session) -> u32 {
-        if s.start == self.current.0.start { self.current.1 } else { s.len_secs }
+        if s.start == self.current.0.start {
+            self.current.1
+        } else {
+            s.len_secs
+        }
     }
 
     fn intraday(&self, s: Session, step: u32) -> Vec<Candle> {
         let end = self.seen(s);
         let path = self.market.day_path(self.master, self.inst, s);
-        let mut pts = Points { path: &path, cached: None };
+        let mut pts = Points {
+            path: &path,
+            cached: None,
+        };
         let lot = u64::from(self.inst.lotsize.max(1));
         (0..end)
             .step_by(step as usize)
@@ -101,7 +114,9 @@ impl Ctx<'_> {
                 let (open, high, low, close) = pts.ohlc(a, b);
                 let (oi0, oi1) = path.oi;
                 let frac = f64::from(b) / f64::from(s.len_secs.max(1));
-                let oi = ((oi0 as f64 + (oi1 as f64 - oi0 as f64) * frac) / lot as f64).round() as u64 * lot;
+                let oi = ((oi0 as f64 + (oi1 as f64 - oi0 as f64) * frac) / lot as f64).round()
+                    as u64
+                    * lot;
                 Candle {
                     timestamp: s.start + i64::from(a),
                     open: to_price(open, path.tick),
@@ -120,7 +135,11 @@ impl Ctx<'_> {
     fn daily(&self, s: Session) -> Candle {
         let timestamp = ist_epoch(s.date, 0, 0);
         if s.start == self.current.0.start {
-            let snap = self.market.snapshot_at(self.master, self.inst, s.start + i64::from(self.current.1));
+            let snap = self.market.snapshot_at(
+                self.master,
+                self.inst,
+                s.start + i64::from(self.current.1),
+            );
             return Candle {
                 timestamp,
                 open: snap.px(snap.open),
@@ -149,7 +168,11 @@ impl Ctx<'_> {
             Some((under, map, flow)) => {
                 let uspec = self.market.base_spec(under);
                 let ubar = self.market.base_bar(&uspec, s);
-                (derived_bar(&ubar, uspec.tick, &map, &flow), map.tick, flow.oi.1)
+                (
+                    derived_bar(&ubar, uspec.tick, &map, &flow),
+                    map.tick,
+                    flow.oi.1,
+                )
             }
             None => {
                 let spec = self.market.base_spec(self.inst);
@@ -174,7 +197,11 @@ impl Points<'_> {
     }
 
     fn at(&mut self, t: u32) -> i64 {
-        if t % 60 == 0 { self.path.x[(t / 60) as usize] } else { self.minute(t / 60)[(t % 60) as usize] }
+        if t % 60 == 0 {
+            self.path.x[(t / 60) as usize]
+        } else {
+            self.minute(t / 60)[(t % 60) as usize]
+        }
     }
 
     fn volume(&self, t: u32) -> u64 {

@@ -156,14 +156,23 @@ impl PaperMarket {
             let quote = Exchange::parse_lenient(exchange).and_then(|ex| self.quote(symbol, ex));
             let (data, error) = match quote {
                 Ok(q) => (Some(q), None),
-                Err(BrokerError::InvalidExchange(_)) | Err(BrokerError::SymbolNotFound { .. }) => {
-                    (None, Some(BrokerError::not_found(symbol, exchange).to_string()))
-                }
+                Err(BrokerError::InvalidExchange(_)) | Err(BrokerError::SymbolNotFound { .. }) => (
+                    None,
+                    Some(BrokerError::not_found(symbol, exchange).to_string()),
+                ),
                 Err(e) => (None, Some(e.to_string())),
             };
-            let item =
-                MultiQuoteItem { symbol: symbol.clone(), exchange: exchange.clone(), data, error };
-            if item.data.is_some() { good.push(item) } else { bad.push(item) }
+            let item = MultiQuoteItem {
+                symbol: symbol.clone(),
+                exchange: exchange.clone(),
+                data,
+                error,
+            };
+            if item.data.is_some() {
+                good.push(item)
+            } else {
+                bad.push(item)
+            }
         }
         bad.extend(good);
         MultiQuotes { results: bad }
@@ -197,7 +206,12 @@ impl PaperMarket {
     }
 
     /// The state of `inst` at epoch second `t`.
-    pub(crate) fn snapshot_at(&self, master: &InstrumentMaster, inst: &Instrument, t: i64) -> Snapshot {
+    pub(crate) fn snapshot_at(
+        &self,
+        master: &InstrumentMaster,
+        inst: &Instrument,
+        t: i64,
+    ) -> Snapshot {
         let Some((session, elapsed)) = self.cfg.calendar.current_session(t) else {
             return self.flat_snapshot(inst);
         };
@@ -211,7 +225,12 @@ impl PaperMarket {
             let seen = &secs[..=s];
             let minute_vol = path.cum_vol[m as usize + 1] - path.cum_vol[m as usize];
             let vol = minute_vol * s as u64 / 60;
-            (secs[s], seen.iter().copied().max(), seen.iter().copied().min(), vol)
+            (
+                secs[s],
+                seen.iter().copied().max(),
+                seen.iter().copied().min(),
+                vol,
+            )
         } else {
             (path.bar.close, None, None, 0)
         };
@@ -222,7 +241,8 @@ impl PaperMarket {
         let (oi0, oi1) = path.oi;
         let frac = f64::from(elapsed) / f64::from(session.len_secs.max(1));
         let lot = u64::from(inst.lotsize.max(1));
-        let oi = ((oi0 as f64 + (oi1 as f64 - oi0 as f64) * frac) / lot as f64).round() as u64 * lot;
+        let oi =
+            ((oi0 as f64 + (oi1 as f64 - oi0 as f64) * frac) / lot as f64).round() as u64 * lot;
         Snapshot {
             ltp,
             open: path.bar.open,
@@ -255,7 +275,12 @@ impl PaperMarket {
     }
 
     /// The minute path of `inst` for a session, cached.
-    pub(crate) fn day_path(&self, master: &InstrumentMaster, inst: &Instrument, s: Session) -> Arc<DayPath> {
+    pub(crate) fn day_path(
+        &self,
+        master: &InstrumentMaster,
+        inst: &Instrument,
+        s: Session,
+    ) -> Arc<DayPath> {
         let key = (inst_key(inst), s.start);
         if let Some(p) = self.cache_get(key) {
             return p;
@@ -274,7 +299,11 @@ impl PaperMarket {
     }
 
     fn cache_get(&self, key: (u64, i64)) -> Option<Arc<DayPath>> {
-        self.cache.lock().unwrap_or_else(PoisonError::into_inner).get(&key).cloned()
+        self.cache
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&key)
+            .cloned()
     }
 
     fn build_path(&self, master: &InstrumentMaster, inst: &Instrument, s: Session) -> DayPath {
@@ -295,7 +324,10 @@ impl PaperMarket {
         let daily_volume = if inst.is_index() || inst.exchange.is_index() {
             0.0
         } else {
-            let turnover = TURNOVER.iter().find(|(v, _)| inst.vol <= *v).map_or(5e8, |t| t.1);
+            let turnover = TURNOVER
+                .iter()
+                .find(|(v, _)| inst.vol <= *v)
+                .map_or(5e8, |t| t.1);
             (turnover / inst.ref_price.max(1.0)).max(1000.0)
         };
         BaseSpec {
@@ -312,7 +344,11 @@ impl PaperMarket {
     /// The bar of a base process for one session.
     pub(crate) fn base_bar(&self, spec: &BaseSpec, s: Session) -> path::DayBar {
         let day = day_number(s.date);
-        let prev = self.cfg.calendar.previous_trading_day(s.date).map_or(day - 1, day_number);
+        let prev = self
+            .cfg
+            .calendar
+            .previous_trading_day(s.date)
+            .map_or(day - 1, day_number);
         let closes = spec.log_closes(prev, day);
         spec.day_bar(day, closes[0], closes[closes.len() - 1], s.minutes())
     }
@@ -338,20 +374,43 @@ impl PaperMarket {
         let (kind, lots) = match inst.option() {
             Some((kind, strike)) => {
                 let iv = inst.vol.max(0.05) * (1.0 + 2.0 * moneyness * moneyness);
-                let base = if under.is_index() { 300_000.0 } else { 15_000.0 };
+                let base = if under.is_index() {
+                    300_000.0
+                } else {
+                    15_000.0
+                };
                 let lots = base * (-(moneyness / 0.05).powi(2)).exp() + 50.0;
                 (MapKind::Option { kind, strike, iv }, lots)
             }
-            None => (MapKind::Future, if under.is_index() { 80_000.0 } else { 8_000.0 }),
+            None => (
+                MapKind::Future,
+                if under.is_index() { 80_000.0 } else { 8_000.0 },
+            ),
         };
-        let map = Mapping { tick: inst.tick_size, t: years(s.start), t_prev: years(prev_start), kind };
-        let flow = DerivFlow::draw(self.cfg.seed, inst_key(inst), day_number(s.date), lots, inst.lotsize.max(1));
+        let map = Mapping {
+            tick: inst.tick_size,
+            t: years(s.start),
+            t_prev: years(prev_start),
+            kind,
+        };
+        let flow = DerivFlow::draw(
+            self.cfg.seed,
+            inst_key(inst),
+            day_number(s.date),
+            lots,
+            inst.lotsize.max(1),
+        );
         Some((under, map, flow))
     }
 }
 
-fn lookup<'m>(m: &'m InstrumentMaster, symbol: &str, ex: Exchange) -> Result<&'m Instrument, BrokerError> {
-    m.get(symbol, ex).ok_or_else(|| BrokerError::not_found(symbol, ex.as_str()))
+fn lookup<'m>(
+    m: &'m InstrumentMaster,
+    symbol: &str,
+    ex: Exchange,
+) -> Result<&'m Instrument, BrokerError> {
+    m.get(symbol, ex)
+        .ok_or_else(|| BrokerError::not_found(symbol, ex.as_str()))
 }
 
 pub(crate) fn inst_key(inst: &Instrument) -> u64 {
@@ -374,22 +433,45 @@ impl Book {
     pub fn build(seed: u64, inst: &Instrument, snap: &Snapshot) -> Self {
         let empty = [DepthLevel::default(); 5];
         if inst.instrumenttype == InstrumentType::Index || inst.exchange.is_index() {
-            return Book { bids: empty, asks: empty, ltq: 0 };
+            return Book {
+                bids: empty,
+                asks: empty,
+                ltq: 0,
+            };
         }
-        let k = rng::key(&[seed, inst_key(inst), snap.date.num_days_from_ce() as u64, u64::from(snap.elapsed)]);
+        let k = rng::key(&[
+            seed,
+            inst_key(inst),
+            snap.date.num_days_from_ce() as u64,
+            u64::from(snap.elapsed),
+        ]);
         let draw = |i: u64| rng::uniform(rng::key(&[k, i]));
         // Spread in ticks: a few basis points for cash and futures, wider for options.
-        let frac = if inst.instrumenttype.is_option() { 0.004 } else { 0.0002 };
+        let frac = if inst.instrumenttype.is_option() {
+            0.004
+        } else {
+            0.0002
+        };
         let half = ((snap.ltp as f64 * frac / 2.0).round() as i64).max(1);
         let lot = u64::from(inst.lotsize.max(1));
         let qty = |i: u64| lot * (1 + (draw(i) * 40.0) as u64) * if lot == 1 { 25 } else { 1 };
-        let mut book = Book { bids: empty, asks: empty, ltq: qty(99).min(lot * 10) };
+        let mut book = Book {
+            bids: empty,
+            asks: empty,
+            ltq: qty(99).min(lot * 10),
+        };
         for lvl in 0..5 {
             let bid = snap.ltp - half - lvl as i64;
             let ask = snap.ltp + half + lvl as i64;
-            book.asks[lvl] = DepthLevel { price: snap.px(ask), quantity: qty(lvl as u64) };
+            book.asks[lvl] = DepthLevel {
+                price: snap.px(ask),
+                quantity: qty(lvl as u64),
+            };
             if bid > 0 {
-                book.bids[lvl] = DepthLevel { price: snap.px(bid), quantity: qty(10 + lvl as u64) };
+                book.bids[lvl] = DepthLevel {
+                    price: snap.px(bid),
+                    quantity: qty(10 + lvl as u64),
+                };
             }
         }
         book

@@ -97,22 +97,42 @@ impl BaseSpec {
     /// The day bar of trading day `day`, whose previous trading day closed at `prev_log_close`.
     pub fn day_bar(&self, day: i64, prev_log_close: f64, log_close: f64, minutes: u32) -> DayBar {
         let sd = self.sigma_day();
-        let gap = if self.gaps { 0.3 * sd * normal(self.draw(T_GAP, day, 0)) } else { 0.0 };
+        let gap = if self.gaps {
+            0.3 * sd * normal(self.draw(T_GAP, day, 0))
+        } else {
+            0.0
+        };
         let prev_close = self.ticks(prev_log_close.exp());
-        let open = if self.gaps { self.ticks((prev_log_close + gap).exp()) } else { prev_close };
+        let open = if self.gaps {
+            self.ticks((prev_log_close + gap).exp())
+        } else {
+            prev_close
+        };
         let close = self.ticks(log_close.exp());
         let (top, bottom) = (open.max(close) as f64, open.min(close) as f64);
         let up = (top * ((0.6 * sd * normal(self.draw(T_HIGH, day, 0)).abs()).exp() - 1.0)).round();
-        let down = (bottom * (1.0 - (-0.6 * sd * normal(self.draw(T_LOW, day, 0)).abs()).exp())).round();
+        let down =
+            (bottom * (1.0 - (-0.6 * sd * normal(self.draw(T_LOW, day, 0)).abs()).exp())).round();
         let high = open.max(close) + up as i64;
         let low = (open.min(close) - down as i64).max(1);
         let (t_high, t_low) = self.extreme_minutes(day, minutes);
         let volume = if self.daily_volume > 0.0 {
-            (self.daily_volume * (0.35 * normal(self.draw(T_VOL_DAY, day, 0)) - 0.06).exp()).round() as u64
+            (self.daily_volume * (0.35 * normal(self.draw(T_VOL_DAY, day, 0)) - 0.06).exp()).round()
+                as u64
         } else {
             0
         };
-        DayBar { day, prev_close, open, high, low, close, volume, t_high, t_low }
+        DayBar {
+            day,
+            prev_close,
+            open,
+            high,
+            low,
+            close,
+            volume,
+            t_high,
+            t_low,
+        }
     }
 
     fn extreme_minutes(&self, day: i64, minutes: u32) -> (u32, u32) {
@@ -170,7 +190,10 @@ impl DayPath {
     /// Builds a base instrument's minute path for a bar.
     pub fn base(spec: BaseSpec, bar: DayBar, minutes: u32) -> Self {
         let sigma_min = spec.sigma_day() / f64::from(minutes).sqrt();
-        let (lh, ll) = ((bar.high as f64 * spec.tick).ln(), (bar.low as f64 * spec.tick).ln());
+        let (lh, ll) = (
+            (bar.high as f64 * spec.tick).ln(),
+            (bar.low as f64 * spec.tick).ln(),
+        );
         let mut anchors = [
             (0, bar.open),
             (bar.t_high, bar.high),
@@ -224,13 +247,20 @@ impl DayPath {
         let bar = derived_bar(&under.bar, under.tick, &map, &flow);
         let x = under.x.iter().map(|&t| f(t)).collect();
         let (hi, lo) = if map.increasing() {
-            (under.hi.iter().map(|&t| f(t)).collect(), under.lo.iter().map(|&t| f(t)).collect())
+            (
+                under.hi.iter().map(|&t| f(t)).collect(),
+                under.lo.iter().map(|&t| f(t)).collect(),
+            )
         } else {
-            (under.lo.iter().map(|&t| f(t)).collect(), under.hi.iter().map(|&t| f(t)).collect())
+            (
+                under.lo.iter().map(|&t| f(t)).collect(),
+                under.hi.iter().map(|&t| f(t)).collect(),
+            )
         };
         let day = under.bar.day as u64;
-        let cum_vol =
-            spread_volume(flow.volume, under.minutes(), |m| key(&[flow.key, T_VOL_MIN, day, m as u64]));
+        let cum_vol = spread_volume(flow.volume, under.minutes(), |m| {
+            key(&[flow.key, T_VOL_MIN, day, m as u64])
+        });
         DayPath {
             bar,
             tick: map.tick,
@@ -248,16 +278,16 @@ impl DayPath {
     pub fn seconds(&self, m: u32) -> [i64; 61] {
         match &self.source {
             Source::Base { spec, sigma_min } => self.base_seconds(spec, *sigma_min, m),
-            Source::Derived { under, map } => {
-                under.seconds(m).map(|t| map.apply(t, under.tick))
-            }
+            Source::Derived { under, map } => under.seconds(m).map(|t| map.apply(t, under.tick)),
         }
     }
 
     fn base_seconds(&self, spec: &BaseSpec, sigma_min: f64, m: u32) -> [i64; 61] {
         let mi = m as usize;
         let (open, close, hi, lo) = (self.x[mi], self.x[mi + 1], self.hi[mi], self.lo[mi]);
-        let pos = |k: i64| 1 + (uniform(spec.draw(T_SEC_POS, self.bar.day, 2 * i64::from(m) + k)) * 59.0) as usize;
+        let pos = |k: i64| {
+            1 + (uniform(spec.draw(T_SEC_POS, self.bar.day, 2 * i64::from(m) + k)) * 59.0) as usize
+        };
         let (ph, mut pl) = (pos(0), pos(1));
         if pl == ph {
             pl = if ph < 59 { ph + 1 } else { ph - 1 };
@@ -289,7 +319,11 @@ impl DayPath {
 /// A derivative's bar: the underlying's bar through the session's monotone price map.
 pub(crate) fn derived_bar(ub: &DayBar, under_tick: f64, map: &Mapping, flow: &DerivFlow) -> DayBar {
     let f = |t: i64| map.apply(t, under_tick);
-    let (high, low) = if map.increasing() { (f(ub.high), f(ub.low)) } else { (f(ub.low), f(ub.high)) };
+    let (high, low) = if map.increasing() {
+        (f(ub.high), f(ub.low))
+    } else {
+        (f(ub.low), f(ub.high))
+    };
     DayBar {
         day: ub.day,
         prev_close: map.apply_prev(ub.prev_close, under_tick),
@@ -330,7 +364,11 @@ fn spread_volume(total: u64, minutes: u32, draw: impl Fn(i64) -> u64) -> Vec<u64
     out.push(0);
     for (i, w) in weights.iter().enumerate() {
         acc += w;
-        let cum = if i + 1 == weights.len() { total } else { (total as f64 * acc / sum).floor() as u64 };
+        let cum = if i + 1 == weights.len() {
+            total
+        } else {
+            (total as f64 * acc / sum).floor() as u64
+        };
         out.push(cum.min(total));
     }
     out
@@ -350,12 +388,22 @@ pub(crate) struct Mapping {
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum MapKind {
     Future,
-    Option { kind: OptionKind, strike: f64, iv: f64 },
+    Option {
+        kind: OptionKind,
+        strike: f64,
+        iv: f64,
+    },
 }
 
 impl Mapping {
     fn increasing(&self) -> bool {
-        !matches!(self.kind, MapKind::Option { kind: OptionKind::Put, .. })
+        !matches!(
+            self.kind,
+            MapKind::Option {
+                kind: OptionKind::Put,
+                ..
+            }
+        )
     }
 
     fn value(&self, s: f64, t: f64) -> f64 {
@@ -391,7 +439,8 @@ impl DerivFlow {
     pub fn draw(seed: u64, inst_key: u64, day: i64, base_lots: f64, lot: u32) -> Self {
         let k = key(&[seed, inst_key]);
         let lots = |tag: u64, d: i64, sd: f64| {
-            (base_lots * (sd * normal(key(&[k, tag, d as u64]))).exp()).round() as u64 * u64::from(lot)
+            (base_lots * (sd * normal(key(&[k, tag, d as u64]))).exp()).round() as u64
+                * u64::from(lot)
         };
         DerivFlow {
             key: k,
@@ -406,7 +455,15 @@ mod tests {
     use super::*;
 
     fn spec(seed: u64) -> BaseSpec {
-        BaseSpec { seed, key: 42, ref_price: 1560.0, vol: 0.24, tick: 0.05, gaps: true, daily_volume: 3e6 }
+        BaseSpec {
+            seed,
+            key: 42,
+            ref_price: 1560.0,
+            vol: 0.24,
+            tick: 0.05,
+            gaps: true,
+            daily_volume: 3e6,
+        }
     }
 
     fn path(seed: u64, day: i64, minutes: u32) -> DayPath {
@@ -455,7 +512,10 @@ mod tests {
 
     #[test]
     fn continuous_sessions_open_at_the_previous_close() {
-        let s = BaseSpec { gaps: false, ..spec(5) };
+        let s = BaseSpec {
+            gaps: false,
+            ..spec(5)
+        };
         let c = s.log_closes(ANCHOR_DAY - 1, ANCHOR_DAY);
         let bar = s.day_bar(ANCHOR_DAY, c[0], c[1], 1440);
         assert_eq!(bar.open, bar.prev_close);

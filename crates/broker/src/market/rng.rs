@@ -31,7 +31,9 @@ pub(crate) fn instrument_key(exchange: &str, symbol: &str) -> u64 {
         .bytes()
         .chain([b':'])
         .chain(symbol.bytes())
-        .fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+        .fold(0xcbf2_9ce4_8422_2325, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        })
 }
 
 #[cfg(test)]
