@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Compatibility run against a real server: starts `algogate serve` on a free loopback port
+# with a throwaway data directory, creates a user from the CLI, then drives it with real
+# clients (Bruno's CLI over collections/, the Python suite under tests/compat/), and finally
+# checks that nothing the server printed contains the key or the password.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+bin="${ALGOGATE_BIN:-$root/target/debug/algogate}"
+[ -x "$bin" ] || { echo "compat: $bin not built (cargo build --bin algogate)" >&2; exit 2; }
+python="$("$root/scripts/python-env.sh")"
+
+work="$(mktemp -d)"
+pid=""
+cleanup() {
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then kill -TERM "$pid"; wait "$pid" || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+ag() { "$bin" --data-dir "$work/data" "$@"; }
+
+ALGOGATE_LOG=debug ag serve --http-addr 127.0.0.1:0 >"$work/server.log" 2>&1 &
+pid=$!
+base=""
+for _ in $(seq 1 300); do
+  base="$(sed -n 's/^algogate is listening on //p' "$work/server.log" | head -n1)"
+  [ -n "$base" ] && break
+  kill -0 "$pid" 2>/dev/null || { cat "$work/server.log" >&2; exit 1; }
+  sleep 0.1
+done
+[ -n "$base" ] || { echo "compat: server did not start" >&2; cat "$work/server.log" >&2; exit 1; }
+echo "compat: server at $base"
+
+password="compat-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+printf '%s\n' "$password" | ag user create --username compat --admin --password-stdin
+key="$(ag apikey show --user compat)"
+
+status=0
+"$root/scripts/bru-run.sh" --host "$base" --apikey "$key" || status=1
+for t in "$root"/tests/compat/test_*.py; do
+  [ -e "$t" ] || continue
+  echo "compat: $(basename "$t")"
+  ALGOGATE_HOST="$base" ALGOGATE_APIKEY="$key" "$python" "$t" || status=1
+done
+
+kill -TERM "$pid"; wait "$pid" || true; pid=""
+if grep -qF -e "$key" -e "$password" "$work/server.log"; then
+  echo "compat: a secret appeared in the server log" >&2
+  status=1
+fi
+exit "$status"

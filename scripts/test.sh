@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Runs every test: the Rust workspace (unit, integration, black-box binary tests), the
+# Python interop checks, and the compatibility run against a live server with real clients.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+python="$(scripts/python-env.sh)"
+
+echo "== cargo test --workspace"
+cargo test --workspace
+
+echo "== Python accepts algogate's hashes and tokens"
+cargo run --quiet -p algogate-keys --example emit_vectors | "$python" scripts/interop/check_rust_vectors.py
+
+echo "== compatibility run against a live server"
+cargo build --quiet --bin algogate
+scripts/compat.sh
+
+echo "== all tests passed"
