@@ -1,45 +1,11 @@
-//! Injected time. Session boundaries, cache expiry and (later) square-off times are
-//! computed from a `Clock`, so tests move time instead of waiting for it.
+//! Injected time. Session boundaries, cache expiry and square-off times are computed from
+//! a `Clock` (the broker crate's, shared by the whole server), so tests move time instead of
+//! waiting for it.
 
-use std::sync::Mutex;
-
-use chrono::{DateTime, Duration, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, NaiveTime, TimeZone, Utc};
 use chrono_tz::Asia::Kolkata;
 
-pub trait Clock: Send + Sync + std::fmt::Debug {
-    fn now(&self) -> DateTime<Utc>;
-}
-
-#[derive(Debug, Default)]
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now(&self) -> DateTime<Utc> {
-        Utc::now()
-    }
-}
-
-/// A clock that only moves when told to.
-#[derive(Debug)]
-pub struct ManualClock(Mutex<DateTime<Utc>>);
-
-impl ManualClock {
-    pub fn new(at: DateTime<Utc>) -> Self {
-        Self(Mutex::new(at))
-    }
-    pub fn advance(&self, by: Duration) {
-        *self.0.lock().expect("clock lock") += by;
-    }
-    pub fn set(&self, at: DateTime<Utc>) {
-        *self.0.lock().expect("clock lock") = at;
-    }
-}
-
-impl Clock for ManualClock {
-    fn now(&self) -> DateTime<Utc> {
-        *self.0.lock().expect("clock lock")
-    }
-}
+pub use algogate_broker::clock::{Clock, ManualClock, SystemClock};
 
 /// The first instant strictly after `now` at which the IST wall clock reads `boundary`
 /// (OpenAlgo's daily session boundary, 03:00 IST by default).
@@ -86,13 +52,5 @@ mod tests {
             next_session_boundary(t("2026-01-02T06:30:00Z"), three),
             t("2026-01-02T21:30:00Z")
         );
-    }
-
-    #[test]
-    fn manual_clock_moves_only_when_told() {
-        let c = ManualClock::new(t("2026-01-01T00:00:00Z"));
-        assert_eq!(c.now(), t("2026-01-01T00:00:00Z"));
-        c.advance(Duration::hours(2));
-        assert_eq!(c.now(), t("2026-01-01T02:00:00Z"));
     }
 }

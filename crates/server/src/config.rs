@@ -44,6 +44,10 @@ pub struct Config {
     pub body_limit_bytes: usize,
     /// `tracing` filter, e.g. `info` or `algogate_server=debug`.
     pub log: String,
+    /// Seed of the simulated market: same seed and clock, same prices.
+    pub market_seed: u64,
+    /// `continuous` (never closes) or `exchange` (IST hours, weekends, holidays).
+    pub market_calendar: String,
 }
 
 impl Default for Config {
@@ -61,6 +65,8 @@ impl Default for Config {
             argon2_workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
             body_limit_bytes: 1024 * 1024,
             log: "info".into(),
+            market_seed: algogate_broker::MarketConfig::default().seed,
+            market_calendar: "continuous".into(),
         }
     }
 }
@@ -85,6 +91,8 @@ struct FileConfig {
     argon2_workers: Option<usize>,
     body_limit_bytes: Option<usize>,
     log: Option<String>,
+    market_seed: Option<u64>,
+    market_calendar: Option<String>,
 }
 
 /// Command-line overrides (highest precedence).
@@ -143,6 +151,8 @@ impl Config {
             set(&mut c.argon2_workers, f.argon2_workers);
             set(&mut c.body_limit_bytes, f.body_limit_bytes);
             set(&mut c.log, f.log);
+            set(&mut c.market_seed, f.market_seed);
+            set(&mut c.market_calendar, f.market_calendar);
         }
 
         let var = |name: &str| env(name).filter(|v| !v.trim().is_empty());
@@ -174,6 +184,21 @@ impl Config {
         }
         if let Some(v) = var("ALGOGATE_LOG") {
             c.log = v;
+        }
+        if let Some(v) = var("ALGOGATE_MARKET_SEED") {
+            c.market_seed = parse_env("ALGOGATE_MARKET_SEED", &v)?;
+        }
+        if let Some(v) = var("ALGOGATE_MARKET_CALENDAR") {
+            c.market_calendar = v;
+        }
+        if algogate_broker::MarketCalendar::from_name(&c.market_calendar).is_none() {
+            return Err(ConfigError::Env {
+                var: "market_calendar".into(),
+                message: format!(
+                    "expected \"continuous\" or \"exchange\", got {:?}",
+                    c.market_calendar
+                ),
+            });
         }
 
         set(&mut c.http_addr, overrides.http_addr);

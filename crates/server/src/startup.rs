@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use algogate_broker::{MarketCalendar, MarketConfig, PaperMarket};
 use algogate_keys::{Fingerprinter, Hasher, KeyCipher};
 use algogate_store::Store;
 use anyhow::Context;
@@ -22,6 +23,7 @@ pub struct Runtime {
     pub config: Config,
     pub store: Store,
     pub keys: Arc<KeyService>,
+    pub market: Arc<PaperMarket>,
     pub clock: Arc<dyn Clock>,
     pub secrets_generated: bool,
 }
@@ -58,10 +60,20 @@ pub async fn bootstrap(
         },
     )
     .await?;
+    let market = PaperMarket::with_builtin(
+        clock.clone(),
+        MarketConfig {
+            seed: config.market_seed,
+            calendar: MarketCalendar::from_name(&config.market_calendar)
+                .context("market_calendar: expected \"continuous\" or \"exchange\"")?,
+            ..MarketConfig::default()
+        },
+    );
     Ok(Runtime {
         config,
         store,
         keys: Arc::new(keys),
+        market,
         clock,
         secrets_generated: s.generated,
     })
@@ -83,7 +95,7 @@ impl Server {
         let listener = TcpListener::bind(rt.config.http_addr)
             .await
             .with_context(|| format!("cannot listen on {}", rt.config.http_addr))?;
-        let state = AppState::new(rt.config, rt.store, rt.keys, rt.clock);
+        let state = AppState::new(rt.config, rt.store, rt.keys, rt.market, rt.clock);
         Ok(Self { state, listener })
     }
 
@@ -114,6 +126,7 @@ impl Server {
     ) -> anyhow::Result<()> {
         let state = self.state.clone();
         let watcher = tokio::spawn(watch_key_generation(state.clone()));
+        let ticker = state.market().spawn_ticker();
         axum::serve(
             self.listener,
             crate::app::app(state.clone()).into_make_service_with_connect_info::<SocketAddr>(),
@@ -122,6 +135,7 @@ impl Server {
         .await
         .context("server error")?;
         watcher.abort();
+        ticker.abort();
         state.store().close().await;
         tracing::info!("stopped");
         Ok(())

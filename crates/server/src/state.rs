@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use algogate_broker::PaperMarket;
 use algogate_store::Store;
 
 use crate::clock::Clock;
@@ -17,16 +18,24 @@ struct Inner {
     config: Config,
     store: Store,
     keys: Arc<KeyService>,
+    market: Arc<PaperMarket>,
     setup: SetupGate,
     clock: Arc<dyn Clock>,
 }
 
 impl AppState {
-    pub fn new(config: Config, store: Store, keys: Arc<KeyService>, clock: Arc<dyn Clock>) -> Self {
+    pub fn new(
+        config: Config,
+        store: Store,
+        keys: Arc<KeyService>,
+        market: Arc<PaperMarket>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
         Self(Arc::new(Inner {
             config,
             store,
             keys,
+            market,
             setup: SetupGate::default(),
             clock,
         }))
@@ -39,6 +48,10 @@ impl AppState {
     }
     pub fn keys(&self) -> &Arc<KeyService> {
         &self.0.keys
+    }
+    /// The simulated market (instruments, quotes, history, ticks).
+    pub fn market(&self) -> &Arc<PaperMarket> {
+        &self.0.market
     }
     pub fn setup(&self) -> &SetupGate {
         &self.0.setup

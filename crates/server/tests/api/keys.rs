@@ -3,7 +3,7 @@ use std::time::Instant;
 
 use algogate_server::clock::ManualClock;
 use algogate_store::OrderMode;
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 
 use crate::helpers::*;
 
@@ -153,10 +153,10 @@ async fn cached_keys_expire_at_the_0300_ist_session_boundary() {
     let keys = app.state.keys();
     let runs = app.argon2_runs();
     keys.verify(key.expose()).await.unwrap().unwrap();
-    clock.advance(Duration::minutes(89)); // 02:59 IST
+    clock.advance_ms(89 * 60_000); // 02:59 IST
     keys.verify(key.expose()).await.unwrap().unwrap();
     assert_eq!(app.argon2_runs() - runs, 1);
-    clock.advance(Duration::minutes(2)); // 03:01 IST
+    clock.advance_ms(2 * 60_000); // 03:01 IST
     keys.verify(key.expose()).await.unwrap().unwrap();
     assert_eq!(
         app.argon2_runs() - runs,
