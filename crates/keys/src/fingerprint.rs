@@ -43,7 +43,9 @@ fn hmac(key: &[u8], msg: &[u8]) -> [u8; 32] {
 
 /// Computes fingerprints under `k_fp = HMAC(pepper, label)`.
 pub struct Fingerprinter {
-    k_fp: Zeroizing<[u8; 32]>,
+    /// HMAC already keyed with `k_fp` (its padded key blocks absorbed), cloned per use:
+    /// this is on every request's path.
+    keyed: HmacSha256,
     pepper_check: String,
 }
 
@@ -56,14 +58,17 @@ impl std::fmt::Debug for Fingerprinter {
 impl Fingerprinter {
     pub fn new(pepper: &Pepper) -> Self {
         let p = pepper.expose().as_bytes();
+        let k_fp = Zeroizing::new(hmac(p, FINGERPRINT_LABEL));
         Self {
-            k_fp: Zeroizing::new(hmac(p, FINGERPRINT_LABEL)),
+            keyed: HmacSha256::new_from_slice(k_fp.as_ref()).expect("HMAC takes any key length"),
             pepper_check: hex::encode(hmac(p, PEPPER_CHECK_LABEL)),
         }
     }
 
     pub fn of(&self, key: &str) -> Fingerprint {
-        Fingerprint(hmac(self.k_fp.as_ref(), key.as_bytes()))
+        let mut mac = self.keyed.clone();
+        mac.update(key.as_bytes());
+        Fingerprint(mac.finalize().into_bytes().into())
     }
 
     /// A value stored with the database so start-up can tell whether the pepper changed.

@@ -1,0 +1,407 @@
+//! Loopback load generator for algogate.
+//!
+//! Starts a real `algogate serve` (build it with `cargo build --release`) on a throwaway
+//! data directory, creates users through its CLI, and measures scenarios side by side in
+//! one run, alternating them in rounds. The machines are shared and noisy, so it reports
+//! ratios between scenarios of the same run; absolute figures are only hints. Every loop is
+//! bounded by a duration or a count, and only 127.0.0.1 is contacted.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use bytes::Bytes;
+use clap::Parser;
+use http_body_util::{BodyExt, Full};
+use hyper::Request;
+use hyper_util::rt::TokioIo;
+
+const PEPPER: &str = "loadgen-pepper-0123456789abcdef0123456789abcdef";
+const SALT: &str = "0123456789abcdef0123456789abcdef";
+
+#[derive(Debug, Parser)]
+struct Args {
+    /// The server binary.
+    #[arg(long, default_value = "target/release/algogate")]
+    server_bin: PathBuf,
+    /// Concurrent keep-alive connections.
+    #[arg(long, default_value_t = 16)]
+    connections: usize,
+    /// Seconds per scenario per round.
+    #[arg(long, default_value_t = 3.0)]
+    seconds: f64,
+    /// Rounds; scenarios alternate within each round.
+    #[arg(long, default_value_t = 3)]
+    rounds: usize,
+    /// Cache-miss samples per database size.
+    #[arg(long, default_value_t = 7)]
+    miss_samples: usize,
+    /// Python with argon2-cffi, for the side-by-side Argon2 reference.
+    #[arg(long, default_value = ".venv/bin/python")]
+    python: PathBuf,
+}
+
+struct Server {
+    child: Child,
+    addr: SocketAddr,
+    bin: PathBuf,
+    dir: tempfile::TempDir,
+}
+
+impl Server {
+    fn command(bin: &Path, dir: &Path) -> Command {
+        let mut c = Command::new(bin);
+        c.env("API_KEY_PEPPER", PEPPER)
+            .env("FERNET_SALT", SALT)
+            .env("ALGOGATE_LOG", "warn")
+            .arg("--data-dir")
+            .arg(dir);
+        c
+    }
+
+    fn start(bin: &Path) -> anyhow::Result<Self> {
+        let dir = tempfile::tempdir()?;
+        let log = dir.path().join("server.log");
+        let mut child = Self::command(bin, dir.path())
+            .args(["serve", "--http-addr", "127.0.0.1:0"])
+            .stdout(std::fs::File::create(&log)?)
+            .stderr(Stdio::null())
+            .spawn()
+            .with_context(|| format!("cannot start {}", bin.display()))?;
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let text = std::fs::read_to_string(&log).unwrap_or_default();
+            if let Some(a) = text
+                .lines()
+                .find_map(|l| l.strip_prefix("algogate is listening on http://"))
+            {
+                let addr = a.trim().parse()?;
+                return Ok(Self {
+                    child,
+                    addr,
+                    bin: bin.to_path_buf(),
+                    dir,
+                });
+            }
+            if Instant::now() > deadline || child.try_wait()?.is_some() {
+                bail!("server did not start: {text}");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn cli(&self, args: &[&str], stdin: Option<&str>) -> anyhow::Result<String> {
+        let mut child = Self::command(&self.bin, self.dir.path())
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()?;
+        if let Some(s) = stdin {
+            child.stdin.take().expect("piped").write_all(s.as_bytes())?;
+        }
+        let out = child.wait_with_output()?;
+        if !out.status.success() {
+            bail!("{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        }
+        Ok(String::from_utf8(out.stdout)?.trim().to_string())
+    }
+
+    fn db_url(&self) -> String {
+        format!("sqlite://{}", self.dir.path().join("algogate.db").display())
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+type MakeReq = Arc<dyn Fn(u64) -> Request<Full<Bytes>> + Send + Sync>;
+
+#[derive(Default)]
+struct Stats {
+    count: u64,
+    elapsed: f64,
+    lat_us: Vec<u32>,
+    unexpected: u64,
+}
+
+impl Stats {
+    fn rps(&self) -> f64 {
+        self.count as f64 / self.elapsed
+    }
+    fn pct(&self, p: f64) -> f64 {
+        let mut v = self.lat_us.clone();
+        v.sort_unstable();
+        if v.is_empty() {
+            return 0.0;
+        }
+        let i = ((v.len() as f64 - 1.0) * p).round() as usize;
+        f64::from(v[i]) / 1000.0
+    }
+    fn merge(&mut self, o: Stats) {
+        self.count += o.count;
+        self.elapsed += o.elapsed;
+        self.lat_us.extend(o.lat_us);
+        self.unexpected += o.unexpected;
+    }
+}
+
+async fn load(
+    addr: SocketAddr,
+    make: MakeReq,
+    expect: u16,
+    conns: usize,
+    dur: Duration,
+) -> anyhow::Result<Stats> {
+    let start = Instant::now();
+    let deadline = start + dur;
+    let mut tasks = Vec::new();
+    for c in 0..conns {
+        let make = make.clone();
+        tasks.push(tokio::spawn(async move {
+            let stream = tokio::net::TcpStream::connect(addr).await?;
+            stream.set_nodelay(true)?;
+            let (mut send, conn) =
+                hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
+            tokio::spawn(conn);
+            let mut lat = Vec::with_capacity(100_000);
+            let mut unexpected = 0u64;
+            let mut i = (c as u64) << 40;
+            while Instant::now() < deadline {
+                let req = make(i);
+                i += 1;
+                let t = Instant::now();
+                let res = send.send_request(req).await?;
+                let status = res.status().as_u16();
+                res.into_body().collect().await?;
+                lat.push(u32::try_from(t.elapsed().as_micros()).unwrap_or(u32::MAX));
+                if status != expect {
+                    unexpected += 1;
+                }
+            }
+            anyhow::Ok((lat, unexpected))
+        }));
+    }
+    let mut stats = Stats::default();
+    for t in tasks {
+        let (lat, unexpected) = t.await??;
+        stats.count += lat.len() as u64;
+        stats.lat_us.extend(lat);
+        stats.unexpected += unexpected;
+    }
+    stats.elapsed = start.elapsed().as_secs_f64();
+    Ok(stats)
+}
+
+fn post(body: String) -> Request<Full<Bytes>> {
+    Request::post("/api/v1/ping")
+        .header("host", "127.0.0.1")
+        .header("content-type", "application/json")
+        .body(Full::new(Bytes::from(body)))
+        .expect("valid request")
+}
+
+/// One request's latency, on a fresh connection-less client (the miss path only).
+async fn one_ping(addr: SocketAddr, key: &str) -> anyhow::Result<(u16, Duration)> {
+    let stream = tokio::net::TcpStream::connect(addr).await?;
+    let (mut send, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
+    tokio::spawn(conn);
+    let t = Instant::now();
+    let res = send
+        .send_request(post(format!("{{\"apikey\":\"{key}\"}}")))
+        .await?;
+    let status = res.status().as_u16();
+    res.into_body().collect().await?;
+    Ok((status, t.elapsed()))
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// Median milliseconds of one argon2-cffi verification with OpenAlgo's parameters.
+fn argon2_cffi_ms(python: &Path, samples: usize) -> anyhow::Result<f64> {
+    let script = format!(
+        "import time, statistics\nfrom argon2 import PasswordHasher\nph = PasswordHasher()\n\
+         s = 'a' * 64 + '{PEPPER}'\nh = ph.hash(s)\nts = []\nfor _ in range({samples}):\n    \
+         t = time.perf_counter(); ph.verify(h, s); ts.append((time.perf_counter() - t) * 1000)\n\
+         print(statistics.median(ts))\n"
+    );
+    let out = Command::new(python)
+        .args(["-c", &script])
+        .output()
+        .with_context(|| format!("cannot run {}", python.display()))?;
+    if !out.status.success() {
+        bail!("argon2-cffi: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    Ok(String::from_utf8(out.stdout)?.trim().parse()?)
+}
+
+async fn bulk_users(server: &Server, n: usize) -> anyhow::Result<()> {
+    use sqlx::ConnectOptions;
+    let mut conn =
+        <sqlx::sqlite::SqliteConnectOptions as std::str::FromStr>::from_str(&server.db_url())?
+            .connect()
+            .await?;
+    let mut tx = sqlx::Connection::begin(&mut conn).await?;
+    for i in 0..n {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO users (username, password_hash) VALUES (?, 'x') RETURNING id",
+        )
+        .bind(format!("bulk{i}"))
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query("INSERT INTO api_keys (user_id, api_key_hash, api_key_encrypted, key_fingerprint) VALUES (?, '$argon2id$v=19$m=65536,t=3,p=4$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', 'x', ?)")
+            .bind(id)
+            .bind(format!("{i:064x}"))
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Miss latencies: each sample regenerates the key (CLI) and times its first use.
+async fn miss_samples(server: &Server, user: &str, n: usize) -> anyhow::Result<Vec<f64>> {
+    let mut out = Vec::new();
+    for _ in 0..n {
+        let key = server.cli(&["apikey", "regenerate", "--user", user], None)?;
+        let (status, t) = one_ping(server.addr, &key).await?;
+        if status != 200 {
+            bail!("fresh key answered {status}");
+        }
+        out.push(t.as_secs_f64() * 1000.0);
+    }
+    Ok(out)
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let server = Server::start(&args.server_bin)?;
+    server.cli(
+        &["user", "create", "--username", "bench", "--password-stdin"],
+        Some("bench-password-1\n"),
+    )?;
+    let key = server.cli(&["apikey", "show", "--user", "bench"], None)?;
+    let addr = server.addr;
+
+    let health: MakeReq = Arc::new(|_| {
+        Request::get("/health")
+            .header("host", "127.0.0.1")
+            .body(Full::new(Bytes::new()))
+            .expect("valid")
+    });
+    let valid_body = format!("{{\"apikey\":\"{key}\"}}");
+    let valid: MakeReq = Arc::new(move |_| post(valid_body.clone()));
+    let unknown_same: MakeReq =
+        Arc::new(|_| post(format!("{{\"apikey\":\"{}\"}}", "e".repeat(64))));
+    let unknown_distinct: MakeReq = Arc::new(|i| {
+        post(format!(
+            "{{\"apikey\":\"{:064x}\"}}",
+            i ^ 0xdead_beef_0000_0000
+        ))
+    });
+    // Warm the cache and the connections.
+    load(addr, valid.clone(), 200, 2, Duration::from_millis(300)).await?;
+
+    let scenarios: [(&str, MakeReq, u16); 4] = [
+        ("GET /health (no auth)", health, 200),
+        ("POST /api/v1/ping, valid key (cached)", valid, 200),
+        (
+            "POST /api/v1/ping, one unknown key (negative cache)",
+            unknown_same,
+            403,
+        ),
+        (
+            "POST /api/v1/ping, distinct unknown keys (DB lookup each)",
+            unknown_distinct,
+            403,
+        ),
+    ];
+    let mut results: Vec<Stats> = (0..scenarios.len()).map(|_| Stats::default()).collect();
+    let dur = Duration::from_secs_f64(args.seconds);
+    for _ in 0..args.rounds {
+        for (i, (_, make, expect)) in scenarios.iter().enumerate() {
+            results[i].merge(load(addr, make.clone(), *expect, args.connections, dur).await?);
+        }
+    }
+
+    println!(
+        "## Throughput at {} connections ({} rounds x {} s each, alternating)\n",
+        args.connections, args.rounds, args.seconds
+    );
+    println!("| scenario | req/s | p50 ms | p99 ms | unexpected status |");
+    println!("| --- | ---: | ---: | ---: | ---: |");
+    for ((name, _, _), s) in scenarios.iter().zip(&results) {
+        println!(
+            "| {name} | {:.0} | {:.3} | {:.3} | {} |",
+            s.rps(),
+            s.pct(0.5),
+            s.pct(0.99),
+            s.unexpected
+        );
+    }
+    let (h, v, u, d) = (
+        results[0].rps(),
+        results[1].rps(),
+        results[2].rps(),
+        results[3].rps(),
+    );
+    println!();
+    println!(
+        "- valid ping / health throughput: **{:.2}** (target >= 0.8)",
+        v / h
+    );
+    println!(
+        "- valid ping p99 at {} connections: **{:.3} ms** (target < 2 ms)",
+        args.connections,
+        results[1].pct(0.99)
+    );
+    println!(
+        "- unknown key (negative cache) / valid ping: **{:.2}**",
+        u / v
+    );
+    println!(
+        "- distinct unknown keys (DB lookup, no Argon2) / valid ping: **{:.2}**",
+        d / v
+    );
+
+    // Cache-miss cost against one argon2-cffi verification, same machine, same run.
+    let one = median(miss_samples(&server, "bench", args.miss_samples).await?);
+    let py1 = argon2_cffi_ms(&args.python, args.miss_samples)?;
+    bulk_users(&server, 10_000).await?;
+    let many = median(miss_samples(&server, "bench", args.miss_samples).await?);
+    let py2 = argon2_cffi_ms(&args.python, args.miss_samples)?;
+    let py = median(vec![py1, py2, (py1 + py2) / 2.0]);
+    println!();
+    println!(
+        "## Cache miss ({} samples each, medians)\n",
+        args.miss_samples
+    );
+    println!("| case | ms |");
+    println!("| --- | ---: |");
+    println!("| miss, 1 user in the database | {one:.1} |");
+    println!("| miss, 10,001 users in the database | {many:.1} |");
+    println!("| one argon2-cffi verification (m=65536, t=3, p=4) | {py:.1} |");
+    println!();
+    println!(
+        "- miss / argon2-cffi (1 user): **{:.2}** (target <= 1.5)",
+        one / py
+    );
+    println!("- miss / argon2-cffi (10,001 users): **{:.2}**", many / py);
+    println!(
+        "- 10,001 users / 1 user: **{:.2}** (O(1) in users: ~1.0)",
+        many / one
+    );
+    Ok(())
+}
