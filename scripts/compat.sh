@@ -19,6 +19,8 @@ trap cleanup EXIT
 
 ag() { "$bin" --data-dir "$work/data" "$@"; }
 
+# The clients run their requests back to back from one IP; the limiter has its own tests.
+export API_RATE_LIMIT="1000 per second" ORDER_RATE_LIMIT="1000 per second" SMART_ORDER_RATE_LIMIT="1000 per second"
 ALGOGATE_LOG=debug ag serve --http-addr 127.0.0.1:0 >"$work/server.log" 2>&1 &
 pid=$!
 base=""

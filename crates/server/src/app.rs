@@ -13,6 +13,10 @@ pub fn app(state: AppState) -> Router {
         .route("/health", get(|| async { axum::Json(json!({"status": "ok"})) }))
         .nest("/api/v1", crate::api_v1::router())
         .route("/api/{*rest}", axum::routing::any(crate::api_v1::not_found))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::ratelimit::limit,
+        ))
         .layer(
             // Spans carry the path only: GET endpoints take `apikey` in the query string.
             TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {

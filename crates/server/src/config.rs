@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveTime;
 use serde::Deserialize;
 
+use crate::ratelimit::{RateLimits, parse_limits};
+
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("cannot read config file {path}: {source}")]
@@ -48,6 +50,8 @@ pub struct Config {
     pub market_seed: u64,
     /// `continuous` (never closes) or `exchange` (IST hours, weekends, holidays).
     pub market_calendar: String,
+    /// Per-IP, per-route limits on `/api/v1` (OpenAlgo's defaults).
+    pub rate_limits: RateLimits,
 }
 
 impl Default for Config {
@@ -67,6 +71,7 @@ impl Default for Config {
             log: "info".into(),
             market_seed: algogate_broker::MarketConfig::default().seed,
             market_calendar: "continuous".into(),
+            rate_limits: RateLimits::default(),
         }
     }
 }
@@ -93,6 +98,9 @@ struct FileConfig {
     log: Option<String>,
     market_seed: Option<u64>,
     market_calendar: Option<String>,
+    api_rate_limit: Option<String>,
+    order_rate_limit: Option<String>,
+    smart_order_rate_limit: Option<String>,
 }
 
 /// Command-line overrides (highest precedence).
@@ -153,6 +161,26 @@ impl Config {
             set(&mut c.log, f.log);
             set(&mut c.market_seed, f.market_seed);
             set(&mut c.market_calendar, f.market_calendar);
+            for (key, value, slot) in [
+                ("api_rate_limit", f.api_rate_limit, &mut c.rate_limits.api),
+                (
+                    "order_rate_limit",
+                    f.order_rate_limit,
+                    &mut c.rate_limits.order,
+                ),
+                (
+                    "smart_order_rate_limit",
+                    f.smart_order_rate_limit,
+                    &mut c.rate_limits.smart_order,
+                ),
+            ] {
+                if let Some(v) = value {
+                    *slot = parse_limits(&v).map_err(|message| ConfigError::Parse {
+                        path: shown.clone(),
+                        message: format!("{key}: {message}"),
+                    })?;
+                }
+            }
         }
 
         let var = |name: &str| env(name).filter(|v| !v.trim().is_empty());
@@ -190,6 +218,22 @@ impl Config {
         }
         if let Some(v) = var("ALGOGATE_MARKET_CALENDAR") {
             c.market_calendar = v;
+        }
+        for (name, slot) in [
+            ("API_RATE_LIMIT", &mut c.rate_limits.api),
+            ("ORDER_RATE_LIMIT", &mut c.rate_limits.order),
+            ("SMART_ORDER_RATE_LIMIT", &mut c.rate_limits.smart_order),
+        ] {
+            let prefixed = format!("ALGOGATE_{name}");
+            if let Some((var_name, v)) = var(&prefixed)
+                .map(|v| (prefixed.clone(), v))
+                .or_else(|| var(name).map(|v| (name.to_string(), v)))
+            {
+                *slot = parse_limits(&v).map_err(|message| ConfigError::Env {
+                    var: var_name,
+                    message,
+                })?;
+            }
         }
         if algogate_broker::MarketCalendar::from_name(&c.market_calendar).is_none() {
             return Err(ConfigError::Env {
@@ -251,6 +295,25 @@ mod tests {
         assert_eq!(c.ws_addr.to_string(), "127.0.0.1:8765");
         assert_eq!(c.database_url, "sqlite://data/algogate.db");
         assert_eq!(c.session_expiry_time.to_string(), "03:00:00");
+        assert_eq!(c.rate_limits.order[0].count, 10);
+        assert_eq!(c.rate_limits.api[0].count, 50);
+    }
+
+    #[test]
+    fn rate_limits_from_openalgo_variables() {
+        let c = Config::load(
+            &Overrides::default(),
+            &env_of(&[("ORDER_RATE_LIMIT", "5 per second;20 per minute")]),
+        )
+        .unwrap();
+        assert_eq!(c.rate_limits.order.len(), 2);
+        let e = Config::load(
+            &Overrides::default(),
+            &env_of(&[("API_RATE_LIMIT", "lots")]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("API_RATE_LIMIT"), "{e}");
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod error;
 pub mod extract;
 pub mod import;
 pub mod keyservice;
+pub mod ratelimit;
 pub mod schema;
 pub mod secrets;
 pub mod setup;

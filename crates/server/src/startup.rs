@@ -127,6 +127,7 @@ impl Server {
         let state = self.state.clone();
         let watcher = tokio::spawn(watch_key_generation(state.clone()));
         let ticker = state.market().spawn_ticker();
+        let pruner = tokio::spawn(prune_rate_limits(state.clone()));
         axum::serve(
             self.listener,
             crate::app::app(state.clone()).into_make_service_with_connect_info::<SocketAddr>(),
@@ -136,6 +137,7 @@ impl Server {
         .context("server error")?;
         watcher.abort();
         ticker.abort();
+        pruner.abort();
         state.store().close().await;
         tracing::info!("stopped");
         Ok(())
@@ -160,6 +162,22 @@ async fn watch_key_generation(state: AppState) {
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "cannot read the key generation"),
         }
+    }
+}
+
+/// Keeps the rate-limit table to clients seen within the longest configured window.
+async fn prune_rate_limits(state: AppState) {
+    let r = &state.config().rate_limits;
+    let longest = [&r.api, &r.order, &r.smart_order]
+        .into_iter()
+        .flatten()
+        .map(|l| l.window_ms)
+        .max()
+        .unwrap_or(1000);
+    let mut tick = tokio::time::interval(Duration::from_secs(60));
+    loop {
+        tick.tick().await;
+        state.rate_limiter().prune(state.clock().now_ms(), longest);
     }
 }
 

@@ -8,6 +8,7 @@ use algogate_store::Store;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::keyservice::KeyService;
+use crate::ratelimit::RateLimiter;
 use crate::setup::SetupGate;
 
 #[derive(Debug, Clone)]
@@ -20,6 +21,7 @@ struct Inner {
     keys: Arc<KeyService>,
     market: Arc<PaperMarket>,
     setup: SetupGate,
+    rate_limiter: RateLimiter,
     clock: Arc<dyn Clock>,
 }
 
@@ -37,6 +39,7 @@ impl AppState {
             keys,
             market,
             setup: SetupGate::default(),
+            rate_limiter: RateLimiter::default(),
             clock,
         }))
     }
@@ -52,6 +55,9 @@ impl AppState {
     /// The simulated market (instruments, quotes, history, ticks).
     pub fn market(&self) -> &Arc<PaperMarket> {
         &self.0.market
+    }
+    pub fn rate_limiter(&self) -> &RateLimiter {
+        &self.0.rate_limiter
     }
     pub fn setup(&self) -> &SetupGate {
         &self.0.setup

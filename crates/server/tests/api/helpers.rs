@@ -31,6 +31,11 @@ pub fn test_config(dir: &std::path::Path) -> Config {
     )
     .unwrap();
     c.argon2_workers = 2;
+    // Tests hammer endpoints from one IP; the limiter has its own tests (ratelimit.rs).
+    let generous = algogate_server::ratelimit::parse_limits("1000000 per second").unwrap();
+    c.rate_limits.api = generous.clone();
+    c.rate_limits.order = generous.clone();
+    c.rate_limits.smart_order = generous;
     c
 }
 

@@ -6,4 +6,5 @@ mod binary;
 mod import;
 mod keys;
 mod ping;
+mod ratelimit;
 mod startup;
