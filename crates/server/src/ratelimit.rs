@@ -232,7 +232,7 @@ impl RateLimiter {
     /// Drops counters with no hit inside `window_ms` (run periodically).
     pub fn prune(&self, now_ms: i64, window_ms: i64) {
         self.hits.retain(|_, q| {
-            q.lock()
+            q.get_mut()
                 .expect("rate limit lock")
                 .back()
                 .is_some_and(|t| *t > now_ms - window_ms)
