@@ -17,6 +17,11 @@ pub fn app(state: AppState) -> Router {
             state.clone(),
             crate::ratelimit::limit,
         ))
+        // Outermost: banned IPs are refused before any other work.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::security::guard,
+        ))
         .layer(
             // Spans carry the path only: GET endpoints take `apikey` in the query string.
             TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {

@@ -9,6 +9,7 @@ use chrono::NaiveTime;
 use serde::Deserialize;
 
 use crate::ratelimit::{RateLimits, parse_limits};
+use crate::security::SecurityConfig;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -52,6 +53,8 @@ pub struct Config {
     pub market_calendar: String,
     /// Per-IP, per-route limits on `/api/v1` (OpenAlgo's defaults).
     pub rate_limits: RateLimits,
+    /// Invalid-key tracking and IP bans (off by default).
+    pub security: SecurityConfig,
 }
 
 impl Default for Config {
@@ -72,6 +75,7 @@ impl Default for Config {
             market_seed: algogate_broker::MarketConfig::default().seed,
             market_calendar: "continuous".into(),
             rate_limits: RateLimits::default(),
+            security: SecurityConfig::default(),
         }
     }
 }
@@ -101,6 +105,11 @@ struct FileConfig {
     api_rate_limit: Option<String>,
     order_rate_limit: Option<String>,
     smart_order_rate_limit: Option<String>,
+    auto_ban_enabled: Option<bool>,
+    api_ban_threshold: Option<u32>,
+    api_ban_duration_hours: Option<u32>,
+    repeat_offender_limit: Option<u32>,
+    trust_proxy_headers: Option<bool>,
 }
 
 /// Command-line overrides (highest precedence).
@@ -161,6 +170,17 @@ impl Config {
             set(&mut c.log, f.log);
             set(&mut c.market_seed, f.market_seed);
             set(&mut c.market_calendar, f.market_calendar);
+            set(&mut c.security.auto_ban_enabled, f.auto_ban_enabled);
+            set(&mut c.security.api_threshold, f.api_ban_threshold);
+            set(
+                &mut c.security.api_ban_duration_hours,
+                f.api_ban_duration_hours,
+            );
+            set(
+                &mut c.security.repeat_offender_limit,
+                f.repeat_offender_limit,
+            );
+            set(&mut c.security.trust_proxy_headers, f.trust_proxy_headers);
             for (key, value, slot) in [
                 ("api_rate_limit", f.api_rate_limit, &mut c.rate_limits.api),
                 (
@@ -235,6 +255,28 @@ impl Config {
                 })?;
             }
         }
+        if let Some(v) = var("ALGOGATE_AUTO_BAN_ENABLED") {
+            c.security.auto_ban_enabled = parse_bool("ALGOGATE_AUTO_BAN_ENABLED", &v)?;
+        }
+        if let Some(v) = var("ALGOGATE_TRUST_PROXY_HEADERS").or_else(|| var("TRUST_PROXY_HEADERS"))
+        {
+            c.security.trust_proxy_headers = parse_bool("TRUST_PROXY_HEADERS", &v)?;
+        }
+        if let Some(v) = var("ALGOGATE_API_BAN_THRESHOLD") {
+            c.security.api_threshold = parse_env("ALGOGATE_API_BAN_THRESHOLD", &v)?;
+        }
+        if let Some(v) = var("ALGOGATE_API_BAN_DURATION_HOURS") {
+            c.security.api_ban_duration_hours = parse_env("ALGOGATE_API_BAN_DURATION_HOURS", &v)?;
+        }
+        if let Some(v) = var("ALGOGATE_REPEAT_OFFENDER_LIMIT") {
+            c.security.repeat_offender_limit = parse_env("ALGOGATE_REPEAT_OFFENDER_LIMIT", &v)?;
+        }
+        if c.security.api_threshold == 0 || c.security.api_ban_duration_hours > 8760 {
+            return Err(ConfigError::Env {
+                var: "api_ban_threshold / api_ban_duration_hours".into(),
+                message: "threshold must be at least 1 and the duration at most 8760 hours".into(),
+            });
+        }
         if algogate_broker::MarketCalendar::from_name(&c.market_calendar).is_none() {
             return Err(ConfigError::Env {
                 var: "market_calendar".into(),
@@ -262,6 +304,17 @@ impl Config {
 fn set<T>(slot: &mut T, v: Option<T>) {
     if let Some(v) = v {
         *slot = v;
+    }
+}
+
+fn parse_bool(var: &str, v: &str) -> Result<bool, ConfigError> {
+    match v.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" => Ok(false),
+        _ => Err(ConfigError::Env {
+            var: var.into(),
+            message: format!("expected true or false, got {v:?}"),
+        }),
     }
 }
 

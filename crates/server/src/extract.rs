@@ -10,6 +10,7 @@ use serde_json::{Map, Value};
 use crate::error::{ApiError, ErrorStyle};
 use crate::keyservice::AuthedUser;
 use crate::schema::{Field, validate};
+use crate::security::ClientIp;
 use crate::state::AppState;
 
 /// The request body parsed as JSON, whatever the `Content-Type`, within the size limit.
@@ -39,6 +40,24 @@ fn parse_json(bytes: &Bytes) -> Result<Value, ApiError> {
         .map_err(|e| ApiError::BadRequest(format!("Request body is not valid JSON: {e}.")))
 }
 
+/// Verifies `key`; a denial is counted against the client IP (for the optional ban).
+pub async fn authenticate(
+    state: &AppState,
+    key: &str,
+    ip: Option<ClientIp>,
+) -> Result<AuthedUser, ApiError> {
+    if let Some(user) = state.keys().verify(key).await? {
+        return Ok(user);
+    }
+    if let Some(ClientIp(ip)) = ip {
+        let now = state.clock().now_ms();
+        if let Err(e) = state.security().record_invalid_key(ip, key, now).await {
+            tracing::error!(error = %e, "cannot record an invalid API key attempt");
+        }
+    }
+    Err(ApiError::InvalidKey)
+}
+
 /// An `/api/v1` endpoint's request schema.
 pub trait Endpoint: Send + Sync + 'static {
     const FIELDS: &'static [Field];
@@ -63,17 +82,14 @@ impl<E: Endpoint> FromRequest<AppState> for ApiCall<E> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
+        let ip = req.extensions().get::<ClientIp>().copied();
         let JsonBody(body) = JsonBody::from_request(req, state).await?;
         let fields = validate(E::FIELDS, &body).map_err(|errors| ApiError::Schema {
             errors,
             style: E::STYLE,
         })?;
         let key = fields.get("apikey").and_then(Value::as_str).unwrap_or("");
-        let user = state
-            .keys()
-            .verify(key)
-            .await?
-            .ok_or(ApiError::InvalidKey)?;
+        let user = authenticate(state, key, ip).await?;
         Ok(Self {
             user,
             fields,

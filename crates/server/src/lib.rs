@@ -16,6 +16,7 @@ pub mod keyservice;
 pub mod ratelimit;
 pub mod schema;
 pub mod secrets;
+pub mod security;
 pub mod setup;
 pub mod startup;
 pub mod state;

@@ -15,6 +15,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::keyservice::{Crypto, KeyService, KeyServiceConfig};
 use crate::secrets;
+use crate::security::Security;
 use crate::state::AppState;
 
 /// Everything the server and the CLI commands share.
@@ -24,6 +25,7 @@ pub struct Runtime {
     pub store: Store,
     pub keys: Arc<KeyService>,
     pub market: Arc<PaperMarket>,
+    pub security: Arc<Security>,
     pub clock: Arc<dyn Clock>,
     pub secrets_generated: bool,
 }
@@ -69,11 +71,14 @@ pub async fn bootstrap(
             ..MarketConfig::default()
         },
     );
+    let security =
+        Arc::new(Security::new(config.security.clone(), store.clone(), clock.now_ms()).await?);
     Ok(Runtime {
         config,
         store,
         keys: Arc::new(keys),
         market,
+        security,
         clock,
         secrets_generated: s.generated,
     })
@@ -95,7 +100,14 @@ impl Server {
         let listener = TcpListener::bind(rt.config.http_addr)
             .await
             .with_context(|| format!("cannot listen on {}", rt.config.http_addr))?;
-        let state = AppState::new(rt.config, rt.store, rt.keys, rt.market, rt.clock);
+        let state = AppState::new(
+            rt.config,
+            rt.store,
+            rt.keys,
+            rt.market,
+            rt.security,
+            rt.clock,
+        );
         Ok(Self { state, listener })
     }
 

@@ -9,6 +9,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::keyservice::KeyService;
 use crate::ratelimit::RateLimiter;
+use crate::security::Security;
 use crate::setup::SetupGate;
 
 #[derive(Debug, Clone)]
@@ -22,6 +23,7 @@ struct Inner {
     market: Arc<PaperMarket>,
     setup: SetupGate,
     rate_limiter: RateLimiter,
+    security: Arc<Security>,
     clock: Arc<dyn Clock>,
 }
 
@@ -31,6 +33,7 @@ impl AppState {
         store: Store,
         keys: Arc<KeyService>,
         market: Arc<PaperMarket>,
+        security: Arc<Security>,
         clock: Arc<dyn Clock>,
     ) -> Self {
         Self(Arc::new(Inner {
@@ -40,6 +43,7 @@ impl AppState {
             market,
             setup: SetupGate::default(),
             rate_limiter: RateLimiter::default(),
+            security,
             clock,
         }))
     }
@@ -58,6 +62,9 @@ impl AppState {
     }
     pub fn rate_limiter(&self) -> &RateLimiter {
         &self.0.rate_limiter
+    }
+    pub fn security(&self) -> &Arc<Security> {
+        &self.0.security
     }
     pub fn setup(&self) -> &SetupGate {
         &self.0.setup

@@ -4,6 +4,7 @@
 //! Must not know: HTTP, key derivation or hashing (it stores what it is given: hashes,
 //! tokens and fingerprints are opaque strings here), configuration files.
 
+mod bans;
 mod keys;
 mod openalgo;
 mod settings;
@@ -15,6 +16,7 @@ use std::time::Duration;
 use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
+pub use bans::BanRow;
 pub use keys::{KeyRow, NewKey};
 pub use openalgo::{OpenAlgoKey, OpenAlgoUser, read_openalgo};
 pub use users::{NewUser, UserRow};

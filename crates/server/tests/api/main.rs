@@ -7,4 +7,5 @@ mod import;
 mod keys;
 mod ping;
 mod ratelimit;
+mod security;
 mod startup;

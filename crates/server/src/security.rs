@@ -1,0 +1,299 @@
+//! Invalid-API-key tracking and IP bans (reference/openalgo-rest.md §8). Off by default.
+//!
+//! Every denied key on `/api/v1` is counted per client IP over 24 hours; the same wrong key
+//! counts once per five minutes. With auto-ban on, reaching the threshold bans the IP for
+//! the configured duration (permanently for repeat offenders). A banned IP gets 403 before
+//! any other work on every path. Loopback addresses are never banned.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Mutex;
+
+use algogate_store::{BanRow, Store};
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use dashmap::DashMap;
+use sha2::{Digest, Sha256};
+
+use crate::state::AppState;
+
+#[derive(Debug, Clone)]
+pub struct SecurityConfig {
+    pub auto_ban_enabled: bool,
+    /// Denied keys per IP within 24 h that trigger a ban (OpenAlgo: 1–100, default 100).
+    pub api_threshold: u32,
+    /// Ban length in hours; 0 = permanent.
+    pub api_ban_duration_hours: u32,
+    /// The n-th ban of an IP with n ≥ this is permanent.
+    pub repeat_offender_limit: u32,
+    /// Take the client IP from proxy headers (only behind a proxy you control).
+    pub trust_proxy_headers: bool,
+}
+
+impl Default for SecurityConfig {
+    fn default() -> Self {
+        Self {
+            auto_ban_enabled: false,
+            api_threshold: 100,
+            api_ban_duration_hours: 0,
+            repeat_offender_limit: 2,
+            trust_proxy_headers: false,
+        }
+    }
+}
+
+const WINDOW_MS: i64 = 24 * 3_600_000;
+const SAME_KEY_MS: i64 = 5 * 60_000;
+const RECENT_KEYS: usize = 20;
+/// Bound on tracked IPs; past it the oldest entries go first.
+const MAX_TRACKED: usize = 100_000;
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Attempts {
+    pub ip_address: String,
+    pub attempt_count: u32,
+    pub first_attempt_at: i64,
+    pub last_attempt_at: i64,
+    #[serde(skip)]
+    recent: Vec<(String, i64)>,
+}
+
+#[derive(Debug)]
+pub struct Security {
+    cfg: SecurityConfig,
+    store: Store,
+    tracker: Mutex<std::collections::HashMap<IpAddr, Attempts>>,
+    /// Active bans: IP → expiry (epoch ms; None = permanent). Mirrors `ip_bans`.
+    bans: DashMap<IpAddr, Option<i64>>,
+}
+
+pub fn is_loopback(ip: IpAddr) -> bool {
+    ip.is_loopback() || ip.to_canonical().is_loopback()
+}
+
+/// A short, one-way tag of a tried key (never the key).
+fn key_tag(key: &str) -> String {
+    hex::encode(&Sha256::digest(key.as_bytes())[..8])
+}
+
+impl Security {
+    pub async fn new(cfg: SecurityConfig, store: Store, now_ms: i64) -> anyhow::Result<Self> {
+        let bans = DashMap::new();
+        for b in store.bans().await? {
+            if let Ok(ip) = b.ip_address.parse::<IpAddr>()
+                && b.expires_at.is_none_or(|e| e > now_ms)
+            {
+                bans.insert(ip, b.expires_at);
+            }
+        }
+        Ok(Self {
+            cfg,
+            store,
+            tracker: Mutex::new(Default::default()),
+            bans,
+        })
+    }
+
+    pub fn config(&self) -> &SecurityConfig {
+        &self.cfg
+    }
+
+    /// The client's IP: the peer, or the first proxy header when configured to trust them.
+    pub fn client_ip(&self, peer: IpAddr, headers: &HeaderMap) -> IpAddr {
+        if !self.cfg.trust_proxy_headers {
+            return peer;
+        }
+        let first = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.split(',').next())
+                .and_then(|v| v.trim().parse::<IpAddr>().ok())
+        };
+        [
+            "cf-connecting-ip",
+            "true-client-ip",
+            "x-real-ip",
+            "x-forwarded-for",
+            "x-client-ip",
+        ]
+        .into_iter()
+        .find_map(first)
+        .unwrap_or(peer)
+    }
+
+    pub fn is_banned(&self, ip: IpAddr, now_ms: i64) -> bool {
+        match self.bans.get(&ip).map(|e| *e) {
+            Some(None) => true,
+            Some(Some(exp)) if exp > now_ms => true,
+            Some(Some(_)) => {
+                self.bans.remove(&ip);
+                false
+            }
+            None => false,
+        }
+    }
+
+    /// Counts a denied key from `ip`; bans when auto-ban is on and the threshold is met.
+    pub async fn record_invalid_key(
+        &self,
+        ip: IpAddr,
+        key: &str,
+        now_ms: i64,
+    ) -> anyhow::Result<()> {
+        if is_loopback(ip) {
+            return Ok(());
+        }
+        let tag = key_tag(key);
+        let reached = {
+            let mut t = self.tracker.lock().expect("tracker lock");
+            if t.len() >= MAX_TRACKED && !t.contains_key(&ip) {
+                let oldest = t
+                    .iter()
+                    .min_by_key(|(_, a)| a.last_attempt_at)
+                    .map(|(ip, _)| *ip);
+                if let Some(o) = oldest {
+                    t.remove(&o);
+                }
+            }
+            let a = t.entry(ip).or_insert_with(|| Attempts {
+                ip_address: ip.to_string(),
+                attempt_count: 0,
+                first_attempt_at: now_ms,
+                last_attempt_at: now_ms,
+                recent: vec![],
+            });
+            if now_ms - a.first_attempt_at > WINDOW_MS {
+                *a = Attempts {
+                    ip_address: ip.to_string(),
+                    attempt_count: 0,
+                    first_attempt_at: now_ms,
+                    last_attempt_at: now_ms,
+                    recent: vec![],
+                };
+            }
+            let repeat = a
+                .recent
+                .iter()
+                .any(|(k, at)| *k == tag && now_ms - at < SAME_KEY_MS);
+            a.last_attempt_at = now_ms;
+            a.recent.retain(|(k, _)| *k != tag);
+            a.recent.push((tag, now_ms));
+            if a.recent.len() > RECENT_KEYS {
+                a.recent.remove(0);
+            }
+            if !repeat {
+                a.attempt_count += 1;
+            }
+            let reached = self.cfg.auto_ban_enabled && a.attempt_count >= self.cfg.api_threshold;
+            if reached {
+                t.remove(&ip);
+            }
+            reached
+        };
+        if reached {
+            let reason = format!(
+                "{} invalid API key attempts within 24 hours",
+                self.cfg.api_threshold
+            );
+            let hours = self.cfg.api_ban_duration_hours;
+            self.ban(
+                ip,
+                &reason,
+                (hours > 0).then_some(hours),
+                "api_key_detector",
+                now_ms,
+            )
+            .await?;
+            tracing::warn!(%ip, "IP banned after repeated invalid API keys");
+        }
+        Ok(())
+    }
+
+    /// Bans `ip` for `hours` (None = permanent). Loopback is refused.
+    pub async fn ban(
+        &self,
+        ip: IpAddr,
+        reason: &str,
+        hours: Option<u32>,
+        by: &str,
+        now_ms: i64,
+    ) -> anyhow::Result<BanRow> {
+        if is_loopback(ip) {
+            anyhow::bail!("loopback addresses are never banned");
+        }
+        let previous = self
+            .store
+            .bans()
+            .await?
+            .into_iter()
+            .find(|b| b.ip_address == ip.to_string())
+            .map_or(0, |b| b.ban_count);
+        let ban_count = previous + 1;
+        let permanent = hours.is_none()
+            || (by != "manual" && ban_count >= i64::from(self.cfg.repeat_offender_limit));
+        let expires_at = if permanent {
+            None
+        } else {
+            hours.map(|h| now_ms + i64::from(h) * 3_600_000)
+        };
+        let row = BanRow {
+            ip_address: ip.to_string(),
+            ban_reason: reason.to_string(),
+            ban_count,
+            banned_at: now_ms,
+            expires_at,
+            is_permanent: permanent,
+            created_by: by.to_string(),
+        };
+        self.store.ban(&row).await?;
+        self.bans.insert(ip, expires_at);
+        Ok(row)
+    }
+
+    pub async fn unban(&self, ip: IpAddr) -> anyhow::Result<bool> {
+        self.bans.remove(&ip);
+        self.tracker.lock().expect("tracker lock").remove(&ip);
+        Ok(self.store.unban(&ip.to_string()).await?)
+    }
+
+    /// Current attempt counters, most recent first.
+    pub fn attempts(&self) -> Vec<Attempts> {
+        let mut v: Vec<Attempts> = self
+            .tracker
+            .lock()
+            .expect("tracker lock")
+            .values()
+            .cloned()
+            .collect();
+        v.sort_by_key(|a| std::cmp::Reverse(a.last_attempt_at));
+        v
+    }
+}
+
+/// The client IP of a request, resolved once by [`guard`] and kept in its extensions.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientIp(pub IpAddr);
+
+/// Outermost middleware: resolves the client IP and refuses banned ones before any work.
+pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let Some(ConnectInfo(peer)) = req.extensions().get::<ConnectInfo<SocketAddr>>().copied() else {
+        return next.run(req).await;
+    };
+    let ip = state.security().client_ip(peer.ip(), req.headers());
+    if state.security().is_banned(ip, state.clock().now_ms()) {
+        let mut res = (
+            StatusCode::FORBIDDEN,
+            "Access Denied: Your IP has been banned",
+        )
+            .into_response();
+        res.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; charset=utf-8"),
+        );
+        return res;
+    }
+    req.extensions_mut().insert(ClientIp(ip));
+    next.run(req).await
+}
