@@ -36,6 +36,9 @@ echo "compat: server at $base"
 password="compat-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 printf '%s\n' "$password" | ag user create --username compat --admin --password-stdin
 key="$(ag apikey show --user compat)"
+if [ -n "${ALGOGATE_SECRETS_MANIFEST:-}" ]; then
+  printf '%s\n%s\n' "$key" "$password" >>"$ALGOGATE_SECRETS_MANIFEST"
+fi
 
 status=0
 "$root/scripts/bru-run.sh" --host "$base" --apikey "$key" || status=1
@@ -46,6 +49,9 @@ for t in "$root"/tests/compat/test_*.py; do
 done
 
 kill -TERM "$pid"; wait "$pid" || true; pid=""
+if [ -n "${ALGOGATE_CAPTURE_DIR:-}" ]; then
+  cp "$work/server.log" "$ALGOGATE_CAPTURE_DIR/compat-server.log"
+fi
 if grep -qF -e "$key" -e "$password" "$work/server.log"; then
   echo "compat: a secret appeared in the server log" >&2
   status=1

@@ -122,6 +122,8 @@ async fn the_binary_serves_manages_keys_from_the_cli_and_never_prints_secrets() 
     assert!(ok, "{err}");
     let key = key.trim().to_string();
     assert_eq!(key.len(), 64);
+    note_secret(&key);
+    note_secret(PASSWORD);
 
     let client = reqwest::Client::new();
     let ping = |k: String| {
@@ -150,6 +152,7 @@ async fn the_binary_serves_manages_keys_from_the_cli_and_never_prints_secrets() 
     );
     assert!(ok, "{err}");
     let new_key = new_key.trim().to_string();
+    note_secret(&new_key);
     let deadline = Instant::now() + Duration::from_secs(10);
     while ping(key.clone()).await != 403 {
         assert!(Instant::now() < deadline, "old key still accepted");

@@ -20,7 +20,38 @@ pub fn test_env(name: &str) -> Option<String> {
     }
 }
 
+/// When `ALGOGATE_SECRETS_MANIFEST` names a file, every secret the tests use is appended to
+/// it, so the secrecy check (.ci/run) can search all captured output for them.
+pub fn note_secret(secret: &str) {
+    use std::io::Write;
+    if let Ok(path) = std::env::var("ALGOGATE_SECRETS_MANIFEST") {
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .expect("secrets manifest");
+        writeln!(f, "{secret}").expect("secrets manifest");
+    }
+}
+
+/// With `ALGOGATE_TEST_LOG` set, the servers under test log at debug level to stderr, so
+/// the secrecy check sees everything they could say.
+fn init_logging() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        if std::env::var_os("ALGOGATE_TEST_LOG").is_some() {
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(tracing_subscriber::EnvFilter::new("debug"))
+                .with_writer(std::io::stderr)
+                .try_init();
+        }
+        note_secret(TEST_PEPPER);
+        note_secret(TEST_SALT);
+    });
+}
+
 pub fn test_config(dir: &std::path::Path) -> Config {
+    init_logging();
     let mut c = Config::load(
         &Overrides {
             data_dir: Some(dir.to_path_buf()),
@@ -96,10 +127,12 @@ impl TestApp {
             .create_user(&user, Some(&sealed))
             .await
             .unwrap();
+        note_secret(key.expose());
         (id, key)
     }
 
     pub async fn create_user_with_password(&self, name: &str, password: &str) -> UserId {
+        note_secret(password);
         let hash = self
             .state
             .keys()
