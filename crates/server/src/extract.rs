@@ -132,9 +132,8 @@ impl<E: Endpoint> ApiQuery<E> {
 
 /// The query string as the JSON object the schema validates.
 fn query_object<E: Endpoint>(uri: &Uri) -> Result<Value, ApiError> {
-    let Query(pairs) = Query::<Vec<(String, String)>>::try_from_uri(uri).map_err(|_| {
-        ApiError::BadRequest("The query string is not valid URL encoding.".into())
-    })?;
+    let Query(pairs) = Query::<Vec<(String, String)>>::try_from_uri(uri)
+        .map_err(|_| ApiError::BadRequest("The query string is not valid URL encoding.".into()))?;
     let mut obj = Map::new();
     for (k, v) in pairs {
         if E::IGNORED.contains(&k.as_str()) || obj.contains_key(&k) {

@@ -267,7 +267,10 @@ fn coerce_scalar(kind: Kind, v: &Value) -> Result<Value, String> {
             Ok(Value::String(d.format("%Y-%m-%d").to_string()))
         }
         Kind::LowerOneOf(choices) => {
-            let s = v.as_str().ok_or("Not a valid string.")?.to_ascii_lowercase();
+            let s = v
+                .as_str()
+                .ok_or("Not a valid string.")?
+                .to_ascii_lowercase();
             if choices.contains(&s.as_str()) {
                 Ok(Value::String(s))
             } else {

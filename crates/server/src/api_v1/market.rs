@@ -186,7 +186,9 @@ fn field<'a>(fields: &'a serde_json::Map<String, Value>, name: &str) -> &'a str 
 }
 
 /// `symbol` and `exchange` of a validated call as domain values.
-fn symbol_exchange(fields: &serde_json::Map<String, Value>) -> Result<(Symbol, Exchange), ApiError> {
+fn symbol_exchange(
+    fields: &serde_json::Map<String, Value>,
+) -> Result<(Symbol, Exchange), ApiError> {
     let symbol = Symbol::parse(field(fields, "symbol"))?;
     let exchange = Exchange::from_str(field(fields, "exchange"))?;
     Ok((symbol, exchange))
@@ -194,11 +196,9 @@ fn symbol_exchange(fields: &serde_json::Map<String, Value>) -> Result<(Symbol, E
 
 /// A schema-validated `YYYY-MM-DD` field.
 fn date(fields: &serde_json::Map<String, Value>, name: &str) -> Result<NaiveDate, ApiError> {
-    NaiveDate::parse_from_str(field(fields, name), "%Y-%m-%d").map_err(|_| {
-        ApiError::Schema {
-            errors: crate::schema::SchemaErrors::single(name, "Not a valid date."),
-            style: ErrorStyle::Dict,
-        }
+    NaiveDate::parse_from_str(field(fields, name), "%Y-%m-%d").map_err(|_| ApiError::Schema {
+        errors: crate::schema::SchemaErrors::single(name, "Not a valid date."),
+        style: ErrorStyle::Dict,
     })
 }
 
@@ -206,12 +206,18 @@ fn success(data: impl serde::Serialize) -> Json<Value> {
     Json(json!({"status": "success", "data": data}))
 }
 
-async fn quotes(State(state): State<AppState>, call: ApiCall<Quotes>) -> Result<Json<Value>, ApiError> {
+async fn quotes(
+    State(state): State<AppState>,
+    call: ApiCall<Quotes>,
+) -> Result<Json<Value>, ApiError> {
     let (symbol, exchange) = symbol_exchange(&call.fields)?;
     Ok(success(broker(&state).quote(&symbol, exchange).await?))
 }
 
-async fn depth(State(state): State<AppState>, call: ApiCall<Depth>) -> Result<Json<Value>, ApiError> {
+async fn depth(
+    State(state): State<AppState>,
+    call: ApiCall<Depth>,
+) -> Result<Json<Value>, ApiError> {
     let (symbol, exchange) = symbol_exchange(&call.fields)?;
     Ok(success(broker(&state).depth(&symbol, exchange).await?))
 }
@@ -227,7 +233,12 @@ async fn multiquotes(
         .into_iter()
         .flatten()
         .filter_map(Value::as_object)
-        .map(|p| (field(p, "symbol").to_owned(), field(p, "exchange").to_owned()))
+        .map(|p| {
+            (
+                field(p, "symbol").to_owned(),
+                field(p, "exchange").to_owned(),
+            )
+        })
         .collect();
     let quotes = broker(&state).multiquotes(&items).await?;
     if let Some(first) = quotes.all_invalid() {
@@ -242,10 +253,16 @@ async fn multiquotes(
     Ok(Json(json!({"status": "success", "results": quotes.results})).into_response())
 }
 
-async fn history(State(state): State<AppState>, call: ApiCall<History>) -> Result<Json<Value>, ApiError> {
+async fn history(
+    State(state): State<AppState>,
+    call: ApiCall<History>,
+) -> Result<Json<Value>, ApiError> {
     let (symbol, exchange) = symbol_exchange(&call.fields)?;
     let interval = Interval::from_str(field(&call.fields, "interval"))?;
-    let (start, end) = (date(&call.fields, "start_date")?, date(&call.fields, "end_date")?);
+    let (start, end) = (
+        date(&call.fields, "start_date")?,
+        date(&call.fields, "end_date")?,
+    );
     let candles = broker(&state)
         .history(&symbol, exchange, interval, start, end)
         .await?;
@@ -261,12 +278,17 @@ async fn symbol(
     call: ApiCall<SymbolLookup>,
 ) -> Result<Json<Value>, ApiError> {
     let master = broker(&state).instruments();
-    let info: SymbolInfo<'_> =
-        master.symbol_info(field(&call.fields, "symbol"), field(&call.fields, "exchange"))?;
+    let info: SymbolInfo<'_> = master.symbol_info(
+        field(&call.fields, "symbol"),
+        field(&call.fields, "exchange"),
+    )?;
     Ok(success(info))
 }
 
-async fn search(State(state): State<AppState>, call: ApiCall<Search>) -> Result<Json<Value>, ApiError> {
+async fn search(
+    State(state): State<AppState>,
+    call: ApiCall<Search>,
+) -> Result<Json<Value>, ApiError> {
     let exchange = call.str("exchange").map(Exchange::from_str).transpose()?;
     let master = broker(&state).instruments();
     let hits = master.search(field(&call.fields, "query"), exchange)?;
@@ -278,7 +300,10 @@ async fn search(State(state): State<AppState>, call: ApiCall<Search>) -> Result<
     })))
 }
 
-async fn expiry(State(state): State<AppState>, call: ApiCall<Expiry>) -> Result<Json<Value>, ApiError> {
+async fn expiry(
+    State(state): State<AppState>,
+    call: ApiCall<Expiry>,
+) -> Result<Json<Value>, ApiError> {
     let underlying = field(&call.fields, "symbol").trim().to_ascii_uppercase();
     if underlying.is_empty() {
         return Err(ApiError::BadRequest(
@@ -332,7 +357,10 @@ async fn instruments_inner(state: &AppState, uri: &Uri) -> Result<Response, ApiE
         let disposition = format!("attachment; filename=instruments_{name}.csv");
         let mut res = master.to_csv(exchange).into_response();
         let headers = res.headers_mut();
-        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/csv; charset=utf-8"),
+        );
         if let Ok(v) = HeaderValue::from_str(&disposition) {
             headers.insert(header::CONTENT_DISPOSITION, v);
         }
@@ -412,7 +440,12 @@ const IST_OFFSET_SECS: i64 = 5 * 3600 + 1800;
 
 /// Upstream's `txt` lines: `NSE:SBIN,2025-01-02,o,h,l,c,vol`, intraday with `HH:MM:SS` after
 /// the date (IST); prices as Python prints floats; lines joined by `\n`.
-fn ticker_text(exchange: Exchange, symbol: &Symbol, interval: Interval, candles: &[Candle]) -> String {
+fn ticker_text(
+    exchange: Exchange,
+    symbol: &Symbol,
+    interval: Interval,
+    candles: &[Candle],
+) -> String {
     candles
         .iter()
         .map(|c| {
@@ -441,7 +474,10 @@ mod tests {
     fn exchange_lists_follow_the_broker_order() {
         assert_eq!(EXCHANGES[0], "NSE");
         assert_eq!(EXCHANGES[13], "CRYPTO");
-        assert_eq!(FNO_EXCHANGES, ["NFO", "BFO", "MCX", "CDS", "NCO", "BCD", "NCDEX", "CRYPTO"]);
+        assert_eq!(
+            FNO_EXCHANGES,
+            ["NFO", "BFO", "MCX", "CDS", "NCO", "BCD", "NCDEX", "CRYPTO"]
+        );
     }
 
     #[test]

@@ -5,5 +5,6 @@ mod helpers;
 mod binary;
 mod import;
 mod keys;
+mod market;
 mod ping;
 mod startup;
