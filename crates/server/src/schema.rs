@@ -403,6 +403,66 @@ mod tests {
     }
 
     #[test]
+    fn dates_read_like_strptime() {
+        let f = &[required("d", Kind::Date)];
+        for (input, out) in [("2025-12-30", "2025-12-30"), ("2025-1-5", "2025-01-05")] {
+            assert_eq!(validate(f, &json!({"d": input})).unwrap()["d"], json!(out));
+        }
+        for bad in [
+            json!("2025-13-01"),
+            json!("2025-02-30"),
+            json!("25-12-30"),
+            json!("2025/12/30"),
+            json!("2025-12-30T00:00"),
+            json!(""),
+            json!(20251230),
+        ] {
+            let e = validate(f, &json!({ "d": bad })).unwrap_err();
+            assert_eq!(e.to_json(), json!({"d": ["Not a valid date."]}), "{bad}");
+        }
+    }
+
+    #[test]
+    fn lower_one_of_normalises_case() {
+        let f = &[optional("format", Kind::LowerOneOf(&["json", "csv"]))];
+        let ok = validate(f, &json!({"format": "CSV"})).unwrap();
+        assert_eq!(ok["format"], json!("csv"));
+        let e = validate(f, &json!({"format": "xml"})).unwrap_err();
+        assert_eq!(
+            e.to_json(),
+            json!({"format": ["Must be one of: json, csv."]})
+        );
+    }
+
+    #[test]
+    fn lists_report_item_errors_by_index_in_both_styles() {
+        const ITEM: &[Field] = &[required("symbol", ANY_STR)];
+        let f = &[required("symbols", Kind::List { item: ITEM, min: 1 })];
+        let ok = validate(f, &json!({"symbols": [{"symbol": "A"}]})).unwrap();
+        assert_eq!(ok["symbols"], json!([{"symbol": "A"}]));
+        let e = validate(f, &json!({"symbols": [{"symbol": "A"}, {"x": 1}, "s"]})).unwrap_err();
+        assert_eq!(
+            e.to_json(),
+            json!({"symbols": {
+                "1": {"symbol": ["Missing data for required field."], "x": ["Unknown field."]},
+                "2": {"_schema": ["Invalid input type."]},
+            }})
+        );
+        assert_eq!(
+            e.to_python_repr(),
+            "{'symbols': {1: {'symbol': ['Missing data for required field.'], 'x': \
+             ['Unknown field.']}, 2: {'_schema': ['Invalid input type.']}}}"
+        );
+        let e = validate(f, &json!({"symbols": []})).unwrap_err();
+        assert_eq!(
+            e.to_json(),
+            json!({"symbols": ["Shorter than minimum length 1."]})
+        );
+        let e = validate(f, &json!({"symbols": {"symbol": "A"}})).unwrap_err();
+        assert_eq!(e.to_json(), json!({"symbols": ["Not a valid list."]}));
+    }
+
+    #[test]
     fn python_repr_quotes_like_python() {
         assert_eq!(py_repr("a"), "'a'");
         assert_eq!(py_repr("it's"), "\"it's\"");
