@@ -8,7 +8,8 @@ way a strategy would use them. Exits non-zero on the first failure.
 import os
 import re
 import sys
-from datetime import date, timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 from openalgo import api
@@ -89,7 +90,8 @@ if iv:
     check("intervals minutes", "1m" in iv["data"]["minutes"] and "D" in iv["data"]["days"], iv)
 
 # history: a DataFrame indexed by timestamp
-today = date.today()
+# The simulated market keeps IST dates.
+today = datetime.now(ZoneInfo("Asia/Kolkata")).date()
 start = (today - timedelta(days=10)).isoformat()
 df = client.history(symbol="RELIANCE", exchange="NSE", interval="D", start_date=start, end_date=today.isoformat())
 check("history returns a DataFrame", isinstance(df, pd.DataFrame), df)
