@@ -30,7 +30,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post};
-use chrono::{DateTime, NaiveDate};
+use chrono::{DateTime, Days, NaiveDate};
 use serde_json::{Value, json};
 
 use super::method_not_allowed;
@@ -377,7 +377,7 @@ async fn instruments_inner(state: &AppState, uri: &Uri) -> Result<Response, ApiE
 
 /// The longest range `ticker` serves: 30 days intraday, ten years otherwise; an earlier
 /// `from` is moved forward, as upstream does.
-fn ticker_max_days(interval: Interval) -> i64 {
+fn ticker_max_days(interval: Interval) -> u64 {
     if interval.is_intraday() { 30 } else { 10 * 365 }
 }
 
@@ -419,7 +419,9 @@ async fn ticker_inner(state: &AppState, ticker: &str, uri: &Uri) -> Result<Respo
     let symbol = Symbol::parse(symbol)?;
     let interval = Interval::from_str(call.str("interval").unwrap_or("D"))?;
     let (from, to) = (date(&call.fields, "from")?, date(&call.fields, "to")?);
-    let earliest = to - chrono::Duration::days(ticker_max_days(interval));
+    let earliest = to
+        .checked_sub_days(Days::new(ticker_max_days(interval)))
+        .unwrap_or(NaiveDate::MIN);
     let candles = broker(state)
         .history(&symbol, exchange, interval, from.max(earliest), to)
         .await?;

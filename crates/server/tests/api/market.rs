@@ -988,6 +988,15 @@ async fn ticker_serves_json_and_txt() {
         .unwrap()
         .timestamp();
     assert_eq!(first, earliest);
+
+    // The far past is just more simulated history (and the clamp cannot underflow).
+    let (status, body) = get_json(
+        &app,
+        &format!("ticker/NSE:SBIN?apikey={key}&from=0000-01-01&to=0000-01-03"),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["data"].as_array().unwrap().len(), 3);
 }
 
 #[tokio::test]
