@@ -4,6 +4,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
+use algogate_broker::BrokerError;
+
 use crate::schema::SchemaErrors;
 
 /// How an endpoint renders schema errors (reference/openalgo-rest.md §0.1).
@@ -46,34 +48,76 @@ pub fn error_body(message: impl Into<Value>) -> Value {
     json!({"status": "error", "message": message.into()})
 }
 
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let (status, body) = match self {
-            Self::Schema { errors, style } => {
-                let message = match style {
+impl From<BrokerError> for ApiError {
+    /// `/symbol`'s miss is a 404; a broken instrument file is our fault (500); every other
+    /// broker error is about the request (400, the broker's message, OpenAlgo's wording).
+    fn from(e: BrokerError) -> Self {
+        match e {
+            e if e.is_not_found() => Self::Status(StatusCode::NOT_FOUND, e.to_string()),
+            e @ BrokerError::InstrumentCsv { .. } => Self::Internal(e.into()),
+            e => Self::BadRequest(e.to_string()),
+        }
+    }
+}
+
+impl ApiError {
+    /// The status and the `message` value; schema errors as `style` renders them.
+    fn status_and_message(self, style: Option<ErrorStyle>) -> (StatusCode, Value) {
+        match self {
+            Self::Schema { errors, style: own } => {
+                let message = match style.unwrap_or(own) {
                     ErrorStyle::Dict => errors.to_json(),
                     ErrorStyle::Repr => Value::String(errors.to_python_repr()),
                 };
-                (StatusCode::BAD_REQUEST, error_body(message))
+                (StatusCode::BAD_REQUEST, message)
             }
-            Self::BadRequest(m) => (StatusCode::BAD_REQUEST, error_body(m)),
+            Self::BadRequest(m) => (StatusCode::BAD_REQUEST, Value::String(m)),
             Self::TooLarge(limit) => (
                 StatusCode::PAYLOAD_TOO_LARGE,
-                error_body(format!(
+                Value::String(format!(
                     "Request body too large: the limit is {limit} bytes."
                 )),
             ),
-            Self::InvalidKey => (StatusCode::FORBIDDEN, error_body("Invalid openalgo apikey")),
-            Self::Status(s, m) => (s, error_body(m)),
+            Self::InvalidKey => (
+                StatusCode::FORBIDDEN,
+                Value::String("Invalid openalgo apikey".into()),
+            ),
+            Self::Status(s, m) => (s, Value::String(m)),
             Self::Internal(e) => {
                 tracing::error!(error = format!("{e:#}"), "internal error");
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,
-                    error_body("An unexpected error occurred"),
+                    Value::String("An unexpected error occurred".into()),
                 )
             }
+        }
+    }
+
+    /// The plain-text rendering OpenAlgo uses for `ticker?format=txt` and
+    /// `instruments?format=csv`: the message alone (schema errors as the Python repr of the
+    /// dict), `text/plain`, same status code.
+    pub fn into_text_response(self) -> Response {
+        let (status, message) = self.status_and_message(Some(ErrorStyle::Repr));
+        let mut text = match message {
+            Value::String(s) => s,
+            other => other.to_string(),
         };
-        let mut res = axum::Json(body).into_response();
+        text.push('\n');
+        let mut res = (status, text).into_response();
+        res.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/plain; charset=utf-8"),
+        );
+        res.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        res
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, message) = self.status_and_message(None);
+        let mut res = axum::Json(error_body(message)).into_response();
         *res.status_mut() = status;
         res.headers_mut()
             .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

@@ -19,6 +19,17 @@ pub enum Kind {
     /// An integer: JSON number (truncated, as marshmallow does) or integral string.
     Int,
     Bool,
+    /// A `YYYY-MM-DD` date (marshmallow `Date(format="%Y-%m-%d")`), normalised to that form.
+    Date,
+    /// One of fixed lower-case strings, compared case-insensitively and normalised to lower
+    /// case (OpenAlgo lower-cases `format` before validating it).
+    LowerOneOf(&'static [&'static str]),
+    /// A list of objects, each validated against `item` (marshmallow `List(Nested(...))`),
+    /// with at least `min` entries.
+    List {
+        item: &'static [Field],
+        min: usize,
+    },
 }
 
 pub const ANY_STR: Kind = Kind::Str {
@@ -53,13 +64,24 @@ pub const fn optional(name: &'static str, kind: Kind) -> Field {
     }
 }
 
-/// Field name → messages, in the order marshmallow reports them.
+/// What marshmallow reports for one field: messages, or per-item errors of a list
+/// (keyed by index, as `{'symbols': {0: {...}}}`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum FieldErrors {
+    Messages(Vec<String>),
+    Items(Vec<(usize, SchemaErrors)>),
+}
+
+/// Field name → errors, in the order marshmallow reports them.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct SchemaErrors(pub Vec<(String, Vec<String>)>);
+pub struct SchemaErrors(pub Vec<(String, FieldErrors)>);
 
 impl SchemaErrors {
     pub fn single(field: &str, msg: impl Into<String>) -> Self {
-        Self(vec![(field.to_string(), vec![msg.into()])])
+        Self(vec![(
+            field.to_string(),
+            FieldErrors::Messages(vec![msg.into()]),
+        )])
     }
 
     pub fn is_empty(&self) -> bool {
@@ -68,29 +90,57 @@ impl SchemaErrors {
 
     pub fn push(&mut self, field: &str, msg: impl Into<String>) {
         match self.0.iter_mut().find(|(f, _)| f == field) {
-            Some((_, msgs)) => msgs.push(msg.into()),
-            None => self.0.push((field.to_string(), vec![msg.into()])),
+            Some((_, FieldErrors::Messages(msgs))) => msgs.push(msg.into()),
+            Some((_, items)) => *items = FieldErrors::Messages(vec![msg.into()]),
+            None => self
+                .0
+                .push((field.to_string(), FieldErrors::Messages(vec![msg.into()]))),
         }
     }
 
-    /// Style D: `{"field": ["message"]}`.
+    /// Style D: `{"field": ["message"]}`; list items as `{"symbols": {"0": {...}}}`, since
+    /// JSON object keys are strings.
     pub fn to_json(&self) -> Value {
         Value::Object(
             self.0
                 .iter()
-                .map(|(f, m)| (f.clone(), Value::from(m.clone())))
+                .map(|(f, e)| {
+                    let v = match e {
+                        FieldErrors::Messages(m) => Value::from(m.clone()),
+                        FieldErrors::Items(items) => Value::Object(
+                            items
+                                .iter()
+                                .map(|(i, errs)| (i.to_string(), errs.to_json()))
+                                .collect(),
+                        ),
+                    };
+                    (f.clone(), v)
+                })
                 .collect(),
         )
     }
 
-    /// Style S: the Python repr of the dict, e.g. `{'apikey': ['Unknown field.']}`.
+    /// Style S: the Python repr of the dict, e.g. `{'apikey': ['Unknown field.']}`; list
+    /// items keep integer keys (`{'orders': {1: {...}}}`).
     pub fn to_python_repr(&self) -> String {
         let items: Vec<String> = self
             .0
             .iter()
-            .map(|(f, msgs)| {
-                let list: Vec<String> = msgs.iter().map(|m| py_repr(m)).collect();
-                format!("{}: [{}]", py_repr(f), list.join(", "))
+            .map(|(f, e)| {
+                let v = match e {
+                    FieldErrors::Messages(msgs) => {
+                        let list: Vec<String> = msgs.iter().map(|m| py_repr(m)).collect();
+                        format!("[{}]", list.join(", "))
+                    }
+                    FieldErrors::Items(items) => {
+                        let list: Vec<String> = items
+                            .iter()
+                            .map(|(i, errs)| format!("{i}: {}", errs.to_python_repr()))
+                            .collect();
+                        format!("{{{}}}", list.join(", "))
+                    }
+                };
+                format!("{}: {v}", py_repr(f))
             })
             .collect();
         format!("{{{}}}", items.join(", "))
@@ -150,7 +200,7 @@ pub fn validate(fields: &[Field], body: &Value) -> Result<Map<String, Value>, Sc
                 Ok(v) => {
                     out.insert(f.name.into(), v);
                 }
-                Err(msg) => errors.push(f.name, msg),
+                Err(e) => errors.0.push((f.name.to_string(), e)),
             },
         }
     }
@@ -166,8 +216,67 @@ pub fn validate(fields: &[Field], body: &Value) -> Result<Map<String, Value>, Sc
     }
 }
 
-fn coerce(kind: Kind, v: &Value) -> Result<Value, String> {
+fn coerce(kind: Kind, v: &Value) -> Result<Value, FieldErrors> {
     match kind {
+        Kind::List { item, min } => coerce_list(item, min, v),
+        scalar => coerce_scalar(scalar, v).map_err(|m| FieldErrors::Messages(vec![m])),
+    }
+}
+
+fn coerce_list(item: &[Field], min: usize, v: &Value) -> Result<Value, FieldErrors> {
+    let one = |m: &str| FieldErrors::Messages(vec![m.to_string()]);
+    let list = v.as_array().ok_or_else(|| one("Not a valid list."))?;
+    let mut out = Vec::with_capacity(list.len());
+    let mut bad = Vec::new();
+    for (i, entry) in list.iter().enumerate() {
+        match validate(item, entry) {
+            Ok(m) => out.push(Value::Object(m)),
+            Err(e) => bad.push((i, e)),
+        }
+    }
+    if !bad.is_empty() {
+        return Err(FieldErrors::Items(bad));
+    }
+    // marshmallow runs the field's validators only once every item deserialised.
+    if list.len() < min {
+        return Err(one(&format!("Shorter than minimum length {min}.")));
+    }
+    Ok(Value::Array(out))
+}
+
+/// `YYYY-MM-DD` as Python's `strptime("%Y-%m-%d")` reads it: four-digit year, one- or
+/// two-digit month and day, a real calendar date.
+fn parse_date(s: &str) -> Option<chrono::NaiveDate> {
+    let mut parts = s.split('-');
+    let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
+    let digits = |p: &str, lo: usize, hi: usize| {
+        (lo..=hi).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit())
+    };
+    if parts.next().is_some() || !digits(y, 4, 4) || !digits(m, 1, 2) || !digits(d, 1, 2) {
+        return None;
+    }
+    chrono::NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?)
+}
+
+fn coerce_scalar(kind: Kind, v: &Value) -> Result<Value, String> {
+    match kind {
+        // `coerce` sends lists to `coerce_list`; this arm only keeps the match total.
+        Kind::List { .. } => Err("Not a valid list.".into()),
+        Kind::Date => {
+            let d = v.as_str().and_then(parse_date).ok_or("Not a valid date.")?;
+            Ok(Value::String(d.format("%Y-%m-%d").to_string()))
+        }
+        Kind::LowerOneOf(choices) => {
+            let s = v
+                .as_str()
+                .ok_or("Not a valid string.")?
+                .to_ascii_lowercase();
+            if choices.contains(&s.as_str()) {
+                Ok(Value::String(s))
+            } else {
+                Err(format!("Must be one of: {}.", choices.join(", ")))
+            }
+        }
         Kind::Str { min, max } => {
             let s = v.as_str().ok_or("Not a valid string.")?;
             let n = s.chars().count();
@@ -291,6 +400,66 @@ mod tests {
             e.to_python_repr(),
             "{'p': ['Must be one of: MARKET, LIMIT.']}"
         );
+    }
+
+    #[test]
+    fn dates_read_like_strptime() {
+        let f = &[required("d", Kind::Date)];
+        for (input, out) in [("2025-12-30", "2025-12-30"), ("2025-1-5", "2025-01-05")] {
+            assert_eq!(validate(f, &json!({"d": input})).unwrap()["d"], json!(out));
+        }
+        for bad in [
+            json!("2025-13-01"),
+            json!("2025-02-30"),
+            json!("25-12-30"),
+            json!("2025/12/30"),
+            json!("2025-12-30T00:00"),
+            json!(""),
+            json!(20251230),
+        ] {
+            let e = validate(f, &json!({ "d": bad })).unwrap_err();
+            assert_eq!(e.to_json(), json!({"d": ["Not a valid date."]}), "{bad}");
+        }
+    }
+
+    #[test]
+    fn lower_one_of_normalises_case() {
+        let f = &[optional("format", Kind::LowerOneOf(&["json", "csv"]))];
+        let ok = validate(f, &json!({"format": "CSV"})).unwrap();
+        assert_eq!(ok["format"], json!("csv"));
+        let e = validate(f, &json!({"format": "xml"})).unwrap_err();
+        assert_eq!(
+            e.to_json(),
+            json!({"format": ["Must be one of: json, csv."]})
+        );
+    }
+
+    #[test]
+    fn lists_report_item_errors_by_index_in_both_styles() {
+        const ITEM: &[Field] = &[required("symbol", ANY_STR)];
+        let f = &[required("symbols", Kind::List { item: ITEM, min: 1 })];
+        let ok = validate(f, &json!({"symbols": [{"symbol": "A"}]})).unwrap();
+        assert_eq!(ok["symbols"], json!([{"symbol": "A"}]));
+        let e = validate(f, &json!({"symbols": [{"symbol": "A"}, {"x": 1}, "s"]})).unwrap_err();
+        assert_eq!(
+            e.to_json(),
+            json!({"symbols": {
+                "1": {"symbol": ["Missing data for required field."], "x": ["Unknown field."]},
+                "2": {"_schema": ["Invalid input type."]},
+            }})
+        );
+        assert_eq!(
+            e.to_python_repr(),
+            "{'symbols': {1: {'symbol': ['Missing data for required field.'], 'x': \
+             ['Unknown field.']}, 2: {'_schema': ['Invalid input type.']}}}"
+        );
+        let e = validate(f, &json!({"symbols": []})).unwrap_err();
+        assert_eq!(
+            e.to_json(),
+            json!({"symbols": ["Shorter than minimum length 1."]})
+        );
+        let e = validate(f, &json!({"symbols": {"symbol": "A"}})).unwrap_err();
+        assert_eq!(e.to_json(), json!({"symbols": ["Not a valid list."]}));
     }
 
     #[test]

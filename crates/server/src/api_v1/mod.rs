@@ -15,11 +15,13 @@ use crate::state::AppState;
 /// The broker name reported by ping and the WebSocket feed.
 pub const BROKER: &str = "sandbox";
 
+pub mod market;
+
 pub fn router() -> Router<AppState> {
-    Router::new()
+    let router = Router::new()
         .route("/ping", post(ping).fallback(method_not_allowed))
-        .route("/ping/", post(ping).fallback(method_not_allowed))
-        .fallback(not_found)
+        .route("/ping/", post(ping).fallback(method_not_allowed));
+    market::routes(router).fallback(not_found)
 }
 
 #[derive(Debug)]

@@ -5,6 +5,7 @@ mod helpers;
 mod binary;
 mod import;
 mod keys;
+mod market;
 mod ping;
 mod ratelimit;
 mod security;
