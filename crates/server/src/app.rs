@@ -13,6 +13,7 @@ pub fn app(state: AppState) -> Router {
         .route("/health", get(|| async { axum::Json(json!({"status": "ok"})) }))
         .nest("/api/v1", crate::api_v1::router())
         .route("/api/{*rest}", axum::routing::any(crate::api_v1::not_found))
+        .merge(crate::web::router())
         .layer(
             // Spans carry the path only: GET endpoints take `apikey` in the query string.
             TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {

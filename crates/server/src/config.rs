@@ -48,6 +48,18 @@ pub struct Config {
     pub market_seed: u64,
     /// `continuous` (never closes) or `exchange` (IST hours, weekends, holidays).
     pub market_calendar: String,
+    /// Web UI sessions end after this long without a request...
+    pub session_idle_secs: u64,
+    /// ...and at the latest this long after login (and always at the daily boundary).
+    pub session_max_secs: u64,
+    /// Mark cookies `Secure` (set when the UI is served over HTTPS).
+    pub cookie_secure: bool,
+    /// Trust `X-Forwarded-For` / `X-Forwarded-Proto` (only behind your own reverse proxy).
+    pub trust_proxy_headers: bool,
+    /// Failed logins allowed per username, and per client IP, within the window.
+    pub login_max_failures_per_user: u32,
+    pub login_max_failures_per_ip: u32,
+    pub login_window_secs: u64,
 }
 
 impl Default for Config {
@@ -67,6 +79,13 @@ impl Default for Config {
             log: "info".into(),
             market_seed: algogate_broker::MarketConfig::default().seed,
             market_calendar: "continuous".into(),
+            session_idle_secs: 12 * 3600,
+            session_max_secs: 24 * 3600,
+            cookie_secure: false,
+            trust_proxy_headers: false,
+            login_max_failures_per_user: 5,
+            login_max_failures_per_ip: 20,
+            login_window_secs: 15 * 60,
         }
     }
 }
@@ -93,6 +112,13 @@ struct FileConfig {
     log: Option<String>,
     market_seed: Option<u64>,
     market_calendar: Option<String>,
+    session_idle_secs: Option<u64>,
+    session_max_secs: Option<u64>,
+    cookie_secure: Option<bool>,
+    trust_proxy_headers: Option<bool>,
+    login_max_failures_per_user: Option<u32>,
+    login_max_failures_per_ip: Option<u32>,
+    login_window_secs: Option<u64>,
 }
 
 /// Command-line overrides (highest precedence).
@@ -153,6 +179,19 @@ impl Config {
             set(&mut c.log, f.log);
             set(&mut c.market_seed, f.market_seed);
             set(&mut c.market_calendar, f.market_calendar);
+            set(&mut c.session_idle_secs, f.session_idle_secs);
+            set(&mut c.session_max_secs, f.session_max_secs);
+            set(&mut c.cookie_secure, f.cookie_secure);
+            set(&mut c.trust_proxy_headers, f.trust_proxy_headers);
+            set(
+                &mut c.login_max_failures_per_user,
+                f.login_max_failures_per_user,
+            );
+            set(
+                &mut c.login_max_failures_per_ip,
+                f.login_max_failures_per_ip,
+            );
+            set(&mut c.login_window_secs, f.login_window_secs);
         }
 
         let var = |name: &str| env(name).filter(|v| !v.trim().is_empty());
@@ -187,6 +226,18 @@ impl Config {
         }
         if let Some(v) = var("ALGOGATE_MARKET_SEED") {
             c.market_seed = parse_env("ALGOGATE_MARKET_SEED", &v)?;
+        }
+        if let Some(v) = var("ALGOGATE_SESSION_IDLE_SECS") {
+            c.session_idle_secs = parse_env("ALGOGATE_SESSION_IDLE_SECS", &v)?;
+        }
+        if let Some(v) = var("ALGOGATE_SESSION_MAX_SECS") {
+            c.session_max_secs = parse_env("ALGOGATE_SESSION_MAX_SECS", &v)?;
+        }
+        if let Some(v) = var("ALGOGATE_COOKIE_SECURE") {
+            c.cookie_secure = parse_env("ALGOGATE_COOKIE_SECURE", &v)?;
+        }
+        if let Some(v) = var("ALGOGATE_TRUST_PROXY_HEADERS") {
+            c.trust_proxy_headers = parse_env("ALGOGATE_TRUST_PROXY_HEADERS", &v)?;
         }
         if let Some(v) = var("ALGOGATE_MARKET_CALENDAR") {
             c.market_calendar = v;
