@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 
 use crate::clock::{Clock, next_session_boundary};
 
-/// Don't write `last_seen` more often than this.
+/// Don't write `last_seen` more often than this (or half the idle timeout, if shorter).
 const TOUCH_EVERY_SECS: i64 = 60;
 
 #[derive(Debug, Clone)]
@@ -147,7 +147,7 @@ impl SessionService {
             self.store.delete_session(&hash).await?;
             return Ok(None);
         }
-        if now - row.last_seen >= TOUCH_EVERY_SECS {
+        if now - row.last_seen >= TOUCH_EVERY_SECS.min(self.idle_secs() / 2) {
             self.store.touch_session(&hash, now).await?;
         }
         Ok(Some(Session {
