@@ -1,7 +1,10 @@
-import { initTheme } from '../ui.js';
+import { initTheme, toast } from '../ui.js';
 import { ApiError, postJson } from '../api.js';
 
 initTheme();
+if (new URLSearchParams(location.search).has('created')) {
+  toast('Admin account created. Log in to continue.', 'success', 6000);
+}
 
 const form = document.getElementById('login-form');
 const error = document.getElementById('login-error');
