@@ -75,11 +75,19 @@ export async function startBrowser() {
     ],
   });
   const problems = [];
+  // Console errors (CSP violations among them) and uncaught exceptions; failed loads are
+  // judged by their response instead, since the tests provoke 401/403/404 on purpose: any
+  // 5xx, and any failure of a static asset, is a problem.
   const watch = (page) => {
     page.on('console', (m) => {
-      if (m.type() === 'error' && !/status of 40[13]/.test(m.text())) problems.push(m.text());
+      if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) problems.push(m.text());
     });
     page.on('pageerror', (e) => problems.push(String(e)));
+    page.on('response', (r) => {
+      if (r.status() >= 500 || (r.status() >= 400 && new URL(r.url()).pathname.startsWith('/static/'))) {
+        problems.push(`${r.status()} ${r.url()}`);
+      }
+    });
   };
   context.on('page', watch);
   for (const p of context.pages()) watch(p);
