@@ -33,7 +33,7 @@ done
 [ -n "$base" ] || { echo "compat: server did not start" >&2; cat "$work/server.log" >&2; exit 1; }
 echo "compat: server at $base"
 
-password="compat-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+password="Gate-Pw-9x-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 printf '%s\n' "$password" | ag user create --username compat --admin --password-stdin
 key="$(ag apikey show --user compat)"
 if [ -n "${ALGOGATE_SECRETS_MANIFEST:-}" ]; then

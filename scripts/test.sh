@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: the Rust workspace (unit, integration, black-box binary tests), the
-# Python interop checks, and the compatibility run against a live server with real clients.
+# Python interop checks, the compatibility run against a live server with real clients, and
+# the browser tests (e2e/run.sh: Playwright driving Debian's Chromium).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -16,5 +17,8 @@ cargo run --quiet -p algogate-keys --example emit_vectors | "$python" scripts/in
 echo "== compatibility run against a live server"
 cargo build --quiet --bin algogate
 scripts/compat.sh
+
+echo "== browser tests (e2e/run.sh)"
+e2e/run.sh
 
 echo "== all tests passed"

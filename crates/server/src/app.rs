@@ -13,6 +13,7 @@ pub fn app(state: AppState) -> Router {
         .route("/health", get(|| async { axum::Json(json!({"status": "ok"})) }))
         .nest("/api/v1", crate::api_v1::router())
         .route("/api/{*rest}", axum::routing::any(crate::api_v1::not_found))
+        .merge(crate::web::router())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             crate::ratelimit::limit,

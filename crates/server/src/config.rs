@@ -55,6 +55,18 @@ pub struct Config {
     pub rate_limits: RateLimits,
     /// Invalid-key tracking and IP bans (off by default).
     pub security: SecurityConfig,
+    /// Web UI sessions end after this long without a request...
+    pub session_idle_secs: u64,
+    /// ...and at the latest this long after login (and always at the daily boundary).
+    pub session_max_secs: u64,
+    /// Mark cookies `Secure` (set when the UI is served over HTTPS).
+    pub cookie_secure: bool,
+    /// Trust `X-Forwarded-For` / `X-Forwarded-Proto` (only behind your own reverse proxy).
+    pub trust_proxy_headers: bool,
+    /// Failed logins allowed per username, and per client IP, within the window.
+    pub login_max_failures_per_user: u32,
+    pub login_max_failures_per_ip: u32,
+    pub login_window_secs: u64,
 }
 
 impl Default for Config {
@@ -76,6 +88,13 @@ impl Default for Config {
             market_calendar: "continuous".into(),
             rate_limits: RateLimits::default(),
             security: SecurityConfig::default(),
+            session_idle_secs: 12 * 3600,
+            session_max_secs: 24 * 3600,
+            cookie_secure: false,
+            trust_proxy_headers: false,
+            login_max_failures_per_user: 5,
+            login_max_failures_per_ip: 20,
+            login_window_secs: 15 * 60,
         }
     }
 }
@@ -109,7 +128,13 @@ struct FileConfig {
     api_ban_threshold: Option<u32>,
     api_ban_duration_hours: Option<u32>,
     repeat_offender_limit: Option<u32>,
+    session_idle_secs: Option<u64>,
+    session_max_secs: Option<u64>,
+    cookie_secure: Option<bool>,
     trust_proxy_headers: Option<bool>,
+    login_max_failures_per_user: Option<u32>,
+    login_max_failures_per_ip: Option<u32>,
+    login_window_secs: Option<u64>,
 }
 
 /// Command-line overrides (highest precedence).
@@ -180,7 +205,6 @@ impl Config {
                 &mut c.security.repeat_offender_limit,
                 f.repeat_offender_limit,
             );
-            set(&mut c.security.trust_proxy_headers, f.trust_proxy_headers);
             for (key, value, slot) in [
                 ("api_rate_limit", f.api_rate_limit, &mut c.rate_limits.api),
                 (
@@ -201,6 +225,19 @@ impl Config {
                     })?;
                 }
             }
+            set(&mut c.session_idle_secs, f.session_idle_secs);
+            set(&mut c.session_max_secs, f.session_max_secs);
+            set(&mut c.cookie_secure, f.cookie_secure);
+            set(&mut c.trust_proxy_headers, f.trust_proxy_headers);
+            set(
+                &mut c.login_max_failures_per_user,
+                f.login_max_failures_per_user,
+            );
+            set(
+                &mut c.login_max_failures_per_ip,
+                f.login_max_failures_per_ip,
+            );
+            set(&mut c.login_window_secs, f.login_window_secs);
         }
 
         let var = |name: &str| env(name).filter(|v| !v.trim().is_empty());
@@ -236,6 +273,15 @@ impl Config {
         if let Some(v) = var("ALGOGATE_MARKET_SEED") {
             c.market_seed = parse_env("ALGOGATE_MARKET_SEED", &v)?;
         }
+        if let Some(v) = var("ALGOGATE_SESSION_IDLE_SECS") {
+            c.session_idle_secs = parse_env("ALGOGATE_SESSION_IDLE_SECS", &v)?;
+        }
+        if let Some(v) = var("ALGOGATE_SESSION_MAX_SECS") {
+            c.session_max_secs = parse_env("ALGOGATE_SESSION_MAX_SECS", &v)?;
+        }
+        if let Some(v) = var("ALGOGATE_COOKIE_SECURE") {
+            c.cookie_secure = parse_env("ALGOGATE_COOKIE_SECURE", &v)?;
+        }
         if let Some(v) = var("ALGOGATE_MARKET_CALENDAR") {
             c.market_calendar = v;
         }
@@ -260,7 +306,7 @@ impl Config {
         }
         if let Some(v) = var("ALGOGATE_TRUST_PROXY_HEADERS").or_else(|| var("TRUST_PROXY_HEADERS"))
         {
-            c.security.trust_proxy_headers = parse_bool("TRUST_PROXY_HEADERS", &v)?;
+            c.trust_proxy_headers = parse_bool("TRUST_PROXY_HEADERS", &v)?;
         }
         if let Some(v) = var("ALGOGATE_API_BAN_THRESHOLD") {
             c.security.api_threshold = parse_env("ALGOGATE_API_BAN_THRESHOLD", &v)?;

@@ -36,6 +36,13 @@ pub struct AuthedUser {
     pub order_mode: OrderMode,
 }
 
+/// A user's key as their own pages see it.
+#[derive(Debug)]
+pub struct KeyOverview {
+    pub api_key: Option<SecretString>,
+    pub order_mode: OrderMode,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
     #[error(transparent)]
@@ -382,6 +389,16 @@ impl KeyService {
             // Legacy rows hold the key itself.
             None => Some(SecretString::new(row.api_key_hash.clone())),
         }
+    }
+
+    /// What the owner's API-key page shows: the decrypted key (if any) and the order mode
+    /// (`auto` when there is no key yet).
+    pub async fn overview(&self, user: UserId) -> Result<KeyOverview, KeyError> {
+        let row = self.store.key_for_user(user).await?;
+        Ok(KeyOverview {
+            api_key: row.as_ref().and_then(|r| self.reveal(r)),
+            order_mode: row.map_or(OrderMode::Auto, |r| r.order_mode),
+        })
     }
 
     /// Argon2id of `password + pepper` for the users table.

@@ -5,6 +5,7 @@
 //! rules live in the other crates: key crypto in `algogate-keys`, persistence in
 //! `algogate-store`.
 
+pub mod accounts;
 pub mod api_v1;
 pub mod app;
 pub mod clock;
@@ -13,10 +14,14 @@ pub mod error;
 pub mod extract;
 pub mod import;
 pub mod keyservice;
+pub mod login;
 pub mod ratelimit;
 pub mod schema;
 pub mod secrets;
 pub mod security;
+pub mod session;
 pub mod setup;
 pub mod startup;
 pub mod state;
+pub mod throttle;
+pub mod web;

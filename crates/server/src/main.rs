@@ -4,11 +4,11 @@ use std::io::BufRead;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use algogate_keys::{ApiKey, FernetSalt, Password, Pepper};
+use algogate_keys::{FernetSalt, Password, Pepper};
+use algogate_server::accounts;
 use algogate_server::clock::SystemClock;
 use algogate_server::config::{Config, Overrides};
 use algogate_server::startup::{self, Runtime, process_env};
-use algogate_store::NewUser;
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 
@@ -241,17 +241,6 @@ fn read_password(from_stdin: bool) -> anyhow::Result<Password> {
     Ok(Password::new(first))
 }
 
-pub fn validate_username(name: &str) -> anyhow::Result<()> {
-    let ok = (1..=64).contains(&name.len())
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"._-@".contains(&b));
-    if !ok {
-        bail!("username: 1 to 64 characters of letters, digits, '.', '_', '-' or '@'");
-    }
-    Ok(())
-}
-
 async fn create_user(
     rt: &Runtime,
     username: &str,
@@ -259,20 +248,13 @@ async fn create_user(
     admin: bool,
     password: Password,
 ) -> anyhow::Result<()> {
-    validate_username(username)?;
-    if password.expose().chars().count() < 8 {
-        bail!("password: at least 8 characters");
-    }
-    let hash = rt.keys.hash_password(password).await?;
-    let sealed = rt.keys.seal_new(ApiKey::generate()).await?;
-    let user = NewUser {
+    let account = accounts::NewAccount {
         username,
         email,
-        password_hash: &hash,
         is_admin: admin,
+        password,
     };
-    rt.store.create_user(&user, Some(&sealed)).await?;
-    rt.store.bump_key_generation().await?;
+    accounts::create_user(&rt.store, &rt.keys, account).await?;
     println!(
         "Created {} {username:?} with an API key. Show it with: algogate apikey show --user {username}",
         if admin { "admin" } else { "user" }

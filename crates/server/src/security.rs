@@ -27,8 +27,6 @@ pub struct SecurityConfig {
     pub api_ban_duration_hours: u32,
     /// The n-th ban of an IP with n ≥ this is permanent.
     pub repeat_offender_limit: u32,
-    /// Take the client IP from proxy headers (only behind a proxy you control).
-    pub trust_proxy_headers: bool,
 }
 
 impl Default for SecurityConfig {
@@ -38,7 +36,6 @@ impl Default for SecurityConfig {
             api_threshold: 100,
             api_ban_duration_hours: 0,
             repeat_offender_limit: 2,
-            trust_proxy_headers: false,
         }
     }
 }
@@ -62,6 +59,8 @@ pub struct Attempts {
 #[derive(Debug)]
 pub struct Security {
     cfg: SecurityConfig,
+    /// Take the client IP from proxy headers (config `trust_proxy_headers`).
+    trust_proxy_headers: bool,
     store: Store,
     tracker: Mutex<std::collections::HashMap<IpAddr, Attempts>>,
     /// Active bans: IP → expiry (epoch ms; None = permanent). Mirrors `ip_bans`.
@@ -78,7 +77,12 @@ fn key_tag(key: &str) -> String {
 }
 
 impl Security {
-    pub async fn new(cfg: SecurityConfig, store: Store, now_ms: i64) -> anyhow::Result<Self> {
+    pub async fn new(
+        cfg: SecurityConfig,
+        trust_proxy_headers: bool,
+        store: Store,
+        now_ms: i64,
+    ) -> anyhow::Result<Self> {
         let bans = DashMap::new();
         for b in store.bans().await? {
             if let Ok(ip) = b.ip_address.parse::<IpAddr>()
@@ -89,6 +93,7 @@ impl Security {
         }
         Ok(Self {
             cfg,
+            trust_proxy_headers,
             store,
             tracker: Mutex::new(Default::default()),
             bans,
@@ -99,16 +104,18 @@ impl Security {
         &self.cfg
     }
 
-    /// The client's IP: the peer, or the first proxy header when configured to trust them.
+    /// The client's IP: the socket peer, or, when proxy headers are trusted, the first of
+    /// OpenAlgo's headers present. Of `X-Forwarded-For` the last hop counts: the one our
+    /// own proxy appended (earlier hops are whatever the client claimed).
     pub fn client_ip(&self, peer: IpAddr, headers: &HeaderMap) -> IpAddr {
-        if !self.cfg.trust_proxy_headers {
+        if !self.trust_proxy_headers {
             return peer;
         }
         let first = |name: &str| {
             headers
                 .get(name)
                 .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.split(',').next())
+                .and_then(|v| v.rsplit(',').next())
                 .and_then(|v| v.trim().parse::<IpAddr>().ok())
         };
         [

@@ -71,8 +71,15 @@ pub async fn bootstrap(
             ..MarketConfig::default()
         },
     );
-    let security =
-        Arc::new(Security::new(config.security.clone(), store.clone(), clock.now_ms()).await?);
+    let security = Arc::new(
+        Security::new(
+            config.security.clone(),
+            config.trust_proxy_headers,
+            store.clone(),
+            clock.now_ms(),
+        )
+        .await?,
+    );
     Ok(Runtime {
         config,
         store,

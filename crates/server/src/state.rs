@@ -10,7 +10,9 @@ use crate::config::Config;
 use crate::keyservice::KeyService;
 use crate::ratelimit::RateLimiter;
 use crate::security::Security;
+use crate::session::{SessionConfig, SessionService};
 use crate::setup::SetupGate;
+use crate::throttle::{LoginThrottle, ThrottleConfig};
 
 #[derive(Debug, Clone)]
 pub struct AppState(Arc<Inner>);
@@ -24,6 +26,8 @@ struct Inner {
     setup: SetupGate,
     rate_limiter: RateLimiter,
     security: Arc<Security>,
+    sessions: SessionService,
+    throttle: LoginThrottle,
     clock: Arc<dyn Clock>,
 }
 
@@ -36,6 +40,24 @@ impl AppState {
         security: Arc<Security>,
         clock: Arc<dyn Clock>,
     ) -> Self {
+        let sessions = SessionService::new(
+            store.clone(),
+            clock.clone(),
+            SessionConfig {
+                idle: std::time::Duration::from_secs(config.session_idle_secs),
+                max_age: std::time::Duration::from_secs(config.session_max_secs),
+                daily_boundary: config.session_expiry_time,
+            },
+        );
+        let throttle = LoginThrottle::new(
+            clock.clone(),
+            ThrottleConfig {
+                max_per_user: config.login_max_failures_per_user,
+                max_per_ip: config.login_max_failures_per_ip,
+                window_ms: i64::try_from(config.login_window_secs.saturating_mul(1000))
+                    .unwrap_or(i64::MAX),
+            },
+        );
         Self(Arc::new(Inner {
             config,
             store,
@@ -44,6 +66,8 @@ impl AppState {
             setup: SetupGate::default(),
             rate_limiter: RateLimiter::default(),
             security,
+            sessions,
+            throttle,
             clock,
         }))
     }
@@ -68,6 +92,13 @@ impl AppState {
     }
     pub fn setup(&self) -> &SetupGate {
         &self.0.setup
+    }
+    /// Web UI login sessions.
+    pub fn sessions(&self) -> &SessionService {
+        &self.0.sessions
+    }
+    pub fn login_throttle(&self) -> &LoginThrottle {
+        &self.0.throttle
     }
     pub fn clock(&self) -> &Arc<dyn Clock> {
         &self.0.clock

@@ -1,5 +1,6 @@
 //! The database. Owns the schema (embedded migrations), connection setup (SQLite in WAL
-//! mode now, PostgreSQL later) and one narrow module of functions per table family.
+//! mode now, PostgreSQL later) and one narrow module of functions per table family
+//! (users, api_keys, settings, sessions).
 //!
 //! Must not know: HTTP, key derivation or hashing (it stores what it is given: hashes,
 //! tokens and fingerprints are opaque strings here), configuration files.
@@ -7,6 +8,7 @@
 mod bans;
 mod keys;
 mod openalgo;
+mod sessions;
 mod settings;
 mod users;
 
@@ -19,6 +21,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 pub use bans::BanRow;
 pub use keys::{KeyRow, NewKey};
 pub use openalgo::{OpenAlgoKey, OpenAlgoUser, read_openalgo};
+pub use sessions::SessionRow;
 pub use users::{NewUser, UserRow};
 
 /// A user's id (`users.id`).

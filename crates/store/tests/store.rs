@@ -123,3 +123,32 @@ async fn settings_round_trip() {
     store.set_setting("x", "2").await.unwrap();
     assert_eq!(store.setting("x").await.unwrap().as_deref(), Some("2"));
 }
+
+#[tokio::test]
+async fn sessions_are_found_by_digest_touched_purged_and_die_with_their_user() {
+    let (store, _d) = store().await;
+    let id = store.create_user(&user("alice"), None).await.unwrap();
+    store.insert_session("h1", id, 100, 1000).await.unwrap();
+    store.insert_session("h2", id, 100, 150).await.unwrap();
+    let s = store.session("h1").await.unwrap().unwrap();
+    assert_eq!(
+        (s.username.as_str(), s.created_at, s.last_seen, s.expires_at),
+        ("alice", 100, 100, 1000)
+    );
+    assert_eq!(s.user(), id);
+    assert!(store.session("nope").await.unwrap().is_none());
+    store.touch_session("h1", 120).await.unwrap();
+    assert_eq!(store.session("h1").await.unwrap().unwrap().last_seen, 120);
+    // h2 is past its expiry at 150; h1 was seen at 120, after the idle cut-off of 110.
+    assert_eq!(store.purge_sessions(150, 110).await.unwrap(), 1);
+    assert!(store.session("h2").await.unwrap().is_none());
+    assert!(store.delete_session("h1").await.unwrap());
+    assert!(!store.delete_session("h1").await.unwrap());
+    store.insert_session("h3", id, 100, 1000).await.unwrap();
+    sqlx::query("DELETE FROM users WHERE id = ?")
+        .bind(id.0)
+        .execute(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(store.count_sessions().await.unwrap(), 0);
+}

@@ -199,7 +199,7 @@ async fn bad_configuration_is_reported_with_the_setting_name() {
         &["user", "create", "--username", "x", "--password-stdin"],
         Some("short\n"),
     );
-    assert!(!ok && err.contains("at least 8"), "{err}");
+    assert!(!ok && err.contains("at least 10 characters"), "{err}");
     let (ok, _, err) = run(dir.path(), &["apikey", "show", "--user", "nobody"], None);
     assert!(!ok && err.contains("no user named"), "{err}");
 }

@@ -10,3 +10,4 @@ mod ping;
 mod ratelimit;
 mod security;
 mod startup;
+mod webui;

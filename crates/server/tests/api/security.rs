@@ -24,8 +24,8 @@ fn banning(c: &mut algogate_server::config::Config) {
         api_threshold: 3,
         api_ban_duration_hours: 1,
         repeat_offender_limit: 2,
-        trust_proxy_headers: true,
     };
+    c.trust_proxy_headers = true;
 }
 
 #[tokio::test]
@@ -65,6 +65,7 @@ async fn repeated_invalid_keys_ban_an_ip_until_the_ban_expires_then_repeat_offen
     // The ban survives a restart of the security layer (it lives in the database).
     let reloaded = Security::new(
         app.state.config().security.clone(),
+        true,
         app.state.store().clone(),
         clock.now_ms(),
     )

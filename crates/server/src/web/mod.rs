@@ -1,0 +1,61 @@
+//! The web UI: pages composed from the embedded `web/` directory, static assets, the
+//! session routes (setup, login, logout, CSRF token) and the API-key routes. Every
+//! response here carries the security headers (CSP without inline script or style,
+//! nosniff, frame-ancestors 'none', no referrer).
+
+mod apikey;
+mod assets;
+mod auth;
+mod error;
+mod extract;
+
+use axum::Router;
+use axum::extract::Request;
+use axum::http::{HeaderName, HeaderValue, header};
+use axum::middleware::{self, Next};
+use axum::response::{Redirect, Response};
+use axum::routing::{get, post};
+
+use crate::state::AppState;
+
+pub use error::WebError;
+pub use extract::{CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE};
+
+pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
+     img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; \
+     base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(|| async { Redirect::to("/apikey") }))
+        .route("/static/{*path}", get(assets::static_file))
+        .route("/setup", get(auth::setup_page).post(auth::setup_submit))
+        .route("/login", get(auth::login_page))
+        .route("/auth/login", post(auth::login_submit))
+        .route("/auth/logout", post(auth::logout))
+        .route("/auth/csrf-token", get(auth::csrf_token))
+        .route("/apikey", get(apikey::show).post(apikey::regenerate))
+        .route("/apikey/mode", post(apikey::set_mode))
+        .layer(middleware::from_fn(security_headers))
+}
+
+async fn security_headers(req: Request, next: Next) -> Response {
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    let set = |h: &mut axum::http::HeaderMap, k: HeaderName, v: &'static str| {
+        h.insert(k, HeaderValue::from_static(v));
+    };
+    set(h, header::CONTENT_SECURITY_POLICY, CSP);
+    set(h, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    set(h, header::X_FRAME_OPTIONS, "DENY");
+    set(h, header::REFERRER_POLICY, "no-referrer");
+    set(
+        h,
+        HeaderName::from_static("cross-origin-opener-policy"),
+        "same-origin",
+    );
+    if !h.contains_key(header::CACHE_CONTROL) {
+        set(h, header::CACHE_CONTROL, "no-store");
+    }
+    res
+}

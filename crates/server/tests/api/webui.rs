@@ -1,0 +1,707 @@
+//! The web UI's session routes: setup, login/logout, sessions, CSRF, throttling, the
+//! API-key routes and the security headers, through a cookie-keeping test browser.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use algogate_keys::Password;
+use algogate_server::accounts::{self, NewAccount};
+use algogate_server::clock::{ManualClock, SystemClock};
+use algogate_server::config::Config;
+use algogate_store::UserId;
+use reqwest::header::{HeaderMap, SET_COOKIE};
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+
+const PASSWORD: &str = "Webui-test-pass-42";
+
+/// A minimal browser: keeps cookies, sends the CSRF header when it has a token.
+struct Browser {
+    base: String,
+    client: reqwest::Client,
+    cookies: HashMap<String, String>,
+    csrf: Option<String>,
+}
+
+struct Res {
+    status: u16,
+    headers: HeaderMap,
+    body: Value,
+}
+
+impl Browser {
+    fn new(app: &TestApp) -> Self {
+        Self {
+            base: app.base.clone(),
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            cookies: HashMap::new(),
+            csrf: None,
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    async fn send(&mut self, req: reqwest::RequestBuilder) -> Res {
+        let req = if self.cookies.is_empty() {
+            req
+        } else {
+            req.header("cookie", self.cookie_header())
+        };
+        let res = req.send().await.unwrap();
+        let status = res.status().as_u16();
+        let headers = res.headers().clone();
+        for sc in headers.get_all(SET_COOKIE) {
+            let sc = sc.to_str().unwrap();
+            let (pair, attrs) = sc.split_once(';').unwrap_or((sc, ""));
+            let (k, v) = pair.split_once('=').unwrap();
+            if attrs.contains("Max-Age=0") {
+                self.cookies.remove(k);
+            } else {
+                self.cookies.insert(k.to_string(), v.to_string());
+            }
+        }
+        let text = res.text().await.unwrap();
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        Res {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    async fn get(&mut self, path: &str, accept: &str) -> Res {
+        let req = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .header("accept", accept);
+        self.send(req).await
+    }
+
+    async fn get_json(&mut self, path: &str) -> Res {
+        self.get(path, "application/json").await
+    }
+
+    async fn fetch_csrf(&mut self) -> String {
+        let r = self.get_json("/auth/csrf-token").await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
+        let t = r.body["csrf_token"].as_str().unwrap().to_string();
+        self.csrf = Some(t.clone());
+        t
+    }
+
+    async fn post(&mut self, path: &str, body: &Value) -> Res {
+        self.post_raw(path, body.to_string()).await
+    }
+
+    async fn post_raw(&mut self, path: &str, body: String) -> Res {
+        let mut req = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header("content-type", "application/json")
+            .header("accept", "application/json")
+            .body(body);
+        if let Some(t) = &self.csrf {
+            req = req.header("x-csrftoken", t);
+        }
+        self.send(req).await
+    }
+
+    async fn login(&mut self, user: &str, password: &str) -> Res {
+        self.fetch_csrf().await;
+        let r = self
+            .post(
+                "/auth/login",
+                &json!({"username": user, "password": password}),
+            )
+            .await;
+        if r.status == 200 {
+            // The session has its own token.
+            self.fetch_csrf().await;
+        }
+        r
+    }
+
+    fn session(&self) -> Option<&String> {
+        self.cookies.get("algogate_session")
+    }
+}
+
+async fn create_account(app: &TestApp, name: &str) -> UserId {
+    accounts::create_user(
+        app.state.store(),
+        app.state.keys(),
+        NewAccount {
+            username: name,
+            email: None,
+            is_admin: false,
+            password: Password::new(PASSWORD),
+        },
+    )
+    .await
+    .unwrap()
+}
+
+async fn logged_in(app: &TestApp, name: &str) -> Browser {
+    create_account(app, name).await;
+    let mut b = Browser::new(app);
+    let r = b.login(name, PASSWORD).await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    b
+}
+
+fn set_cookie_of<'a>(headers: &'a HeaderMap, name: &str) -> &'a str {
+    headers
+        .get_all(SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .unwrap_or_else(|| panic!("no Set-Cookie for {name}"))
+}
+
+fn session_expired() -> Value {
+    json!({"status": "error", "error": "session_expired",
+           "message": "Your session has expired. Please log in again."})
+}
+
+#[tokio::test]
+async fn pages_carry_the_security_headers_and_no_inline_script() {
+    let app = spawn_app().await;
+    let mut b = Browser::new(&app);
+    for path in ["/login", "/static/css/app.css", "/auth/csrf-token"] {
+        let r = b.get(path, "text/html").await;
+        assert_eq!(r.status, 200, "{path}");
+        let h = |k: &str| r.headers.get(k).unwrap().to_str().unwrap().to_string();
+        let csp = h("content-security-policy");
+        assert!(csp.contains("script-src 'self'"), "{csp}");
+        assert!(csp.contains("style-src 'self'"), "{csp}");
+        assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+        assert!(!csp.contains("unsafe-inline"), "{csp}");
+        assert_eq!(h("x-content-type-options"), "nosniff");
+        assert_eq!(h("referrer-policy"), "no-referrer");
+    }
+    let r = b.get("/login", "text/html").await;
+    let html = r.body.as_str().unwrap();
+    assert!(html.contains("<form id=\"login-form\""));
+    assert!(!html.contains("<script>") && !html.contains(" style="));
+    let r = b.get("/static/js/pages/apikey.js", "*/*").await;
+    assert_eq!(r.headers["content-type"], "text/javascript; charset=utf-8");
+    assert_eq!(b.get("/static/nope.js", "*/*").await.status, 404);
+    assert_eq!(b.get("/static/../Cargo.toml", "*/*").await.status, 404);
+    // The root leads to the key page, which sends a browser without a session to login.
+    assert_eq!(b.get("/", "text/html").await.status, 303);
+    let r = b.get("/apikey", "text/html").await;
+    assert_eq!(r.status, 303);
+    assert_eq!(r.headers["location"], "/login?next=/apikey");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn setup_creates_the_admin_with_a_key_once_and_then_is_gone() {
+    let app = spawn_app().await;
+    let mut b = Browser::new(&app);
+    // Not opened (spawn_app does not issue a token): 404.
+    assert_eq!(b.get("/setup?token=abc", "text/html").await.status, 404);
+    let token = app.state.setup().issue();
+    let t = token.expose().to_string();
+    assert_eq!(b.get("/setup?token=wrong", "text/html").await.status, 403);
+    assert_eq!(b.get("/setup", "text/html").await.status, 403);
+    let r = b.get(&format!("/setup?token={t}"), "text/html").await;
+    assert_eq!(r.status, 200);
+    assert!(!r.body.as_str().unwrap().contains(&t), "token not echoed");
+
+    let form = |token: &str, pw: &str, confirm: &str| json!({"token": token, "username": "admin", "password": pw, "confirm": confirm});
+    // No CSRF token: refused before anything else.
+    let r = b.post("/setup", &form(&t, PASSWORD, PASSWORD)).await;
+    assert_eq!(r.status, 403, "{:?}", r.body);
+    b.fetch_csrf().await;
+    let r = b
+        .post("/setup", &form("f".repeat(64).as_str(), PASSWORD, PASSWORD))
+        .await;
+    assert_eq!(r.status, 403);
+    assert_eq!(
+        r.body["message"],
+        "This setup link is not valid or was already used."
+    );
+    // Weak or mismatched passwords do not burn the token.
+    let r = b.post("/setup", &form(&t, "password", "password")).await;
+    assert_eq!(r.status, 400);
+    assert!(
+        r.body["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Password too weak"),
+        "{:?}",
+        r.body
+    );
+    let r = b
+        .post("/setup", &form(&t, PASSWORD, "Webui-test-pass-43"))
+        .await;
+    assert_eq!(
+        (r.status, r.body["message"].as_str()),
+        (400, Some("The passwords do not match."))
+    );
+    assert_eq!(b.post_raw("/setup", "{not json".into()).await.status, 400);
+
+    let r = b.post("/setup", &form(&t, PASSWORD, PASSWORD)).await;
+    assert_eq!(r.status, 201, "{:?}", r.body);
+    assert_eq!(r.body["redirect"], "/login");
+    // The admin has a working API key from the start.
+    let user = app
+        .state
+        .store()
+        .user_by_username("admin")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(user.is_admin);
+    let key = app
+        .state
+        .keys()
+        .overview(user.user_id())
+        .await
+        .unwrap()
+        .api_key
+        .unwrap();
+    assert_eq!(app.ping(key.expose()).await, (200, pong()));
+
+    // Reusing the token, or visiting setup at all, now finds nothing.
+    let r = b.post("/setup", &form(&t, PASSWORD, PASSWORD)).await;
+    assert_eq!(r.status, 404);
+    assert_eq!(
+        b.get(&format!("/setup?token={t}"), "text/html")
+            .await
+            .status,
+        404
+    );
+    assert_eq!(app.state.store().count_users().await.unwrap(), 1);
+    // And the admin can log in.
+    assert_eq!(b.login("admin", PASSWORD).await.status, 200);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn login_gives_one_generic_error_and_always_runs_argon2() {
+    let app = spawn_app().await;
+    create_account(&app, "alice").await;
+    let mut b = Browser::new(&app);
+    let before = app.argon2_runs();
+    let wrong = b.login("alice", "Wrong-password-1").await;
+    let unknown = b.login("nobody", PASSWORD).await;
+    assert_eq!(
+        app.argon2_runs() - before,
+        2,
+        "one verification each, dummy for unknown"
+    );
+    assert_eq!(wrong.status, 401);
+    assert_eq!(wrong.body, unknown.body);
+    assert_eq!(wrong.body["message"], "Invalid username or password.");
+    assert!(b.session().is_none());
+    // Without the CSRF token, login is refused.
+    let mut fresh = Browser::new(&app);
+    let r = fresh
+        .post(
+            "/auth/login",
+            &json!({"username": "alice", "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.body["error"].as_str()),
+        (403, Some("csrf_failed"))
+    );
+    // Malformed bodies are a 400, not a 500.
+    fresh.fetch_csrf().await;
+    assert_eq!(fresh.post_raw("/auth/login", "[]".into()).await.status, 400);
+    assert_eq!(
+        fresh.post_raw("/auth/login", "\u{0}".into()).await.status,
+        400
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn login_sets_a_strict_httponly_cookie_renews_the_id_and_stores_only_a_digest() {
+    let app = spawn_app().await;
+    create_account(&app, "alice").await;
+    let mut b = Browser::new(&app);
+    let r = b.login("alice", PASSWORD).await;
+    let sc = set_cookie_of(&r.headers, "algogate_session");
+    assert!(
+        sc.contains("HttpOnly") && sc.contains("SameSite=Strict") && sc.contains("Path=/"),
+        "{sc}"
+    );
+    assert!(!sc.contains("Secure"), "plain HTTP: {sc}");
+    let first = b.session().unwrap().clone();
+    assert_eq!(first.len(), 64);
+    let rows: Vec<String> = sqlx::query_scalar("SELECT id_hash FROM sessions")
+        .fetch_all(app.state.store().pool())
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 1);
+    assert_ne!(rows[0], first);
+    // Logging in again from the same browser gives a new id and ends the old session.
+    assert_eq!(b.login("alice", PASSWORD).await.status, 200);
+    let second = b.session().unwrap().clone();
+    assert_ne!(first, second);
+    let mut old = Browser::new(&app);
+    old.cookies.insert("algogate_session".into(), first);
+    assert_eq!(old.get_json("/apikey").await.body, session_expired());
+    assert_eq!(app.state.store().count_sessions().await.unwrap(), 1);
+    // A logged-in browser visiting /login goes to its key page.
+    let r = b.get("/login", "text/html").await;
+    assert_eq!(
+        (r.status, r.headers["location"].to_str().unwrap()),
+        (303, "/apikey")
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn secure_cookies_by_config_or_a_trusted_forwarded_proto_only() {
+    for (secure, trust, proto, expect) in [
+        (true, false, None, true),
+        (false, true, Some("https"), true),
+        (false, false, Some("https"), false),
+        (false, true, Some("http"), false),
+    ] {
+        let app = spawn_app_with(Arc::new(SystemClock), |c: &mut Config| {
+            c.cookie_secure = secure;
+            c.trust_proxy_headers = trust;
+        })
+        .await;
+        create_account(&app, "alice").await;
+        let mut b = Browser::new(&app);
+        b.fetch_csrf().await;
+        let mut req = b
+            .client
+            .post(format!("{}/auth/login", app.base))
+            .header("content-type", "application/json")
+            .header("x-csrftoken", b.csrf.clone().unwrap())
+            .body(json!({"username": "alice", "password": PASSWORD}).to_string());
+        if let Some(p) = proto {
+            req = req.header("x-forwarded-proto", p);
+        }
+        let r = b.send(req).await;
+        assert_eq!(r.status, 200);
+        let sc = set_cookie_of(&r.headers, "algogate_session");
+        assert_eq!(
+            sc.contains("; Secure"),
+            expect,
+            "{secure} {trust} {proto:?}: {sc}"
+        );
+        app.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn state_changing_session_routes_need_the_sessions_csrf_token() {
+    let app = spawn_app().await;
+    let mut b = logged_in(&app, "alice").await;
+    let good = b.csrf.clone().unwrap();
+    for token in [None, Some("0".repeat(64)), Some("garbage".to_string())] {
+        b.csrf = token;
+        for (path, body) in [
+            ("/apikey", json!({})),
+            ("/apikey/mode", json!({"mode": "semi_auto"})),
+            ("/auth/logout", json!({})),
+        ] {
+            let r = b.post(path, &body).await;
+            assert_eq!(r.status, 403, "{path}");
+            assert_eq!(r.body["error"], "csrf_failed");
+        }
+    }
+    // Another session's token is no good either.
+    let other = logged_in(&app, "bob").await;
+    b.csrf = other.csrf.clone();
+    assert_eq!(
+        b.post("/apikey/mode", &json!({"mode": "semi_auto"}))
+            .await
+            .status,
+        403
+    );
+    b.csrf = Some(good);
+    assert_eq!(
+        b.post("/apikey/mode", &json!({"mode": "semi_auto"}))
+            .await
+            .status,
+        200
+    );
+    // /api/v1 is key-authenticated and needs no CSRF token.
+    let key = app
+        .state
+        .keys()
+        .overview(UserId(1))
+        .await
+        .unwrap()
+        .api_key
+        .unwrap();
+    assert_eq!(app.ping(key.expose()).await.0, 200);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn without_a_session_api_like_requests_get_401_json_and_pages_a_redirect() {
+    let app = spawn_app().await;
+    let mut b = Browser::new(&app);
+    let r = b.get_json("/apikey").await;
+    assert_eq!((r.status, &r.body), (401, &session_expired()));
+    b.fetch_csrf().await;
+    for path in ["/apikey", "/apikey/mode", "/auth/logout"] {
+        let r = b.post(path, &json!({"mode": "auto"})).await;
+        assert_eq!((r.status, &r.body), (401, &session_expired()), "{path}");
+    }
+    let req = b
+        .client
+        .get(format!("{}/apikey", app.base))
+        .header("x-requested-with", "XMLHttpRequest");
+    assert_eq!(b.send(req).await.status, 401);
+    // A forged or malformed cookie is just no session.
+    for bad in ["x", &"a".repeat(64), "%00", &"A".repeat(64)] {
+        let mut f = Browser::new(&app);
+        f.cookies.insert("algogate_session".into(), bad.to_string());
+        assert_eq!(f.get_json("/apikey").await.status, 401);
+        assert_eq!(f.get("/apikey", "text/html").await.status, 303);
+    }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn sessions_expire_when_idle_at_their_maximum_age_and_at_0300_ist() {
+    // Idle: 10 min; each request within it keeps the session alive.
+    let clock = Arc::new(ManualClock::at_ist(2026, 3, 2, 10, 0, 0));
+    let app = spawn_app_with(clock.clone(), |c: &mut Config| {
+        c.session_idle_secs = 600;
+        c.session_max_secs = 3600;
+    })
+    .await;
+    let mut b = logged_in(&app, "alice").await;
+    for _ in 0..3 {
+        clock.advance_ms(590_000);
+        assert_eq!(b.get_json("/apikey").await.status, 200);
+    }
+    clock.advance_ms(600_000);
+    assert_eq!(b.get_json("/apikey").await.body, session_expired());
+    assert_eq!(
+        app.state.store().count_sessions().await.unwrap(),
+        0,
+        "expired row deleted"
+    );
+
+    // Absolute: an hour after login, however active.
+    let mut b = Browser::new(&app);
+    assert_eq!(b.login("alice", PASSWORD).await.status, 200);
+    for _ in 0..6 {
+        clock.advance_ms(595_000);
+        assert_eq!(b.get_json("/apikey").await.status, 200);
+    }
+    clock.advance_ms(30_000);
+    assert_eq!(b.get_json("/apikey").await.status, 401);
+    app.stop().await;
+
+    // The daily boundary: a login at 02:58 IST ends at 03:00 IST.
+    let clock = Arc::new(ManualClock::at_ist(2026, 3, 3, 2, 58, 0));
+    let app = spawn_app_with(clock.clone(), |_| {}).await;
+    let mut b = logged_in(&app, "alice").await;
+    clock.advance_ms(119_000);
+    assert_eq!(b.get_json("/apikey").await.status, 200);
+    clock.advance_ms(1_000);
+    assert_eq!(b.get_json("/apikey").await.body, session_expired());
+    let r = b.get("/apikey", "text/html").await;
+    assert_eq!(r.status, 303);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn failed_logins_are_throttled_per_username_and_per_ip() {
+    let clock = Arc::new(ManualClock::at_ist(2026, 3, 2, 10, 0, 0));
+    let app = spawn_app_with(clock.clone(), |c: &mut Config| {
+        c.login_max_failures_per_user = 3;
+        c.login_max_failures_per_ip = 5;
+        c.login_window_secs = 60;
+    })
+    .await;
+    create_account(&app, "alice").await;
+    let mut b = Browser::new(&app);
+    for _ in 0..3 {
+        assert_eq!(b.login("alice", "Wrong-password-1").await.status, 401);
+        clock.advance_ms(1_000);
+    }
+    // Blocked, even with the right password, and without spending Argon2 on it.
+    let runs = app.argon2_runs();
+    let r = b.login("alice", PASSWORD).await;
+    assert_eq!(r.status, 429);
+    assert_eq!(
+        r.body["message"],
+        "Too many failed login attempts. Try again in 57 s."
+    );
+    assert_eq!(r.headers["retry-after"], "57");
+    assert_eq!(app.argon2_runs(), runs);
+    clock.advance_ms(57_000);
+    assert_eq!(b.login("alice", PASSWORD).await.status, 200);
+
+    // Per IP: failures for different names add up (all tests come from 127.0.0.1).
+    clock.advance_ms(120_000);
+    for i in 0..5 {
+        assert_eq!(b.login(&format!("user{i}"), "x").await.status, 401);
+    }
+    let r = b.login("alice", PASSWORD).await;
+    assert_eq!(r.status, 429);
+    assert!(
+        r.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("Try again in 60 s"),
+        "{:?}",
+        r.body
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn apikey_json_shows_the_logged_in_users_own_key_and_mode() {
+    let app = spawn_app().await;
+    let mut b = logged_in(&app, "alice").await;
+    let r = b.get_json("/apikey").await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.body["login_username"], "alice");
+    assert_eq!(r.body["has_api_key"], true);
+    assert_eq!(r.body["order_mode"], "auto");
+    let key = r.body["api_key"].as_str().unwrap().to_string();
+    assert_eq!(app.ping(&key).await, (200, pong()));
+    assert_eq!(
+        r.body.as_object().unwrap().keys().collect::<Vec<_>>(),
+        ["login_username", "has_api_key", "api_key", "order_mode"]
+    );
+    // Without that Accept header: the page, which never contains the key.
+    let page = b.get("/apikey", "text/html").await;
+    assert_eq!(page.status, 200);
+    let html = page.body.as_str().unwrap();
+    assert!(html.contains("API Key Management") && !html.contains(&key));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn regenerate_ignores_a_user_id_in_the_body_and_kills_the_old_key_at_once() {
+    let app = spawn_app().await;
+    let bob = create_account(&app, "bob").await;
+    let bob_key = app
+        .state
+        .keys()
+        .overview(bob)
+        .await
+        .unwrap()
+        .api_key
+        .unwrap();
+    let mut b = logged_in(&app, "alice").await;
+    let old = b.get_json("/apikey").await.body["api_key"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(app.ping(&old).await.0, 200, "cached now");
+    let r = b.post("/apikey", &json!({"user_id": "bob"})).await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert_eq!(r.body["message"], "API key updated successfully.");
+    assert!(r.body["key_id"].is_i64());
+    let new = r.body["api_key"].as_str().unwrap().to_string();
+    assert_eq!(new.len(), 64);
+    assert_eq!(app.ping(&old).await, (403, invalid_key()));
+    assert_eq!(app.ping(&new).await, (200, pong()));
+    // Bob's key is untouched.
+    assert_eq!(app.ping(bob_key.expose()).await.0, 200);
+    assert_eq!(b.get_json("/apikey").await.body["api_key"], new.as_str());
+    // Any body, or none, does the same.
+    assert_eq!(b.post_raw("/apikey", "not json".into()).await.status, 200);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn order_mode_switches_and_rejects_anything_else() {
+    let app = spawn_app().await;
+    let mut b = logged_in(&app, "alice").await;
+    let r = b
+        .post(
+            "/apikey/mode",
+            &json!({"mode": "semi_auto", "user_id": "bob"}),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.body),
+        (
+            200,
+            json!({"message": "Order mode updated to semi_auto", "mode": "semi_auto"})
+        )
+    );
+    assert_eq!(b.get_json("/apikey").await.body["order_mode"], "semi_auto");
+    let key = b.get_json("/apikey").await.body["api_key"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let user = app.state.keys().verify(&key).await.unwrap().unwrap();
+    assert_eq!(user.order_mode.as_str(), "semi_auto");
+    let invalid = json!({"error": "Invalid mode. Must be \"auto\" or \"semi_auto\""});
+    for body in [
+        r#"{"mode":"manual"}"#,
+        r#"{"mode":1}"#,
+        "{}",
+        "nonsense",
+        r#"{"mode":"AUTO"}"#,
+    ] {
+        let r = b.post_raw("/apikey/mode", body.into()).await;
+        assert_eq!((r.status, &r.body), (400, &invalid), "{body}");
+    }
+    let r = b.post("/apikey/mode", &json!({"mode": "auto"})).await;
+    assert_eq!(r.body["message"], "Order mode updated to auto");
+    assert_eq!(b.get_json("/apikey").await.body["order_mode"], "auto");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn logout_ends_the_session_and_clears_the_cookie() {
+    let app = spawn_app().await;
+    let mut b = logged_in(&app, "alice").await;
+    let id = b.session().unwrap().clone();
+    let r = b.post("/auth/logout", &json!({})).await;
+    assert_eq!(r.status, 200);
+    assert!(set_cookie_of(&r.headers, "algogate_session").contains("Max-Age=0"));
+    assert!(b.session().is_none());
+    let mut replay = Browser::new(&app);
+    replay.cookies.insert("algogate_session".into(), id);
+    assert_eq!(replay.get_json("/apikey").await.status, 401);
+    assert_eq!(app.state.store().count_sessions().await.unwrap(), 0);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn sessions_survive_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let at = |c: &mut Config| {
+        c.data_dir = dir.path().to_path_buf();
+        c.database_url = format!("sqlite://{}/algogate.db", dir.path().display());
+    };
+    let app = spawn_app_with(Arc::new(SystemClock), at).await;
+    let b = logged_in(&app, "alice").await;
+    let (id, csrf) = (b.session().unwrap().clone(), b.csrf.clone());
+    app.stop().await;
+
+    let app = spawn_app_with(Arc::new(SystemClock), at).await;
+    let mut b = Browser::new(&app);
+    b.cookies.insert("algogate_session".into(), id);
+    b.csrf = csrf;
+    assert_eq!(b.get_json("/apikey").await.body["login_username"], "alice");
+    assert_eq!(
+        b.post("/apikey/mode", &json!({"mode": "semi_auto"}))
+            .await
+            .status,
+        200
+    );
+    app.stop().await;
+}

@@ -1,0 +1,3 @@
+import { initTheme } from '../ui.js';
+
+initTheme();
