@@ -6,6 +6,7 @@
 
 mod keys;
 mod openalgo;
+mod sandbox;
 mod settings;
 mod users;
 
