@@ -13,6 +13,8 @@ pub enum ErrorStyle {
     Dict,
     /// `"message": "{'field': ['...']}"`
     Repr,
+    /// Style S plus `"mode": "analyze"`, as the sandbox's order endpoints answer.
+    ReprAnalyze,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -31,6 +33,9 @@ pub enum ApiError {
     InvalidKey,
     #[error("{1}")]
     Status(StatusCode, String),
+    /// A complete JSON body with its status (sandbox errors carry `mode`, `orderid`, ...).
+    #[error("{0}")]
+    Body(StatusCode, Value),
     /// Anything unexpected: logged in full, answered with an opaque 500.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -50,12 +55,18 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, body) = match self {
             Self::Schema { errors, style } => {
-                let message = match style {
+                let mut body = error_body(match style {
                     ErrorStyle::Dict => errors.to_json(),
-                    ErrorStyle::Repr => Value::String(errors.to_python_repr()),
-                };
-                (StatusCode::BAD_REQUEST, error_body(message))
+                    ErrorStyle::Repr | ErrorStyle::ReprAnalyze => {
+                        Value::String(errors.to_python_repr())
+                    }
+                });
+                if style == ErrorStyle::ReprAnalyze {
+                    body["mode"] = Value::from("analyze");
+                }
+                (StatusCode::BAD_REQUEST, body)
             }
+            Self::Body(s, body) => (s, body),
             Self::BadRequest(m) => (StatusCode::BAD_REQUEST, error_body(m)),
             Self::TooLarge(limit) => (
                 StatusCode::PAYLOAD_TOO_LARGE,

@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use algogate_broker::engine::{Engine, EngineConfig};
 use algogate_broker::{MarketCalendar, MarketConfig, PaperMarket};
 use algogate_keys::{Fingerprinter, Hasher, KeyCipher};
 use algogate_store::Store;
@@ -24,6 +25,7 @@ pub struct Runtime {
     pub store: Store,
     pub keys: Arc<KeyService>,
     pub market: Arc<PaperMarket>,
+    pub engine: Arc<Engine>,
     pub clock: Arc<dyn Clock>,
     pub secrets_generated: bool,
 }
@@ -60,20 +62,35 @@ pub async fn bootstrap(
         },
     )
     .await?;
+    let calendar = MarketCalendar::from_name(&config.market_calendar)
+        .context("market_calendar: expected \"continuous\" or \"exchange\"")?;
+    let mis_gates = matches!(calendar, MarketCalendar::Exchange(_));
     let market = PaperMarket::with_builtin(
         clock.clone(),
         MarketConfig {
             seed: config.market_seed,
-            calendar: MarketCalendar::from_name(&config.market_calendar)
-                .context("market_calendar: expected \"continuous\" or \"exchange\"")?,
+            calendar,
             ..MarketConfig::default()
         },
     );
+    // Loads every paper account and puts resting orders back on the feed.
+    let engine = Engine::start(
+        market.clone(),
+        Arc::new(store.clone()),
+        EngineConfig {
+            session_boundary: config.session_expiry_time,
+            mis_gates,
+            ..EngineConfig::default()
+        },
+    )
+    .await
+    .context("cannot load the paper trading accounts")?;
     Ok(Runtime {
         config,
         store,
         keys: Arc::new(keys),
         market,
+        engine,
         clock,
         secrets_generated: s.generated,
     })
@@ -95,7 +112,7 @@ impl Server {
         let listener = TcpListener::bind(rt.config.http_addr)
             .await
             .with_context(|| format!("cannot listen on {}", rt.config.http_addr))?;
-        let state = AppState::new(rt.config, rt.store, rt.keys, rt.market, rt.clock);
+        let state = AppState::new(rt.config, rt.store, rt.keys, rt.market, rt.engine, rt.clock);
         Ok(Self { state, listener })
     }
 
@@ -127,6 +144,9 @@ impl Server {
         let state = self.state.clone();
         let watcher = tokio::spawn(watch_key_generation(state.clone()));
         let ticker = state.market().spawn_ticker();
+        // Fills resting orders from the tick feed; square-off, expiry, T+1 and the session
+        // roll every second of the injected clock.
+        let engine_tasks = state.engine().spawn(Duration::from_secs(1));
         axum::serve(
             self.listener,
             crate::app::app(state.clone()).into_make_service_with_connect_info::<SocketAddr>(),
@@ -136,6 +156,9 @@ impl Server {
         .context("server error")?;
         watcher.abort();
         ticker.abort();
+        for t in engine_tasks {
+            t.abort();
+        }
         state.store().close().await;
         tracing::info!("stopped");
         Ok(())

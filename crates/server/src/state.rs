@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use algogate_broker::PaperMarket;
+use algogate_broker::engine::Engine;
 use algogate_store::Store;
 
 use crate::clock::Clock;
@@ -19,6 +20,7 @@ struct Inner {
     store: Store,
     keys: Arc<KeyService>,
     market: Arc<PaperMarket>,
+    engine: Arc<Engine>,
     setup: SetupGate,
     clock: Arc<dyn Clock>,
 }
@@ -29,6 +31,7 @@ impl AppState {
         store: Store,
         keys: Arc<KeyService>,
         market: Arc<PaperMarket>,
+        engine: Arc<Engine>,
         clock: Arc<dyn Clock>,
     ) -> Self {
         Self(Arc::new(Inner {
@@ -36,6 +39,7 @@ impl AppState {
             store,
             keys,
             market,
+            engine,
             setup: SetupGate::default(),
             clock,
         }))
@@ -52,6 +56,10 @@ impl AppState {
     /// The simulated market (instruments, quotes, history, ticks).
     pub fn market(&self) -> &Arc<PaperMarket> {
         &self.0.market
+    }
+    /// The paper trading engine (orders, books, funds; order updates for the feed).
+    pub fn engine(&self) -> &Arc<Engine> {
+        &self.0.engine
     }
     pub fn setup(&self) -> &SetupGate {
         &self.0.setup
