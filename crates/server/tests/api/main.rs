@@ -5,5 +5,6 @@ mod helpers;
 mod binary;
 mod import;
 mod keys;
+mod orders;
 mod ping;
 mod startup;
