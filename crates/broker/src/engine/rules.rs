@@ -533,11 +533,10 @@ pub fn place(
                     && o.symbol == req.symbol
                     && o.exchange == req.exchange
             })
-            .map(|o| o.quantity)
-            .sum();
-        let avail = pos_qty + h - pending;
+            .fold(0i64, |a, o| a.saturating_add(o.quantity));
+        let avail = pos_qty.saturating_add(h).saturating_sub(pending);
         (avail <= 0 || avail < req.quantity).then(|| {
-            if pos_qty + h <= 0 {
+            if pos_qty.saturating_add(h) <= 0 {
                 format!(
                     "Cannot sell {} in CNC. No positions or holdings available. Buy in CNC \
                      first, or use MIS to sell short intraday.",
@@ -1095,8 +1094,8 @@ pub fn smart_order_leg(
         return None;
     }
     if target > current {
-        Some((Action::Buy, target - current))
+        Some((Action::Buy, target.saturating_sub(current)))
     } else {
-        Some((Action::Sell, current - target))
+        Some((Action::Sell, current.saturating_sub(target)))
     }
 }

@@ -720,6 +720,8 @@ fn smart_order_table() {
     assert_eq!(smart_order_leg(4, 10, Buy, 1), Some((Sell, 6)));
     assert_eq!(smart_order_leg(-3, 2, Buy, 1), Some((Sell, 5)));
     assert_eq!(smart_order_leg(4, 4, Buy, 1), None);
+    // Absurd targets saturate instead of overflowing.
+    assert_eq!(smart_order_leg(i64::MIN, 5, Buy, 1), Some((Sell, i64::MAX)));
 }
 
 #[test]

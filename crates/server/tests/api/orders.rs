@@ -259,6 +259,21 @@ async fn smart_orders_trade_to_the_target_and_honour_pricetype() {
     assert_eq!(t.position("SBIN", "MIS").await, -3);
     t.call("placesmartorder", smart(0, "1", json!({}))).await;
     assert_eq!(t.position("SBIN", "MIS").await, 0);
+    // Absurd sizes are refused, never a 500.
+    let (s, b) = t
+        .call(
+            "placesmartorder",
+            smart(0, "1", json!({"position_size": "-1e30"})),
+        )
+        .await;
+    assert_eq!(s, 400, "{b}");
+    assert!(
+        b["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Insufficient funds."),
+        "{b}"
+    );
     // pricetype is honoured: a LIMIT far from the market rests.
     let ltp = t.ltp("SBIN").await;
     let (_, b) = t
