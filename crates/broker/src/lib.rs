@@ -16,6 +16,7 @@ pub mod broker;
 pub mod calendar;
 pub mod clock;
 pub mod domain;
+pub mod engine;
 pub mod error;
 pub mod feed;
 pub mod instruments;

@@ -15,6 +15,8 @@ pub enum ErrorStyle {
     Dict,
     /// `"message": "{'field': ['...']}"`
     Repr,
+    /// Style S plus `"mode": "analyze"`, as the sandbox's order endpoints answer.
+    ReprAnalyze,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -33,6 +35,9 @@ pub enum ApiError {
     InvalidKey,
     #[error("{1}")]
     Status(StatusCode, String),
+    /// A complete JSON body with its status (sandbox errors carry `mode`, `orderid`, ...).
+    #[error("{0}")]
+    Body(StatusCode, Value),
     /// Anything unexpected: logged in full, answered with an opaque 500.
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
@@ -61,16 +66,23 @@ impl From<BrokerError> for ApiError {
 }
 
 impl ApiError {
-    /// The status and the `message` value; schema errors as `style` renders them.
-    fn status_and_message(self, style: Option<ErrorStyle>) -> (StatusCode, Value) {
-        match self {
+    /// The status and the JSON body; schema errors as `style` (or their own) renders them.
+    fn status_and_body(self, style: Option<ErrorStyle>) -> (StatusCode, Value) {
+        let (status, message) = match self {
             Self::Schema { errors, style: own } => {
-                let message = match style.unwrap_or(own) {
+                let style = style.unwrap_or(own);
+                let mut body = error_body(match style {
                     ErrorStyle::Dict => errors.to_json(),
-                    ErrorStyle::Repr => Value::String(errors.to_python_repr()),
-                };
-                (StatusCode::BAD_REQUEST, message)
+                    ErrorStyle::Repr | ErrorStyle::ReprAnalyze => {
+                        Value::String(errors.to_python_repr())
+                    }
+                });
+                if style == ErrorStyle::ReprAnalyze {
+                    body["mode"] = Value::from("analyze");
+                }
+                return (StatusCode::BAD_REQUEST, body);
             }
+            Self::Body(status, body) => return (status, body),
             Self::BadRequest(m) => (StatusCode::BAD_REQUEST, Value::String(m)),
             Self::TooLarge(limit) => (
                 StatusCode::PAYLOAD_TOO_LARGE,
@@ -90,16 +102,17 @@ impl ApiError {
                     Value::String("An unexpected error occurred".into()),
                 )
             }
-        }
+        };
+        (status, error_body(message))
     }
 
     /// The plain-text rendering OpenAlgo uses for `ticker?format=txt` and
     /// `instruments?format=csv`: the message alone (schema errors as the Python repr of the
     /// dict), `text/plain`, same status code.
     pub fn into_text_response(self) -> Response {
-        let (status, message) = self.status_and_message(Some(ErrorStyle::Repr));
-        let mut text = match message {
-            Value::String(s) => s,
+        let (status, body) = self.status_and_body(Some(ErrorStyle::Repr));
+        let mut text = match &body["message"] {
+            Value::String(s) => s.clone(),
             other => other.to_string(),
         };
         text.push('\n');
@@ -116,8 +129,8 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let (status, message) = self.status_and_message(None);
-        let mut res = axum::Json(error_body(message)).into_response();
+        let (status, body) = self.status_and_body(None);
+        let mut res = axum::Json(body).into_response();
         *res.status_mut() = status;
         res.headers_mut()
             .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use algogate_broker::engine::{Engine, EngineConfig};
 use algogate_broker::{MarketCalendar, MarketConfig, PaperMarket};
 use algogate_keys::{Fingerprinter, Hasher, KeyCipher};
 use algogate_store::Store;
@@ -26,6 +27,7 @@ pub struct Runtime {
     pub keys: Arc<KeyService>,
     pub market: Arc<PaperMarket>,
     pub security: Arc<Security>,
+    pub engine: Arc<Engine>,
     pub clock: Arc<dyn Clock>,
     pub secrets_generated: bool,
 }
@@ -62,12 +64,14 @@ pub async fn bootstrap(
         },
     )
     .await?;
+    let calendar = MarketCalendar::from_name(&config.market_calendar)
+        .context("market_calendar: expected \"continuous\" or \"exchange\"")?;
+    let mis_gates = matches!(calendar, MarketCalendar::Exchange(_));
     let market = PaperMarket::with_builtin(
         clock.clone(),
         MarketConfig {
             seed: config.market_seed,
-            calendar: MarketCalendar::from_name(&config.market_calendar)
-                .context("market_calendar: expected \"continuous\" or \"exchange\"")?,
+            calendar,
             ..MarketConfig::default()
         },
     );
@@ -80,12 +84,25 @@ pub async fn bootstrap(
         )
         .await?,
     );
+    // Loads every paper account and puts resting orders back on the feed.
+    let engine = Engine::start(
+        market.clone(),
+        Arc::new(store.clone()),
+        EngineConfig {
+            session_boundary: config.session_expiry_time,
+            mis_gates,
+            ..EngineConfig::default()
+        },
+    )
+    .await
+    .context("cannot load the paper trading accounts")?;
     Ok(Runtime {
         config,
         store,
         keys: Arc::new(keys),
         market,
         security,
+        engine,
         clock,
         secrets_generated: s.generated,
     })
@@ -113,6 +130,7 @@ impl Server {
             rt.keys,
             rt.market,
             rt.security,
+            rt.engine,
             rt.clock,
         );
         Ok(Self { state, listener })
@@ -147,6 +165,9 @@ impl Server {
         let watcher = tokio::spawn(watch_key_generation(state.clone()));
         let ticker = state.market().spawn_ticker();
         let pruner = tokio::spawn(prune_rate_limits(state.clone()));
+        // Fills resting orders from the tick feed; square-off, expiry, T+1 and the session
+        // roll every second of the injected clock.
+        let engine_tasks = state.engine().spawn(Duration::from_secs(1));
         axum::serve(
             self.listener,
             crate::app::app(state.clone()).into_make_service_with_connect_info::<SocketAddr>(),
@@ -157,6 +178,9 @@ impl Server {
         watcher.abort();
         ticker.abort();
         pruner.abort();
+        for t in engine_tasks {
+            t.abort();
+        }
         state.store().close().await;
         tracing::info!("stopped");
         Ok(())

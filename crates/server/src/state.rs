@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use algogate_broker::PaperMarket;
+use algogate_broker::engine::Engine;
 use algogate_store::Store;
 
 use crate::clock::Clock;
@@ -23,6 +24,7 @@ struct Inner {
     store: Store,
     keys: Arc<KeyService>,
     market: Arc<PaperMarket>,
+    engine: Arc<Engine>,
     setup: SetupGate,
     rate_limiter: RateLimiter,
     security: Arc<Security>,
@@ -38,6 +40,7 @@ impl AppState {
         keys: Arc<KeyService>,
         market: Arc<PaperMarket>,
         security: Arc<Security>,
+        engine: Arc<Engine>,
         clock: Arc<dyn Clock>,
     ) -> Self {
         let sessions = SessionService::new(
@@ -63,6 +66,7 @@ impl AppState {
             store,
             keys,
             market,
+            engine,
             setup: SetupGate::default(),
             rate_limiter: RateLimiter::default(),
             security,
@@ -89,6 +93,10 @@ impl AppState {
     }
     pub fn security(&self) -> &Arc<Security> {
         &self.0.security
+    }
+    /// The paper trading engine (orders, books, funds; order updates for the feed).
+    pub fn engine(&self) -> &Arc<Engine> {
+        &self.0.engine
     }
     pub fn setup(&self) -> &SetupGate {
         &self.0.setup

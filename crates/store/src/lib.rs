@@ -8,6 +8,7 @@
 mod bans;
 mod keys;
 mod openalgo;
+mod sandbox;
 mod sessions;
 mod settings;
 mod users;

@@ -6,6 +6,7 @@ mod binary;
 mod import;
 mod keys;
 mod market;
+mod orders;
 mod ping;
 mod ratelimit;
 mod security;

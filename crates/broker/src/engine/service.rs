@@ -1,0 +1,642 @@
+//! The running engine: accounts in memory behind one async lock each (operations on an
+//! account are serialised, so concurrent orders cannot overdraw it), every state change
+//! committed to the [`Ledger`] before it becomes visible, resting orders indexed by
+//! instrument and kept on the market feed, fills driven by the feed's ticks, and
+//! time-driven jobs (square-off, expiry, T+1, session roll) driven by the injected clock.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex as StdMutex, PoisonError, Weak};
+use std::time::Duration;
+
+use tokio::sync::{Mutex, broadcast};
+use tokio::task::JoinHandle;
+
+use super::ledger::{Ledger, StoredAccount};
+use super::rules::{self, Account, Delta, EngineConfig, EngineError, IdSource, Result, Tx};
+use super::types::*;
+use super::views::*;
+use crate::domain::Exchange;
+use crate::feed::{Subscription, Tick};
+use crate::market::PaperMarket;
+
+/// Resting orders on one instrument, and the subscription that keeps it ticking.
+#[derive(Debug)]
+struct Watch {
+    _sub: Subscription,
+    orders: HashSet<(AccountId, OrderId)>,
+}
+
+/// Order-id generator: OpenAlgo's format, unique across the day (seeded from the ledger).
+#[derive(Debug, Default)]
+struct IdGen {
+    day: String,
+    issued: HashSet<String>,
+}
+
+fn random_u32() -> u32 {
+    // The OS generator only fails on broken systems; fall back to the clock's noise.
+    getrandom::u32().unwrap_or_else(|_| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0)
+    })
+}
+
+impl IdGen {
+    fn order_id(&mut self, now_ms: i64) -> OrderId {
+        let (date, _) = rules::ist_parts(now_ms);
+        let day = date.format("%y%m%d").to_string();
+        if day != self.day {
+            self.day = day.clone();
+            self.issued.clear();
+        }
+        let micros = now_ms.rem_euclid(1000) * 1000;
+        for k in 0..1_000_000 {
+            for _ in 0..4 {
+                let id = format!(
+                    "{day}{:06}{:02}",
+                    (micros + k) % 1_000_000,
+                    random_u32() % 100
+                );
+                if self.issued.insert(id.clone()) {
+                    return OrderId(id);
+                }
+            }
+        }
+        // 10^8 ids in one day: not reachable in practice.
+        OrderId(format!("{day}{:08}", self.issued.len()))
+    }
+}
+
+/// Locks the shared generator per id, so the generator's lock is never held across awaits.
+struct SharedIds<'a>(&'a StdMutex<IdGen>);
+
+impl IdSource for SharedIds<'_> {
+    fn order_id(&mut self, now_ms: i64) -> OrderId {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .order_id(now_ms)
+    }
+
+    fn trade_id(&mut self, now_ms: i64) -> TradeId {
+        let t = chrono::DateTime::from_timestamp_millis(now_ms)
+            .unwrap_or_default()
+            .with_timezone(&chrono_tz::Asia::Kolkata);
+        TradeId(format!(
+            "TRADE-{}-{:08x}",
+            t.format("%Y%m%d-%H%M%S"),
+            random_u32()
+        ))
+    }
+}
+
+/// What `placesmartorder` did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SmartOutcome {
+    Placed(OrderId),
+    /// Target equals the current position and a quantity was given.
+    AlreadyMatched,
+    /// Target equals the current position and quantity was 0.
+    NothingToExit,
+}
+
+/// `cancelallorder`'s result.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CancelAll {
+    pub cancelled: Vec<OrderId>,
+    pub failed: Vec<(OrderId, String)>,
+}
+
+/// One leg of a `margin` request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MarginLeg {
+    pub symbol: String,
+    pub exchange: Exchange,
+    pub action: Action,
+    pub quantity: i64,
+    pub product: Product,
+    pub pricetype: PriceType,
+    pub price: f64,
+    pub trigger_price: f64,
+}
+
+#[derive(Debug)]
+pub struct Engine {
+    market: Arc<PaperMarket>,
+    ledger: Arc<dyn Ledger>,
+    cfg: EngineConfig,
+    accounts: Mutex<HashMap<AccountId, Arc<Mutex<Account>>>>,
+    watches: StdMutex<HashMap<(Exchange, String), Watch>>,
+    ids: StdMutex<IdGen>,
+    updates: broadcast::Sender<OrderUpdate>,
+}
+
+impl Engine {
+    /// Loads every stored account and puts their resting orders back on the feed.
+    pub async fn start(
+        market: Arc<PaperMarket>,
+        ledger: Arc<dyn Ledger>,
+        cfg: EngineConfig,
+    ) -> Result<Arc<Self>> {
+        let (updates, _) = broadcast::channel(4096);
+        let now = market.clock().now_ms();
+        let day = rules::ist_parts(now).0.format("%y%m%d").to_string();
+        let issued = ledger
+            .order_ids_with_prefix(&day)
+            .await
+            .map_err(|e| EngineError::Ledger(e.0))?
+            .into_iter()
+            .map(|i| i.0)
+            .collect();
+        let engine = Arc::new(Engine {
+            market,
+            ledger,
+            cfg,
+            accounts: Mutex::default(),
+            watches: StdMutex::default(),
+            ids: StdMutex::new(IdGen { day, issued }),
+            updates,
+        });
+        let ids = engine
+            .ledger
+            .accounts()
+            .await
+            .map_err(|e| EngineError::Ledger(e.0))?;
+        for id in ids {
+            let acc = engine.account(id).await?;
+            let acc = acc.lock().await;
+            for o in acc.resting() {
+                engine.watch(o);
+            }
+        }
+        Ok(engine)
+    }
+
+    pub fn config(&self) -> &EngineConfig {
+        &self.cfg
+    }
+
+    pub fn market(&self) -> &Arc<PaperMarket> {
+        &self.market
+    }
+
+    /// Every order state change, as OpenAlgo's `order_update` event.
+    pub fn updates(&self) -> broadcast::Receiver<OrderUpdate> {
+        self.updates.subscribe()
+    }
+
+    /// Instruments with resting orders (kept on the feed).
+    pub fn watched(&self) -> Vec<(Exchange, String, usize)> {
+        let w = self.watches.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut v: Vec<_> = w
+            .iter()
+            .map(|((e, s), w)| (*e, s.clone(), w.orders.len()))
+            .collect();
+        v.sort();
+        v
+    }
+
+    /// Runs the tick consumer and the job timer until the engine is dropped.
+    pub fn spawn(self: &Arc<Self>, job_period: Duration) -> Vec<JoinHandle<()>> {
+        let mut rx = self.market.ticks();
+        let weak: Weak<Self> = Arc::downgrade(self);
+        let ticks = tokio::spawn(async move {
+            loop {
+                match rx.recv().await {
+                    Ok(tick) => {
+                        let Some(engine) = weak.upgrade() else { return };
+                        engine.on_tick(&tick).await;
+                    }
+                    Err(broadcast::error::RecvError::Lagged(n)) => {
+                        tracing_lag(n);
+                    }
+                    Err(broadcast::error::RecvError::Closed) => return,
+                }
+            }
+        });
+        let weak: Weak<Self> = Arc::downgrade(self);
+        let jobs = tokio::spawn(async move {
+            let mut every = tokio::time::interval(job_period);
+            every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+            loop {
+                every.tick().await;
+                let Some(engine) = weak.upgrade() else { return };
+                engine.run_jobs().await;
+            }
+        });
+        vec![ticks, jobs]
+    }
+
+    async fn account(&self, id: AccountId) -> Result<Arc<Mutex<Account>>> {
+        let mut map = self.accounts.lock().await;
+        if let Some(a) = map.get(&id) {
+            return Ok(Arc::clone(a));
+        }
+        let now = self.market.clock().now_ms();
+        let since = rules::session_start_ms(now, self.cfg.session_boundary);
+        let stored = self
+            .ledger
+            .load(id, since)
+            .await
+            .map_err(|e| EngineError::Ledger(e.0))?;
+        let acc = match stored {
+            Some(s) => from_stored(id, s),
+            None => Account::new(id, &self.cfg, now),
+        };
+        let acc = Arc::new(Mutex::new(acc));
+        map.insert(id, Arc::clone(&acc));
+        Ok(acc)
+    }
+
+    fn quote(&self, symbol: &str, exchange: Exchange) -> Option<Px> {
+        self.market.quote(symbol, exchange).ok().map(Px::from)
+    }
+
+    fn contract(&self, symbol: &str, exchange: Exchange) -> Option<Contract> {
+        self.market
+            .master()
+            .get(symbol, exchange)
+            .map(|i| Contract {
+                kind: i.instrumenttype,
+                lot_size: i.lotsize,
+                expiry: i.expiry,
+            })
+    }
+
+    /// Runs `f` on the account in one transaction: housekeeping first, then the command;
+    /// the delta is committed before the in-memory state changes or updates go out.
+    async fn exec<R>(&self, id: AccountId, f: impl FnOnce(&Self, &mut Tx<'_>) -> R) -> Result<R> {
+        let acc = self.account(id).await?;
+        let mut acc = acc.lock().await;
+        let (r, delta) = {
+            let mut ids = SharedIds(&self.ids);
+            let now = self.market.clock().now_ms();
+            let mut tx = Tx::new(&acc, &self.cfg, now, &mut ids);
+            rules::housekeeping(&mut tx, &|s, e| self.quote(s, e));
+            let r = f(self, &mut tx);
+            (r, tx.finish())
+        };
+        if !delta.is_empty(&acc.funds) {
+            self.ledger
+                .commit(id, &delta)
+                .await
+                .map_err(|e| EngineError::Ledger(e.0))?;
+            acc.apply(&delta);
+            self.after_commit(&delta);
+        }
+        Ok(r)
+    }
+
+    fn after_commit(&self, delta: &Delta) {
+        for o in &delta.orders {
+            if o.status.is_resting() {
+                self.watch(o);
+            } else {
+                self.unwatch(o);
+            }
+        }
+        for u in &delta.updates {
+            // No receiver is fine: nobody is listening.
+            let _ = self.updates.send(u.clone());
+        }
+    }
+
+    fn watch(&self, o: &Order) {
+        let mut w = self.watches.lock().unwrap_or_else(PoisonError::into_inner);
+        let key = (o.exchange, o.symbol.clone());
+        if !w.contains_key(&key) {
+            let Ok(sub) = self.market.subscribe(&o.symbol, o.exchange) else {
+                return;
+            };
+            w.insert(
+                key.clone(),
+                Watch {
+                    _sub: sub,
+                    orders: HashSet::new(),
+                },
+            );
+        }
+        if let Some(entry) = w.get_mut(&key) {
+            entry.orders.insert((o.account, o.id.clone()));
+        }
+    }
+
+    fn unwatch(&self, o: &Order) {
+        let mut w = self.watches.lock().unwrap_or_else(PoisonError::into_inner);
+        let key = (o.exchange, o.symbol.clone());
+        if let Some(entry) = w.get_mut(&key) {
+            entry.orders.remove(&(o.account, o.id.clone()));
+            if entry.orders.is_empty() {
+                w.remove(&key);
+            }
+        }
+    }
+
+    /// A tick: every account with resting orders on the instrument gets a chance to fill.
+    pub async fn on_tick(&self, tick: &Tick) {
+        let accounts: HashSet<AccountId> = {
+            let w = self.watches.lock().unwrap_or_else(PoisonError::into_inner);
+            match w.get(&(tick.exchange, tick.symbol.clone())) {
+                Some(entry) => entry.orders.iter().map(|(a, _)| *a).collect(),
+                None => return,
+            }
+        };
+        let px = Px::from(tick);
+        for acc in accounts {
+            let r = self
+                .exec(acc, |_, tx| {
+                    rules::on_price(tx, &tick.symbol, tick.exchange, &px)
+                })
+                .await;
+            if let Err(e) = r {
+                tracing_err("tick", &e);
+            }
+        }
+    }
+
+    /// Time-driven jobs for every account: session roll, T+1, expiries, MIS square-off.
+    pub async fn run_jobs(&self) {
+        let ids: Vec<AccountId> = self.accounts.lock().await.keys().copied().collect();
+        for id in ids {
+            let r = self
+                .exec(id, |e, tx| rules::square_off(tx, &|s, x| e.quote(s, x)))
+                .await;
+            if let Err(err) = r {
+                tracing_err("jobs", &err);
+            }
+        }
+    }
+
+    pub async fn place(&self, acc: AccountId, req: &OrderRequest) -> Result<OrderId> {
+        self.exec(acc, |e, tx| {
+            rules::place(
+                tx,
+                req,
+                e.contract(&req.symbol, req.exchange),
+                e.quote(&req.symbol, req.exchange),
+            )
+        })
+        .await?
+    }
+
+    /// `placesmartorder`: trades towards `position_size` with the request's price type.
+    pub async fn smart_order(
+        &self,
+        acc: AccountId,
+        req: &OrderRequest,
+        position_size: i64,
+    ) -> Result<SmartOutcome> {
+        self.exec(acc, |e, tx| {
+            let key = PositionKey {
+                symbol: req.symbol.clone(),
+                exchange: req.exchange,
+                product: req.product,
+            };
+            let current = tx.position(&key).map_or(0, |p| p.quantity);
+            match rules::smart_order_leg(position_size, current, req.action, req.quantity) {
+                None if req.quantity == 0 => Ok(SmartOutcome::NothingToExit),
+                None => Ok(SmartOutcome::AlreadyMatched),
+                Some((action, quantity)) => {
+                    let leg = OrderRequest {
+                        action,
+                        quantity,
+                        ..req.clone()
+                    };
+                    rules::place(
+                        tx,
+                        &leg,
+                        e.contract(&req.symbol, req.exchange),
+                        e.quote(&req.symbol, req.exchange),
+                    )
+                    .map(SmartOutcome::Placed)
+                }
+            }
+        })
+        .await?
+    }
+
+    pub async fn modify(&self, acc: AccountId, id: &OrderId, m: Modification) -> Result<()> {
+        self.exec(acc, |e, tx| {
+            let quote = tx.order(id).and_then(|o| e.quote(&o.symbol, o.exchange));
+            rules::modify(tx, id, m, quote)
+        })
+        .await?
+    }
+
+    pub async fn cancel(&self, acc: AccountId, id: &OrderId) -> Result<()> {
+        self.exec(acc, |_, tx| rules::cancel(tx, id)).await?
+    }
+
+    /// Cancels every `open` and `trigger pending` order of the account.
+    pub async fn cancel_all(&self, acc: AccountId) -> Result<CancelAll> {
+        self.exec(acc, |_, tx| {
+            let mut out = CancelAll::default();
+            for o in tx.resting_orders() {
+                match rules::cancel(tx, &o.id) {
+                    Ok(()) => out.cancelled.push(o.id),
+                    Err(e) => out.failed.push((o.id, e.to_string())),
+                }
+            }
+            out
+        })
+        .await
+    }
+
+    /// Closes every open position at market: (closed, failed).
+    pub async fn close_all(&self, acc: AccountId) -> Result<(usize, usize)> {
+        self.exec(acc, |e, tx| {
+            let (mut ok, mut failed) = (0, 0);
+            for p in tx.positions() {
+                if p.quantity == 0 {
+                    continue;
+                }
+                let q = e.quote(&p.key.symbol, p.key.exchange);
+                match rules::close_position(tx, &p.key, q) {
+                    Ok(_) => ok += 1,
+                    Err(_) => failed += 1,
+                }
+            }
+            (ok, failed)
+        })
+        .await
+    }
+
+    /// Housekeeping, then a read of the account.
+    async fn read<R>(&self, acc: AccountId, f: impl FnOnce(&Account) -> R) -> Result<R> {
+        self.exec(acc, |_, _| ()).await?;
+        let a = self.account(acc).await?;
+        let a = a.lock().await;
+        Ok(f(&a))
+    }
+
+    pub async fn order_status(&self, acc: AccountId, id: &OrderId) -> Result<OrderStatusView> {
+        let since = self.session_start();
+        self.read(acc, |a| {
+            a.orders
+                .get(id)
+                .filter(|o| o.created_ms >= since || o.status.is_resting())
+                .map(OrderStatusView::from)
+        })
+        .await?
+        .ok_or_else(|| EngineError::OrderNotFound(id.0.clone()))
+    }
+
+    fn session_start(&self) -> i64 {
+        rules::session_start_ms(self.market.clock().now_ms(), self.cfg.session_boundary)
+    }
+
+    /// `orderbook`: the current session's orders (and older ones still resting).
+    pub async fn orderbook(&self, acc: AccountId) -> Result<OrderBook> {
+        self.read(acc, |a| OrderBook::from_orders(a.orders.values().collect()))
+            .await
+    }
+
+    /// `tradebook`: the current session's trades, newest first.
+    pub async fn tradebook(&self, acc: AccountId) -> Result<Vec<TradeView>> {
+        self.read(acc, |a| {
+            let mut t: Vec<&Trade> = a.trades.iter().collect();
+            t.sort_by_key(|x| std::cmp::Reverse(x.created_ms));
+            t.into_iter().map(TradeView::from).collect()
+        })
+        .await
+    }
+
+    fn ltp_of(&self, p: &Position) -> f64 {
+        self.quote(&p.key.symbol, p.key.exchange)
+            .map(|q| q.ltp)
+            .filter(|l| *l > 0.0)
+            .unwrap_or(p.ltp)
+    }
+
+    /// `positionbook`: open positions, and those closed with realized P&L this session.
+    pub async fn positionbook(&self, acc: AccountId) -> Result<PositionBook> {
+        let rows = self
+            .read(acc, |a| {
+                a.positions
+                    .values()
+                    .filter(|p| p.quantity != 0 || p.today_realized != 0.0)
+                    .cloned()
+                    .collect::<Vec<_>>()
+            })
+            .await?;
+        Ok(PositionBook::new(
+            rows.iter()
+                .map(|p| PositionView::new(p, self.ltp_of(p)))
+                .collect(),
+        ))
+    }
+
+    /// `openposition`: the signed quantity (0 when there is none).
+    pub async fn open_position(
+        &self,
+        acc: AccountId,
+        symbol: &str,
+        exchange: Exchange,
+        product: Product,
+    ) -> Result<i64> {
+        let key = PositionKey {
+            symbol: symbol.to_owned(),
+            exchange,
+            product,
+        };
+        self.read(acc, |a| a.positions.get(&key).map_or(0, |p| p.quantity))
+            .await
+    }
+
+    pub async fn holdings(&self, acc: AccountId) -> Result<HoldingsBook> {
+        let rows = self
+            .read(acc, |a| a.holdings.values().cloned().collect::<Vec<_>>())
+            .await?;
+        let priced: Vec<(&Holding, f64)> = rows
+            .iter()
+            .map(|h| {
+                let ltp = self
+                    .quote(&h.symbol, h.exchange)
+                    .map(|q| q.ltp)
+                    .unwrap_or(h.ltp);
+                (h, ltp)
+            })
+            .collect();
+        Ok(HoldingsBook::new(priced))
+    }
+
+    pub async fn funds(&self, acc: AccountId) -> Result<FundsView> {
+        let (funds, positions) = self
+            .read(acc, |a| {
+                (
+                    a.funds.clone(),
+                    a.positions
+                        .values()
+                        .filter(|p| p.quantity != 0)
+                        .cloned()
+                        .collect::<Vec<_>>(),
+                )
+            })
+            .await?;
+        let unrealized: f64 = positions
+            .iter()
+            .map(|p| (self.ltp_of(p) - p.average_price) * p.quantity as f64)
+            .sum();
+        Ok(FundsView::new(&funds, unrealized))
+    }
+
+    /// Raw funds (for invariant checks and the web UI).
+    pub async fn raw_funds(&self, acc: AccountId) -> Result<Funds> {
+        self.read(acc, |a| a.funds.clone()).await
+    }
+
+    /// `margin`: what the legs would block as fresh positions, with the sandbox's leverage.
+    pub fn margin(&self, legs: &[MarginLeg]) -> Result<f64> {
+        let mut total = 0.0;
+        for l in legs {
+            let c = self.contract(&l.symbol, l.exchange).ok_or_else(|| {
+                EngineError::rejected(format!("Symbol {} not found on {}", l.symbol, l.exchange))
+            })?;
+            let price = match l.pricetype {
+                PriceType::Market => self
+                    .quote(&l.symbol, l.exchange)
+                    .map(|q| q.ltp)
+                    .unwrap_or(0.0),
+                PriceType::Limit => l.price,
+                PriceType::Sl | PriceType::SlM => l.trigger_price,
+            };
+            let sell_cnc_equity =
+                l.action == Action::Sell && l.product == Product::Cnc && !c.kind.is_derivative();
+            if !sell_cnc_equity {
+                total +=
+                    rules::margin_for(&self.cfg, &c, l.product, l.action, l.quantity, price, 0);
+            }
+        }
+        Ok(rules::round2(total))
+    }
+}
+
+fn from_stored(id: AccountId, s: StoredAccount) -> Account {
+    Account {
+        id,
+        funds: s.funds,
+        orders: s.orders.into_iter().map(|o| (o.id.clone(), o)).collect(),
+        trades: s.trades,
+        positions: s
+            .positions
+            .into_iter()
+            .map(|p| (p.key.clone(), p))
+            .collect(),
+        holdings: s
+            .holdings
+            .into_iter()
+            .map(|h| ((h.exchange, h.symbol.clone()), h))
+            .collect(),
+    }
+}
+
+fn tracing_lag(n: u64) {
+    // The next ticks carry current prices; nothing is lost but a few chances to fill.
+    tracing::warn!(skipped = n, "engine: tick consumer lagged");
+}
+
+fn tracing_err(what: &str, e: &EngineError) {
+    tracing::error!(error = %e, "engine: {what} failed");
+}

@@ -1,0 +1,371 @@
+//! The paper broker's tables (`sandbox_*`): the engine's [`Ledger`] on SQLite. Each
+//! [`Delta`] is written in one transaction, so a crash loses nothing acknowledged and
+//! never leaves half a state change behind.
+
+use std::str::FromStr;
+
+use algogate_broker::Exchange;
+use algogate_broker::engine::types::instrument_type_from_str;
+use algogate_broker::engine::{
+    AccountId, Action, Contract, Delta, Funds, Holding, Ledger, LedgerError, LedgerFuture, Order,
+    OrderId, OrderStatus, Position, PositionKey, PriceType, Product, StoredAccount, Trade, TradeId,
+};
+use chrono::NaiveDate;
+use sqlx::Row;
+use sqlx::sqlite::SqliteRow;
+
+use crate::Store;
+
+fn err(e: impl std::fmt::Display) -> LedgerError {
+    LedgerError(e.to_string())
+}
+
+fn parse<T: FromStr>(s: &str, what: &str) -> Result<T, LedgerError> {
+    s.parse()
+        .map_err(|_| LedgerError(format!("bad {what} '{s}' in the database")))
+}
+
+fn date(s: &str) -> Result<NaiveDate, LedgerError> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(err)
+}
+
+fn opt_date(s: Option<String>) -> Result<Option<NaiveDate>, LedgerError> {
+    s.map(|s| date(&s)).transpose()
+}
+
+fn contract(r: &SqliteRow) -> Result<Contract, LedgerError> {
+    let kind: String = r.try_get("instrument_type").map_err(err)?;
+    Ok(Contract {
+        kind: instrument_type_from_str(&kind)
+            .ok_or_else(|| LedgerError(format!("bad instrument type '{kind}'")))?,
+        lot_size: u32::try_from(r.try_get::<i64, _>("lot_size").map_err(err)?).unwrap_or(1),
+        expiry: opt_date(r.try_get("expiry").map_err(err)?)?,
+    })
+}
+
+fn order_from(r: &SqliteRow) -> Result<Order, LedgerError> {
+    let g = |c: &str| r.try_get::<String, _>(c).map_err(err);
+    Ok(Order {
+        id: OrderId(g("orderid")?),
+        account: AccountId(r.try_get("user_id").map_err(err)?),
+        symbol: g("symbol")?,
+        exchange: parse::<Exchange>(&g("exchange")?, "exchange")?,
+        action: parse::<Action>(&g("action")?, "action")?,
+        quantity: r.try_get("quantity").map_err(err)?,
+        price: r.try_get("price").map_err(err)?,
+        trigger_price: r.try_get("trigger_price").map_err(err)?,
+        pricetype: parse::<PriceType>(&g("pricetype")?, "pricetype")?,
+        product: parse::<Product>(&g("product")?, "product")?,
+        status: parse::<OrderStatus>(&g("order_status")?, "order_status")?,
+        filled_quantity: r.try_get("filled_quantity").map_err(err)?,
+        average_price: r.try_get("average_price").map_err(err)?,
+        rejection_reason: g("rejection_reason")?,
+        strategy: g("strategy")?,
+        margin_blocked: r.try_get("margin_blocked").map_err(err)?,
+        contract: contract(r)?,
+        created_ms: r.try_get("created_ms").map_err(err)?,
+        updated_ms: r.try_get("updated_ms").map_err(err)?,
+    })
+}
+
+fn trade_from(r: &SqliteRow) -> Result<Trade, LedgerError> {
+    let g = |c: &str| r.try_get::<String, _>(c).map_err(err);
+    Ok(Trade {
+        id: TradeId(g("tradeid")?),
+        orderid: OrderId(g("orderid")?),
+        account: AccountId(r.try_get("user_id").map_err(err)?),
+        symbol: g("symbol")?,
+        exchange: parse::<Exchange>(&g("exchange")?, "exchange")?,
+        action: parse::<Action>(&g("action")?, "action")?,
+        quantity: r.try_get("quantity").map_err(err)?,
+        price: r.try_get("price").map_err(err)?,
+        product: parse::<Product>(&g("product")?, "product")?,
+        strategy: g("strategy")?,
+        created_ms: r.try_get("created_ms").map_err(err)?,
+    })
+}
+
+fn position_from(r: &SqliteRow) -> Result<Position, LedgerError> {
+    let g = |c: &str| r.try_get::<String, _>(c).map_err(err);
+    Ok(Position {
+        key: PositionKey {
+            symbol: g("symbol")?,
+            exchange: parse::<Exchange>(&g("exchange")?, "exchange")?,
+            product: parse::<Product>(&g("product")?, "product")?,
+        },
+        quantity: r.try_get("quantity").map_err(err)?,
+        average_price: r.try_get("average_price").map_err(err)?,
+        margin: r.try_get("margin").map_err(err)?,
+        today_realized: r.try_get("today_realized").map_err(err)?,
+        total_realized: r.try_get("total_realized").map_err(err)?,
+        ltp: r.try_get("ltp").map_err(err)?,
+        contract: contract(r)?,
+        opened_on: date(&g("opened_on")?)?,
+        updated_ms: r.try_get("updated_ms").map_err(err)?,
+    })
+}
+
+fn holding_from(r: &SqliteRow) -> Result<Holding, LedgerError> {
+    let g = |c: &str| r.try_get::<String, _>(c).map_err(err);
+    Ok(Holding {
+        symbol: g("symbol")?,
+        exchange: parse::<Exchange>(&g("exchange")?, "exchange")?,
+        quantity: r.try_get("quantity").map_err(err)?,
+        average_price: r.try_get("average_price").map_err(err)?,
+        margin: r.try_get("margin").map_err(err)?,
+        ltp: r.try_get("ltp").map_err(err)?,
+        settlement_date: date(&g("settlement_date")?)?,
+        lot_size: u32::try_from(r.try_get::<i64, _>("lot_size").map_err(err)?).unwrap_or(1),
+    })
+}
+
+fn funds_from(r: &SqliteRow) -> Result<Funds, LedgerError> {
+    Ok(Funds {
+        capital: r.try_get("capital").map_err(err)?,
+        available: r.try_get("available").map_err(err)?,
+        used: r.try_get("used").map_err(err)?,
+        total_realized: r.try_get("total_realized").map_err(err)?,
+        today_realized: r.try_get("today_realized").map_err(err)?,
+        session_start_ms: r.try_get("session_start_ms").map_err(err)?,
+        last_reset_ms: r.try_get("last_reset_ms").map_err(err)?,
+        reset_count: r.try_get("reset_count").map_err(err)?,
+    })
+}
+
+fn ymd(d: NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+impl Store {
+    async fn load_account(
+        &self,
+        account: AccountId,
+        since_ms: i64,
+    ) -> Result<Option<StoredAccount>, LedgerError> {
+        let id = account.0;
+        let Some(funds) = sqlx::query("SELECT * FROM sandbox_funds WHERE user_id = ?")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(err)?
+        else {
+            return Ok(None);
+        };
+        let orders = sqlx::query(
+            "SELECT * FROM sandbox_orders WHERE user_id = ? \
+             AND (created_ms >= ? OR order_status IN ('open', 'trigger pending'))",
+        )
+        .bind(id)
+        .bind(since_ms)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(err)?;
+        let trades =
+            sqlx::query("SELECT * FROM sandbox_trades WHERE user_id = ? AND created_ms >= ?")
+                .bind(id)
+                .bind(since_ms)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(err)?;
+        let positions = sqlx::query("SELECT * FROM sandbox_positions WHERE user_id = ?")
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(err)?;
+        let holdings = sqlx::query("SELECT * FROM sandbox_holdings WHERE user_id = ?")
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(err)?;
+        Ok(Some(StoredAccount {
+            funds: funds_from(&funds)?,
+            orders: orders.iter().map(order_from).collect::<Result<_, _>>()?,
+            trades: trades.iter().map(trade_from).collect::<Result<_, _>>()?,
+            positions: positions
+                .iter()
+                .map(position_from)
+                .collect::<Result<_, _>>()?,
+            holdings: holdings
+                .iter()
+                .map(holding_from)
+                .collect::<Result<_, _>>()?,
+        }))
+    }
+
+    async fn commit_delta(&self, account: AccountId, d: &Delta) -> Result<(), LedgerError> {
+        let id = account.0;
+        let mut tx = self.pool.begin().await.map_err(err)?;
+        let f = &d.funds;
+        sqlx::query(
+            "INSERT INTO sandbox_funds (user_id, capital, available, used, total_realized, \
+             today_realized, session_start_ms, last_reset_ms, reset_count) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET \
+             capital = excluded.capital, available = excluded.available, used = excluded.used, \
+             total_realized = excluded.total_realized, today_realized = excluded.today_realized, \
+             session_start_ms = excluded.session_start_ms, last_reset_ms = excluded.last_reset_ms, \
+             reset_count = excluded.reset_count",
+        )
+        .bind(id)
+        .bind(f.capital)
+        .bind(f.available)
+        .bind(f.used)
+        .bind(f.total_realized)
+        .bind(f.today_realized)
+        .bind(f.session_start_ms)
+        .bind(f.last_reset_ms)
+        .bind(f.reset_count)
+        .execute(&mut *tx)
+        .await
+        .map_err(err)?;
+        for o in &d.orders {
+            sqlx::query(
+                "INSERT INTO sandbox_orders (orderid, user_id, symbol, exchange, action, quantity, \
+                 price, trigger_price, pricetype, product, order_status, filled_quantity, \
+                 average_price, rejection_reason, strategy, margin_blocked, instrument_type, \
+                 lot_size, expiry, created_ms, updated_ms) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+                 ON CONFLICT (orderid) DO UPDATE SET quantity = excluded.quantity, \
+                 price = excluded.price, trigger_price = excluded.trigger_price, \
+                 order_status = excluded.order_status, filled_quantity = excluded.filled_quantity, \
+                 average_price = excluded.average_price, \
+                 rejection_reason = excluded.rejection_reason, \
+                 margin_blocked = excluded.margin_blocked, updated_ms = excluded.updated_ms",
+            )
+            .bind(&o.id.0)
+            .bind(id)
+            .bind(&o.symbol)
+            .bind(o.exchange.as_str())
+            .bind(o.action.as_str())
+            .bind(o.quantity)
+            .bind(o.price)
+            .bind(o.trigger_price)
+            .bind(o.pricetype.as_str())
+            .bind(o.product.as_str())
+            .bind(o.status.as_str())
+            .bind(o.filled_quantity)
+            .bind(o.average_price)
+            .bind(&o.rejection_reason)
+            .bind(&o.strategy)
+            .bind(o.margin_blocked)
+            .bind(o.contract.kind.as_str())
+            .bind(i64::from(o.contract.lot_size))
+            .bind(o.contract.expiry.map(ymd))
+            .bind(o.created_ms)
+            .bind(o.updated_ms)
+            .execute(&mut *tx)
+            .await
+            .map_err(err)?;
+        }
+        for t in &d.trades {
+            sqlx::query(
+                "INSERT INTO sandbox_trades (tradeid, orderid, user_id, symbol, exchange, action, \
+                 quantity, price, product, strategy, created_ms) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(&t.id.0)
+            .bind(&t.orderid.0)
+            .bind(id)
+            .bind(&t.symbol)
+            .bind(t.exchange.as_str())
+            .bind(t.action.as_str())
+            .bind(t.quantity)
+            .bind(t.price)
+            .bind(t.product.as_str())
+            .bind(&t.strategy)
+            .bind(t.created_ms)
+            .execute(&mut *tx)
+            .await
+            .map_err(err)?;
+        }
+        for p in &d.positions {
+            sqlx::query(
+                "INSERT INTO sandbox_positions (user_id, symbol, exchange, product, quantity, \
+                 average_price, margin, today_realized, total_realized, ltp, instrument_type, \
+                 lot_size, expiry, opened_on, updated_ms) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+                 ON CONFLICT (user_id, symbol, exchange, product) DO UPDATE SET \
+                 quantity = excluded.quantity, average_price = excluded.average_price, \
+                 margin = excluded.margin, today_realized = excluded.today_realized, \
+                 total_realized = excluded.total_realized, ltp = excluded.ltp, \
+                 instrument_type = excluded.instrument_type, lot_size = excluded.lot_size, \
+                 expiry = excluded.expiry, opened_on = excluded.opened_on, \
+                 updated_ms = excluded.updated_ms",
+            )
+            .bind(id)
+            .bind(&p.key.symbol)
+            .bind(p.key.exchange.as_str())
+            .bind(p.key.product.as_str())
+            .bind(p.quantity)
+            .bind(p.average_price)
+            .bind(p.margin)
+            .bind(p.today_realized)
+            .bind(p.total_realized)
+            .bind(p.ltp)
+            .bind(p.contract.kind.as_str())
+            .bind(i64::from(p.contract.lot_size))
+            .bind(p.contract.expiry.map(ymd))
+            .bind(ymd(p.opened_on))
+            .bind(p.updated_ms)
+            .execute(&mut *tx)
+            .await
+            .map_err(err)?;
+        }
+        for h in &d.holdings {
+            sqlx::query(
+                "INSERT INTO sandbox_holdings (user_id, symbol, exchange, quantity, average_price, \
+                 margin, ltp, settlement_date, lot_size) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) \
+                 ON CONFLICT (user_id, symbol, exchange) DO UPDATE SET \
+                 quantity = excluded.quantity, average_price = excluded.average_price, \
+                 margin = excluded.margin, ltp = excluded.ltp, \
+                 settlement_date = excluded.settlement_date",
+            )
+            .bind(id)
+            .bind(&h.symbol)
+            .bind(h.exchange.as_str())
+            .bind(h.quantity)
+            .bind(h.average_price)
+            .bind(h.margin)
+            .bind(h.ltp)
+            .bind(ymd(h.settlement_date))
+            .bind(i64::from(h.lot_size))
+            .execute(&mut *tx)
+            .await
+            .map_err(err)?;
+        }
+        tx.commit().await.map_err(err)
+    }
+}
+
+impl Ledger for Store {
+    fn load(&self, account: AccountId, since_ms: i64) -> LedgerFuture<'_, Option<StoredAccount>> {
+        Box::pin(self.load_account(account, since_ms))
+    }
+
+    fn commit<'a>(&'a self, account: AccountId, delta: &'a Delta) -> LedgerFuture<'a, ()> {
+        Box::pin(self.commit_delta(account, delta))
+    }
+
+    fn accounts(&self) -> LedgerFuture<'_, Vec<AccountId>> {
+        Box::pin(async move {
+            let ids: Vec<i64> = sqlx::query_scalar("SELECT user_id FROM sandbox_funds")
+                .fetch_all(&self.pool)
+                .await
+                .map_err(err)?;
+            Ok(ids.into_iter().map(AccountId).collect())
+        })
+    }
+
+    fn order_ids_with_prefix<'a>(&'a self, prefix: &'a str) -> LedgerFuture<'a, Vec<OrderId>> {
+        Box::pin(async move {
+            let ids: Vec<String> = sqlx::query_scalar(
+                "SELECT orderid FROM sandbox_orders WHERE substr(orderid, 1, length(?)) = ?",
+            )
+            .bind(prefix)
+            .bind(prefix)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(err)?;
+            Ok(ids.into_iter().map(OrderId).collect())
+        })
+    }
+}
