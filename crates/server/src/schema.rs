@@ -25,10 +25,11 @@ pub enum Kind {
     /// case (OpenAlgo lower-cases `format` before validating it).
     LowerOneOf(&'static [&'static str]),
     /// A list of objects, each validated against `item` (marshmallow `List(Nested(...))`),
-    /// with at least `min` entries.
+    /// with `min..=max` entries (the cap bounds the work one request can ask for).
     List {
         item: &'static [Field],
         min: usize,
+        max: usize,
     },
 }
 
@@ -218,14 +219,18 @@ pub fn validate(fields: &[Field], body: &Value) -> Result<Map<String, Value>, Sc
 
 fn coerce(kind: Kind, v: &Value) -> Result<Value, FieldErrors> {
     match kind {
-        Kind::List { item, min } => coerce_list(item, min, v),
+        Kind::List { item, min, max } => coerce_list(item, min, max, v),
         scalar => coerce_scalar(scalar, v).map_err(|m| FieldErrors::Messages(vec![m])),
     }
 }
 
-fn coerce_list(item: &[Field], min: usize, v: &Value) -> Result<Value, FieldErrors> {
+fn coerce_list(item: &[Field], min: usize, max: usize, v: &Value) -> Result<Value, FieldErrors> {
     let one = |m: &str| FieldErrors::Messages(vec![m.to_string()]);
     let list = v.as_array().ok_or_else(|| one("Not a valid list."))?;
+    // Checked before the items, so an oversized list costs nothing to refuse.
+    if list.len() > max {
+        return Err(one(&format!("Length must be between {min} and {max}.")));
+    }
     let mut out = Vec::with_capacity(list.len());
     let mut bad = Vec::new();
     for (i, entry) in list.iter().enumerate() {
@@ -437,7 +442,14 @@ mod tests {
     #[test]
     fn lists_report_item_errors_by_index_in_both_styles() {
         const ITEM: &[Field] = &[required("symbol", ANY_STR)];
-        let f = &[required("symbols", Kind::List { item: ITEM, min: 1 })];
+        let f = &[required(
+            "symbols",
+            Kind::List {
+                item: ITEM,
+                min: 1,
+                max: 3,
+            },
+        )];
         let ok = validate(f, &json!({"symbols": [{"symbol": "A"}]})).unwrap();
         assert_eq!(ok["symbols"], json!([{"symbol": "A"}]));
         let e = validate(f, &json!({"symbols": [{"symbol": "A"}, {"x": 1}, "s"]})).unwrap_err();
@@ -457,6 +469,13 @@ mod tests {
         assert_eq!(
             e.to_json(),
             json!({"symbols": ["Shorter than minimum length 1."]})
+        );
+        let four = json!({"symbols": [{"symbol": "A"}, {"symbol": "B"}, {"symbol": "C"}, {}]});
+        let e = validate(f, &four).unwrap_err();
+        assert_eq!(
+            e.to_json(),
+            json!({"symbols": ["Length must be between 1 and 3."]}),
+            "the cap is checked before the items"
         );
         let e = validate(f, &json!({"symbols": {"symbol": "A"}})).unwrap_err();
         assert_eq!(e.to_json(), json!({"symbols": ["Not a valid list."]}));

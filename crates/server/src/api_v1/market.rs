@@ -117,7 +117,15 @@ endpoint!(
     MultiQuotes,
     &[
         required("apikey", APIKEY),
-        required("symbols", Kind::List { item: PAIR, min: 1 }),
+        // OpenAlgo sets no cap; 500 bounds the pricing work one request can ask for.
+        required(
+            "symbols",
+            Kind::List {
+                item: PAIR,
+                min: 1,
+                max: MAX_MULTIQUOTES,
+            },
+        ),
     ],
     ErrorStyle::Dict
 );
@@ -222,6 +230,9 @@ async fn depth(
     let (symbol, exchange) = symbol_exchange(&call.fields)?;
     Ok(success(broker(&state).depth(&symbol, exchange).await?))
 }
+
+/// Most symbols one multiquotes request may ask for.
+pub const MAX_MULTIQUOTES: usize = 500;
 
 async fn multiquotes(
     State(state): State<AppState>,
