@@ -4,6 +4,7 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use chrono::NaiveTime;
 use serde::Deserialize;
@@ -48,6 +49,18 @@ pub struct Config {
     pub market_seed: u64,
     /// `continuous` (never closes) or `exchange` (IST hours, weekends, holidays).
     pub market_calendar: String,
+    /// Interval of the simulated market's ticker, in milliseconds.
+    pub market_tick_ms: u64,
+    /// A WebSocket that has not authenticated by then is closed with 4401.
+    pub ws_auth_timeout: Duration,
+    /// Protocol-level pings; no pong by the next one closes the socket.
+    pub ws_ping_interval: Duration,
+    /// Messages queued per WebSocket client before it counts as too slow and is dropped.
+    pub ws_queue_capacity: usize,
+    /// (symbol, exchange, mode) subscriptions one WebSocket may hold.
+    pub ws_max_subscriptions: usize,
+    /// Browser origins allowed besides loopback and same-host ones (`*`: any).
+    pub ws_allowed_origins: Vec<String>,
 }
 
 impl Default for Config {
@@ -67,6 +80,12 @@ impl Default for Config {
             log: "info".into(),
             market_seed: algogate_broker::MarketConfig::default().seed,
             market_calendar: "continuous".into(),
+            market_tick_ms: 1000,
+            ws_auth_timeout: Duration::from_secs(15),
+            ws_ping_interval: Duration::from_secs(20),
+            ws_queue_capacity: 1024,
+            ws_max_subscriptions: 1000,
+            ws_allowed_origins: Vec::new(),
         }
     }
 }
@@ -93,6 +112,12 @@ struct FileConfig {
     log: Option<String>,
     market_seed: Option<u64>,
     market_calendar: Option<String>,
+    market_tick_ms: Option<u64>,
+    ws_auth_timeout_secs: Option<u64>,
+    ws_ping_interval_secs: Option<u64>,
+    ws_queue_capacity: Option<usize>,
+    ws_max_subscriptions: Option<usize>,
+    ws_allowed_origins: Option<Vec<String>>,
 }
 
 /// Command-line overrides (highest precedence).
@@ -100,6 +125,7 @@ struct FileConfig {
 pub struct Overrides {
     pub config_file: Option<PathBuf>,
     pub http_addr: Option<SocketAddr>,
+    pub ws_addr: Option<SocketAddr>,
     pub data_dir: Option<PathBuf>,
 }
 
@@ -153,6 +179,18 @@ impl Config {
             set(&mut c.log, f.log);
             set(&mut c.market_seed, f.market_seed);
             set(&mut c.market_calendar, f.market_calendar);
+            set(&mut c.market_tick_ms, f.market_tick_ms);
+            set(
+                &mut c.ws_auth_timeout,
+                f.ws_auth_timeout_secs.map(Duration::from_secs),
+            );
+            set(
+                &mut c.ws_ping_interval,
+                f.ws_ping_interval_secs.map(Duration::from_secs),
+            );
+            set(&mut c.ws_queue_capacity, f.ws_queue_capacity);
+            set(&mut c.ws_max_subscriptions, f.ws_max_subscriptions);
+            set(&mut c.ws_allowed_origins, f.ws_allowed_origins);
         }
 
         let var = |name: &str| env(name).filter(|v| !v.trim().is_empty());
@@ -191,6 +229,31 @@ impl Config {
         if let Some(v) = var("ALGOGATE_MARKET_CALENDAR") {
             c.market_calendar = v;
         }
+        if let Some(v) = var("ALGOGATE_MARKET_TICK_MS") {
+            c.market_tick_ms = parse_env("ALGOGATE_MARKET_TICK_MS", &v)?;
+        }
+        if let Some(v) = var("ALGOGATE_WS_AUTH_TIMEOUT_SECS") {
+            c.ws_auth_timeout =
+                Duration::from_secs(parse_env("ALGOGATE_WS_AUTH_TIMEOUT_SECS", &v)?);
+        }
+        if let Some(v) = var("ALGOGATE_WS_PING_INTERVAL_SECS") {
+            c.ws_ping_interval =
+                Duration::from_secs(parse_env("ALGOGATE_WS_PING_INTERVAL_SECS", &v)?);
+        }
+        if let Some(v) = var("ALGOGATE_WS_QUEUE_CAPACITY") {
+            c.ws_queue_capacity = parse_env("ALGOGATE_WS_QUEUE_CAPACITY", &v)?;
+        }
+        if let Some(v) = var("ALGOGATE_WS_MAX_SUBSCRIPTIONS") {
+            c.ws_max_subscriptions = parse_env("ALGOGATE_WS_MAX_SUBSCRIPTIONS", &v)?;
+        }
+        if let Some(v) = var("ALGOGATE_WS_ALLOWED_ORIGINS") {
+            c.ws_allowed_origins = v
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect();
+        }
         if algogate_broker::MarketCalendar::from_name(&c.market_calendar).is_none() {
             return Err(ConfigError::Env {
                 var: "market_calendar".into(),
@@ -202,11 +265,14 @@ impl Config {
         }
 
         set(&mut c.http_addr, overrides.http_addr);
+        set(&mut c.ws_addr, overrides.ws_addr);
         set(&mut c.data_dir, overrides.data_dir.clone());
         if !db_url_set {
             c.database_url = default_db_url(&c.data_dir);
         }
         c.argon2_workers = c.argon2_workers.max(1);
+        c.market_tick_ms = c.market_tick_ms.max(1);
+        c.ws_queue_capacity = c.ws_queue_capacity.max(1);
         Ok(c)
     }
 

@@ -18,3 +18,4 @@ pub mod secrets;
 pub mod setup;
 pub mod startup;
 pub mod state;
+pub mod ws;

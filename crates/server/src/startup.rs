@@ -66,6 +66,7 @@ pub async fn bootstrap(
             seed: config.market_seed,
             calendar: MarketCalendar::from_name(&config.market_calendar)
                 .context("market_calendar: expected \"continuous\" or \"exchange\"")?,
+            tick_interval: Duration::from_millis(config.market_tick_ms),
             ..MarketConfig::default()
         },
     );
@@ -88,6 +89,7 @@ pub fn process_env(name: &str) -> Option<String> {
 pub struct Server {
     pub state: AppState,
     listener: TcpListener,
+    ws_listener: TcpListener,
 }
 
 impl Server {
@@ -95,12 +97,28 @@ impl Server {
         let listener = TcpListener::bind(rt.config.http_addr)
             .await
             .with_context(|| format!("cannot listen on {}", rt.config.http_addr))?;
+        // Like OpenAlgo: a busy port is an error, never another port (the SDK defaults
+        // to 8765).
+        let ws_listener = TcpListener::bind(rt.config.ws_addr)
+            .await
+            .with_context(|| format!("cannot listen on {} (WebSocket)", rt.config.ws_addr))?;
         let state = AppState::new(rt.config, rt.store, rt.keys, rt.market, rt.clock);
-        Ok(Self { state, listener })
+        Ok(Self {
+            state,
+            listener,
+            ws_listener,
+        })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
         self.listener
+            .local_addr()
+            .expect("bound socket has an address")
+    }
+
+    /// The WebSocket feed's own port (the same service is at `/ws` on the HTTP port).
+    pub fn ws_local_addr(&self) -> SocketAddr {
+        self.ws_listener
             .local_addr()
             .expect("bound socket has an address")
     }
@@ -127,15 +145,40 @@ impl Server {
         let state = self.state.clone();
         let watcher = tokio::spawn(watch_key_generation(state.clone()));
         let ticker = state.market().spawn_ticker();
-        axum::serve(
+        let hub = state.ws().clone();
+        let fanout = hub.spawn();
+        let trigger = tokio::spawn({
+            let hub = hub.clone();
+            async move {
+                shutdown.await;
+                hub.begin_shutdown();
+            }
+        });
+        let http = axum::serve(
             self.listener,
             crate::app::app(state.clone()).into_make_service_with_connect_info::<SocketAddr>(),
         )
-        .with_graceful_shutdown(shutdown)
-        .await
-        .context("server error")?;
+        .with_graceful_shutdown({
+            let hub = hub.clone();
+            async move { hub.shutting_down().await }
+        });
+        let ws = axum::serve(
+            self.ws_listener,
+            crate::ws::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown({
+            let hub = hub.clone();
+            async move { hub.shutting_down().await }
+        });
+        let served = tokio::try_join!(http.into_future(), ws.into_future());
+        // Upgraded sockets outlive their HTTP connection: each closes itself with 1001.
+        hub.begin_shutdown();
+        hub.drain(Duration::from_secs(5)).await;
+        trigger.abort();
+        fanout.abort();
         watcher.abort();
         ticker.abort();
+        served.context("server error")?;
         state.store().close().await;
         tracing::info!("stopped");
         Ok(())
@@ -198,11 +241,14 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     }
     let server = Server::bind(rt).await?;
     let addr = server.local_addr();
+    let ws_addr = server.ws_local_addr();
     if let Some(url) = server.setup_url().await? {
         println!("No user exists yet. Create the admin account (one-time link):\n\n    {url}\n");
         println!("or from the command line: algogate user create --username admin --admin\n");
     }
     tracing::info!(%addr, "algogate listening (REST API and web UI)");
     println!("algogate is listening on http://{addr}");
+    tracing::info!(%ws_addr, "WebSocket feed listening");
+    println!("WebSocket feed on ws://{ws_addr} (also ws://{addr}/ws)");
     server.run(shutdown_signal()).await
 }

@@ -9,6 +9,8 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::keyservice::KeyService;
 use crate::setup::SetupGate;
+use crate::ws::{Hub, OrderUpdate};
+use tokio::sync::broadcast;
 
 #[derive(Debug, Clone)]
 pub struct AppState(Arc<Inner>);
@@ -21,6 +23,7 @@ struct Inner {
     market: Arc<PaperMarket>,
     setup: SetupGate,
     clock: Arc<dyn Clock>,
+    ws: Arc<Hub>,
 }
 
 impl AppState {
@@ -31,7 +34,9 @@ impl AppState {
         market: Arc<PaperMarket>,
         clock: Arc<dyn Clock>,
     ) -> Self {
+        let ws = Arc::new(Hub::new(market.clone(), config.ws_queue_capacity));
         Self(Arc::new(Inner {
+            ws,
             config,
             store,
             keys,
@@ -58,5 +63,14 @@ impl AppState {
     }
     pub fn clock(&self) -> &Arc<dyn Clock> {
         &self.0.clock
+    }
+    /// The WebSocket feed's subscriptions and fan-out.
+    pub fn ws(&self) -> &Arc<Hub> {
+        &self.0.ws
+    }
+    /// Where the trading engine publishes order events; `subscribe_orders` sockets of the
+    /// event's user receive them as `order_update` messages.
+    pub fn order_events(&self) -> &broadcast::Sender<Arc<OrderUpdate>> {
+        self.0.ws.order_events()
     }
 }

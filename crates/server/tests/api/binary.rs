@@ -92,7 +92,13 @@ async fn wait_for_addr(out: &Arc<Mutex<String>>) -> String {
 async fn the_binary_serves_manages_keys_from_the_cli_and_never_prints_secrets() {
     let dir = tempfile::tempdir().unwrap();
     let mut server = cmd(dir.path())
-        .args(["serve", "--http-addr", "127.0.0.1:0"])
+        .args([
+            "serve",
+            "--http-addr",
+            "127.0.0.1:0",
+            "--ws-addr",
+            "127.0.0.1:0",
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
