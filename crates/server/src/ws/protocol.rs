@@ -755,7 +755,11 @@ mod tests {
             "error"
         );
         assert_eq!(
-            v(&unsubscribe_ack(&[a.clone()], &[(a, "m".into())], None))["status"],
+            v(&unsubscribe_ack(
+                std::slice::from_ref(&a),
+                &[(a.clone(), "m".into())],
+                None
+            ))["status"],
             "partial"
         );
         assert_eq!(

@@ -223,8 +223,10 @@ impl Session {
             instrument: i,
             message,
         };
+        let not_found =
+            |i: &Instrument| format!("Symbol {} not found for exchange {}", i.symbol, i.exchange);
         let Ok(exchange) = Exchange::from_str(&i.exchange) else {
-            let m = format!("Symbol {} not found for exchange {}", i.symbol, i.exchange);
+            let m = not_found(&i);
             return fail(i, m);
         };
         let depth = match protocol::depth_used(depth) {
@@ -244,7 +246,11 @@ impl Session {
                 );
             }
             if let Err(e) = self.hub.subscribe(&self.out, exchange, &i.symbol, mode) {
-                return fail(i, e.to_string());
+                let m = match e {
+                    algogate_broker::BrokerError::SymbolNotFound { .. } => not_found(&i),
+                    other => other.to_string(),
+                };
+                return fail(i, m);
             }
             self.subs.insert(key, held | mode.bit());
             self.sub_count += 1;

@@ -41,6 +41,9 @@ pub async fn run(socket: WebSocket, state: AppState) {
     tokio::pin!(auth_deadline);
     let ping_every = cfg.ws_ping_interval.max(Duration::from_millis(10));
     let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + ping_every, ping_every);
+    // A slow handler (an Argon2 verification) must not make missed ticks fire back to back:
+    // the client gets a full interval to answer each ping.
+    ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut awaiting_pong = false;
     let mut key_changes = state.keys().changes();
     let mut key_changes_open = true;

@@ -7,3 +7,4 @@ mod import;
 mod keys;
 mod ping;
 mod startup;
+mod ws;
