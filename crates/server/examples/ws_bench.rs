@@ -36,7 +36,7 @@ struct Args {
     warmup_secs: u64,
 }
 
-fn args() -> Args {
+fn args() -> anyhow::Result<Args> {
     let mut a = Args {
         clients: 1000,
         symbols: 50,
@@ -48,23 +48,26 @@ fn args() -> Args {
     let argv: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
     while i < argv.len() {
+        let flag = argv[i].as_str();
         let v = argv.get(i + 1).cloned().unwrap_or_default();
-        let n = |what: &str| -> u64 {
-            v.parse()
-                .unwrap_or_else(|_| panic!("{what}: expected a number, got {v:?}"))
-        };
-        match argv[i].as_str() {
-            "--clients" => a.clients = n("--clients") as usize,
-            "--symbols" => a.symbols = n("--symbols") as usize,
-            "--tick-ms" => a.tick_ms = n("--tick-ms"),
-            "--mode" => a.mode = n("--mode").clamp(1, 3) as u8,
-            "--secs" => a.secs = n("--secs").min(120),
-            "--warmup-secs" => a.warmup_secs = n("--warmup-secs").min(60),
-            other => panic!("unknown argument {other}"),
+        let n: u64 = v
+            .parse()
+            .map_err(|_| anyhow::anyhow!("{flag}: expected a number, got {v:?}"))?;
+        match flag {
+            "--clients" => a.clients = n as usize,
+            "--symbols" => a.symbols = n as usize,
+            "--tick-ms" => a.tick_ms = n.max(1),
+            "--mode" => a.mode = n.clamp(1, 3) as u8,
+            // Bounded: the benchmark never runs open-ended.
+            "--secs" => a.secs = n.clamp(1, 120),
+            "--warmup-secs" => a.warmup_secs = n.min(60),
+            other => anyhow::bail!(
+                "unknown argument {other} (--clients --symbols --tick-ms --mode --secs --warmup-secs)"
+            ),
         }
         i += 2;
     }
-    a
+    Ok(a)
 }
 
 fn rss_kib() -> u64 {
@@ -105,7 +108,7 @@ struct Counters {
 const MAX_LAT: usize = 10_000;
 
 fn main() -> anyhow::Result<()> {
-    let a = args();
+    let a = args()?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;

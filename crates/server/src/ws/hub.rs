@@ -352,3 +352,74 @@ impl Hub {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use algogate_broker::{MarketConfig, SystemClock};
+
+    fn hub(capacity: usize) -> Arc<Hub> {
+        let market = PaperMarket::with_builtin(Arc::new(SystemClock), MarketConfig::default());
+        Arc::new(Hub::new(market, capacity))
+    }
+
+    #[test]
+    fn one_encoding_per_mode_shared_by_every_client() {
+        let hub = hub(8);
+        let mut conns = Vec::new();
+        for i in 0..30 {
+            let (out, rx, live) = hub.open();
+            let mode = Mode::ALL[i % 3];
+            hub.subscribe(&out, Exchange::Nse, "SBIN", mode).unwrap();
+            if i % 3 == 2 {
+                // Also holds LTP: still one message, at Depth.
+                hub.subscribe(&out, Exchange::Nse, "SBIN", Mode::Ltp)
+                    .unwrap();
+            }
+            conns.push((mode, out, rx, live));
+        }
+        let tick = hub.market().tick("SBIN", Exchange::Nse).unwrap();
+        assert_eq!(hub.dispatch_tick(&tick), 30);
+        assert_eq!(hub.stats.encoded.load(Ordering::Relaxed), 3);
+        let mut ptr_by_mode: HashMap<u8, *const u8> = HashMap::new();
+        for (mode, _, rx, _) in &mut conns {
+            let m = rx.try_recv().unwrap();
+            assert!(rx.try_recv().is_err(), "one message per tick");
+            let v: serde_json::Value = serde_json::from_str(m.as_str()).unwrap();
+            assert_eq!(v["mode"], mode.number());
+            // The same bytes (not a copy) for every client at this mode.
+            let p = ptr_by_mode
+                .entry(mode.number())
+                .or_insert(m.as_str().as_ptr());
+            assert_eq!(*p, m.as_str().as_ptr());
+        }
+        // Ticks for instruments nobody holds are dropped.
+        let other = hub.market().tick("TCS", Exchange::Nse).unwrap();
+        assert_eq!(hub.dispatch_tick(&other), 0);
+    }
+
+    #[test]
+    fn a_full_queue_kicks_that_client_only_and_the_last_holder_releases_the_market() {
+        let hub = hub(2);
+        let (slow, _slow_rx, _l1) = hub.open();
+        let (fast, mut fast_rx, _l2) = hub.open();
+        for out in [&slow, &fast] {
+            hub.subscribe(out, Exchange::Nse, "SBIN", Mode::Ltp)
+                .unwrap();
+        }
+        let tick = hub.market().tick("SBIN", Exchange::Nse).unwrap();
+        for _ in 0..5 {
+            hub.dispatch_tick(&tick);
+            assert!(fast_rx.try_recv().is_ok());
+        }
+        assert_eq!(hub.stats.slow_dropped.load(Ordering::Relaxed), 1);
+        assert!(slow.kicked.load(Ordering::Acquire));
+        assert!(!fast.kicked.load(Ordering::Acquire));
+        assert_eq!(hub.market().subscriptions().len(), 1);
+        hub.unsubscribe(slow.id(), Exchange::Nse, "SBIN", Mode::Ltp.bit());
+        assert_eq!(hub.market().subscriptions().len(), 1);
+        hub.unsubscribe(fast.id(), Exchange::Nse, "SBIN", 0b111);
+        assert!(hub.market().subscriptions().is_empty());
+        assert_eq!(hub.live_connections(), 2);
+    }
+}

@@ -779,6 +779,66 @@ mod tests {
         assert!(depth_used(&json!("x")).is_err());
     }
 
+    fn tick() -> Tick {
+        let lvl = |p: f64| algogate_broker::DepthLevel {
+            price: p,
+            quantity: 10,
+        };
+        Tick {
+            symbol: "SBIN".into(),
+            exchange: algogate_broker::Exchange::Nse,
+            token: "3045".into(),
+            ltp: 101.0,
+            ltq: 5,
+            open: 99.0,
+            high: 102.0,
+            low: 98.5,
+            close: 100.0,
+            prev_close: 100.0,
+            volume: 1234,
+            oi: 0,
+            bid: 100.95,
+            ask: 101.05,
+            bid_qty: 10,
+            ask_qty: 10,
+            totalbuyqty: 50,
+            totalsellqty: 50,
+            bids: [100.95, 100.9, 100.85, 100.8, 100.75].map(lvl),
+            asks: [101.05, 101.1, 101.15, 101.2, 101.25].map(lvl),
+            timestamp: 1_764_000_000_123,
+        }
+    }
+
+    #[test]
+    fn market_data_per_mode() {
+        let t = tick();
+        let l = v(&market_data(&t, Mode::Ltp));
+        assert_eq!(
+            l,
+            json!({"type": "market_data", "symbol": "SBIN", "exchange": "NSE", "mode": 1,
+                "data": {"ltp": 101.0, "ltt": 1_764_000_000_123_i64, "timestamp": 1_764_000_000_123_i64,
+                    "symbol": "SBIN", "exchange": "NSE", "mode": 1},
+                "broker": "sandbox"})
+        );
+        let q = v(&market_data(&t, Mode::Quote));
+        assert_eq!(q["mode"], 2);
+        assert_eq!(q["data"]["change"], 1.0);
+        assert_eq!(q["data"]["change_percent"], 1.0);
+        assert_eq!(q["data"]["total_buy_quantity"], 50);
+        assert_eq!(q["data"]["bid_price"], 100.95);
+        assert!(q["data"].get("depth").is_none());
+        let d = v(&market_data(&t, Mode::Depth));
+        assert_eq!(
+            d["data"]["depth"]["buy"][0],
+            json!({"price": 100.95, "quantity": 10})
+        );
+        assert_eq!(
+            d["data"]["depth"]["sell"][4],
+            json!({"price": 101.25, "quantity": 10})
+        );
+        assert_eq!(d["data"]["volume"], 1234);
+    }
+
     #[test]
     fn python_str_and_repr() {
         assert_eq!(py_repr_str("it's"), "\"it's\"");
