@@ -346,6 +346,53 @@ mod tests {
     }
 
     #[test]
+    fn websocket_settings_from_file_env_and_flags() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.toml");
+        std::fs::write(
+            &path,
+            "ws_addr = \"127.0.0.1:9000\"\nws_auth_timeout_secs = 5\nws_queue_capacity = 0\n\
+             ws_allowed_origins = [\"https://a.example\"]\nmarket_tick_ms = 250\n",
+        )
+        .unwrap();
+        let o = Overrides {
+            config_file: Some(path),
+            ..Default::default()
+        };
+        let c = Config::load(&o, &env_of(&[])).unwrap();
+        assert_eq!(c.ws_addr.to_string(), "127.0.0.1:9000");
+        assert_eq!(c.ws_auth_timeout, Duration::from_secs(5));
+        assert_eq!(c.ws_ping_interval, Duration::from_secs(20));
+        assert_eq!(c.ws_queue_capacity, 1, "clamped to at least one");
+        assert_eq!(c.ws_allowed_origins, ["https://a.example"]);
+        assert_eq!(c.market_tick_ms, 250);
+        let c = Config::load(
+            &Overrides {
+                ws_addr: Some("127.0.0.1:0".parse().unwrap()),
+                ..o
+            },
+            &env_of(&[
+                (
+                    "ALGOGATE_WS_ALLOWED_ORIGINS",
+                    "https://b.example, ,http://c:1",
+                ),
+                ("ALGOGATE_WS_MAX_SUBSCRIPTIONS", "7"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.ws_addr.to_string(), "127.0.0.1:0");
+        assert_eq!(c.ws_allowed_origins, ["https://b.example", "http://c:1"]);
+        assert_eq!(c.ws_max_subscriptions, 7);
+        let e = Config::load(
+            &Overrides::default(),
+            &env_of(&[("ALGOGATE_WS_QUEUE_CAPACITY", "lots")]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("ALGOGATE_WS_QUEUE_CAPACITY"), "{e}");
+    }
+
+    #[test]
     fn bad_values_name_the_setting() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("a.toml");
