@@ -21,17 +21,19 @@ ag() { "$bin" --data-dir "$work/data" "$@"; }
 
 # The clients run their requests back to back from one IP; the limiter has its own tests.
 export API_RATE_LIMIT="1000 per second" ORDER_RATE_LIMIT="1000 per second" SMART_ORDER_RATE_LIMIT="1000 per second"
-ALGOGATE_LOG=debug ag serve --http-addr 127.0.0.1:0 >"$work/server.log" 2>&1 &
+ALGOGATE_LOG=debug ag serve --http-addr 127.0.0.1:0 --ws-addr 127.0.0.1:0 >"$work/server.log" 2>&1 &
 pid=$!
 base=""
+ws_url=""
 for _ in $(seq 1 300); do
   base="$(sed -n 's/^algogate is listening on //p' "$work/server.log" | head -n1)"
-  [ -n "$base" ] && break
+  ws_url="$(sed -n 's/^WebSocket feed on \(ws:[^ ]*\).*/\1/p' "$work/server.log" | head -n1)"
+  [ -n "$base" ] && [ -n "$ws_url" ] && break
   kill -0 "$pid" 2>/dev/null || { cat "$work/server.log" >&2; exit 1; }
   sleep 0.1
 done
-[ -n "$base" ] || { echo "compat: server did not start" >&2; cat "$work/server.log" >&2; exit 1; }
-echo "compat: server at $base"
+[ -n "$base" ] && [ -n "$ws_url" ] || { echo "compat: server did not start" >&2; cat "$work/server.log" >&2; exit 1; }
+echo "compat: server at $base, WebSocket feed at $ws_url"
 
 password="Gate-Pw-9x-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 printf '%s\n' "$password" | ag user create --username compat --admin --password-stdin
@@ -45,7 +47,7 @@ status=0
 for t in "$root"/tests/compat/test_*.py; do
   [ -e "$t" ] || continue
   echo "compat: $(basename "$t")"
-  ALGOGATE_HOST="$base" ALGOGATE_APIKEY="$key" "$python" "$t" || status=1
+  ALGOGATE_HOST="$base" ALGOGATE_WS_URL="$ws_url" ALGOGATE_APIKEY="$key" "$python" "$t" || status=1
 done
 
 kill -TERM "$pid"; wait "$pid" || true; pid=""

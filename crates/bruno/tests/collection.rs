@@ -164,6 +164,7 @@ fn websocket_folder_covers_the_protocol_actions() {
             "subscribe_orders",
             "unsubscribe mode 1",
             "unsubscribe_all",
+            "unsubscribe_orders",
         ]
     );
 }

@@ -4,6 +4,7 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use chrono::NaiveTime;
 use serde::Deserialize;
@@ -67,6 +68,18 @@ pub struct Config {
     pub login_max_failures_per_user: u32,
     pub login_max_failures_per_ip: u32,
     pub login_window_secs: u64,
+    /// Interval of the simulated market's ticker, in milliseconds.
+    pub market_tick_ms: u64,
+    /// A WebSocket that has not authenticated by then is closed with 4401.
+    pub ws_auth_timeout: Duration,
+    /// Protocol-level pings; no pong by the next one closes the socket.
+    pub ws_ping_interval: Duration,
+    /// Messages queued per WebSocket client before it counts as too slow and is dropped.
+    pub ws_queue_capacity: usize,
+    /// (symbol, exchange, mode) subscriptions one WebSocket may hold.
+    pub ws_max_subscriptions: usize,
+    /// Browser origins allowed besides loopback and same-host ones (`*`: any).
+    pub ws_allowed_origins: Vec<String>,
 }
 
 impl Default for Config {
@@ -95,6 +108,12 @@ impl Default for Config {
             login_max_failures_per_user: 5,
             login_max_failures_per_ip: 20,
             login_window_secs: 15 * 60,
+            market_tick_ms: 1000,
+            ws_auth_timeout: Duration::from_secs(15),
+            ws_ping_interval: Duration::from_secs(20),
+            ws_queue_capacity: 1024,
+            ws_max_subscriptions: 1000,
+            ws_allowed_origins: Vec::new(),
         }
     }
 }
@@ -135,6 +154,12 @@ struct FileConfig {
     login_max_failures_per_user: Option<u32>,
     login_max_failures_per_ip: Option<u32>,
     login_window_secs: Option<u64>,
+    market_tick_ms: Option<u64>,
+    ws_auth_timeout_secs: Option<u64>,
+    ws_ping_interval_secs: Option<u64>,
+    ws_queue_capacity: Option<usize>,
+    ws_max_subscriptions: Option<usize>,
+    ws_allowed_origins: Option<Vec<String>>,
 }
 
 /// Command-line overrides (highest precedence).
@@ -142,6 +167,7 @@ struct FileConfig {
 pub struct Overrides {
     pub config_file: Option<PathBuf>,
     pub http_addr: Option<SocketAddr>,
+    pub ws_addr: Option<SocketAddr>,
     pub data_dir: Option<PathBuf>,
 }
 
@@ -238,6 +264,18 @@ impl Config {
                 f.login_max_failures_per_ip,
             );
             set(&mut c.login_window_secs, f.login_window_secs);
+            set(&mut c.market_tick_ms, f.market_tick_ms);
+            set(
+                &mut c.ws_auth_timeout,
+                f.ws_auth_timeout_secs.map(Duration::from_secs),
+            );
+            set(
+                &mut c.ws_ping_interval,
+                f.ws_ping_interval_secs.map(Duration::from_secs),
+            );
+            set(&mut c.ws_queue_capacity, f.ws_queue_capacity);
+            set(&mut c.ws_max_subscriptions, f.ws_max_subscriptions);
+            set(&mut c.ws_allowed_origins, f.ws_allowed_origins);
         }
 
         let var = |name: &str| env(name).filter(|v| !v.trim().is_empty());
@@ -323,6 +361,31 @@ impl Config {
                 message: "threshold must be at least 1 and the duration at most 8760 hours".into(),
             });
         }
+        if let Some(v) = var("ALGOGATE_MARKET_TICK_MS") {
+            c.market_tick_ms = parse_env("ALGOGATE_MARKET_TICK_MS", &v)?;
+        }
+        if let Some(v) = var("ALGOGATE_WS_AUTH_TIMEOUT_SECS") {
+            c.ws_auth_timeout =
+                Duration::from_secs(parse_env("ALGOGATE_WS_AUTH_TIMEOUT_SECS", &v)?);
+        }
+        if let Some(v) = var("ALGOGATE_WS_PING_INTERVAL_SECS") {
+            c.ws_ping_interval =
+                Duration::from_secs(parse_env("ALGOGATE_WS_PING_INTERVAL_SECS", &v)?);
+        }
+        if let Some(v) = var("ALGOGATE_WS_QUEUE_CAPACITY") {
+            c.ws_queue_capacity = parse_env("ALGOGATE_WS_QUEUE_CAPACITY", &v)?;
+        }
+        if let Some(v) = var("ALGOGATE_WS_MAX_SUBSCRIPTIONS") {
+            c.ws_max_subscriptions = parse_env("ALGOGATE_WS_MAX_SUBSCRIPTIONS", &v)?;
+        }
+        if let Some(v) = var("ALGOGATE_WS_ALLOWED_ORIGINS") {
+            c.ws_allowed_origins = v
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect();
+        }
         if algogate_broker::MarketCalendar::from_name(&c.market_calendar).is_none() {
             return Err(ConfigError::Env {
                 var: "market_calendar".into(),
@@ -334,11 +397,14 @@ impl Config {
         }
 
         set(&mut c.http_addr, overrides.http_addr);
+        set(&mut c.ws_addr, overrides.ws_addr);
         set(&mut c.data_dir, overrides.data_dir.clone());
         if !db_url_set {
             c.database_url = default_db_url(&c.data_dir);
         }
         c.argon2_workers = c.argon2_workers.max(1);
+        c.market_tick_ms = c.market_tick_ms.max(1);
+        c.ws_queue_capacity = c.ws_queue_capacity.max(1);
         Ok(c)
     }
 
@@ -439,6 +505,53 @@ mod tests {
         let c = Config::load(&o2, &env_of(&[("DATABASE_URL", "sqlite::memory:")])).unwrap();
         assert_eq!(c.http_addr.to_string(), "127.0.0.1:7001");
         assert_eq!(c.database_url, "sqlite::memory:");
+    }
+
+    #[test]
+    fn websocket_settings_from_file_env_and_flags() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.toml");
+        std::fs::write(
+            &path,
+            "ws_addr = \"127.0.0.1:9000\"\nws_auth_timeout_secs = 5\nws_queue_capacity = 0\n\
+             ws_allowed_origins = [\"https://a.example\"]\nmarket_tick_ms = 250\n",
+        )
+        .unwrap();
+        let o = Overrides {
+            config_file: Some(path),
+            ..Default::default()
+        };
+        let c = Config::load(&o, &env_of(&[])).unwrap();
+        assert_eq!(c.ws_addr.to_string(), "127.0.0.1:9000");
+        assert_eq!(c.ws_auth_timeout, Duration::from_secs(5));
+        assert_eq!(c.ws_ping_interval, Duration::from_secs(20));
+        assert_eq!(c.ws_queue_capacity, 1, "clamped to at least one");
+        assert_eq!(c.ws_allowed_origins, ["https://a.example"]);
+        assert_eq!(c.market_tick_ms, 250);
+        let c = Config::load(
+            &Overrides {
+                ws_addr: Some("127.0.0.1:0".parse().unwrap()),
+                ..o
+            },
+            &env_of(&[
+                (
+                    "ALGOGATE_WS_ALLOWED_ORIGINS",
+                    "https://b.example, ,http://c:1",
+                ),
+                ("ALGOGATE_WS_MAX_SUBSCRIPTIONS", "7"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.ws_addr.to_string(), "127.0.0.1:0");
+        assert_eq!(c.ws_allowed_origins, ["https://b.example", "http://c:1"]);
+        assert_eq!(c.ws_max_subscriptions, 7);
+        let e = Config::load(
+            &Overrides::default(),
+            &env_of(&[("ALGOGATE_WS_QUEUE_CAPACITY", "lots")]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("ALGOGATE_WS_QUEUE_CAPACITY"), "{e}");
     }
 
     #[test]

@@ -24,7 +24,7 @@ use chrono::{DateTime, NaiveTime, Utc};
 use dashmap::DashMap;
 use moka::Expiry;
 use moka::future::Cache;
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, broadcast};
 
 use crate::clock::{Clock, next_session_boundary};
 
@@ -41,6 +41,16 @@ pub struct AuthedUser {
 pub struct KeyOverview {
     pub api_key: Option<SecretString>,
     pub order_mode: OrderMode,
+}
+
+/// A change that may have revoked keys, for holders of long-lived authentications (the
+/// WebSocket feed re-verifies its key and closes the socket if it no longer verifies).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyChange {
+    /// This user's key or order mode changed.
+    User(UserId),
+    /// Keys changed outside this process: anything may have.
+    All,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -122,6 +132,7 @@ pub struct KeyService {
     all_invalidated_at: AtomicU64,
     argon2_pool: Arc<Semaphore>,
     legacy_rows: AtomicBool,
+    changes: broadcast::Sender<KeyChange>,
     pub stats: KeyStats,
 }
 
@@ -162,8 +173,15 @@ impl KeyService {
             invalidated_at: DashMap::new(),
             all_invalidated_at: AtomicU64::new(0),
             legacy_rows: AtomicBool::new(legacy),
+            changes: broadcast::channel(256).0,
             stats: KeyStats::default(),
         })
+    }
+
+    /// Notifications of invalidations, sent after the change is committed and the caches
+    /// no longer serve the old verdict.
+    pub fn changes(&self) -> broadcast::Receiver<KeyChange> {
+        self.changes.subscribe()
     }
 
     pub fn crypto(&self) -> &Arc<Crypto> {
@@ -364,6 +382,8 @@ impl KeyService {
         {
             self.cache.invalidate(&fp).await;
         }
+        // No receivers is fine: nobody holds a long-lived authentication.
+        let _ = self.changes.send(KeyChange::User(user));
     }
 
     /// Drops every cached verdict (another process changed keys in the database).
@@ -380,6 +400,7 @@ impl KeyService {
                 .unwrap_or(true),
             Ordering::Relaxed,
         );
+        let _ = self.changes.send(KeyChange::All);
     }
 
     /// The decrypted key of `user`, if they have one (for the owner's own pages).

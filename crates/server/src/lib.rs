@@ -25,3 +25,4 @@ pub mod startup;
 pub mod state;
 pub mod throttle;
 pub mod web;
+pub mod ws;

@@ -36,6 +36,9 @@ enum Command {
         /// Address for the REST API and web UI (default 127.0.0.1:5000).
         #[arg(long)]
         http_addr: Option<std::net::SocketAddr>,
+        /// Address for the WebSocket feed (default 127.0.0.1:8765, the SDK's default).
+        #[arg(long)]
+        ws_addr: Option<std::net::SocketAddr>,
     },
     /// Manage users.
     User {
@@ -97,8 +100,9 @@ fn main() -> std::process::ExitCode {
         data_dir: cli.data_dir.clone(),
         ..Default::default()
     };
-    if let Some(Command::Serve { http_addr }) = &cli.command {
+    if let Some(Command::Serve { http_addr, ws_addr }) = &cli.command {
         overrides.http_addr = *http_addr;
+        overrides.ws_addr = *ws_addr;
     }
     let config = match Config::load(&overrides, &process_env) {
         Ok(c) => c,

@@ -72,6 +72,7 @@ pub async fn bootstrap(
         MarketConfig {
             seed: config.market_seed,
             calendar,
+            tick_interval: Duration::from_millis(config.market_tick_ms),
             ..MarketConfig::default()
         },
     );
@@ -117,6 +118,7 @@ pub fn process_env(name: &str) -> Option<String> {
 pub struct Server {
     pub state: AppState,
     listener: TcpListener,
+    ws_listener: TcpListener,
 }
 
 impl Server {
@@ -124,6 +126,11 @@ impl Server {
         let listener = TcpListener::bind(rt.config.http_addr)
             .await
             .with_context(|| format!("cannot listen on {}", rt.config.http_addr))?;
+        // Like OpenAlgo: a busy port is an error, never another port (the SDK defaults
+        // to 8765).
+        let ws_listener = TcpListener::bind(rt.config.ws_addr)
+            .await
+            .with_context(|| format!("cannot listen on {} (WebSocket)", rt.config.ws_addr))?;
         let state = AppState::new(
             rt.config,
             rt.store,
@@ -133,11 +140,22 @@ impl Server {
             rt.engine,
             rt.clock,
         );
-        Ok(Self { state, listener })
+        Ok(Self {
+            state,
+            listener,
+            ws_listener,
+        })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
         self.listener
+            .local_addr()
+            .expect("bound socket has an address")
+    }
+
+    /// The WebSocket feed's own port (the same service is at `/ws` on the HTTP port).
+    pub fn ws_local_addr(&self) -> SocketAddr {
+        self.ws_listener
             .local_addr()
             .expect("bound socket has an address")
     }
@@ -168,22 +186,84 @@ impl Server {
         // Fills resting orders from the tick feed; square-off, expiry, T+1 and the session
         // roll every second of the injected clock.
         let engine_tasks = state.engine().spawn(Duration::from_secs(1));
-        axum::serve(
+        let order_bridge = tokio::spawn(forward_order_updates(state.clone()));
+        let hub = state.ws().clone();
+        let fanout = hub.spawn();
+        let trigger = tokio::spawn({
+            let hub = hub.clone();
+            async move {
+                shutdown.await;
+                hub.begin_shutdown();
+            }
+        });
+        let http = axum::serve(
             self.listener,
             crate::app::app(state.clone()).into_make_service_with_connect_info::<SocketAddr>(),
         )
-        .with_graceful_shutdown(shutdown)
-        .await
-        .context("server error")?;
+        .with_graceful_shutdown({
+            let hub = hub.clone();
+            async move { hub.shutting_down().await }
+        });
+        let ws = axum::serve(
+            self.ws_listener,
+            crate::ws::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown({
+            let hub = hub.clone();
+            async move { hub.shutting_down().await }
+        });
+        let served = tokio::try_join!(http.into_future(), ws.into_future());
+        // Upgraded sockets outlive their HTTP connection: each closes itself with 1001.
+        hub.begin_shutdown();
+        hub.drain(Duration::from_secs(5)).await;
+        trigger.abort();
+        fanout.abort();
         watcher.abort();
         ticker.abort();
         pruner.abort();
+        order_bridge.abort();
         for t in engine_tasks {
             t.abort();
         }
+        served.context("server error")?;
         state.store().close().await;
         tracing::info!("stopped");
         Ok(())
+    }
+}
+
+/// Publishes the paper engine's order updates on the feed's order channel
+/// (`subscribe_orders`), with the owner's username as OpenAlgo's `user_id`.
+async fn forward_order_updates(state: AppState) {
+    use tokio::sync::broadcast::error::RecvError;
+    let mut updates = state.engine().updates();
+    let mut names: std::collections::HashMap<i64, String> = Default::default();
+    loop {
+        let u = match updates.recv().await {
+            Ok(u) => u,
+            Err(RecvError::Lagged(n)) => {
+                tracing::warn!(skipped = n, "order updates lagged behind the engine");
+                continue;
+            }
+            Err(RecvError::Closed) => return,
+        };
+        let id = u.user_id.0;
+        let name = match names.entry(id) {
+            std::collections::hash_map::Entry::Occupied(e) => e.get().clone(),
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                match state.store().user_by_id(algogate_store::UserId(id)).await {
+                    Ok(Some(row)) => slot.insert(row.username).clone(),
+                    Ok(None) => continue,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "cannot name the owner of an order update");
+                        continue;
+                    }
+                }
+            }
+        };
+        let ev = crate::ws::OrderUpdate::from_engine(&u, name);
+        // No receiver just means no socket asked for order updates.
+        let _ = state.order_events().send(std::sync::Arc::new(ev));
     }
 }
 
@@ -259,11 +339,14 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     }
     let server = Server::bind(rt).await?;
     let addr = server.local_addr();
+    let ws_addr = server.ws_local_addr();
     if let Some(url) = server.setup_url().await? {
         println!("No user exists yet. Create the admin account (one-time link):\n\n    {url}\n");
         println!("or from the command line: algogate user create --username admin --admin\n");
     }
     tracing::info!(%addr, "algogate listening (REST API and web UI)");
     println!("algogate is listening on http://{addr}");
+    tracing::info!(%ws_addr, "WebSocket feed listening");
+    println!("WebSocket feed on ws://{ws_addr} (also ws://{addr}/ws)");
     server.run(shutdown_signal()).await
 }

@@ -14,6 +14,8 @@ use crate::security::Security;
 use crate::session::{SessionConfig, SessionService};
 use crate::setup::SetupGate;
 use crate::throttle::{LoginThrottle, ThrottleConfig};
+use crate::ws::{Hub, OrderUpdate};
+use tokio::sync::broadcast;
 
 #[derive(Debug, Clone)]
 pub struct AppState(Arc<Inner>);
@@ -31,6 +33,7 @@ struct Inner {
     sessions: SessionService,
     throttle: LoginThrottle,
     clock: Arc<dyn Clock>,
+    ws: Arc<Hub>,
 }
 
 impl AppState {
@@ -61,7 +64,9 @@ impl AppState {
                     .unwrap_or(i64::MAX),
             },
         );
+        let ws = Arc::new(Hub::new(market.clone(), config.ws_queue_capacity));
         Self(Arc::new(Inner {
+            ws,
             config,
             store,
             keys,
@@ -110,5 +115,14 @@ impl AppState {
     }
     pub fn clock(&self) -> &Arc<dyn Clock> {
         &self.0.clock
+    }
+    /// The WebSocket feed's subscriptions and fan-out.
+    pub fn ws(&self) -> &Arc<Hub> {
+        &self.0.ws
+    }
+    /// Where the trading engine publishes order events; `subscribe_orders` sockets of the
+    /// event's user receive them as `order_update` messages.
+    pub fn order_events(&self) -> &broadcast::Sender<Arc<OrderUpdate>> {
+        self.0.ws.order_events()
     }
 }

@@ -92,7 +92,13 @@ async fn wait_for_addr(out: &Arc<Mutex<String>>) -> String {
 async fn the_binary_serves_manages_keys_from_the_cli_and_never_prints_secrets() {
     let dir = tempfile::tempdir().unwrap();
     let mut server = cmd(dir.path())
-        .args(["serve", "--http-addr", "127.0.0.1:0"])
+        .args([
+            "serve",
+            "--http-addr",
+            "127.0.0.1:0",
+            "--ws-addr",
+            "127.0.0.1:0",
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -103,6 +109,38 @@ async fn the_binary_serves_manages_keys_from_the_cli_and_never_prints_secrets() 
         out.lock().unwrap().contains("/setup?token="),
         "setup URL printed on a fresh database"
     );
+    // The WebSocket feed's URL is printed too, and it answers.
+    let ws_url = {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let found = out
+                .lock()
+                .unwrap()
+                .lines()
+                .find_map(|l| l.strip_prefix("WebSocket feed on "))
+                .and_then(|rest| rest.split_whitespace().next())
+                .map(str::to_owned);
+            if let Some(u) = found {
+                break u;
+            }
+            assert!(Instant::now() < deadline, "no WebSocket URL printed");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    {
+        use futures_util::{SinkExt, StreamExt};
+        use tokio_tungstenite::tungstenite::Message;
+        let (mut ws, _) = tokio_tungstenite::connect_async(ws_url.as_str())
+            .await
+            .unwrap();
+        ws.send(Message::text(r#"{"action":"ping"}"#))
+            .await
+            .unwrap();
+        match ws.next().await {
+            Some(Ok(Message::Text(t))) => assert!(t.contains("\"pong\""), "{t}"),
+            other => panic!("no pong: {other:?}"),
+        }
+    }
 
     // Passwords never come from argv.
     let (ok, _, err) = run(

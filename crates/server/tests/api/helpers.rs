@@ -56,6 +56,7 @@ pub fn test_config(dir: &std::path::Path) -> Config {
         &Overrides {
             data_dir: Some(dir.to_path_buf()),
             http_addr: Some("127.0.0.1:0".parse().unwrap()),
+            ws_addr: Some("127.0.0.1:0".parse().unwrap()),
             ..Default::default()
         },
         &|_| None,
@@ -72,6 +73,8 @@ pub fn test_config(dir: &std::path::Path) -> Config {
 
 pub struct TestApp {
     pub base: String,
+    /// The WebSocket feed's own port (`ws://127.0.0.1:<port>`).
+    pub ws_url: String,
     pub client: reqwest::Client,
     pub state: AppState,
     _dir: tempfile::TempDir,
@@ -90,6 +93,7 @@ pub async fn spawn_app_with(clock: Arc<dyn Clock>, tweak: impl FnOnce(&mut Confi
     let rt = bootstrap(config, &test_env, clock).await.unwrap();
     let server = Server::bind(rt).await.unwrap();
     let base = format!("http://{}", server.local_addr());
+    let ws_url = format!("ws://{}", server.ws_local_addr());
     let state = server.state.clone();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
@@ -102,6 +106,7 @@ pub async fn spawn_app_with(clock: Arc<dyn Clock>, tweak: impl FnOnce(&mut Confi
     });
     TestApp {
         base,
+        ws_url,
         client: reqwest::Client::new(),
         state,
         _dir: dir,

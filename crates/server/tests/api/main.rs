@@ -12,3 +12,4 @@ mod ratelimit;
 mod security;
 mod startup;
 mod webui;
+mod ws;
