@@ -43,6 +43,15 @@ struct Args {
     /// Python with argon2-cffi, for the side-by-side Argon2 reference.
     #[arg(long, default_value = ".venv/bin/python")]
     python: PathBuf,
+    /// Which measurements: auth, orders, spray, or all.
+    #[arg(long, default_value = "all")]
+    suite: String,
+    /// Orders in the day before the orderbook latency is measured.
+    #[arg(long, default_value_t = 10_000)]
+    day_orders: usize,
+    /// Unknown keys per second in the spray.
+    #[arg(long, default_value_t = 10_000)]
+    spray_rate: u32,
 }
 
 struct Server {
@@ -60,6 +69,7 @@ impl Server {
             .env("ALGOGATE_LOG", "warn")
             // Measure the limiter's cost, not its refusals: one client IP sends everything.
             .env("API_RATE_LIMIT", "100000000 per second")
+            .env("ORDER_RATE_LIMIT", "100000000 per second")
             .arg("--data-dir")
             .arg(dir);
         c
