@@ -172,7 +172,13 @@ impl Server {
             self.listener,
             crate::app::app(state.clone()).into_make_service_with_connect_info::<SocketAddr>(),
         )
-        .with_graceful_shutdown(shutdown)
+        .with_graceful_shutdown({
+            let state = state.clone();
+            async move {
+                shutdown.await;
+                state.begin_shutdown();
+            }
+        })
         .await
         .context("server error")?;
         watcher.abort();

@@ -31,6 +31,9 @@ struct Inner {
     sessions: SessionService,
     throttle: LoginThrottle,
     clock: Arc<dyn Clock>,
+    /// Flips to true when the server starts shutting down: long-lived responses (the
+    /// account page's event stream) end so graceful shutdown does not wait on them.
+    shutdown: tokio::sync::watch::Sender<bool>,
 }
 
 impl AppState {
@@ -73,6 +76,7 @@ impl AppState {
             sessions,
             throttle,
             clock,
+            shutdown: tokio::sync::watch::Sender::new(false),
         }))
     }
     pub fn config(&self) -> &Config {
@@ -110,5 +114,13 @@ impl AppState {
     }
     pub fn clock(&self) -> &Arc<dyn Clock> {
         &self.0.clock
+    }
+    /// Tells long-lived responses to end (called when shutdown begins).
+    pub fn begin_shutdown(&self) {
+        self.0.shutdown.send_replace(true);
+    }
+    /// Watches for the start of shutdown.
+    pub fn shutdown_signal(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.0.shutdown.subscribe()
     }
 }
