@@ -191,8 +191,12 @@ impl Server {
         let fanout = hub.spawn();
         let trigger = tokio::spawn({
             let hub = hub.clone();
+            let state = state.clone();
             async move {
                 shutdown.await;
+                // Long-lived responses (event streams) end too, or graceful shutdown
+                // would wait on them.
+                state.begin_shutdown();
                 hub.begin_shutdown();
             }
         });

@@ -34,6 +34,9 @@ struct Inner {
     throttle: LoginThrottle,
     clock: Arc<dyn Clock>,
     ws: Arc<Hub>,
+    /// Flips to true when the server starts shutting down: long-lived responses (the
+    /// account page's event stream) end so graceful shutdown does not wait on them.
+    shutdown: tokio::sync::watch::Sender<bool>,
 }
 
 impl AppState {
@@ -78,6 +81,7 @@ impl AppState {
             sessions,
             throttle,
             clock,
+            shutdown: tokio::sync::watch::Sender::new(false),
         }))
     }
     pub fn config(&self) -> &Config {
@@ -124,5 +128,13 @@ impl AppState {
     /// event's user receive them as `order_update` messages.
     pub fn order_events(&self) -> &broadcast::Sender<Arc<OrderUpdate>> {
         self.0.ws.order_events()
+    }
+    /// Tells long-lived responses to end (called when shutdown begins).
+    pub fn begin_shutdown(&self) {
+        self.0.shutdown.send_replace(true);
+    }
+    /// Watches for the start of shutdown.
+    pub fn shutdown_signal(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.0.shutdown.subscribe()
     }
 }

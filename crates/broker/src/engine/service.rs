@@ -463,6 +463,15 @@ impl Engine {
         .await
     }
 
+    /// Closes one open position at market (a MARKET order for the opposite side).
+    pub async fn close_position(&self, acc: AccountId, key: &PositionKey) -> Result<OrderId> {
+        self.exec(acc, |e, tx| {
+            let q = e.quote(&key.symbol, key.exchange);
+            rules::close_position(tx, key, q)
+        })
+        .await?
+    }
+
     /// Housekeeping, then a read of the account.
     async fn read<R>(&self, acc: AccountId, f: impl FnOnce(&Account) -> R) -> Result<R> {
         self.exec(acc, |_, _| ()).await?;

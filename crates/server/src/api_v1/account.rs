@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-use algogate_broker::engine::AccountId;
+use algogate_broker::engine::{AccountId, PositionBook};
 
 use super::orders::engine_error;
 use crate::error::{ApiError, ErrorStyle};
@@ -25,10 +25,26 @@ fn account(call: &ApiCall<impl Endpoint>) -> AccountId {
     AccountId(call.user.user_id.0)
 }
 
+/// OpenAlgo's envelope of a book or of funds (shared with the web UI's account routes).
+pub fn data_body(data: impl serde::Serialize) -> Value {
+    json!({"status": "success", "data": data, "mode": "analyze"})
+}
+
+/// `positionbook`'s body: the rows and the totals beside `data`.
+pub fn positionbook_body(b: PositionBook) -> Value {
+    json!({
+        "status": "success",
+        "data": b.data,
+        "total_pnl": b.total_pnl,
+        "total_unrealized_pnl": b.total_unrealized_pnl,
+        "total_today_realized_pnl": b.total_today_realized_pnl,
+        "total_pnl_today": b.total_pnl_today,
+        "mode": "analyze",
+    })
+}
+
 fn ok(data: impl serde::Serialize) -> Result<Json<Value>, ApiError> {
-    Ok(Json(
-        json!({"status": "success", "data": data, "mode": "analyze"}),
-    ))
+    Ok(Json(data_body(data)))
 }
 
 pub async fn funds(
@@ -73,15 +89,7 @@ pub async fn positionbook(
         .positionbook(account(&call))
         .await
         .map_err(engine_error)?;
-    Ok(Json(json!({
-        "status": "success",
-        "data": b.data,
-        "total_pnl": b.total_pnl,
-        "total_unrealized_pnl": b.total_unrealized_pnl,
-        "total_today_realized_pnl": b.total_today_realized_pnl,
-        "total_pnl_today": b.total_pnl_today,
-        "mode": "analyze",
-    })))
+    Ok(Json(positionbook_body(b)))
 }
 
 pub async fn holdings(

@@ -71,6 +71,29 @@ pub fn engine_error(e: EngineError) -> ApiError {
     }
 }
 
+/// `modifyorder`'s success body (shared with the web UI's account routes).
+pub fn modified_body(id: &OrderId) -> Value {
+    json!({"status": "success", "message": "Order modified successfully",
+           "orderid": id.0, "mode": "analyze"})
+}
+
+/// `cancelorder`'s success body.
+pub fn cancelled_body(id: &OrderId) -> Value {
+    json!({"status": "success", "message": "Order cancelled successfully",
+           "orderid": id.0, "mode": "analyze"})
+}
+
+/// `closeposition`'s success body for `closed` positions closed and `failed` not.
+pub fn closed_body(closed: usize, failed: usize) -> Value {
+    let message = match (closed, failed) {
+        (0, 0) => "No open positions to close".to_owned(),
+        (n, 0) => format!("Closed {n} positions"),
+        (n, f) => format!("Closed {n} positions (Failed to close {f} positions)"),
+    };
+    json!({"status": "success", "message": message, "closed_positions": closed,
+           "failed_closures": failed, "mode": "analyze"})
+}
+
 fn s<'a>(f: &'a Map<String, Value>, k: &str) -> &'a str {
     f.get(k).and_then(Value::as_str).unwrap_or("")
 }
@@ -266,11 +289,7 @@ pub async fn modifyorder(
         .modify(account(&call.user), &id, m)
         .await
         .map_err(engine_error)?;
-    Ok(analyze(json!({
-        "status": "success",
-        "message": "Order modified successfully",
-        "orderid": id.0
-    })))
+    Ok(Json(modified_body(&id)))
 }
 
 // ---- cancelorder, orderstatus ----
@@ -295,11 +314,7 @@ pub async fn cancelorder(
         .cancel(account(&call.user), &id)
         .await
         .map_err(engine_error)?;
-    Ok(analyze(json!({
-        "status": "success",
-        "message": "Order cancelled successfully",
-        "orderid": id.0
-    })))
+    Ok(Json(cancelled_body(&id)))
 }
 
 pub async fn orderstatus(
@@ -366,17 +381,7 @@ pub async fn closeposition(
         .close_all(account(&call.user))
         .await
         .map_err(engine_error)?;
-    let message = match (closed, failed) {
-        (0, 0) => "No open positions to close".to_owned(),
-        (n, 0) => format!("Closed {n} positions"),
-        (n, f) => format!("Closed {n} positions (Failed to close {f} positions)"),
-    };
-    Ok(analyze(json!({
-        "status": "success",
-        "message": message,
-        "closed_positions": closed,
-        "failed_closures": failed,
-    })))
+    Ok(Json(closed_body(closed, failed)))
 }
 
 // ---- openposition ----

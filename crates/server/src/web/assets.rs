@@ -25,6 +25,21 @@ pub const APIKEY: Page = Page {
     title: "API Key",
     nav: true,
 };
+pub const ACCOUNT: Page = Page {
+    name: "account",
+    title: "Paper Account",
+    nav: true,
+};
+pub const TRADINGVIEW: Page = Page {
+    name: "tradingview",
+    title: "TradingView",
+    nav: true,
+};
+pub const SECURITY: Page = Page {
+    name: "security",
+    title: "Security",
+    nav: true,
+};
 pub const LOGIN: Page = Page {
     name: "login",
     title: "Log in",
@@ -96,7 +111,15 @@ mod tests {
 
     #[test]
     fn every_page_renders_without_inline_script_or_style() {
-        for p in [APIKEY, LOGIN, SETUP, SETUP_INVALID] {
+        for p in [
+            APIKEY,
+            ACCOUNT,
+            TRADINGVIEW,
+            SECURITY,
+            LOGIN,
+            SETUP,
+            SETUP_INVALID,
+        ] {
             let html = render(p);
             assert!(!html.contains("{{"), "{}: unreplaced placeholder", p.name);
             assert!(html.contains(&format!("/static/js/pages/{}.js", p.name)));

@@ -29,6 +29,12 @@ pub enum WebError {
     Invalid(String),
     #[error("not found")]
     NotFound,
+    /// 404 `{status:"error", message}` naming what was not found (an order, a ban).
+    #[error("{0}")]
+    Missing(String),
+    /// 403: the route is for administrators.
+    #[error("administrators only")]
+    AdminOnly,
     #[error(transparent)]
     Login(#[from] LoginError),
     #[error(transparent)]
@@ -40,6 +46,19 @@ pub enum WebError {
 impl From<algogate_store::StoreError> for WebError {
     fn from(e: algogate_store::StoreError) -> Self {
         Self::Internal(e.into())
+    }
+}
+
+/// The paper engine's refusals as the sandbox words them: 400 for a rejection, 404 for an
+/// order the account does not have (another user's order included).
+impl From<algogate_broker::engine::EngineError> for WebError {
+    fn from(e: algogate_broker::engine::EngineError) -> Self {
+        use algogate_broker::engine::EngineError as E;
+        match e {
+            E::Rejected { message, .. } => Self::BadForm(message),
+            e @ E::OrderNotFound(_) => Self::Missing(e.to_string()),
+            E::Ledger(m) => Self::Internal(anyhow::anyhow!("paper ledger: {m}")),
+        }
     }
 }
 
@@ -90,6 +109,11 @@ impl IntoResponse for WebError {
             Self::Invalid(m) => (StatusCode::BAD_REQUEST, Json(json!({"error": m}))).into_response(),
             Self::BadForm(m) => status_error(StatusCode::BAD_REQUEST, m),
             Self::NotFound => status_error(StatusCode::NOT_FOUND, "Not found"),
+            Self::Missing(m) => status_error(StatusCode::NOT_FOUND, m),
+            Self::AdminOnly => status_error(
+                StatusCode::FORBIDDEN,
+                "This page is for administrators only.",
+            ),
             Self::Login(e @ LoginError::Invalid) => status_error(StatusCode::UNAUTHORIZED, e.to_string()),
             Self::Login(e @ LoginError::Throttled(secs)) => {
                 let mut res = (

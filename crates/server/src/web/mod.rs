@@ -3,11 +3,14 @@
 //! response here carries the security headers (CSP without inline script or style,
 //! nosniff, frame-ancestors 'none', no referrer).
 
+mod account;
 mod apikey;
 mod assets;
 mod auth;
 mod error;
 mod extract;
+mod security_page;
+mod tradingview;
 
 use axum::Router;
 use axum::extract::Request;
@@ -36,7 +39,16 @@ pub fn router() -> Router<AppState> {
         .route("/auth/csrf-token", get(auth::csrf_token))
         .route("/apikey", get(apikey::show).post(apikey::regenerate))
         .route("/apikey/mode", post(apikey::set_mode))
+        .route("/auth/me", get(me))
+        .merge(account::routes())
+        .merge(tradingview::routes())
+        .merge(security_page::routes())
         .layer(middleware::from_fn(security_headers))
+}
+
+/// `GET /auth/me`: who the session is (the pages show the name and admin-only links).
+async fn me(extract::CurrentSession(s): extract::CurrentSession) -> axum::Json<serde_json::Value> {
+    axum::Json(serde_json::json!({"username": s.username, "is_admin": s.is_admin}))
 }
 
 async fn security_headers(req: Request, next: Next) -> Response {

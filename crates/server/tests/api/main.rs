@@ -7,6 +7,7 @@ mod import;
 mod keys;
 mod market;
 mod orders;
+mod pages;
 mod ping;
 mod ratelimit;
 mod security;

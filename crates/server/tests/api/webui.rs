@@ -14,24 +14,24 @@ use serde_json::{Value, json};
 
 use crate::helpers::*;
 
-const PASSWORD: &str = "Webui-test-pass-42";
+pub(crate) const PASSWORD: &str = "Webui-test-pass-42";
 
 /// A minimal browser: keeps cookies, sends the CSRF header when it has a token.
-struct Browser {
+pub(crate) struct Browser {
     base: String,
     client: reqwest::Client,
-    cookies: HashMap<String, String>,
-    csrf: Option<String>,
+    pub(crate) cookies: HashMap<String, String>,
+    pub(crate) csrf: Option<String>,
 }
 
-struct Res {
-    status: u16,
-    headers: HeaderMap,
-    body: Value,
+pub(crate) struct Res {
+    pub(crate) status: u16,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Value,
 }
 
 impl Browser {
-    fn new(app: &TestApp) -> Self {
+    pub(crate) fn new(app: &TestApp) -> Self {
         Self {
             base: app.base.clone(),
             client: reqwest::Client::builder()
@@ -51,7 +51,7 @@ impl Browser {
             .join("; ")
     }
 
-    async fn send(&mut self, req: reqwest::RequestBuilder) -> Res {
+    pub(crate) async fn send(&mut self, req: reqwest::RequestBuilder) -> Res {
         let req = if self.cookies.is_empty() {
             req
         } else {
@@ -79,7 +79,7 @@ impl Browser {
         }
     }
 
-    async fn get(&mut self, path: &str, accept: &str) -> Res {
+    pub(crate) async fn get(&mut self, path: &str, accept: &str) -> Res {
         let req = self
             .client
             .get(format!("{}{path}", self.base))
@@ -87,11 +87,11 @@ impl Browser {
         self.send(req).await
     }
 
-    async fn get_json(&mut self, path: &str) -> Res {
+    pub(crate) async fn get_json(&mut self, path: &str) -> Res {
         self.get(path, "application/json").await
     }
 
-    async fn fetch_csrf(&mut self) -> String {
+    pub(crate) async fn fetch_csrf(&mut self) -> String {
         let r = self.get_json("/auth/csrf-token").await;
         assert_eq!(r.status, 200, "{:?}", r.body);
         let t = r.body["csrf_token"].as_str().unwrap().to_string();
@@ -99,11 +99,11 @@ impl Browser {
         t
     }
 
-    async fn post(&mut self, path: &str, body: &Value) -> Res {
+    pub(crate) async fn post(&mut self, path: &str, body: &Value) -> Res {
         self.post_raw(path, body.to_string()).await
     }
 
-    async fn post_raw(&mut self, path: &str, body: String) -> Res {
+    pub(crate) async fn post_raw(&mut self, path: &str, body: String) -> Res {
         let mut req = self
             .client
             .post(format!("{}{path}", self.base))
@@ -116,7 +116,7 @@ impl Browser {
         self.send(req).await
     }
 
-    async fn login(&mut self, user: &str, password: &str) -> Res {
+    pub(crate) async fn login(&mut self, user: &str, password: &str) -> Res {
         self.fetch_csrf().await;
         let r = self
             .post(
@@ -136,7 +136,7 @@ impl Browser {
     }
 }
 
-async fn create_account(app: &TestApp, name: &str) -> UserId {
+pub(crate) async fn create_account(app: &TestApp, name: &str) -> UserId {
     accounts::create_user(
         app.state.store(),
         app.state.keys(),
@@ -151,7 +151,7 @@ async fn create_account(app: &TestApp, name: &str) -> UserId {
     .unwrap()
 }
 
-async fn logged_in(app: &TestApp, name: &str) -> Browser {
+pub(crate) async fn logged_in(app: &TestApp, name: &str) -> Browser {
     create_account(app, name).await;
     let mut b = Browser::new(app);
     let r = b.login(name, PASSWORD).await;
