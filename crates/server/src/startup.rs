@@ -41,6 +41,10 @@ pub async fn bootstrap(
     let store = Store::open(&config.database_url)
         .await
         .with_context(|| format!("cannot open the database {}", config.database_url))?;
+    // Orders a previous process left half-executed are closed, never executed again.
+    crate::action_center::recover_interrupted(&store, clock.as_ref())
+        .await
+        .context("cannot recover interrupted Action Center executions")?;
     let fresh = secrets::db_is_fresh(&store).await?;
     let secrets_path = config.secrets_file();
     let s = secrets::load(&secrets_path, env, fresh)?;
@@ -168,6 +172,12 @@ impl Server {
         // Fills resting orders from the tick feed; square-off, expiry, T+1 and the session
         // roll every second of the injected clock.
         let engine_tasks = state.engine().spawn(Duration::from_secs(1));
+        let closing = state.clone();
+        let shutdown = async move {
+            shutdown.await;
+            // Open event streams would hold the graceful shutdown forever.
+            closing.action_center().close();
+        };
         axum::serve(
             self.listener,
             crate::app::app(state.clone()).into_make_service_with_connect_info::<SocketAddr>(),

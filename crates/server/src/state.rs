@@ -6,6 +6,7 @@ use algogate_broker::PaperMarket;
 use algogate_broker::engine::Engine;
 use algogate_store::Store;
 
+use crate::action_center::ActionCenter;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::keyservice::KeyService;
@@ -31,6 +32,7 @@ struct Inner {
     sessions: SessionService,
     throttle: LoginThrottle,
     clock: Arc<dyn Clock>,
+    action_center: ActionCenter,
 }
 
 impl AppState {
@@ -61,6 +63,7 @@ impl AppState {
                     .unwrap_or(i64::MAX),
             },
         );
+        let action_center = ActionCenter::new(store.clone(), clock.clone());
         Self(Arc::new(Inner {
             config,
             store,
@@ -73,6 +76,7 @@ impl AppState {
             sessions,
             throttle,
             clock,
+            action_center,
         }))
     }
     pub fn config(&self) -> &Config {
@@ -110,5 +114,9 @@ impl AppState {
     }
     pub fn clock(&self) -> &Arc<dyn Clock> {
         &self.0.clock
+    }
+    /// Semi-auto mode's queue of orders awaiting approval.
+    pub fn action_center(&self) -> &ActionCenter {
+        &self.0.action_center
     }
 }

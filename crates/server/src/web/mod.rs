@@ -3,6 +3,7 @@
 //! response here carries the security headers (CSP without inline script or style,
 //! nosniff, frame-ancestors 'none', no referrer).
 
+mod action_center;
 mod apikey;
 mod assets;
 mod auth;
@@ -14,7 +15,7 @@ use axum::extract::Request;
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::middleware::{self, Next};
 use axum::response::{Redirect, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 
 use crate::state::AppState;
 
@@ -36,6 +37,14 @@ pub fn router() -> Router<AppState> {
         .route("/auth/csrf-token", get(auth::csrf_token))
         .route("/apikey", get(apikey::show).post(apikey::regenerate))
         .route("/apikey/mode", post(apikey::set_mode))
+        .route("/action-center", get(action_center::page))
+        .route("/action-center/api/data", get(action_center::data))
+        .route("/action-center/count", get(action_center::count))
+        .route("/action-center/events", get(action_center::events))
+        .route("/action-center/approve-all", post(action_center::approve_all))
+        .route("/action-center/approve/{id}", post(action_center::approve))
+        .route("/action-center/reject/{id}", post(action_center::reject))
+        .route("/action-center/delete/{id}", delete(action_center::delete))
         .layer(middleware::from_fn(security_headers))
 }
 
