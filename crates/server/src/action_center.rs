@@ -88,7 +88,10 @@ pub async fn recover_interrupted(store: &Store, clock: &dyn Clock) -> Result<Vec
     let (_, ist) = stamps(clock);
     let ids = store.fail_interrupted_pending(INTERRUPTED, &ist).await?;
     if !ids.is_empty() {
-        tracing::warn!(?ids, "pending orders interrupted during execution marked failed");
+        tracing::warn!(
+            ?ids,
+            "pending orders interrupted during execution marked failed"
+        );
     }
     Ok(ids)
 }
@@ -163,10 +166,22 @@ impl ActionCenter {
         let (utc, ist) = stamps(self.clock.as_ref());
         let id = self
             .store
-            .insert_pending(user.user_id, kind.as_str(), &data, Stamp { utc: &utc, ist: &ist })
+            .insert_pending(
+                user.user_id,
+                kind.as_str(),
+                &data,
+                Stamp {
+                    utc: &utc,
+                    ist: &ist,
+                },
+            )
             .await
             .map_err(|e| ApiError::Internal(e.into()))?;
-        tracing::info!(pending_order_id = id, api_type = kind.as_str(), "order queued for approval");
+        tracing::info!(
+            pending_order_id = id,
+            api_type = kind.as_str(),
+            "order queued for approval"
+        );
         self.emit(
             user.user_id,
             "pending_order_created",
@@ -212,7 +227,10 @@ impl ActionCenter {
         id: i64,
     ) -> Result<Approval, StoreError> {
         let (utc, ist) = stamps(self.clock.as_ref());
-        let at = Stamp { utc: &utc, ist: &ist };
+        let at = Stamp {
+            utc: &utc,
+            ist: &ist,
+        };
         if !self.store.claim_pending(user, id, username, at).await? {
             return Ok(Approval::NotPending);
         }
@@ -300,7 +318,11 @@ impl ActionCenter {
                         Outcome {
                             executed: false,
                             broker_order_id: broker_order_id.as_deref(),
-                            broker_status: if ids.is_empty() { "rejected" } else { "partial" },
+                            broker_status: if ids.is_empty() {
+                                "rejected"
+                            } else {
+                                "partial"
+                            },
                             result_json: Some(&body_text),
                             error: Some(&text),
                             at_ist: &done_ist,
@@ -355,7 +377,16 @@ impl ActionCenter {
         let (utc, ist) = stamps(self.clock.as_ref());
         let ok = self
             .store
-            .reject_pending(user, id, username, reason, Stamp { utc: &utc, ist: &ist })
+            .reject_pending(
+                user,
+                id,
+                username,
+                reason,
+                Stamp {
+                    utc: &utc,
+                    ist: &ist,
+                },
+            )
             .await?;
         if ok {
             self.emit(

@@ -70,10 +70,7 @@ pub struct Executed {
 pub fn plan(kind: OrderKind, f: &Map<String, Value>) -> Result<Plan, ApiError> {
     Ok(match kind {
         OrderKind::Place => Plan::One(order_request(f)?),
-        OrderKind::Smart => Plan::Smart(
-            order_request(f)?,
-            num(f, "position_size").trunc() as i64,
-        ),
+        OrderKind::Smart => Plan::Smart(order_request(f)?, num(f, "position_size").trunc() as i64),
         OrderKind::Basket => {
             let strategy = s(f, "strategy").to_owned();
             let mut legs = Vec::new();

@@ -179,7 +179,11 @@ async fn run(
     fields: Map<String, Value>,
 ) -> Result<Json<Value>, ApiError> {
     if user.order_mode == OrderMode::SemiAuto {
-        return st.action_center().queue(&user, kind, fields).await.map(Json);
+        return st
+            .action_center()
+            .queue(&user, kind, fields)
+            .await
+            .map(Json);
     }
     let done = execute(st.engine(), account(&user), kind, &fields, &NoSink).await?;
     Ok(Json(done.body))

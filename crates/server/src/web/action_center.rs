@@ -142,8 +142,10 @@ pub async fn reject(
         .reject(s.user_id, &s.username, id, &reason)
         .await?
     {
-        Ok(Json(json!({"status": "success", "message": "Order rejected successfully"}))
-            .into_response())
+        Ok(
+            Json(json!({"status": "success", "message": "Order rejected successfully"}))
+                .into_response(),
+        )
     } else {
         Ok(failed("Failed to reject order"))
     }
@@ -163,8 +165,10 @@ pub async fn delete(
         .delete(s.user_id, &s.username, id)
         .await?
     {
-        Ok(Json(json!({"status": "success", "message": "Order deleted successfully"}))
-            .into_response())
+        Ok(
+            Json(json!({"status": "success", "message": "Order deleted successfully"}))
+                .into_response(),
+        )
     } else {
         Ok(failed("Failed to delete order"))
     }

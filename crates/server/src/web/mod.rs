@@ -41,7 +41,10 @@ pub fn router() -> Router<AppState> {
         .route("/action-center/api/data", get(action_center::data))
         .route("/action-center/count", get(action_center::count))
         .route("/action-center/events", get(action_center::events))
-        .route("/action-center/approve-all", post(action_center::approve_all))
+        .route(
+            "/action-center/approve-all",
+            post(action_center::approve_all),
+        )
         .route("/action-center/approve/{id}", post(action_center::approve))
         .route("/action-center/reject/{id}", post(action_center::reject))
         .route("/action-center/delete/{id}", delete(action_center::delete))
