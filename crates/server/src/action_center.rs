@@ -24,7 +24,7 @@ use algogate_store::{Outcome, PendingRow, Stamp, Store, StoreError, UserId};
 
 use crate::clock::Clock;
 use crate::error::ApiError;
-use crate::execution::{Executed, LegSink, OrderKind, execute, plan};
+use crate::execution::{Executed, LegSink, OrderKind, execute, fill_defaults, plan};
 use crate::keyservice::AuthedUser;
 
 pub const QUEUED_MESSAGE: &str = "Order queued for approval in Action Center";
@@ -162,6 +162,7 @@ impl ActionCenter {
     ) -> Result<Value, ApiError> {
         plan(kind, &fields)?;
         fields.remove("apikey");
+        fill_defaults(kind, &mut fields);
         let data = Value::Object(fields).to_string();
         let (utc, ist) = stamps(self.clock.as_ref());
         let id = self

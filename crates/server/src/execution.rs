@@ -64,6 +64,31 @@ pub struct Executed {
     pub failed: usize,
 }
 
+/// OpenAlgo's schema defaults, filled into what is stored for approval (reference §5.2:
+/// `order_data` is the post-schema request).
+pub fn fill_defaults(kind: OrderKind, fields: &mut Map<String, Value>) {
+    fn fill(m: &mut Map<String, Value>) {
+        for (k, v) in [
+            ("pricetype", Value::from("MARKET")),
+            ("product", Value::from("MIS")),
+            ("price", Value::from(0.0)),
+            ("trigger_price", Value::from(0.0)),
+            ("disclosed_quantity", Value::from(0)),
+        ] {
+            m.entry(k).or_insert(v);
+        }
+    }
+    if kind == OrderKind::Basket {
+        if let Some(Value::Array(legs)) = fields.get_mut("orders") {
+            legs.iter_mut()
+                .filter_map(Value::as_object_mut)
+                .for_each(fill);
+        }
+    } else {
+        fill(fields);
+    }
+}
+
 /// The engine orders an operation would place, checked without placing anything: the
 /// checks the API makes after the schema (split count limit, parseable fields), so an
 /// order that could never run is refused before it is queued.

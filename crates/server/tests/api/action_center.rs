@@ -336,6 +336,12 @@ async fn semi_auto_queues_orders_after_validation_and_never_stores_the_key() {
         (json!("SBIN"), json!("BUY"), json!("MARKET"))
     );
     assert_eq!(place["status"], "pending");
+    assert_eq!(
+        place["raw_order_data"]["product"], "MIS",
+        "defaults filled in"
+    );
+    assert_eq!(place["raw_order_data"]["trigger_price"], 0.0);
+    assert_eq!(basket["legs"][0]["pricetype"], "MARKET");
     assert_eq!(place["user_id"], "alice");
     let st = &data["statistics"];
     assert_eq!(st["total_pending"], 4);
