@@ -47,7 +47,8 @@ status=0
 for t in "$root"/tests/compat/test_*.py; do
   [ -e "$t" ] || continue
   echo "compat: $(basename "$t")"
-  ALGOGATE_HOST="$base" ALGOGATE_WS_URL="$ws_url" ALGOGATE_APIKEY="$key" "$python" "$t" || status=1
+  ALGOGATE_HOST="$base" ALGOGATE_WS_URL="$ws_url" ALGOGATE_APIKEY="$key" ALGOGATE_USERNAME=compat \
+    ALGOGATE_PASSWORD="$password" "$python" "$t" || status=1
 done
 
 kill -TERM "$pid"; wait "$pid" || true; pid=""

@@ -67,7 +67,7 @@ impl From<BrokerError> for ApiError {
 
 impl ApiError {
     /// The status and the JSON body; schema errors as `style` (or their own) renders them.
-    fn status_and_body(self, style: Option<ErrorStyle>) -> (StatusCode, Value) {
+    pub(crate) fn status_and_body(self, style: Option<ErrorStyle>) -> (StatusCode, Value) {
         let (status, message) = match self {
             Self::Schema { errors, style: own } => {
                 let style = style.unwrap_or(own);

@@ -6,11 +6,13 @@
 //! `algogate-store`.
 
 pub mod accounts;
+pub mod action_center;
 pub mod api_v1;
 pub mod app;
 pub mod clock;
 pub mod config;
 pub mod error;
+pub mod execution;
 pub mod extract;
 pub mod import;
 pub mod keyservice;

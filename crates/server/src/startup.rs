@@ -41,6 +41,10 @@ pub async fn bootstrap(
     let store = Store::open(&config.database_url)
         .await
         .with_context(|| format!("cannot open the database {}", config.database_url))?;
+    // Orders a previous process left half-executed are closed, never executed again.
+    crate::action_center::recover_interrupted(&store, clock.as_ref())
+        .await
+        .context("cannot recover interrupted Action Center executions")?;
     let fresh = secrets::db_is_fresh(&store).await?;
     let secrets_path = config.secrets_file();
     let s = secrets::load(&secrets_path, env, fresh)?;
@@ -197,6 +201,7 @@ impl Server {
                 // Long-lived responses (event streams) end too, or graceful shutdown
                 // would wait on them.
                 state.begin_shutdown();
+                state.action_center().close();
                 hub.begin_shutdown();
             }
         });

@@ -6,6 +6,7 @@ use algogate_broker::PaperMarket;
 use algogate_broker::engine::Engine;
 use algogate_store::Store;
 
+use crate::action_center::ActionCenter;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::keyservice::KeyService;
@@ -37,6 +38,7 @@ struct Inner {
     /// Flips to true when the server starts shutting down: long-lived responses (the
     /// account page's event stream) end so graceful shutdown does not wait on them.
     shutdown: tokio::sync::watch::Sender<bool>,
+    action_center: ActionCenter,
 }
 
 impl AppState {
@@ -68,6 +70,7 @@ impl AppState {
             },
         );
         let ws = Arc::new(Hub::new(market.clone(), config.ws_queue_capacity));
+        let action_center = ActionCenter::new(store.clone(), clock.clone());
         Self(Arc::new(Inner {
             ws,
             config,
@@ -82,6 +85,7 @@ impl AppState {
             throttle,
             clock,
             shutdown: tokio::sync::watch::Sender::new(false),
+            action_center,
         }))
     }
     pub fn config(&self) -> &Config {
@@ -136,5 +140,9 @@ impl AppState {
     /// Watches for the start of shutdown.
     pub fn shutdown_signal(&self) -> tokio::sync::watch::Receiver<bool> {
         self.0.shutdown.subscribe()
+    }
+    /// Semi-auto mode's queue of orders awaiting approval.
+    pub fn action_center(&self) -> &ActionCenter {
+        &self.0.action_center
     }
 }

@@ -8,6 +8,7 @@
 mod bans;
 mod keys;
 mod openalgo;
+mod pending;
 mod sandbox;
 mod sessions;
 mod settings;
@@ -22,6 +23,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 pub use bans::BanRow;
 pub use keys::{KeyRow, NewKey};
 pub use openalgo::{OpenAlgoKey, OpenAlgoUser, read_openalgo};
+pub use pending::{Outcome, PendingRow, PendingStats, Stamp};
 pub use sessions::SessionRow;
 pub use users::{NewUser, UserRow};
 

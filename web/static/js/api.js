@@ -42,8 +42,13 @@ export async function getJson(url) {
 }
 
 export async function postJson(url, data = {}, opts = {}) {
+  return sendJson('POST', url, data, opts);
+}
+
+/** A state-changing request with the session's CSRF token (POST, DELETE, ...). */
+export async function sendJson(method, url, data = {}, opts = {}) {
   const send = async (token) => fetch(url, {
-    method: 'POST',
+    method,
     credentials: 'same-origin',
     headers: {
       Accept: 'application/json', 'Content-Type': 'application/json', 'X-CSRFToken': token,

@@ -14,9 +14,39 @@ async function showWho(username) {
   } catch { /* an expired session redirects to the login page */ }
 }
 
+let events = null;
+
+/** The Action Center's server-sent events (one connection per page). */
+export function liveEvents() {
+  if (!events) events = new EventSource('/action-center/events');
+  return events;
+}
+
+/** The pending-order count next to the Action Center link. */
+export function setBadge(n) {
+  const b = document.getElementById('ac-badge');
+  if (!b) return;
+  b.textContent = String(n);
+  b.hidden = !(n > 0);
+}
+
+function refreshBadge() {
+  getJson('/action-center/count').then((r) => setBadge(r.count), () => {});
+}
+
+function initBadge() {
+  if (!document.getElementById('ac-badge')) return;
+  refreshBadge();
+  const es = liveEvents();
+  es.addEventListener('pending_order_created', refreshBadge);
+  es.addEventListener('pending_order_updated', refreshBadge);
+  es.addEventListener('resync', refreshBadge);
+}
+
 export function initShell({ username } = {}) {
   initTheme();
   initNav();
+  initBadge();
   showWho(username);
   const logout = document.getElementById('logout');
   if (logout) {

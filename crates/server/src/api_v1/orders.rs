@@ -1,6 +1,12 @@
 //! Order endpoints (reference §3.3-§3.12, sandbox behaviour §6): parse the validated body
 //! into the engine's types, call one engine operation, shape OpenAlgo's response. Every
 //! response carries `"mode": "analyze"`; schema errors are style S.
+//!
+//! Semi-auto mode (reference §5.2): placeorder, placesmartorder, basketorder and splitorder
+//! are validated, then queued in the Action Center instead of executed. Modify, cancel,
+//! cancel-all and close run immediately: OpenAlgo blocks them only for a live broker and
+//! allows them when analyze mode is on, and this paper broker always answers as analyze
+//! mode (every body says `"mode": "analyze"`). Reads always run.
 
 use axum::Json;
 use axum::extract::State;
@@ -10,12 +16,15 @@ use serde_json::{Map, Value, json};
 use algogate_broker::Exchange;
 use algogate_broker::engine::{
     AccountId, Action, EngineError, MarginLeg, Modification, OrderId, OrderRequest, PriceType,
-    Product, SmartOutcome,
+    Product,
 };
+use algogate_store::OrderMode;
 
 use super::checks::{ListSpec, Range, check, check_with_list};
 use crate::error::{ApiError, ErrorStyle};
+use crate::execution::{NoSink, OrderKind, execute};
 use crate::extract::{ApiCall, Endpoint};
+use crate::keyservice::AuthedUser;
 use crate::schema::{ANY_STR, APIKEY, Field, Kind, optional, required};
 use crate::state::AppState;
 
@@ -49,7 +58,7 @@ fn analyze(mut v: Value) -> Json<Value> {
     Json(v)
 }
 
-fn account(user: &crate::keyservice::AuthedUser) -> AccountId {
+fn account(user: &AuthedUser) -> AccountId {
     AccountId(user.user_id.0)
 }
 
@@ -94,11 +103,11 @@ pub fn closed_body(closed: usize, failed: usize) -> Value {
            "failed_closures": failed, "mode": "analyze"})
 }
 
-fn s<'a>(f: &'a Map<String, Value>, k: &str) -> &'a str {
+pub(crate) fn s<'a>(f: &'a Map<String, Value>, k: &str) -> &'a str {
     f.get(k).and_then(Value::as_str).unwrap_or("")
 }
 
-fn num(f: &Map<String, Value>, k: &str) -> f64 {
+pub(crate) fn num(f: &Map<String, Value>, k: &str) -> f64 {
     f.get(k).and_then(Value::as_f64).unwrap_or(0.0)
 }
 
@@ -109,7 +118,7 @@ fn known<T>(v: Option<T>, what: &str) -> Result<T, ApiError> {
 }
 
 /// The placeorder-shaped fields as an engine request (quantity truncated like `int()`).
-fn order_request(f: &Map<String, Value>) -> Result<OrderRequest, ApiError> {
+pub(crate) fn order_request(f: &Map<String, Value>) -> Result<OrderRequest, ApiError> {
     Ok(OrderRequest {
         symbol: s(f, "symbol").to_owned(),
         exchange: known(s(f, "exchange").parse::<Exchange>().ok(), "exchange")?,
@@ -182,13 +191,25 @@ pub async fn placeorder(
     State(st): State<AppState>,
     call: ApiCall<PlaceOrder>,
 ) -> Result<Json<Value>, ApiError> {
-    let req = order_request(&call.fields)?;
-    let id = st
-        .engine()
-        .place(account(&call.user), &req)
-        .await
-        .map_err(engine_error)?;
-    Ok(analyze(json!({"status": "success", "orderid": id.0})))
+    run(&st, OrderKind::Place, call.user, call.fields).await
+}
+
+/// Queues the operation in semi-auto mode (reference §5.2), else executes it now.
+async fn run(
+    st: &AppState,
+    kind: OrderKind,
+    user: AuthedUser,
+    fields: Map<String, Value>,
+) -> Result<Json<Value>, ApiError> {
+    if user.order_mode == OrderMode::SemiAuto {
+        return st
+            .action_center()
+            .queue(&user, kind, fields)
+            .await
+            .map(Json);
+    }
+    let done = execute(st.engine(), account(&user), kind, &fields, &NoSink).await?;
+    Ok(Json(done.body))
 }
 
 // ---- placesmartorder ----
@@ -229,24 +250,7 @@ pub async fn placesmartorder(
     State(st): State<AppState>,
     call: ApiCall<PlaceSmartOrder>,
 ) -> Result<Json<Value>, ApiError> {
-    let req = order_request(&call.fields)?;
-    let target = num(&call.fields, "position_size").trunc() as i64;
-    let out = st
-        .engine()
-        .smart_order(account(&call.user), &req, target)
-        .await
-        .map_err(engine_error)?;
-    Ok(analyze(match out {
-        SmartOutcome::Placed(id) => json!({"status": "success", "orderid": id.0}),
-        SmartOutcome::AlreadyMatched => json!({
-            "status": "success",
-            "message": "Positions Already Matched. No Action needed."
-        }),
-        SmartOutcome::NothingToExit => json!({
-            "status": "success",
-            "message": "No OpenPosition Found. Not placing Exit order."
-        }),
-    }))
+    run(&st, OrderKind::Smart, call.user, call.fields).await
 }
 
 // ---- modifyorder ----
@@ -453,43 +457,12 @@ impl Endpoint for BasketOrder {
     }
 }
 
-/// BUY legs first, then SELL legs (so margin freed by nothing is not needed twice).
+/// BUY legs first, then SELL legs (see `execution::plan`).
 pub async fn basketorder(
     State(st): State<AppState>,
     call: ApiCall<BasketOrder>,
 ) -> Result<Json<Value>, ApiError> {
-    let strategy = s(&call.fields, "strategy").to_owned();
-    let mut legs = Vec::new();
-    for item in call
-        .fields
-        .get("orders")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        if let Some(m) = item.as_object() {
-            let mut m = m.clone();
-            m.insert("strategy".into(), Value::from(strategy.clone()));
-            legs.push(order_request(&m)?);
-        }
-    }
-    legs.sort_by_key(|l| l.action != Action::Buy);
-    let n = legs.len();
-    let mut results = Vec::with_capacity(n);
-    for (i, leg) in legs.iter().enumerate() {
-        match st.engine().place(account(&call.user), leg).await {
-            Ok(id) => results.push(json!({
-                "symbol": leg.symbol, "exchange": leg.exchange, "product": leg.product,
-                "status": "success", "orderid": id.0,
-                "batch_order": true, "is_last_order": i + 1 == n,
-            })),
-            Err(EngineError::Ledger(m)) => return Err(engine_error(EngineError::Ledger(m))),
-            Err(e) => results.push(json!({
-                "symbol": leg.symbol, "status": "error", "message": e.to_string(),
-            })),
-        }
-    }
-    Ok(analyze(json!({"status": "success", "results": results})))
+    run(&st, OrderKind::Basket, call.user, call.fields).await
 }
 
 // ---- splitorder ----
@@ -537,51 +510,7 @@ pub async fn splitorder(
     State(st): State<AppState>,
     call: ApiCall<SplitOrder>,
 ) -> Result<Json<Value>, ApiError> {
-    let base = order_request(&call.fields)?;
-    let split = call
-        .fields
-        .get("splitsize")
-        .and_then(Value::as_i64)
-        .unwrap_or(1)
-        .max(1);
-    let total = base.quantity;
-    let (full, rem) = (total / split, total % split);
-    let count = full.saturating_add(i64::from(rem > 0));
-    if count > MAX_SPLIT_ORDERS {
-        return Err(ApiError::Body(
-            StatusCode::BAD_REQUEST,
-            json!({
-                "status": "error",
-                "message": format!(
-                    "Total number of orders would exceed maximum limit of {MAX_SPLIT_ORDERS}"
-                ),
-                "mode": "analyze",
-            }),
-        ));
-    }
-    let sizes = (0..full).map(|_| split).chain((rem > 0).then_some(rem));
-    let mut results = Vec::new();
-    for (i, q) in sizes.enumerate() {
-        let leg = OrderRequest {
-            quantity: q,
-            ..base.clone()
-        };
-        match st.engine().place(account(&call.user), &leg).await {
-            Ok(id) => results.push(json!({
-                "order_num": i + 1, "orderid": id.0, "quantity": q, "status": "success",
-            })),
-            Err(EngineError::Ledger(m)) => return Err(engine_error(EngineError::Ledger(m))),
-            Err(e) => results.push(json!({
-                "order_num": i + 1, "quantity": q, "status": "error", "message": e.to_string(),
-            })),
-        }
-    }
-    Ok(analyze(json!({
-        "status": "success",
-        "split_size": split,
-        "total_quantity": total,
-        "results": results,
-    })))
+    run(&st, OrderKind::Split, call.user, call.fields).await
 }
 
 // ---- margin ----

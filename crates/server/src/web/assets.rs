@@ -40,6 +40,11 @@ pub const SECURITY: Page = Page {
     title: "Security",
     nav: true,
 };
+pub const ACTION_CENTER: Page = Page {
+    name: "action-center",
+    title: "Action Center",
+    nav: true,
+};
 pub const LOGIN: Page = Page {
     name: "login",
     title: "Log in",
@@ -116,6 +121,7 @@ mod tests {
             ACCOUNT,
             TRADINGVIEW,
             SECURITY,
+            ACTION_CENTER,
             LOGIN,
             SETUP,
             SETUP_INVALID,

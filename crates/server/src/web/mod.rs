@@ -4,6 +4,7 @@
 //! nosniff, frame-ancestors 'none', no referrer).
 
 mod account;
+mod action_center;
 mod apikey;
 mod assets;
 mod auth;
@@ -17,7 +18,7 @@ use axum::extract::Request;
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::middleware::{self, Next};
 use axum::response::{Redirect, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 
 use crate::state::AppState;
 
@@ -43,6 +44,17 @@ pub fn router() -> Router<AppState> {
         .merge(account::routes())
         .merge(tradingview::routes())
         .merge(security_page::routes())
+        .route("/action-center", get(action_center::page))
+        .route("/action-center/api/data", get(action_center::data))
+        .route("/action-center/count", get(action_center::count))
+        .route("/action-center/events", get(action_center::events))
+        .route(
+            "/action-center/approve-all",
+            post(action_center::approve_all),
+        )
+        .route("/action-center/approve/{id}", post(action_center::approve))
+        .route("/action-center/reject/{id}", post(action_center::reject))
+        .route("/action-center/delete/{id}", delete(action_center::delete))
         .layer(middleware::from_fn(security_headers))
 }
 

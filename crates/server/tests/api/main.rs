@@ -2,6 +2,7 @@
 
 mod helpers;
 
+mod action_center;
 mod binary;
 mod import;
 mod keys;

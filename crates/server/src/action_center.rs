@@ -1,0 +1,574 @@
+//! The Action Center (SPEC §5, reference §5): orders queued in semi-auto mode, their
+//! approval, rejection and deletion, and the events the page listens to.
+//!
+//! Life cycle of a row: `pending` → `rejected`, or `pending` → `approved` with
+//! `execution_state` `executing` → `executed` | `failed`. Approval is exactly once: the
+//! transition out of `pending` is one conditional UPDATE (`WHERE id AND user_id AND
+//! status='pending'`), and only the caller whose statement changed the row executes it.
+//! Each engine order id is appended to the row as soon as it exists, and the outcome (ids,
+//! broker status, the API's response body or the error) is recorded on the row.
+//!
+//! A restart can leave rows `executing` (the process died between the claim and the
+//! outcome). They are never executed again: at start-up [`recover_interrupted`] marks them
+//! `failed` with a reason that says so, keeping the order ids recorded before the
+//! interruption (at most the one leg in flight at that moment can be missing from them).
+
+use std::sync::{Arc, Mutex};
+
+use axum::http::StatusCode;
+use serde_json::{Map, Value, json};
+use tokio::sync::{broadcast, watch};
+
+use algogate_broker::engine::{AccountId, Engine, OrderId};
+use algogate_store::{Outcome, PendingRow, Stamp, Store, StoreError, UserId};
+
+use crate::clock::Clock;
+use crate::error::ApiError;
+use crate::execution::{Executed, LegSink, OrderKind, execute, fill_defaults, plan};
+use crate::keyservice::AuthedUser;
+
+pub const QUEUED_MESSAGE: &str = "Order queued for approval in Action Center";
+pub const INTERRUPTED: &str = "Execution was interrupted by a server restart before its \
+     result was recorded; it was not retried. The order ids recorded before the interruption \
+     are kept; check the order book for any other.";
+/// OpenAlgo keeps `broker_order_id` within 255 characters.
+const BROKER_ID_MAX: usize = 255;
+
+/// Something the Action Center page of `user` should hear about (SSE).
+#[derive(Debug, Clone)]
+pub struct ActionEvent {
+    pub user: UserId,
+    /// `pending_order_created` or `pending_order_updated` (OpenAlgo's Socket.IO names).
+    pub name: &'static str,
+    pub data: Value,
+}
+
+/// The outcome of one approval.
+#[derive(Debug, Clone)]
+pub enum Approval {
+    /// Not the user's row, or no longer pending: nothing was executed.
+    NotPending,
+    Executed {
+        broker_order_id: Option<String>,
+        result: Value,
+    },
+    Failed {
+        status: StatusCode,
+        error: Value,
+    },
+}
+
+/// The outcome of approve-all.
+#[derive(Debug, Clone, Default)]
+pub struct ApproveAll {
+    pub approved: usize,
+    pub executed: usize,
+    pub failed: Vec<(i64, Value)>,
+}
+
+#[derive(Debug)]
+pub struct ActionCenter {
+    store: Store,
+    clock: Arc<dyn Clock>,
+    events: broadcast::Sender<ActionEvent>,
+    closing: watch::Sender<bool>,
+}
+
+fn stamps(clock: &dyn Clock) -> (String, String) {
+    let now = clock.now();
+    let ist = now.with_timezone(&chrono_tz::Asia::Kolkata);
+    (
+        now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        ist.format("%Y-%m-%d %H:%M:%S IST").to_string(),
+    )
+}
+
+/// Marks rows a previous process left `executing` as failed (never re-executed).
+pub async fn recover_interrupted(store: &Store, clock: &dyn Clock) -> Result<Vec<i64>, StoreError> {
+    let (_, ist) = stamps(clock);
+    let ids = store.fail_interrupted_pending(INTERRUPTED, &ist).await?;
+    if !ids.is_empty() {
+        tracing::warn!(
+            ?ids,
+            "pending orders interrupted during execution marked failed"
+        );
+    }
+    Ok(ids)
+}
+
+/// Records each engine order on the row as soon as it exists.
+struct RowSink<'a> {
+    store: &'a Store,
+    id: i64,
+    ids: Mutex<Vec<String>>,
+}
+
+impl LegSink for RowSink<'_> {
+    async fn placed(&self, oid: &OrderId) {
+        if let Ok(mut v) = self.ids.lock() {
+            v.push(oid.0.clone());
+        }
+        if let Err(e) = self.store.record_pending_leg(self.id, &oid.0).await {
+            tracing::error!(error = %e, pending_order_id = self.id, "cannot record an order id");
+        }
+    }
+}
+
+/// Comma-joined ids, or `"<first> (+N more)"` past 255 characters (as OpenAlgo).
+fn join_ids(ids: &[String]) -> Option<String> {
+    let first = ids.first()?;
+    let joined = ids.join(",");
+    Some(if joined.len() <= BROKER_ID_MAX {
+        joined
+    } else {
+        format!("{first} (+{} more)", ids.len() - 1)
+    })
+}
+
+impl ActionCenter {
+    pub fn new(store: Store, clock: Arc<dyn Clock>) -> Self {
+        let (events, _) = broadcast::channel(256);
+        let (closing, _) = watch::channel(false);
+        Self {
+            store,
+            clock,
+            events,
+            closing,
+        }
+    }
+
+    /// The event stream and a signal that turns true at shutdown (open streams end then).
+    pub fn subscribe(&self) -> (broadcast::Receiver<ActionEvent>, watch::Receiver<bool>) {
+        (self.events.subscribe(), self.closing.subscribe())
+    }
+
+    /// Ends every open event stream (graceful shutdown waits for open connections).
+    pub fn close(&self) {
+        self.closing.send_replace(true);
+    }
+
+    fn emit(&self, user: UserId, name: &'static str, data: Value) {
+        // No subscriber is fine: notifications are best-effort, as in OpenAlgo.
+        let _ = self.events.send(ActionEvent { user, name, data });
+    }
+
+    /// Queues a validated operation. The operation's own post-schema checks run first (a
+    /// split over 100 orders is refused now, not at approval); the key is never stored.
+    pub async fn queue(
+        &self,
+        user: &AuthedUser,
+        kind: OrderKind,
+        mut fields: Map<String, Value>,
+    ) -> Result<Value, ApiError> {
+        plan(kind, &fields)?;
+        fields.remove("apikey");
+        fill_defaults(kind, &mut fields);
+        let data = Value::Object(fields).to_string();
+        let (utc, ist) = stamps(self.clock.as_ref());
+        let id = self
+            .store
+            .insert_pending(
+                user.user_id,
+                kind.as_str(),
+                &data,
+                Stamp {
+                    utc: &utc,
+                    ist: &ist,
+                },
+            )
+            .await
+            .map_err(|e| ApiError::Internal(e.into()))?;
+        tracing::info!(
+            pending_order_id = id,
+            api_type = kind.as_str(),
+            "order queued for approval"
+        );
+        self.emit(
+            user.user_id,
+            "pending_order_created",
+            json!({
+                "pending_order_id": id,
+                "user_id": user.username,
+                "api_type": kind.as_str(),
+                "message": format!("New {} order queued for approval", kind.as_str()),
+            }),
+        );
+        Ok(json!({
+            "status": "success",
+            "message": QUEUED_MESSAGE,
+            "mode": "semi_auto",
+            "pending_order_id": id,
+        }))
+    }
+
+    /// Approves and executes row `id` of `user`, at most once whatever the concurrency.
+    pub async fn approve(
+        &self,
+        engine: &Engine,
+        user: UserId,
+        username: &str,
+        id: i64,
+    ) -> Result<Approval, StoreError> {
+        let out = self.approve_quietly(engine, user, username, id).await?;
+        if !matches!(out, Approval::NotPending) {
+            self.emit(
+                user,
+                "pending_order_updated",
+                json!({"action": "approved", "order_id": id, "user_id": username}),
+            );
+        }
+        Ok(out)
+    }
+
+    async fn approve_quietly(
+        &self,
+        engine: &Engine,
+        user: UserId,
+        username: &str,
+        id: i64,
+    ) -> Result<Approval, StoreError> {
+        let (utc, ist) = stamps(self.clock.as_ref());
+        let at = Stamp {
+            utc: &utc,
+            ist: &ist,
+        };
+        if !self.store.claim_pending(user, id, username, at).await? {
+            return Ok(Approval::NotPending);
+        }
+        // This caller alone owns the execution from here on.
+        let Some(row) = self.store.pending_row(user, id).await? else {
+            return Ok(Approval::NotPending);
+        };
+        let sink = RowSink {
+            store: &self.store,
+            id,
+            ids: Mutex::new(Vec::new()),
+        };
+        let acc = AccountId(user.0);
+        let result = match (
+            OrderKind::parse(&row.api_type),
+            serde_json::from_str::<Map<String, Value>>(&row.order_data),
+        ) {
+            (Some(kind), Ok(fields)) => execute(engine, acc, kind, &fields, &sink).await,
+            (None, _) => Err(ApiError::BadRequest(format!(
+                "Unknown order type: {}",
+                row.api_type
+            ))),
+            (_, Err(e)) => Err(ApiError::Internal(anyhow::anyhow!(
+                "stored order {id} is not a JSON object: {e}"
+            ))),
+        };
+        let ids = sink.ids.lock().map(|v| v.clone()).unwrap_or_default();
+        let broker_order_id = join_ids(&ids);
+        let (_, done_ist) = stamps(self.clock.as_ref());
+        let approval = match result {
+            Ok(ex) if ex.failed < ex.legs || ex.legs == 0 => {
+                let status = broker_status(engine, acc, &ex).await;
+                let body = ex.body.to_string();
+                self.store
+                    .finish_pending(
+                        id,
+                        Outcome {
+                            executed: true,
+                            broker_order_id: broker_order_id.as_deref(),
+                            broker_status: &status,
+                            result_json: Some(&body),
+                            error: None,
+                            at_ist: &done_ist,
+                        },
+                    )
+                    .await?;
+                Approval::Executed {
+                    broker_order_id,
+                    result: ex.body,
+                }
+            }
+            Ok(ex) => {
+                // Every leg of a batch was rejected: the approval did nothing.
+                let body = ex.body.to_string();
+                let error = Value::from(format!("All {} orders were rejected", ex.legs));
+                self.store
+                    .finish_pending(
+                        id,
+                        Outcome {
+                            executed: false,
+                            broker_order_id: None,
+                            broker_status: "rejected",
+                            result_json: Some(&body),
+                            error: error.as_str(),
+                            at_ist: &done_ist,
+                        },
+                    )
+                    .await?;
+                Approval::Failed {
+                    status: StatusCode::BAD_REQUEST,
+                    error,
+                }
+            }
+            Err(e) => {
+                let (status, body) = e.status_and_body(None);
+                let error = body.get("message").cloned().unwrap_or(Value::Null);
+                let text = match &error {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                let body_text = body.to_string();
+                self.store
+                    .finish_pending(
+                        id,
+                        Outcome {
+                            executed: false,
+                            broker_order_id: broker_order_id.as_deref(),
+                            broker_status: if ids.is_empty() {
+                                "rejected"
+                            } else {
+                                "partial"
+                            },
+                            result_json: Some(&body_text),
+                            error: Some(&text),
+                            at_ist: &done_ist,
+                        },
+                    )
+                    .await?;
+                Approval::Failed { status, error }
+            }
+        };
+        Ok(approval)
+    }
+
+    /// Approves every row pending when it starts, one after another. Rows queued meanwhile
+    /// stay pending; a row someone else decided meanwhile is skipped.
+    pub async fn approve_all(
+        &self,
+        engine: &Engine,
+        user: UserId,
+        username: &str,
+    ) -> Result<ApproveAll, StoreError> {
+        let mut out = ApproveAll::default();
+        for id in self.store.pending_ids(user).await? {
+            match self.approve_quietly(engine, user, username, id).await? {
+                Approval::NotPending => {}
+                Approval::Executed { .. } => {
+                    out.approved += 1;
+                    out.executed += 1;
+                }
+                Approval::Failed { error, .. } => {
+                    out.approved += 1;
+                    out.failed.push((id, error));
+                }
+            }
+        }
+        if out.approved > 0 {
+            self.emit(
+                user,
+                "pending_order_updated",
+                json!({"action": "batch_approved", "user_id": username, "count": out.approved}),
+            );
+        }
+        Ok(out)
+    }
+
+    pub async fn reject(
+        &self,
+        user: UserId,
+        username: &str,
+        id: i64,
+        reason: &str,
+    ) -> Result<bool, StoreError> {
+        let (utc, ist) = stamps(self.clock.as_ref());
+        let ok = self
+            .store
+            .reject_pending(
+                user,
+                id,
+                username,
+                reason,
+                Stamp {
+                    utc: &utc,
+                    ist: &ist,
+                },
+            )
+            .await?;
+        if ok {
+            self.emit(
+                user,
+                "pending_order_updated",
+                json!({"action": "rejected", "order_id": id, "user_id": username}),
+            );
+        }
+        Ok(ok)
+    }
+
+    pub async fn delete(&self, user: UserId, username: &str, id: i64) -> Result<bool, StoreError> {
+        let ok = self.store.delete_pending(user, id).await?;
+        if ok {
+            self.emit(
+                user,
+                "pending_order_updated",
+                json!({"action": "deleted", "order_id": id, "user_id": username}),
+            );
+        }
+        Ok(ok)
+    }
+
+    pub async fn count(&self, user: UserId) -> Result<i64, StoreError> {
+        self.store.count_pending(user).await
+    }
+
+    /// `{orders, statistics}` for the page: `status` filters the orders (None: all), the
+    /// statistics always cover all of the user's rows.
+    pub async fn data(
+        &self,
+        user: UserId,
+        username: &str,
+        status: Option<&str>,
+    ) -> Result<Value, StoreError> {
+        let rows = self.store.pending_rows(user, status).await?;
+        let s = self.store.pending_stats(user).await?;
+        Ok(json!({
+            "orders": rows.iter().map(|r| order_view(r, username)).collect::<Vec<_>>(),
+            "statistics": {
+                "total_pending": s.total_pending,
+                "total_approved": s.total_approved,
+                "total_rejected": s.total_rejected,
+                "total_buy_orders": s.total_buy_orders,
+                "total_sell_orders": s.total_sell_orders,
+                "total_placeorder": s.total_placeorder,
+                "total_smartorder": s.total_smartorder,
+                "total_basketorder": s.total_basketorder,
+                "total_splitorder": s.total_splitorder,
+                // Not implemented by this gateway yet; always 0 (OpenAlgo's keys).
+                "total_optionsorder": 0,
+                "total_optionsmultiorder": 0,
+                "total_placegttorder": 0,
+            },
+        }))
+    }
+}
+
+/// The broker status recorded after a successful execution: a single order's status in the
+/// engine; for a batch `partial` when some legs failed, else `complete` when every order
+/// filled, else `open`.
+async fn broker_status(engine: &Engine, acc: AccountId, ex: &Executed) -> String {
+    if ex.order_ids.is_empty() {
+        return "no action".into();
+    }
+    if ex.failed > 0 {
+        return "partial".into();
+    }
+    let mut statuses = Vec::new();
+    for id in &ex.order_ids {
+        match engine.order_status(acc, id).await {
+            Ok(v) => statuses.push(
+                serde_json::to_value(v.order_status)
+                    .ok()
+                    .and_then(|s| s.as_str().map(str::to_owned))
+                    .unwrap_or_default(),
+            ),
+            Err(_) => statuses.push(String::new()),
+        }
+    }
+    if ex.order_ids.len() == 1 {
+        return statuses.pop().unwrap_or_default();
+    }
+    if statuses.iter().all(|s| s == "complete") {
+        "complete".into()
+    } else {
+        "open".into()
+    }
+}
+
+fn text(v: &Value) -> Value {
+    match v {
+        Value::Null => Value::Null,
+        Value::String(s) => Value::from(s.to_uppercase()),
+        other => other.clone(),
+    }
+}
+
+/// One row as the page shows it: OpenAlgo's keys, plus the execution record.
+fn order_view(r: &PendingRow, username: &str) -> Value {
+    let data: Value = serde_json::from_str(&r.order_data).unwrap_or(Value::Null);
+    let get = |k: &str| data.get(k).cloned().unwrap_or(Value::Null);
+    let mut v = json!({
+        "id": r.id,
+        "user_id": username,
+        "api_type": r.api_type,
+        "status": r.status,
+        "created_at_ist": r.created_at_ist,
+        "approved_at_ist": r.approved_at_ist,
+        "approved_by": r.approved_by,
+        "rejected_at_ist": r.rejected_at_ist,
+        "rejected_by": r.rejected_by,
+        "rejected_reason": r.rejected_reason,
+        "broker_order_id": r.broker_order_id,
+        "broker_status": r.broker_status,
+        "strategy": get("strategy"),
+        "raw_order_data": data,
+        "symbol": get("symbol"),
+        "exchange": get("exchange"),
+        "action": text(&get("action")),
+        "quantity": get("quantity"),
+        "price": get("price"),
+        "trigger_price": get("trigger_price"),
+        "price_type": data.get("pricetype").cloned().unwrap_or(Value::from("MARKET")),
+        "product_type": data.get("product").cloned().unwrap_or(Value::from("MIS")),
+        "execution_state": r.execution_state,
+        "order_ids": serde_json::from_str::<Value>(&r.order_ids).unwrap_or(json!([])),
+        "execution_result": r.execution_result.as_deref()
+            .and_then(|s| serde_json::from_str::<Value>(s).ok()),
+        "execution_error": r.execution_error,
+        "executed_at_ist": r.executed_at_ist,
+    });
+    match r.api_type.as_str() {
+        "basketorder" => {
+            let legs = data
+                .get("orders")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            let actions: Vec<Value> = legs.iter().map(|l| text(&l["action"])).collect();
+            v["symbol"] = Value::from(format!("Basket ({} orders)", legs.len()));
+            v["action"] = match actions.first() {
+                Some(a) if actions.iter().all(|x| x == a) => a.clone(),
+                _ => Value::from("MULTI"),
+            };
+            v["exchange"] = legs.first().map_or(Value::Null, |l| l["exchange"].clone());
+            v["quantity"] = Value::from(
+                legs.iter()
+                    .filter_map(|l| l["quantity"].as_f64())
+                    .sum::<f64>(),
+            );
+            v["legs"] = Value::Array(legs);
+        }
+        "splitorder" => {
+            let total = data["quantity"].as_f64().unwrap_or(0.0).trunc() as i64;
+            let split = data["splitsize"].as_i64().unwrap_or(1).max(1);
+            let mut sizes: Vec<i64> = (0..total / split).map(|_| split).collect();
+            if total % split > 0 {
+                sizes.push(total % split);
+            }
+            v["split_size"] = Value::from(split);
+            v["split_sizes"] = Value::from(sizes);
+        }
+        "smartorder" => v["position_size"] = get("position_size"),
+        _ => {}
+    }
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_id_lists_are_shortened_like_openalgo() {
+        assert_eq!(join_ids(&[]), None);
+        assert_eq!(join_ids(&["a".into(), "b".into()]).as_deref(), Some("a,b"));
+        let many: Vec<String> = (0..40).map(|i| format!("2501010000{i:04}")).collect();
+        assert_eq!(
+            join_ids(&many).as_deref(),
+            Some("25010100000000 (+39 more)")
+        );
+    }
+}

@@ -1,0 +1,254 @@
+//! The Action Center's session routes (reference §5.4): thin handlers over
+//! [`crate::action_center::ActionCenter`], always scoped to the session's user. Reads need a
+//! session; approve, reject, delete and approve-all also need its CSRF token.
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+use tokio::sync::broadcast::error::RecvError;
+
+use super::assets;
+use super::error::WebError;
+use super::extract::{CsrfSession, CurrentSession};
+use crate::action_center::Approval;
+use crate::state::AppState;
+
+pub const DEFAULT_REASON: &str = "No reason provided";
+/// Longest rejection reason kept (longer ones are cut, not refused).
+const REASON_MAX: usize = 500;
+
+/// `GET /action-center`: the page.
+pub async fn page(CurrentSession(_): CurrentSession) -> Response {
+    assets::page(assets::ACTION_CENTER)
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct DataQuery {
+    status: Option<String>,
+}
+
+/// `GET /action-center/api/data?status=pending|approved|rejected|all` (default pending).
+pub async fn data(
+    State(state): State<AppState>,
+    CurrentSession(s): CurrentSession,
+    query: Result<Query<DataQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<Value>, WebError> {
+    let status = query.ok().and_then(|Query(q)| q.status);
+    let filter = match status.as_deref().unwrap_or("pending") {
+        "all" => None,
+        f @ ("pending" | "approved" | "rejected") => Some(f),
+        _ => {
+            return Err(WebError::BadForm(
+                "Invalid status: use pending, approved, rejected or all".into(),
+            ));
+        }
+    };
+    let data = state
+        .action_center()
+        .data(s.user_id, &s.username, filter)
+        .await?;
+    Ok(Json(json!({"status": "success", "data": data})))
+}
+
+/// `GET /action-center/count`: `{"count": n}` pending rows (the navigation badge).
+pub async fn count(
+    State(state): State<AppState>,
+    CurrentSession(s): CurrentSession,
+) -> Result<Json<Value>, WebError> {
+    let n = state.action_center().count(s.user_id).await?;
+    Ok(Json(json!({"count": n})))
+}
+
+fn failed(message: &str) -> Response {
+    (
+        StatusCode::BAD_REQUEST,
+        Json(json!({"status": "error", "message": message})),
+    )
+        .into_response()
+}
+
+/// `POST /action-center/approve/{id}`: approve, then execute synchronously.
+pub async fn approve(
+    State(state): State<AppState>,
+    CsrfSession(s): CsrfSession,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    let Ok(id) = id.parse::<i64>() else {
+        return Ok(failed("Failed to approve order"));
+    };
+    let out = state
+        .action_center()
+        .approve(state.engine(), s.user_id, &s.username, id)
+        .await?;
+    Ok(match out {
+        Approval::NotPending => failed("Failed to approve order"),
+        Approval::Executed {
+            broker_order_id,
+            result,
+        } => Json(json!({
+            "status": "success",
+            "message": "Order approved and executed successfully",
+            "broker_order_id": broker_order_id,
+            "result": result,
+        }))
+        .into_response(),
+        Approval::Failed { status, error } => (
+            status,
+            Json(json!({
+                "status": "warning",
+                "message": "Order approved but execution failed",
+                "error": error,
+            })),
+        )
+            .into_response(),
+    })
+}
+
+/// `POST /action-center/reject/{id}` `{"reason": "..."}`.
+pub async fn reject(
+    State(state): State<AppState>,
+    CsrfSession(s): CsrfSession,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    let Ok(id) = id.parse::<i64>() else {
+        return Ok(failed("Failed to reject order"));
+    };
+    let parsed: Option<Value> = if body.iter().all(u8::is_ascii_whitespace) {
+        Some(json!({}))
+    } else {
+        serde_json::from_slice(&body).ok()
+    };
+    let Some(Value::Object(m)) = parsed else {
+        return Err(WebError::BadForm(
+            "Send a JSON object: {\"reason\": \"...\"}".into(),
+        ));
+    };
+    let reason = match m.get("reason") {
+        None | Some(Value::Null) => DEFAULT_REASON.to_owned(),
+        Some(Value::String(r)) if r.trim().is_empty() => DEFAULT_REASON.to_owned(),
+        Some(Value::String(r)) => r.trim().chars().take(REASON_MAX).collect(),
+        Some(_) => return Err(WebError::BadForm("reason must be a string".into())),
+    };
+    if state
+        .action_center()
+        .reject(s.user_id, &s.username, id, &reason)
+        .await?
+    {
+        Ok(
+            Json(json!({"status": "success", "message": "Order rejected successfully"}))
+                .into_response(),
+        )
+    } else {
+        Ok(failed("Failed to reject order"))
+    }
+}
+
+/// `DELETE /action-center/delete/{id}`: only decided rows (approved or rejected).
+pub async fn delete(
+    State(state): State<AppState>,
+    CsrfSession(s): CsrfSession,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    let Ok(id) = id.parse::<i64>() else {
+        return Ok(failed("Failed to delete order"));
+    };
+    if state
+        .action_center()
+        .delete(s.user_id, &s.username, id)
+        .await?
+    {
+        Ok(
+            Json(json!({"status": "success", "message": "Order deleted successfully"}))
+                .into_response(),
+        )
+    } else {
+        Ok(failed("Failed to delete order"))
+    }
+}
+
+/// `POST /action-center/approve-all`.
+pub async fn approve_all(
+    State(state): State<AppState>,
+    CsrfSession(s): CsrfSession,
+) -> Result<Json<Value>, WebError> {
+    let r = state
+        .action_center()
+        .approve_all(state.engine(), s.user_id, &s.username)
+        .await?;
+    if r.approved == 0 {
+        return Ok(Json(
+            json!({"status": "info", "message": "No pending orders to approve"}),
+        ));
+    }
+    let status = if r.failed.is_empty() {
+        "success"
+    } else if r.executed > 0 {
+        "warning"
+    } else {
+        "error"
+    };
+    let message = if r.failed.is_empty() {
+        format!("Approved and executed {} orders", r.executed)
+    } else {
+        format!(
+            "Approved {} orders: {} executed, {} failed",
+            r.approved,
+            r.executed,
+            r.failed.len()
+        )
+    };
+    Ok(Json(json!({
+        "status": status,
+        "message": message,
+        "approved_count": r.approved,
+        "executed_count": r.executed,
+        "failed_executions": r.failed.into_iter()
+            .map(|(order_id, error)| json!({"order_id": order_id, "error": error}))
+            .collect::<Vec<_>>(),
+    })))
+}
+
+/// `GET /action-center/events`: server-sent events for the session's user
+/// (`pending_order_created`, `pending_order_updated`; `resync` after missed events).
+pub async fn events(
+    State(state): State<AppState>,
+    _headers: HeaderMap,
+    CurrentSession(s): CurrentSession,
+) -> Sse<impl futures_util::Stream<Item = Result<Event, Infallible>>> {
+    let (rx, closing) = state.action_center().subscribe();
+    let user = s.user_id;
+    let stream = futures_util::stream::unfold(
+        (rx, closing, false),
+        move |(mut rx, mut closing, done)| async move {
+            if done || *closing.borrow() {
+                return None;
+            }
+            loop {
+                tokio::select! {
+                    _ = closing.changed() => return None,
+                    msg = rx.recv() => match msg {
+                        Ok(ev) if ev.user == user => {
+                            let e = Event::default().event(ev.name).data(ev.data.to_string());
+                            return Some((Ok(e), (rx, closing, false)));
+                        }
+                        Ok(_) => {}
+                        Err(RecvError::Lagged(_)) => {
+                            let e = Event::default().event("resync").data("{}");
+                            return Some((Ok(e), (rx, closing, false)));
+                        }
+                        Err(RecvError::Closed) => return None,
+                    },
+                }
+            }
+        },
+    );
+    Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+}

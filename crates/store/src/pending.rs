@@ -1,0 +1,322 @@
+//! `pending_orders`: orders queued in semi-auto mode for approval in the Action Center.
+//!
+//! Every state change is one conditional statement, so concurrent callers cannot both win:
+//! approval moves `pending → approved` and sets `execution_state = 'executing'` together,
+//! and only the caller that changed the row executes it. Rows are always addressed with
+//! their owner (`user_id`), so one user can never read or change another's.
+
+use crate::{Result, Store, UserId};
+
+/// One row, as stored.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct PendingRow {
+    pub id: i64,
+    pub user_id: i64,
+    pub api_type: String,
+    pub order_data: String,
+    pub created_at: String,
+    pub created_at_ist: String,
+    pub status: String,
+    pub approved_at_ist: Option<String>,
+    pub approved_by: Option<String>,
+    pub rejected_at_ist: Option<String>,
+    pub rejected_by: Option<String>,
+    pub rejected_reason: Option<String>,
+    pub broker_order_id: Option<String>,
+    pub broker_status: Option<String>,
+    pub execution_state: Option<String>,
+    pub order_ids: String,
+    pub execution_result: Option<String>,
+    pub execution_error: Option<String>,
+    pub executed_at_ist: Option<String>,
+}
+
+/// Counts over all of a user's rows (the Action Center's statistics).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, sqlx::FromRow)]
+pub struct PendingStats {
+    pub total_pending: i64,
+    pub total_approved: i64,
+    pub total_rejected: i64,
+    pub total_buy_orders: i64,
+    pub total_sell_orders: i64,
+    pub total_placeorder: i64,
+    pub total_smartorder: i64,
+    pub total_basketorder: i64,
+    pub total_splitorder: i64,
+}
+
+/// A timestamp in the two forms OpenAlgo stores (UTC RFC 3339 and `… IST`).
+#[derive(Debug, Clone, Copy)]
+pub struct Stamp<'a> {
+    pub utc: &'a str,
+    pub ist: &'a str,
+}
+
+/// How an execution ended.
+#[derive(Debug, Clone)]
+pub struct Outcome<'a> {
+    pub executed: bool,
+    pub broker_order_id: Option<&'a str>,
+    pub broker_status: &'a str,
+    pub result_json: Option<&'a str>,
+    pub error: Option<&'a str>,
+    pub at_ist: &'a str,
+}
+
+const COLUMNS: &str = "id, user_id, api_type, order_data, created_at, created_at_ist, status, \
+     approved_at_ist, approved_by, rejected_at_ist, rejected_by, rejected_reason, \
+     broker_order_id, broker_status, execution_state, order_ids, execution_result, \
+     execution_error, executed_at_ist";
+
+impl Store {
+    /// Queues an order; returns its id (`pending_order_id`).
+    pub async fn insert_pending(
+        &self,
+        user: UserId,
+        api_type: &str,
+        order_data: &str,
+        at: Stamp<'_>,
+    ) -> Result<i64> {
+        let r = sqlx::query(
+            "INSERT INTO pending_orders (user_id, api_type, order_data, created_at, created_at_ist) \
+             VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(user.0)
+        .bind(api_type)
+        .bind(order_data)
+        .bind(at.utc)
+        .bind(at.ist)
+        .execute(&self.pool)
+        .await?;
+        Ok(r.last_insert_rowid())
+    }
+
+    /// The user's rows with `status` (all when `None`), newest first.
+    pub async fn pending_rows(
+        &self,
+        user: UserId,
+        status: Option<&str>,
+    ) -> Result<Vec<PendingRow>> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM pending_orders WHERE user_id = ? AND (? IS NULL OR status = ?) \
+             ORDER BY id DESC"
+        );
+        Ok(sqlx::query_as(&sql)
+            .bind(user.0)
+            .bind(status)
+            .bind(status)
+            .fetch_all(&self.pool)
+            .await?)
+    }
+
+    pub async fn pending_row(&self, user: UserId, id: i64) -> Result<Option<PendingRow>> {
+        let sql = format!("SELECT {COLUMNS} FROM pending_orders WHERE id = ? AND user_id = ?");
+        Ok(sqlx::query_as(&sql)
+            .bind(id)
+            .bind(user.0)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    /// Statistics over all of the user's rows.
+    pub async fn pending_stats(&self, user: UserId) -> Result<PendingStats> {
+        Ok(sqlx::query_as(
+            "SELECT \
+               COALESCE(SUM(status = 'pending'), 0) AS total_pending, \
+               COALESCE(SUM(status = 'approved'), 0) AS total_approved, \
+               COALESCE(SUM(status = 'rejected'), 0) AS total_rejected, \
+               COALESCE(SUM(upper(json_extract(order_data, '$.action')) = 'BUY'), 0) \
+                 AS total_buy_orders, \
+               COALESCE(SUM(upper(json_extract(order_data, '$.action')) = 'SELL'), 0) \
+                 AS total_sell_orders, \
+               COALESCE(SUM(api_type = 'placeorder'), 0) AS total_placeorder, \
+               COALESCE(SUM(api_type = 'smartorder'), 0) AS total_smartorder, \
+               COALESCE(SUM(api_type = 'basketorder'), 0) AS total_basketorder, \
+               COALESCE(SUM(api_type = 'splitorder'), 0) AS total_splitorder \
+             FROM pending_orders WHERE user_id = ?",
+        )
+        .bind(user.0)
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    /// How many of the user's rows await a decision (the navigation badge).
+    pub async fn count_pending(&self, user: UserId) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM pending_orders WHERE user_id = ? AND status = 'pending'",
+        )
+        .bind(user.0)
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    /// The ids of the user's pending rows, oldest first.
+    pub async fn pending_ids(&self, user: UserId) -> Result<Vec<i64>> {
+        Ok(sqlx::query_scalar(
+            "SELECT id FROM pending_orders WHERE user_id = ? AND status = 'pending' ORDER BY id",
+        )
+        .bind(user.0)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// `pending → approved` with `execution_state = 'executing'`, in one statement. True
+    /// for exactly one caller per row: the one that must execute it.
+    pub async fn claim_pending(
+        &self,
+        user: UserId,
+        id: i64,
+        by: &str,
+        at: Stamp<'_>,
+    ) -> Result<bool> {
+        let r = sqlx::query(
+            "UPDATE pending_orders SET status = 'approved', execution_state = 'executing', \
+               approved_at = ?, approved_at_ist = ?, approved_by = ? \
+             WHERE id = ? AND user_id = ? AND status = 'pending'",
+        )
+        .bind(at.utc)
+        .bind(at.ist)
+        .bind(by)
+        .bind(id)
+        .bind(user.0)
+        .execute(&self.pool)
+        .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    /// Appends an engine order id to an executing row (progress survives a crash).
+    pub async fn record_pending_leg(&self, id: i64, order_id: &str) -> Result<()> {
+        sqlx::query(
+            "UPDATE pending_orders SET order_ids = json_insert(order_ids, '$[#]', ?) \
+             WHERE id = ? AND execution_state = 'executing'",
+        )
+        .bind(order_id)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Records how an executing row ended; false if it was not executing.
+    pub async fn finish_pending(&self, id: i64, o: Outcome<'_>) -> Result<bool> {
+        let r = sqlx::query(
+            "UPDATE pending_orders SET execution_state = ?, broker_order_id = ?, \
+               broker_status = ?, execution_result = ?, execution_error = ?, executed_at_ist = ? \
+             WHERE id = ? AND execution_state = 'executing'",
+        )
+        .bind(if o.executed { "executed" } else { "failed" })
+        .bind(o.broker_order_id)
+        .bind(o.broker_status)
+        .bind(o.result_json)
+        .bind(o.error)
+        .bind(o.at_ist)
+        .bind(id)
+        .execute(&self.pool)
+        .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    /// `pending → rejected`; false if the row is not the user's or not pending.
+    pub async fn reject_pending(
+        &self,
+        user: UserId,
+        id: i64,
+        by: &str,
+        reason: &str,
+        at: Stamp<'_>,
+    ) -> Result<bool> {
+        let r = sqlx::query(
+            "UPDATE pending_orders SET status = 'rejected', rejected_at = ?, rejected_at_ist = ?, \
+               rejected_by = ?, rejected_reason = ? \
+             WHERE id = ? AND user_id = ? AND status = 'pending'",
+        )
+        .bind(at.utc)
+        .bind(at.ist)
+        .bind(by)
+        .bind(reason)
+        .bind(id)
+        .bind(user.0)
+        .execute(&self.pool)
+        .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    /// Deletes a decided row (approved and finished, or rejected); pending and executing
+    /// rows stay.
+    pub async fn delete_pending(&self, user: UserId, id: i64) -> Result<bool> {
+        let r = sqlx::query(
+            "DELETE FROM pending_orders WHERE id = ? AND user_id = ? \
+               AND (status = 'rejected' OR execution_state IN ('executed', 'failed'))",
+        )
+        .bind(id)
+        .bind(user.0)
+        .execute(&self.pool)
+        .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    /// At start-up: rows left `executing` by a previous process become `failed` with
+    /// `reason` (they are never executed again). Returns their ids.
+    pub async fn fail_interrupted_pending(&self, reason: &str, at_ist: &str) -> Result<Vec<i64>> {
+        Ok(sqlx::query_scalar(
+            "UPDATE pending_orders SET execution_state = 'failed', \
+               broker_status = CASE WHEN order_ids = '[]' THEN 'rejected' ELSE 'partial' END, \
+               broker_order_id = CASE WHEN order_ids = '[]' THEN NULL \
+                 ELSE (SELECT group_concat(value, ',') FROM json_each(order_ids)) END, \
+               execution_error = ?, executed_at_ist = ? \
+             WHERE execution_state = 'executing' RETURNING id",
+        )
+        .bind(reason)
+        .bind(at_ist)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::NewUser;
+
+    async fn store_with_user() -> (Store, UserId) {
+        let s = Store::open("sqlite::memory:").await.unwrap();
+        let u = NewUser {
+            username: "u",
+            email: None,
+            password_hash: "x",
+            is_admin: false,
+        };
+        let id = s.create_user(&u, None).await.unwrap();
+        (s, id)
+    }
+
+    const T: Stamp<'static> = Stamp {
+        utc: "2026-01-01T00:00:00Z",
+        ist: "2026-01-01 05:30:00 IST",
+    };
+
+    #[tokio::test]
+    async fn claim_wins_once_and_only_for_the_owner() {
+        let (s, u) = store_with_user().await;
+        let id = s
+            .insert_pending(u, "placeorder", r#"{"action":"BUY"}"#, T)
+            .await
+            .unwrap();
+        assert!(!s.claim_pending(UserId(u.0 + 1), id, "x", T).await.unwrap());
+        assert!(s.claim_pending(u, id, "u", T).await.unwrap());
+        assert!(!s.claim_pending(u, id, "u", T).await.unwrap());
+        assert!(!s.reject_pending(u, id, "u", "r", T).await.unwrap());
+        // Executing rows cannot be deleted.
+        assert!(!s.delete_pending(u, id).await.unwrap());
+        s.record_pending_leg(id, "A1").await.unwrap();
+        let ids = s.fail_interrupted_pending("restart", T.ist).await.unwrap();
+        assert_eq!(ids, vec![id]);
+        let row = s.pending_row(u, id).await.unwrap().unwrap();
+        assert_eq!(row.execution_state.as_deref(), Some("failed"));
+        assert_eq!(row.broker_order_id.as_deref(), Some("A1"));
+        assert_eq!(row.broker_status.as_deref(), Some("partial"));
+        assert!(s.delete_pending(u, id).await.unwrap());
+        let st = s.pending_stats(u).await.unwrap();
+        assert_eq!(st, PendingStats::default());
+    }
+}
