@@ -162,7 +162,8 @@ test('the TradingView page builds both alerts and its test alert places orders',
 
 test('the security page bans and unbans an IP', async () => {
   await page.goto(`${server.base}/security`);
-  assert.equal(await page.isVisible('#nav-security'), true, 'admins see the Security link');
+  // The link is revealed once /auth/me answers, after the page has loaded.
+  await page.waitForSelector('#nav-security', { state: 'visible', timeout: 5000 });
   await page.waitForSelector('#settings dd');
   assert.match(await page.textContent('#settings'), /Auto-ban\s*off/);
   await page.fill('#ban-ip', '203.0.113.9');
