@@ -302,9 +302,201 @@ async fn main() -> anyhow::Result<()> {
     let server = Server::start(&args.server_bin)?;
     server.cli(
         &["user", "create", "--username", "bench", "--password-stdin"],
-        Some("bench-password-1\n"),
+        Some("Loadgen-Secret-42\n"),
     )?;
     let key = server.cli(&["apikey", "show", "--user", "bench"], None)?;
+    let all = args.suite == "all";
+    if all || args.suite == "auth" {
+        auth_suite(&args, &server, &key).await?;
+    }
+    if all || args.suite == "orders" {
+        orders_suite(&args, &server, &key).await?;
+    }
+    if all || args.suite == "spray" {
+        spray_suite(&args, &server, &key).await?;
+    }
+    Ok(())
+}
+
+fn order_body(key: &str, i: u64) -> String {
+    // Alternating sides keep the MIS position (and the margin it blocks) near flat.
+    let side = if i.is_multiple_of(2) { "BUY" } else { "SELL" };
+    format!(
+        "{{\"apikey\":\"{key}\",\"strategy\":\"bench\",\"exchange\":\"NSE\",\
+         \"symbol\":\"SBIN\",\"action\":\"{side}\",\"quantity\":\"1\",\
+         \"pricetype\":\"MARKET\",\"product\":\"MIS\"}}"
+    )
+}
+
+fn post_to(path: &'static str, body: String) -> Request<Full<Bytes>> {
+    Request::post(path)
+        .header("host", "127.0.0.1")
+        .header("content-type", "application/json")
+        .body(Full::new(Bytes::from(body)))
+        .expect("valid request")
+}
+
+/// placeorder (MARKET, committed to SQLite before the answer) against ping, side by side;
+/// then orderbook latency once the day holds `day_orders` orders.
+async fn orders_suite(args: &Args, server: &Server, key: &str) -> anyhow::Result<()> {
+    let addr = server.addr;
+    let k = key.to_string();
+    let ping: MakeReq = Arc::new(move |_| post(format!("{{\"apikey\":\"{k}\"}}")));
+    let k = key.to_string();
+    let place: MakeReq = Arc::new(move |i| post_to("/api/v1/placeorder", order_body(&k, i)));
+    let dur = Duration::from_secs_f64(args.seconds);
+    let (mut p, mut o) = (Stats::default(), Stats::default());
+    for _ in 0..args.rounds {
+        p.merge(load(addr, ping.clone(), 200, args.connections, dur).await?);
+        o.merge(load(addr, place.clone(), 200, args.connections, dur).await?);
+    }
+    println!(
+        "\n## Orders at {} connections ({} rounds x {} s, alternating)\n",
+        args.connections, args.rounds, args.seconds
+    );
+    println!("| scenario | req/s | p50 ms | p99 ms | unexpected status |");
+    println!("| --- | ---: | ---: | ---: | ---: |");
+    for (name, st) in [
+        ("POST /api/v1/ping", &p),
+        ("POST /api/v1/placeorder (MARKET, durable)", &o),
+    ] {
+        println!(
+            "| {name} | {:.0} | {:.3} | {:.3} | {} |",
+            st.rps(),
+            st.pct(0.5),
+            st.pct(0.99),
+            st.unexpected
+        );
+    }
+    println!(
+        "\n- placeorder / ping throughput: **{:.2}**",
+        o.rps() / p.rps()
+    );
+
+    // Fill the day up to `day_orders`, then time orderbook with sequential requests.
+    let placed = o.count as usize;
+    if placed < args.day_orders {
+        let per_conn = (args.day_orders - placed).div_ceil(args.connections);
+        let mut tasks = Vec::new();
+        for c in 0..args.connections {
+            let k = key.to_string();
+            tasks.push(tokio::spawn(async move {
+                let stream = tokio::net::TcpStream::connect(addr).await?;
+                let (mut send, conn) =
+                    hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
+                tokio::spawn(conn);
+                for i in 0..per_conn {
+                    let body = order_body(&k, ((c as u64) << 40) | i as u64);
+                    let res = send
+                        .send_request(post_to("/api/v1/placeorder", body))
+                        .await?;
+                    res.into_body().collect().await?;
+                }
+                anyhow::Ok(())
+            }));
+        }
+        for t in tasks {
+            t.await??;
+        }
+    }
+    let body = format!("{{\"apikey\":\"{key}\"}}");
+    let (mut book, mut pings, mut bytes) = (Vec::new(), Vec::new(), 0usize);
+    for _ in 0..20 {
+        let (status, ms, len) = timed(addr, post_to("/api/v1/orderbook", body.clone())).await?;
+        if status != 200 {
+            bail!("orderbook answered {status}");
+        }
+        bytes = len;
+        book.push(ms);
+        pings.push(timed(addr, post(body.clone())).await?.1);
+    }
+    let (b, pg) = (median(book), median(pings));
+    println!(
+        "\n## Orderbook with {} orders in the day (20 sequential requests, medians)\n",
+        args.day_orders.max(placed)
+    );
+    println!("| request | ms | response bytes |");
+    println!("| --- | ---: | ---: |");
+    println!("| orderbook | {b:.2} | {bytes} |");
+    println!("| ping | {pg:.3} | |");
+    println!("\n- orderbook / ping latency: **{:.0}x**", b / pg);
+    Ok(())
+}
+
+/// One request on a fresh connection: status, milliseconds, body length.
+async fn timed(addr: SocketAddr, req: Request<Full<Bytes>>) -> anyhow::Result<(u16, f64, usize)> {
+    let stream = tokio::net::TcpStream::connect(addr).await?;
+    let (mut send, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
+    tokio::spawn(conn);
+    let t = Instant::now();
+    let res = send.send_request(req).await?;
+    let status = res.status().as_u16();
+    let body = res.into_body().collect().await?.to_bytes();
+    Ok((status, t.elapsed().as_secs_f64() * 1000.0, body.len()))
+}
+
+/// A valid client keeps trading (sequential placeorder) while one IP sprays distinct
+/// unknown keys at `spray_rate`/s; its p99 is compared with a quiet period.
+async fn spray_suite(args: &Args, server: &Server, key: &str) -> anyhow::Result<()> {
+    let addr = server.addr;
+    let dur = Duration::from_secs_f64(args.seconds * args.rounds as f64);
+    let k = key.to_string();
+    let trade: MakeReq = Arc::new(move |i| post_to("/api/v1/placeorder", order_body(&k, i)));
+    let quiet = load(addr, trade.clone(), 200, 1, dur).await?;
+    let conns = 8u32;
+    let gap = Duration::from_secs_f64(f64::from(conns) / f64::from(args.spray_rate.max(1)));
+    let started = Instant::now();
+    let deadline = started + dur + Duration::from_millis(500);
+    let mut sprayers = Vec::new();
+    for c in 0..conns {
+        sprayers.push(tokio::spawn(async move {
+            let stream = tokio::net::TcpStream::connect(addr).await?;
+            let (mut send, conn) =
+                hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
+            tokio::spawn(conn);
+            let mut every = tokio::time::interval(gap);
+            every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+            let (mut sent, mut i) = (0u64, u64::from(c) << 40);
+            while Instant::now() < deadline {
+                every.tick().await;
+                i += 1;
+                let unknown = format!("{{\"apikey\":\"{:064x}\"}}", i ^ 0xabcd_0000_0000_0000);
+                let res = send.send_request(post(unknown)).await?;
+                res.into_body().collect().await?;
+                sent += 1;
+            }
+            anyhow::Ok(sent)
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let noisy = load(addr, trade, 200, 1, dur).await?;
+    let mut sprayed = 0;
+    for s in sprayers {
+        sprayed += s.await??;
+    }
+    let rate = sprayed as f64 / started.elapsed().as_secs_f64();
+    println!("\n## Unknown-key spray from one IP while a valid client trades\n");
+    println!("| period | valid placeorder req/s | p50 ms | p99 ms |");
+    println!("| --- | ---: | ---: | ---: |");
+    for (name, st) in [
+        ("quiet".to_string(), &quiet),
+        (format!("spray ({rate:.0} unknown keys/s achieved)"), &noisy),
+    ] {
+        println!(
+            "| {name} | {:.0} | {:.3} | {:.3} |",
+            st.rps(),
+            st.pct(0.5),
+            st.pct(0.99)
+        );
+    }
+    println!(
+        "\n- valid client p99 under spray / quiet: **{:.2}** (target <= 2)",
+        noisy.pct(0.99) / quiet.pct(0.99)
+    );
+    Ok(())
+}
+
+async fn auth_suite(args: &Args, server: &Server, key: &str) -> anyhow::Result<()> {
     let addr = server.addr;
 
     let health: MakeReq = Arc::new(|_| {
@@ -389,10 +581,10 @@ async fn main() -> anyhow::Result<()> {
     );
 
     // Cache-miss cost against one argon2-cffi verification, same machine, same run.
-    let one = median(miss_samples(&server, "bench", args.miss_samples).await?);
+    let one = median(miss_samples(server, "bench", args.miss_samples).await?);
     let py1 = argon2_cffi_ms(&args.python, args.miss_samples)?;
-    bulk_users(&server, 10_000).await?;
-    let many = median(miss_samples(&server, "bench", args.miss_samples).await?);
+    bulk_users(server, 10_000).await?;
+    let many = median(miss_samples(server, "bench", args.miss_samples).await?);
     let py2 = argon2_cffi_ms(&args.python, args.miss_samples)?;
     let py = median(vec![py1, py2, (py1 + py2) / 2.0]);
     println!();

@@ -214,18 +214,22 @@ impl RateLimiter {
             q.pop_front();
         }
         for l in limits {
-            let in_window = q
-                .iter()
-                .rev()
-                .take_while(|t| **t > now_ms - l.window_ms)
-                .count();
+            // Timestamps are in order: the window's start is found by binary search, so a
+            // check costs O(log n) however busy the client is.
+            let start = q.partition_point(|t| *t <= now_ms - l.window_ms);
+            let in_window = q.len() - start;
             if in_window >= l.count as usize {
                 // The oldest accepted hit still inside this window frees a slot on expiry.
-                let oldest = q[q.len() - in_window];
+                let oldest = q[start];
                 return Err(((oldest + l.window_ms - now_ms).max(1), *l));
             }
         }
         q.push_back(now_ms);
+        // Only the `count` most recent hits can ever decide a limit.
+        let keep = limits.iter().map(|l| l.count as usize).max().unwrap_or(0);
+        while q.len() > keep {
+            q.pop_front();
+        }
         Ok(())
     }
 
