@@ -9,6 +9,7 @@ use algogate_store::Store;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::keyservice::KeyService;
+use crate::playground::Catalog;
 use crate::ratelimit::RateLimiter;
 use crate::security::Security;
 use crate::session::{SessionConfig, SessionService};
@@ -34,6 +35,7 @@ struct Inner {
     throttle: LoginThrottle,
     clock: Arc<dyn Clock>,
     ws: Arc<Hub>,
+    playground: Arc<Catalog>,
 }
 
 impl AppState {
@@ -65,8 +67,10 @@ impl AppState {
             },
         );
         let ws = Arc::new(Hub::new(market.clone(), config.ws_queue_capacity));
+        let playground = Arc::new(Catalog::load(config.collections_dir.clone()));
         Self(Arc::new(Inner {
             ws,
+            playground,
             config,
             store,
             keys,
@@ -79,6 +83,10 @@ impl AppState {
             throttle,
             clock,
         }))
+    }
+    /// The API Playground's view of our Bruno collection.
+    pub fn playground(&self) -> &Arc<Catalog> {
+        &self.0.playground
     }
     pub fn config(&self) -> &Config {
         &self.0.config

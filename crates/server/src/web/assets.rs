@@ -25,6 +25,11 @@ pub const APIKEY: Page = Page {
     title: "API Key",
     nav: true,
 };
+pub const PLAYGROUND: Page = Page {
+    name: "playground",
+    title: "API Playground",
+    nav: true,
+};
 pub const LOGIN: Page = Page {
     name: "login",
     title: "Log in",
@@ -96,7 +101,7 @@ mod tests {
 
     #[test]
     fn every_page_renders_without_inline_script_or_style() {
-        for p in [APIKEY, LOGIN, SETUP, SETUP_INVALID] {
+        for p in [APIKEY, PLAYGROUND, LOGIN, SETUP, SETUP_INVALID] {
             let html = render(p);
             assert!(!html.contains("{{"), "{}: unreplaced placeholder", p.name);
             assert!(html.contains(&format!("/static/js/pages/{}.js", p.name)));

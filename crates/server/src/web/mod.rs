@@ -8,6 +8,7 @@ mod assets;
 mod auth;
 mod error;
 mod extract;
+mod playground;
 
 use axum::Router;
 use axum::extract::Request;
@@ -36,6 +37,12 @@ pub fn router() -> Router<AppState> {
         .route("/auth/csrf-token", get(auth::csrf_token))
         .route("/apikey", get(apikey::show).post(apikey::regenerate))
         .route("/apikey/mode", post(apikey::set_mode))
+        .route("/playground", get(playground::page))
+        .route("/playground/", get(playground::trailing_slash))
+        .route("/playground/api-key", get(playground::api_key))
+        .route("/playground/endpoints", get(playground::endpoints))
+        .route("/playground/collections", get(playground::collections))
+        .route("/playground/websocket", get(playground::websocket))
         .layer(middleware::from_fn(security_headers))
 }
 

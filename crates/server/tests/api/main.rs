@@ -8,6 +8,7 @@ mod keys;
 mod market;
 mod orders;
 mod ping;
+mod playground;
 mod ratelimit;
 mod security;
 mod startup;

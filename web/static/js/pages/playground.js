@@ -1,0 +1,2 @@
+import { initShell } from '../app.js';
+initShell();
