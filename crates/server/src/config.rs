@@ -80,6 +80,9 @@ pub struct Config {
     pub ws_max_subscriptions: usize,
     /// Browser origins allowed besides loopback and same-host ones (`*`: any).
     pub ws_allowed_origins: Vec<String>,
+    /// The Bruno collection the API Playground reads (the copy embedded in the binary
+    /// when this directory does not exist).
+    pub collections_dir: PathBuf,
 }
 
 impl Default for Config {
@@ -114,6 +117,7 @@ impl Default for Config {
             ws_queue_capacity: 1024,
             ws_max_subscriptions: 1000,
             ws_allowed_origins: Vec::new(),
+            collections_dir: PathBuf::from("collections"),
         }
     }
 }
@@ -160,6 +164,7 @@ struct FileConfig {
     ws_queue_capacity: Option<usize>,
     ws_max_subscriptions: Option<usize>,
     ws_allowed_origins: Option<Vec<String>>,
+    collections_dir: Option<PathBuf>,
 }
 
 /// Command-line overrides (highest precedence).
@@ -276,6 +281,7 @@ impl Config {
             set(&mut c.ws_queue_capacity, f.ws_queue_capacity);
             set(&mut c.ws_max_subscriptions, f.ws_max_subscriptions);
             set(&mut c.ws_allowed_origins, f.ws_allowed_origins);
+            set(&mut c.collections_dir, f.collections_dir);
         }
 
         let var = |name: &str| env(name).filter(|v| !v.trim().is_empty());
@@ -386,6 +392,9 @@ impl Config {
                 .map(str::to_owned)
                 .collect();
         }
+        if let Some(v) = var("ALGOGATE_COLLECTIONS_DIR") {
+            c.collections_dir = PathBuf::from(v);
+        }
         if algogate_broker::MarketCalendar::from_name(&c.market_calendar).is_none() {
             return Err(ConfigError::Env {
                 var: "market_calendar".into(),
@@ -459,6 +468,13 @@ mod tests {
         assert_eq!(c.http_addr.to_string(), "127.0.0.1:5000");
         assert_eq!(c.ws_addr.to_string(), "127.0.0.1:8765");
         assert_eq!(c.database_url, "sqlite://data/algogate.db");
+        assert_eq!(c.collections_dir, PathBuf::from("collections"));
+        let moved = Config::load(
+            &Overrides::default(),
+            &env_of(&[("ALGOGATE_COLLECTIONS_DIR", "/srv/bru")]),
+        )
+        .unwrap();
+        assert_eq!(moved.collections_dir, PathBuf::from("/srv/bru"));
         assert_eq!(c.session_expiry_time.to_string(), "03:00:00");
         assert_eq!(c.rate_limits.order[0].count, 10);
         assert_eq!(c.rate_limits.api[0].count, 50);

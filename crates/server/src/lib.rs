@@ -17,6 +17,7 @@ pub mod extract;
 pub mod import;
 pub mod keyservice;
 pub mod login;
+pub mod playground;
 pub mod ratelimit;
 pub mod schema;
 pub mod secrets;

@@ -10,6 +10,7 @@ use crate::action_center::ActionCenter;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::keyservice::KeyService;
+use crate::playground::Catalog;
 use crate::ratelimit::RateLimiter;
 use crate::security::Security;
 use crate::session::{SessionConfig, SessionService};
@@ -39,6 +40,7 @@ struct Inner {
     /// account page's event stream) end so graceful shutdown does not wait on them.
     shutdown: tokio::sync::watch::Sender<bool>,
     action_center: ActionCenter,
+    playground: Arc<Catalog>,
 }
 
 impl AppState {
@@ -71,8 +73,10 @@ impl AppState {
         );
         let ws = Arc::new(Hub::new(market.clone(), config.ws_queue_capacity));
         let action_center = ActionCenter::new(store.clone(), clock.clone());
+        let playground = Arc::new(Catalog::load(config.collections_dir.clone()));
         Self(Arc::new(Inner {
             ws,
+            playground,
             config,
             store,
             keys,
@@ -87,6 +91,10 @@ impl AppState {
             shutdown: tokio::sync::watch::Sender::new(false),
             action_center,
         }))
+    }
+    /// The API Playground's view of our Bruno collection.
+    pub fn playground(&self) -> &Arc<Catalog> {
+        &self.0.playground
     }
     pub fn config(&self) -> &Config {
         &self.0.config

@@ -45,6 +45,11 @@ pub const ACTION_CENTER: Page = Page {
     title: "Action Center",
     nav: true,
 };
+pub const PLAYGROUND: Page = Page {
+    name: "playground",
+    title: "API Playground",
+    nav: true,
+};
 pub const LOGIN: Page = Page {
     name: "login",
     title: "Log in",
@@ -122,6 +127,7 @@ mod tests {
             TRADINGVIEW,
             SECURITY,
             ACTION_CENTER,
+            PLAYGROUND,
             LOGIN,
             SETUP,
             SETUP_INVALID,

@@ -10,6 +10,7 @@ mod assets;
 mod auth;
 mod error;
 mod extract;
+mod playground;
 mod security_page;
 mod tradingview;
 
@@ -55,6 +56,12 @@ pub fn router() -> Router<AppState> {
         .route("/action-center/approve/{id}", post(action_center::approve))
         .route("/action-center/reject/{id}", post(action_center::reject))
         .route("/action-center/delete/{id}", delete(action_center::delete))
+        .route("/playground", get(playground::page))
+        .route("/playground/", get(playground::trailing_slash))
+        .route("/playground/api-key", get(playground::api_key))
+        .route("/playground/endpoints", get(playground::endpoints))
+        .route("/playground/collections", get(playground::collections))
+        .route("/playground/websocket", get(playground::websocket))
         .layer(middleware::from_fn(security_headers))
 }
 

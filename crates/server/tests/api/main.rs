@@ -10,6 +10,7 @@ mod market;
 mod orders;
 mod pages;
 mod ping;
+mod playground;
 mod ratelimit;
 mod security;
 mod startup;

@@ -1,0 +1,208 @@
+// End to end: the API Playground. Log in, search, send ping / funds / placeorder and a
+// bad request, copy a cURL and run it, then the WebSocket tester: connect, authenticate,
+// subscribe LTP, ticks in the log, export. The key never appears in the page's HTML or in
+// any response except the two key routes. Screenshots in e2e/artifacts/.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { ROOT, screenshot, startBrowser, startServer } from '../lib.mjs';
+
+const USER = 'admin';
+const PASSWORD = 'Pl4yground-Passw0rd!';
+let server;
+let browser;
+let key = '';
+const leaks = [];
+
+before(async () => {
+  server = await startServer({ ALGOGATE_COLLECTIONS_DIR: path.join(ROOT, 'collections'), ALGOGATE_MARKET_TICK_MS: '200' });
+  browser = await startBrowser();
+  await browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.base });
+});
+
+after(async () => {
+  await browser?.close();
+  const log = server?.log() ?? '';
+  await server?.stop();
+  if (key) assert.ok(!log.includes(key), 'the API key appeared in the server output');
+  assert.ok(!log.includes(PASSWORD), 'the password appeared in the server output');
+});
+
+async function setupAndLogin(page) {
+  await page.goto(server.setupUrl);
+  await page.fill('#username', USER);
+  await page.fill('#password', PASSWORD);
+  await page.fill('#confirm', PASSWORD);
+  await page.click('#setup-submit');
+  await page.waitForURL(/\/login/);
+  await page.fill('#username', USER);
+  await page.fill('#password', PASSWORD);
+  await page.click('#login-submit');
+  await page.waitForURL(/\/apikey/);
+}
+
+function responseJson(page) {
+  return page.locator('#response').innerText().then((t) => JSON.parse(t.replace(/^\s*\d+ ?/gm, '')));
+}
+
+async function sendAndWait(page) {
+  const before = await page.locator('#time').innerText();
+  await page.click('#send');
+  await page.waitForFunction((b) => {
+    const t = document.getElementById('time').textContent;
+    return t && t !== b && document.getElementById('loading').hidden;
+  }, before);
+}
+
+test('REST mode: endpoints, send, errors, cURL, history; the key stays out of the HTML', async () => {
+  const page = await browser.page();
+  await setupAndLogin(page);
+
+  // Every response body is checked for the key, except the two routes that carry it.
+  const bodies = [];
+  page.on('response', async (r) => {
+    const p = new URL(r.url()).pathname;
+    try { bodies.push([p, await r.text()]); } catch { /* redirects, aborted */ }
+  });
+
+  const html = await page.goto(`${server.base}/playground`);
+  const source = await html.text();
+  await page.waitForSelector('.pg-ep');
+  key = await page.inputValue('#key-field');
+  assert.match(key, /^[0-9a-f]{64}$/);
+  assert.ok(!source.includes(key), 'the key is not in the HTML source');
+  assert.ok(source.includes('id="playground"') || source.includes('id="pg"'));
+
+  // Categories in OpenAlgo's order; data/utilities/websocket start collapsed.
+  const cats = await page.locator('.pg-cat').evaluateAll((els) => els.map((e) => e.dataset.category));
+  assert.deepEqual(cats, ['account', 'orders', 'data', 'utilities', 'websocket']);
+  assert.equal(await page.locator('.pg-cat[data-category="data"] .pg-ep').count(), 0);
+
+  // Search filters names and paths and opens matching categories.
+  await page.fill('#search', 'ping');
+  await page.waitForFunction(() => document.querySelectorAll('.pg-cat').length === 2);
+  assert.deepEqual(await page.locator('.pg-cat').evaluateAll((els) => els.map((e) => e.dataset.category)), ['utilities', 'websocket']);
+  await page.click('.pg-cat[data-category="utilities"] .pg-ep:has-text("Ping")  >> nth=0');
+  const pingBody = JSON.parse(await page.inputValue('#body'));
+  assert.equal(pingBody.apikey, key, 'the key is filled in');
+  await sendAndWait(page);
+  assert.equal(await page.locator('#status').innerText(), '200 OK');
+  assert.deepEqual(await responseJson(page), { status: 'success', data: { message: 'pong', broker: 'sandbox' } });
+  await page.fill('#search', '');
+
+  // Funds.
+  await page.click('.pg-cat[data-category="account"] .pg-ep:has-text("Funds")');
+  await sendAndWait(page);
+  assert.equal(await page.locator('#status').innerText(), '200 OK');
+  assert.equal((await responseJson(page)).status, 'success');
+
+  // Place an order (Ctrl+Enter sends).
+  await page.click('.pg-cat[data-category="orders"] .pg-ep:has-text("Place Order")');
+  await page.locator('#body').focus();
+  const t0 = await page.locator('#time').innerText();
+  await page.keyboard.press('Control+Enter');
+  await page.waitForFunction((b) => document.getElementById('time').textContent !== b && document.getElementById('loading').hidden, t0);
+  const placed = await responseJson(page);
+  assert.equal(placed.status, 'success', JSON.stringify(placed));
+  assert.match(placed.orderid, /^\d+$/);
+  await screenshot(page, 'playground-rest');
+
+  // A bad request: the 4xx body is shown clearly.
+  await page.fill('#body', JSON.stringify({ apikey: key, symbol: 'SBIN' }, null, 2));
+  assert.equal(await page.locator('.pg-tab[aria-selected="true"] .pg-dot').count(), 1, 'modified marker');
+  await sendAndWait(page);
+  assert.equal(await page.locator('#status').innerText(), '400 Error');
+  const errText = await page.locator('#error-view').innerText();
+  assert.match(errText, /^HTTP 400: .*Missing data for required field/);
+  await screenshot(page, 'playground-error');
+
+  // Only our /api/ routes can be called.
+  await page.fill('#path', 'https://example.com/api/v1/ping');
+  await page.click('#send');
+  await page.waitForSelector('.toast.error');
+  await page.fill('#path', '/api/v1/placeorder');
+
+  // Copy the cURL of the valid order and run it: it succeeds.
+  await page.click('#reset-body');
+  await page.click('#copy-curl');
+  const cmd = await page.evaluate(() => navigator.clipboard.readText());
+  assert.match(cmd, /^curl -X POST "http:\/\/127\.0\.0\.1:\d+\/api\/v1\/placeorder"/);
+  const out = JSON.parse(execFileSync('bash', ['-c', cmd], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
+  assert.equal(out.status, 'success', JSON.stringify(out));
+
+  // Snippets: the SDK call uses the SDK's argument names.
+  await page.click('button[data-pane="code"]');
+  await page.selectOption('#code-lang', 'sdk');
+  const snippet = await page.locator('#code').innerText();
+  assert.match(snippet, /from openalgo import api/);
+  assert.match(snippet, /client\.placeorder\(/);
+  assert.match(snippet, /price_type="MARKET"/);
+
+  // History keeps requests without the key, and replays them with it.
+  const stored = await page.evaluate(() => localStorage.getItem('algogate-playground-history'));
+  assert.ok(stored && !stored.includes(key), 'history never stores the key');
+  assert.ok(JSON.parse(stored).length >= 4);
+  await page.click('#history-box summary');
+  await page.click('#history li:last-child button');
+  assert.equal(JSON.parse(await page.inputValue('#body')).apikey, key);
+  await page.click('#history-clear');
+  assert.equal(await page.locator('#history li').count(), 0);
+
+  for (const [p, text] of bodies) {
+    if (p === '/playground/api-key' || p === '/apikey') continue;
+    if (p.startsWith('/api/v1/')) continue; // responses of the requests sent, no key in them
+    assert.ok(!text.includes(key), `the key appeared in the response of ${p}`);
+  }
+  assert.deepEqual(browser.problems, []);
+});
+
+test('WebSocket mode: connect, authenticate, subscribe LTP, ticks, ping, export', async () => {
+  const page = await browser.page();
+  await page.goto(`${server.base}/playground`);
+  await page.waitForSelector('.pg-ep');
+  await page.click('#mode-ws');
+  await page.click('#ws-connect');
+  await page.waitForSelector('#ws-status[data-state="authenticated"]');
+  // The authenticate message went out automatically, with the key redacted in the log.
+  const logText = await page.locator('#ws-log').innerText();
+  assert.match(logText, /SENT.*"action":"authenticate"/);
+  assert.ok(!logText.includes(key));
+
+  // Subscribe LTP from the sidebar's websocket entry.
+  await page.click('.pg-cat[data-category="websocket"] .pg-cat-head');
+  await page.click('.pg-cat[data-category="websocket"] .pg-ep:has-text("Subscribe LTP")');
+  assert.match(await page.inputValue('#ws-message'), /"action": "subscribe"/);
+  await page.locator('#ws-message').focus();
+  await page.keyboard.press('Control+Enter');
+  await page.waitForFunction(() => [...document.querySelectorAll('#ws-log li')].some((li) => li.textContent.includes('market_data')), null, { timeout: 15000 });
+  await page.fill('#ws-filter', 'market_data');
+  const ticks = await page.locator('#ws-log li[data-direction="RECEIVED"]').count();
+  assert.ok(ticks >= 1);
+  await page.fill('#ws-filter', '');
+
+  // Ping shows a latency.
+  await page.click('#ws-ping');
+  await page.waitForFunction(() => /\d/.test(document.getElementById('ws-last').textContent));
+
+  // A template from the picker fills {{API_KEY}}/{{TIMESTAMP}} on send.
+  await page.selectOption('#ws-template', { label: 'Ping (Latency Test)' });
+  assert.match(await page.inputValue('#ws-message'), /\{\{TIMESTAMP\}\}/);
+  await page.click('#ws-send');
+  await page.waitForFunction(() => [...document.querySelectorAll('#ws-log li')].some((li) => li.textContent.includes('"type":"pong"')));
+  await screenshot(page, 'playground-ws');
+
+  // Export.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#ws-export')]);
+  assert.match(download.suggestedFilename(), /^websocket-messages-\d+\.json$/);
+  const doc = JSON.parse(readFileSync(await download.path(), 'utf8'));
+  assert.equal(doc.totalMessages, doc.messages.length);
+  assert.ok(doc.messages.some((m) => m.direction === 'RECEIVED' && m.data.type === 'market_data'));
+  assert.ok(!JSON.stringify(doc).includes(key), 'the export never contains the key');
+
+  await page.click('#ws-connect');
+  await page.waitForSelector('#ws-status[data-state="disconnected"]');
+  assert.match(await page.locator('#ws-log').innerText(), /Disconnected by user/);
+  assert.deepEqual(browser.problems, []);
+});

@@ -1,0 +1,492 @@
+// The API Playground (SPEC §6; reference/openalgo-ws-sdk-ui.md §3.3): endpoints from our
+// Bruno collection, tabs, a JSON editor with the key filled in, the response viewer,
+// history in localStorage (keys redacted), editable headers and code snippets. Only our
+// own /api/ routes can be called. The key is fetched over the session, never in the HTML.
+import { initShell } from '../app.js';
+import { toast } from '../ui.js';
+import { getJson } from '../api.js';
+import { allowedApiPath, apiKey, copyText, el, formatSize, pretty, renderJson } from '../playground/common.js';
+import { curl, requests as pyRequests, sdk } from '../playground/snippets.js';
+import { initWs } from '../playground/ws.js';
+
+const $ = (id) => document.getElementById(id);
+const HISTORY_KEY = 'algogate-playground-history';
+const HISTORY_MAX = 50;
+const DEFAULT_HEADERS = [['Content-Type', 'application/json'], ['Accept', 'application/json']];
+const OPEN_AT_START = new Set(['account', 'orders']);
+
+const state = {
+  endpoints: {}, key: '', tabs: [], active: null, nextId: 1, keyVisible: false,
+  collapsed: new Set(), last: null, busy: false,
+};
+
+function tabOf(id) { return state.tabs.find((t) => t.id === id) || null; }
+function current() { return tabOf(state.active); }
+
+/** The endpoint's default editor text with the key filled in (P13). */
+function defaultBody(ep) {
+  const src = ep.method === 'GET' && ep.params ? ep.params : (ep.body || {});
+  const obj = JSON.parse(JSON.stringify(src));
+  if (state.key && obj && typeof obj === 'object' && !Array.isArray(obj) && !obj.apikey) {
+    obj.apikey = state.key;
+  }
+  return pretty(obj);
+}
+
+// ---- sidebar -----------------------------------------------------------------------
+function renderSidebar() {
+  const q = $('search').value.trim().toLowerCase();
+  const box = $('categories');
+  box.replaceChildren();
+  const active = current();
+  for (const [cat, items] of Object.entries(state.endpoints)) {
+    const shown = items.filter((e) => !q || e.name.toLowerCase().includes(q) || e.path.toLowerCase().includes(q));
+    if (!shown.length) continue;
+    const open = q || !state.collapsed.has(cat);
+    const section = el('div', 'pg-cat');
+    section.dataset.category = cat;
+    const head = el('button', 'pg-cat-head');
+    head.type = 'button';
+    head.setAttribute('aria-expanded', String(Boolean(open)));
+    head.append(el('span', '', cat), el('span', '', open ? '▾' : '▸'));
+    head.addEventListener('click', () => {
+      if (state.collapsed.has(cat)) state.collapsed.delete(cat); else state.collapsed.add(cat);
+      renderSidebar();
+    });
+    section.append(head);
+    if (open) {
+      const ul = el('ul');
+      for (const ep of shown) {
+        const li = el('li');
+        const b = el('button', 'pg-ep');
+        b.type = 'button';
+        b.dataset.path = ep.path;
+        if (active && active.path === ep.path && active.name === ep.name) b.classList.add('active');
+        b.append(el('span', `pg-m ${ep.method}`, ep.method), el('span', '', ep.name));
+        b.addEventListener('click', () => openEndpoint(ep));
+        li.append(b);
+        ul.append(li);
+      }
+      section.append(ul);
+    }
+    box.append(section);
+  }
+  if (!box.children.length) box.append(el('p', 'muted small', 'No endpoint matches.'));
+}
+
+// ---- tabs --------------------------------------------------------------------------
+function openEndpoint(ep) {
+  if (ep.method === 'WS') {
+    setMode('ws');
+    ws.preload(ep);
+    return;
+  }
+  setMode('rest');
+  const existing = state.tabs.find((t) => t.path === ep.path && t.name === ep.name);
+  if (existing) { activate(existing.id); return; }
+  const body = defaultBody(ep);
+  const tab = {
+    id: state.nextId++, name: ep.name, method: ep.method, path: ep.path, initial: body, body,
+    headers: DEFAULT_HEADERS.map(([k, v]) => ({ name: k, value: v })),
+  };
+  state.tabs.push(tab);
+  activate(tab.id);
+}
+
+function saveEditor() {
+  const t = current();
+  if (!t) return;
+  t.body = $('body').value;
+  t.method = $('method').value;
+  t.path = $('path').value;
+}
+
+function activate(id) {
+  saveEditor();
+  state.active = id;
+  clearResponse();
+  renderTabs();
+  renderRequest();
+  renderSidebar();
+}
+
+function closeTab(id) {
+  const i = state.tabs.findIndex((t) => t.id === id);
+  if (i < 0) return;
+  state.tabs.splice(i, 1);
+  if (state.active === id) {
+    const next = state.tabs[i] || state.tabs[i - 1];
+    state.active = next ? next.id : null;
+    clearResponse();
+  }
+  renderTabs();
+  renderRequest();
+  renderSidebar();
+}
+
+function renderTabs() {
+  const box = $('tabs');
+  box.replaceChildren();
+  for (const t of state.tabs) {
+    const b = el('div', 'pg-tab');
+    b.setAttribute('role', 'tab');
+    b.tabIndex = 0;
+    b.setAttribute('aria-selected', String(t.id === state.active));
+    b.title = `${t.method} ${t.path}`;
+    b.append(el('span', `pg-m ${t.method}`, t.method), el('span', 'pg-tab-name', t.name));
+    if (t.body !== t.initial) {
+      const dot = el('span', 'pg-dot');
+      dot.title = 'Modified';
+      dot.dataset.testid = 'modified';
+      b.append(dot);
+    }
+    const x = el('button', 'pg-tab-close', '×');
+    x.type = 'button';
+    x.setAttribute('aria-label', `Close ${t.name}`);
+    x.addEventListener('click', (e) => { e.stopPropagation(); closeTab(t.id); });
+    b.append(x);
+    b.addEventListener('click', () => { if (t.id !== state.active) activate(t.id); });
+    box.append(b);
+  }
+}
+
+// ---- request editor ----------------------------------------------------------------
+function updateGutter() {
+  const n = $('body').value.split('\n').length;
+  $('gutter').textContent = Array.from({ length: n }, (_, i) => i + 1).join('\n');
+  $('gutter').scrollTop = $('body').scrollTop;
+}
+
+function renderHeaders(t) {
+  const body = $('req-headers');
+  body.replaceChildren();
+  t.headers.forEach((h, i) => {
+    const tr = el('tr');
+    const name = el('input', 'pg-input');
+    name.value = h.name; name.setAttribute('aria-label', 'Header name');
+    name.addEventListener('input', () => { h.name = name.value; renderCode(); });
+    const value = el('input', 'pg-input');
+    value.value = h.value; value.setAttribute('aria-label', 'Header value');
+    value.addEventListener('input', () => { h.value = value.value; renderCode(); });
+    const del = el('button', 'icon-btn', '×');
+    del.type = 'button'; del.setAttribute('aria-label', 'Remove header');
+    del.addEventListener('click', () => { t.headers.splice(i, 1); renderHeaders(t); renderCode(); });
+    const cells = [name, value, del].map((c) => { const td = el('td'); td.append(c); return td; });
+    tr.append(...cells);
+    body.append(tr);
+  });
+}
+
+function renderRequest() {
+  const t = current();
+  $('empty').hidden = Boolean(t);
+  $('request').hidden = !t;
+  $('generate-key').hidden = Boolean(state.key);
+  if (!t) return;
+  $('method').value = t.method;
+  $('path').value = t.path;
+  $('body').value = t.body;
+  updateGutter();
+  renderHeaders(t);
+  renderCode();
+}
+
+/** The request as it will be sent, or an error message. */
+function buildRequest() {
+  saveEditor();
+  const t = current();
+  const method = t.method;
+  const path = t.path.trim();
+  if (!allowedApiPath(path)) return { error: 'Only this server\'s /api/ routes can be called from the playground.' };
+  const text = t.body;
+  let url = new URL(path, location.origin);
+  let body = null;
+  if (method === 'GET') {
+    if (text.trim()) {
+      let obj;
+      try { obj = JSON.parse(text); } catch { return { error: 'Invalid JSON in the body (GET parameters)' }; }
+      if (obj && typeof obj === 'object') {
+        for (const [k, v] of Object.entries(obj)) {
+          if (v !== '' && v !== null && v !== undefined) url.searchParams.set(k, typeof v === 'object' ? JSON.stringify(v) : String(v));
+        }
+      }
+    }
+  } else {
+    body = text;
+  }
+  url = url.toString();
+  const headers = t.headers.filter((h) => h.name.trim()).map((h) => [h.name.trim(), h.value]);
+  return { method, url, body, headers, path: new URL(url).pathname, name: t.name };
+}
+
+function renderCode() {
+  const t = current();
+  if (!t) return;
+  const r = buildRequest();
+  if (r.error) { $('code').textContent = `# ${r.error}`; return; }
+  const lang = $('code-lang').value;
+  $('code').textContent = lang === 'curl' ? curl(r) : lang === 'sdk' ? sdk(r, location.origin) : pyRequests(r);
+}
+
+// ---- sending and the response ------------------------------------------------------
+function clearResponse() {
+  state.last = null;
+  $('status').hidden = true;
+  $('time').textContent = '';
+  $('size').textContent = '';
+  $('response').hidden = true;
+  $('error-view').hidden = true;
+  $('no-response').hidden = false;
+  $('copy-response').disabled = true;
+  $('res-headers').replaceChildren();
+}
+
+function showResponse({ status, ms, text, headers }) {
+  state.last = { status, text };
+  const pill = $('status');
+  pill.hidden = false;
+  pill.textContent = `${status} ${status >= 200 && status < 300 ? 'OK' : 'Error'}`;
+  pill.className = `pg-status ${status >= 200 && status < 300 ? 'ok' : status >= 400 || status === 0 ? 'err' : ''}`;
+  $('time').textContent = `${ms} ms`;
+  $('size').textContent = formatSize(new TextEncoder().encode(text).length);
+  $('no-response').hidden = true;
+  $('response').hidden = false;
+  renderJson($('response'), text);
+  $('copy-response').disabled = false;
+  const ev = $('error-view');
+  if (status >= 400 || status === 0) {
+    let msg = '';
+    try {
+      const v = JSON.parse(text);
+      const m = v.message ?? v.error ?? v;
+      msg = typeof m === 'string' ? m : JSON.stringify(m);
+    } catch { msg = text.slice(0, 500); }
+    ev.textContent = `${status === 0 ? 'Network error' : `HTTP ${status}`}: ${msg}`;
+    ev.hidden = false;
+  } else {
+    ev.hidden = true;
+  }
+  const hb = $('res-headers');
+  hb.replaceChildren();
+  for (const [k, v] of headers) {
+    const tr = el('tr');
+    tr.append(el('td', '', k), el('td', '', v));
+    hb.append(tr);
+  }
+}
+
+async function send() {
+  if (state.busy || !current()) return;
+  const r = buildRequest();
+  if (r.error) { toast(r.error, 'error'); return; }
+  state.busy = true;
+  $('send').disabled = true;
+  $('send-label').textContent = 'Sending…';
+  $('loading').hidden = false;
+  $('no-response').hidden = true;
+  const started = performance.now();
+  let result;
+  try {
+    const res = await fetch(r.url, {
+      method: r.method, headers: r.headers, credentials: 'same-origin', cache: 'no-store',
+      body: r.method === 'GET' ? undefined : r.body,
+    });
+    const raw = await res.text();
+    const ms = Math.round(performance.now() - started);
+    let text;
+    try { text = pretty(JSON.parse(raw)); } catch {
+      text = pretty({ text: raw, contentType: res.headers.get('content-type') || '' });
+    }
+    result = { status: res.status, ms, text, headers: [...res.headers.entries()] };
+  } catch (e) {
+    result = { status: 0, ms: Math.round(performance.now() - started), text: pretty({ error: String(e.message || e) }), headers: [] };
+  }
+  state.busy = false;
+  $('send').disabled = false;
+  $('send-label').textContent = 'Send';
+  $('loading').hidden = true;
+  showResponse(result);
+  addHistory(r, result);
+}
+
+// ---- history (localStorage; the key is never stored) -------------------------------
+function redact(r) {
+  let body = r.body;
+  if (body) {
+    try {
+      const v = JSON.parse(body);
+      if (v && typeof v === 'object' && 'apikey' in v) v.apikey = '';
+      body = pretty(v);
+    } catch { /* not JSON: store as typed */ }
+  }
+  const url = new URL(r.url);
+  if (url.searchParams.has('apikey')) url.searchParams.set('apikey', '');
+  return { body, path: url.pathname + url.search };
+}
+
+function loadHistory() {
+  try { return JSON.parse(localStorage.getItem(HISTORY_KEY) || '[]'); } catch { return []; }
+}
+
+function addHistory(r, result) {
+  const { body, path } = redact(r);
+  const list = loadHistory();
+  list.unshift({ at: Date.now(), name: r.name, method: r.method, path, body, status: result.status, ms: result.ms });
+  try { localStorage.setItem(HISTORY_KEY, JSON.stringify(list.slice(0, HISTORY_MAX))); } catch { /* full */ }
+  renderHistory();
+}
+
+function replay(h) {
+  const url = new URL(h.path, location.origin);
+  let body = h.body || '';
+  if (h.method === 'GET') {
+    const obj = Object.fromEntries(url.searchParams);
+    if ('apikey' in obj) obj.apikey = state.key;
+    body = pretty(obj);
+  } else {
+    try {
+      const v = JSON.parse(body);
+      if (v && typeof v === 'object' && 'apikey' in v) v.apikey = state.key;
+      body = pretty(v);
+    } catch { /* keep */ }
+  }
+  const tab = {
+    id: state.nextId++, name: h.name || url.pathname, method: h.method, path: url.pathname,
+    initial: body, body, headers: DEFAULT_HEADERS.map(([k, v]) => ({ name: k, value: v })),
+  };
+  setMode('rest');
+  state.tabs.push(tab);
+  activate(tab.id);
+}
+
+function renderHistory() {
+  const list = loadHistory();
+  $('history-count').textContent = `(${list.length})`;
+  const ul = $('history');
+  ul.replaceChildren();
+  for (const h of list) {
+    const li = el('li');
+    const b = el('button');
+    b.type = 'button';
+    b.title = `Replay ${h.method} ${h.path} (${new Date(h.at).toLocaleString()})`;
+    b.append(el('span', `pg-m ${h.method}`, h.method), el('span', '', h.name || h.path),
+      el('span', 'muted', `${h.status}`));
+    b.addEventListener('click', () => replay(h));
+    li.append(b);
+    ul.append(li);
+  }
+}
+
+// ---- modes -------------------------------------------------------------------------
+function setMode(mode) {
+  $('mode-rest').setAttribute('aria-pressed', String(mode === 'rest'));
+  $('mode-ws').setAttribute('aria-pressed', String(mode === 'ws'));
+  $('rest-panel').hidden = mode !== 'rest';
+  $('ws-panel').hidden = mode !== 'ws';
+}
+
+// ---- wiring ------------------------------------------------------------------------
+$('search').addEventListener('input', renderSidebar);
+$('sidebar-toggle').addEventListener('click', () => {
+  const closed = $('sidebar').classList.toggle('closed');
+  $('sidebar-toggle').setAttribute('aria-expanded', String(!closed));
+});
+$('new-tab').addEventListener('click', () => {
+  const first = Object.values(state.endpoints).find((l) => l.length);
+  if (first) openEndpoint(first[0]);
+});
+$('mode-rest').addEventListener('click', () => setMode('rest'));
+$('mode-ws').addEventListener('click', () => setMode('ws'));
+$('body').addEventListener('input', () => {
+  const t = current();
+  if (!t) return;
+  const wasModified = t.body !== t.initial;
+  t.body = $('body').value;
+  updateGutter();
+  if (wasModified !== (t.body !== t.initial)) renderTabs();
+  renderCode();
+});
+$('body').addEventListener('scroll', () => { $('gutter').scrollTop = $('body').scrollTop; });
+for (const id of ['method', 'path']) $(id).addEventListener('input', () => { saveEditor(); renderCode(); });
+$('method').addEventListener('change', () => { saveEditor(); renderTabs(); renderCode(); });
+$('url-form').addEventListener('submit', (e) => { e.preventDefault(); send(); });
+$('prettify').addEventListener('click', () => {
+  try {
+    $('body').value = pretty(JSON.parse($('body').value));
+    $('body').dispatchEvent(new Event('input'));
+    toast('JSON prettified', 'success');
+  } catch {
+    toast('Invalid JSON - cannot prettify', 'error');
+  }
+});
+$('reset-body').addEventListener('click', () => {
+  const t = current();
+  if (!t) return;
+  $('body').value = t.initial;
+  $('body').dispatchEvent(new Event('input'));
+});
+$('add-header').addEventListener('click', () => {
+  const t = current();
+  if (!t) return;
+  t.headers.push({ name: '', value: '' });
+  renderHeaders(t);
+});
+for (const b of document.querySelectorAll('[data-pane]:not(.pg-subpane)')) {
+  b.addEventListener('click', () => {
+    for (const x of document.querySelectorAll('button[data-pane]')) x.setAttribute('aria-selected', String(x === b));
+    for (const p of document.querySelectorAll('.pg-subpane[data-pane]')) p.hidden = p.dataset.pane !== b.dataset.pane;
+    if (b.dataset.pane === 'code') renderCode();
+  });
+}
+for (const b of document.querySelectorAll('button[data-rpane]')) {
+  b.addEventListener('click', () => {
+    for (const x of document.querySelectorAll('button[data-rpane]')) x.setAttribute('aria-selected', String(x === b));
+    for (const p of document.querySelectorAll('.pg-subpane[data-rpane]')) p.hidden = p.dataset.rpane !== b.dataset.rpane;
+  });
+}
+$('code-lang').addEventListener('change', renderCode);
+$('code-copy').addEventListener('click', () => copyText($('code').textContent, 'Snippet copied!'));
+$('copy-response').addEventListener('click', () => state.last && copyText(state.last.text, 'Response copied!'));
+$('copy-curl').addEventListener('click', () => {
+  if (!current()) return;
+  const r = buildRequest();
+  if (r.error) { toast(r.error, 'error'); return; }
+  copyText(curl(r), 'cURL copied!');
+});
+$('history-clear').addEventListener('click', () => {
+  try { localStorage.removeItem(HISTORY_KEY); } catch { /* blocked */ }
+  renderHistory();
+  toast('History cleared', 'success');
+});
+$('key-eye').addEventListener('click', () => {
+  state.keyVisible = !state.keyVisible;
+  $('key-field').type = state.keyVisible ? 'text' : 'password';
+  $('key-eye').setAttribute('aria-label', state.keyVisible ? 'Hide API key' : 'Show API key');
+});
+$('key-copy').addEventListener('click', () => state.key && copyText(state.key, 'API key copied!'));
+document.addEventListener('keydown', (e) => {
+  if (e.key === 'Enter' && (e.ctrlKey || e.metaKey) && !$('rest-panel').hidden) {
+    e.preventDefault();
+    send();
+  }
+});
+
+let ws = null;
+
+async function init() {
+  initShell();
+  $('origin').textContent = location.origin;
+  const [endpoints, key] = await Promise.all([getJson('/playground/endpoints'), apiKey()]);
+  state.endpoints = endpoints;
+  state.key = key;
+  $('key-field').value = key;
+  $('key-eye').disabled = !key;
+  $('key-copy').disabled = !key;
+  for (const cat of Object.keys(endpoints)) if (!OPEN_AT_START.has(cat)) state.collapsed.add(cat);
+  ws = initWs({ endpoints: endpoints.websocket || [] });
+  renderSidebar();
+  renderRequest();
+  renderHistory();
+}
+
+init().catch((e) => toast(`Cannot load the playground: ${e.message}`, 'error'));

@@ -1,0 +1,83 @@
+// Shared pieces of the playground: JSON highlighting into the DOM (never innerHTML),
+// sizes, clipboard, and the session user's key (fetched, never in the HTML).
+import { getJson } from '../api.js';
+import { toast } from '../ui.js';
+
+const TOKEN = /("(?:\\.|[^"\\])*")(\s*:)?|\b(true|false|null)\b|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g;
+const PLAIN_LIMIT = 100 * 1024;
+
+function el(tag, cls, text) {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+export { el };
+
+function highlightLine(line, into) {
+  let last = 0;
+  for (const m of line.matchAll(TOKEN)) {
+    if (m.index > last) into.append(line.slice(last, m.index));
+    let cls = 'j-num';
+    if (m[1] !== undefined) cls = m[2] !== undefined ? 'j-key' : 'j-str';
+    else if (m[3] !== undefined) cls = 'j-lit';
+    if (m[1] !== undefined && m[2] !== undefined) {
+      into.append(el('span', cls, m[1]), m[2]);
+    } else {
+      into.append(el('span', cls, m[0]));
+    }
+    last = m.index + m[0].length;
+  }
+  if (last < line.length) into.append(line.slice(last));
+}
+
+/** Replaces `pre`'s content with numbered, highlighted lines (plain above 100 KB). */
+export function renderJson(pre, text) {
+  pre.replaceChildren();
+  const plain = text.length > PLAIN_LIMIT;
+  for (const line of text.split('\n')) {
+    const ln = el('span', 'ln');
+    if (plain) ln.textContent = line; else highlightLine(line, ln);
+    ln.append('\n');
+    pre.append(ln);
+  }
+}
+
+export function pretty(value) {
+  return JSON.stringify(value, null, 2);
+}
+
+export function formatSize(bytes) {
+  return bytes < 1024 ? `${bytes} B` : `${(bytes / 1024).toFixed(1)} KB`;
+}
+
+export async function copyText(text, done) {
+  try {
+    await navigator.clipboard.writeText(text);
+    toast(done, 'success');
+    return true;
+  } catch {
+    toast('Copy failed: the browser refused clipboard access', 'error');
+    return false;
+  }
+}
+
+let keyPromise = null;
+/** The session user's API key ('' when none), fetched once over the session. */
+export function apiKey() {
+  if (!keyPromise) {
+    keyPromise = getJson('/playground/api-key').then((r) => r.api_key || '').catch(() => '');
+  }
+  return keyPromise;
+}
+
+/** Only our own `/api/` routes may be called from the page. */
+export function allowedApiPath(path) {
+  if (typeof path !== 'string' || !path.startsWith('/api/') || path.includes('\\')) return false;
+  try {
+    const u = new URL(path, location.origin);
+    return u.origin === location.origin && u.pathname.startsWith('/api/');
+  } catch {
+    return false;
+  }
+}
