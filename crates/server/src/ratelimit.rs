@@ -208,7 +208,12 @@ impl RateLimiter {
         let Some(longest) = limits.iter().map(|l| l.window_ms).max() else {
             return Ok(());
         };
-        let entry = self.hits.entry((ip, route)).or_default();
+        // A shard read lock for known clients; the write lock only for a new one.
+        let key = (ip, route);
+        let entry = match self.hits.get(&key) {
+            Some(e) => e,
+            None => self.hits.entry(key).or_default().downgrade(),
+        };
         let mut q = entry.lock().expect("rate limit lock");
         while q.front().is_some_and(|t| *t <= now_ms - longest) {
             q.pop_front();
