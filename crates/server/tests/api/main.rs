@@ -14,5 +14,6 @@ mod playground;
 mod ratelimit;
 mod security;
 mod startup;
+mod sweep;
 mod webui;
 mod ws;
