@@ -315,6 +315,143 @@ async fn main() -> anyhow::Result<()> {
     if all || args.suite == "spray" {
         spray_suite(&args, &server, &key).await?;
     }
+    if all || args.suite == "market" {
+        market_suite(&args, &server, &key).await?;
+    }
+    Ok(())
+}
+
+/// quotes and multiquotes (50 symbols) against ping, side by side; then instrument search
+/// latency over the whole master.
+async fn market_suite(args: &Args, server: &Server, key: &str) -> anyhow::Result<()> {
+    const SYMBOLS: [&str; 50] = [
+        "RELIANCE",
+        "TCS",
+        "HDFCBANK",
+        "INFY",
+        "ICICIBANK",
+        "HINDUNILVR",
+        "ITC",
+        "SBIN",
+        "BHARTIARTL",
+        "KOTAKBANK",
+        "LT",
+        "AXISBANK",
+        "ASIANPAINT",
+        "MARUTI",
+        "SUNPHARMA",
+        "TITAN",
+        "BAJFINANCE",
+        "ULTRACEMCO",
+        "NESTLEIND",
+        "WIPRO",
+        "HCLTECH",
+        "TECHM",
+        "POWERGRID",
+        "NTPC",
+        "ONGC",
+        "M&M",
+        "TATAMOTORS",
+        "TATASTEEL",
+        "JSWSTEEL",
+        "COALINDIA",
+        "ADANIPORTS",
+        "ADANIENT",
+        "BAJAJFINSV",
+        "BAJAJ-AUTO",
+        "BPCL",
+        "BRITANNIA",
+        "CIPLA",
+        "DIVISLAB",
+        "DRREDDY",
+        "EICHERMOT",
+        "GRASIM",
+        "HDFCLIFE",
+        "HEROMOTOCO",
+        "HINDALCO",
+        "INDUSINDBK",
+        "SBILIFE",
+        "SHRIRAMFIN",
+        "TATACONSUM",
+        "APOLLOHOSP",
+        "LTIM",
+    ];
+    let addr = server.addr;
+    let k = key.to_string();
+    let ping: MakeReq = Arc::new(move |_| post(format!("{{\"apikey\":\"{k}\"}}")));
+    let k = key.to_string();
+    let quote: MakeReq = Arc::new(move |_| {
+        let body = format!("{{\"apikey\":\"{k}\",\"symbol\":\"SBIN\",\"exchange\":\"NSE\"}}");
+        post_to("/api/v1/quotes", body)
+    });
+    let list: Vec<String> = SYMBOLS
+        .iter()
+        .map(|s| format!("{{\"symbol\":\"{s}\",\"exchange\":\"NSE\"}}"))
+        .collect();
+    let multi_body = format!("{{\"apikey\":\"{key}\",\"symbols\":[{}]}}", list.join(","));
+    let multi: MakeReq = Arc::new(move |_| post_to("/api/v1/multiquotes", multi_body.clone()));
+    let dur = Duration::from_secs_f64(args.seconds);
+    let mut st: [Stats; 3] = Default::default();
+    for _ in 0..args.rounds {
+        st[0].merge(load(addr, ping.clone(), 200, args.connections, dur).await?);
+        st[1].merge(load(addr, quote.clone(), 200, args.connections, dur).await?);
+        st[2].merge(load(addr, multi.clone(), 200, args.connections, dur).await?);
+    }
+    println!(
+        "\n## Market data at {} connections ({} rounds x {} s, alternating)\n",
+        args.connections, args.rounds, args.seconds
+    );
+    println!("| scenario | req/s | p50 ms | p99 ms | unexpected status |");
+    println!("| --- | ---: | ---: | ---: | ---: |");
+    for (name, s) in [
+        "POST /api/v1/ping",
+        "POST /api/v1/quotes",
+        "POST /api/v1/multiquotes (50 symbols)",
+    ]
+    .iter()
+    .zip(&st)
+    {
+        println!(
+            "| {name} | {:.0} | {:.3} | {:.3} | {} |",
+            s.rps(),
+            s.pct(0.5),
+            s.pct(0.99),
+            s.unexpected
+        );
+    }
+    println!(
+        "\n- quotes / ping throughput: **{:.2}**",
+        st[1].rps() / st[0].rps()
+    );
+    println!(
+        "- multiquotes (50) / ping throughput: **{:.3}** ({:.0} quotes/s)",
+        st[2].rps() / st[0].rps(),
+        st[2].rps() * 50.0
+    );
+
+    println!("\n## Instrument search over the whole master (sequential, 10 requests each)\n");
+    println!("| query | results | median ms |");
+    println!("| --- | ---: | ---: |");
+    for q in ["RELIANCE", "NIFTY", "BANK", "TATA MOTORS", "zzzz"] {
+        let body = format!("{{\"apikey\":\"{key}\",\"query\":\"{q}\"}}");
+        let mut times = Vec::new();
+        let mut found = 0usize;
+        for _ in 0..10 {
+            let stream = tokio::net::TcpStream::connect(addr).await?;
+            let (mut send, conn) =
+                hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
+            tokio::spawn(conn);
+            let t = Instant::now();
+            let res = send
+                .send_request(post_to("/api/v1/search", body.clone()))
+                .await?;
+            let bytes = res.into_body().collect().await?.to_bytes();
+            times.push(t.elapsed().as_secs_f64() * 1000.0);
+            let v: serde_json::Value = serde_json::from_slice(&bytes)?;
+            found = v["data"].as_array().map_or(0, Vec::len);
+        }
+        println!("| {q} | {found} | {:.2} |", median(times));
+    }
     Ok(())
 }
 
