@@ -7,6 +7,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
 python="$(scripts/python-env.sh)"
+scripts/ensure-chromium.sh
 
 echo "== cargo test --workspace"
 cargo test --workspace
