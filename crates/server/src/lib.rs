@@ -9,6 +9,7 @@ pub mod accounts;
 pub mod action_center;
 pub mod api_v1;
 pub mod app;
+pub mod brucli;
 pub mod clock;
 pub mod config;
 pub mod error;

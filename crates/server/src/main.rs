@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use algogate_keys::{FernetSalt, Password, Pepper};
 use algogate_server::accounts;
+use algogate_server::brucli;
 use algogate_server::clock::SystemClock;
 use algogate_server::config::{Config, Overrides};
 use algogate_server::startup::{self, Runtime, process_env};
@@ -61,6 +62,31 @@ enum Command {
         #[arg(long)]
         openalgo_fernet_salt: Option<String>,
     },
+    /// Parse and check Bruno `.bru` files (no database or secrets needed).
+    Bru {
+        #[command(subcommand)]
+        command: BruCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum BruCommand {
+    /// Print a `.bru` file as the JSON of Bruno's `bruToJson`. Exits 1 with
+    /// `file:line:col: expected ...` when it does not parse.
+    Parse {
+        /// The `.bru` file.
+        file: PathBuf,
+        /// The grammar (default: from the path: collection.bru/folder.bru are collection
+        /// files, files in environments/ are environments, the rest requests).
+        #[arg(long, value_enum)]
+        mode: Option<brucli::Mode>,
+    },
+    /// Parse every `.bru` file of a collection, print each problem as file:line:col and a
+    /// summary; exits non-zero when any file fails.
+    Check {
+        /// The collection directory.
+        dir: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -95,6 +121,14 @@ enum ApikeyCommand {
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
+    if let Some(Command::Bru { command }) = &cli.command {
+        let (mut out, mut err) = (std::io::stdout().lock(), std::io::stderr().lock());
+        let code = match command {
+            BruCommand::Parse { file, mode } => brucli::run_parse(file, *mode, &mut out, &mut err),
+            BruCommand::Check { dir } => brucli::run_check(dir, &mut out, &mut err),
+        };
+        return std::process::ExitCode::from(code);
+    }
     let mut overrides = Overrides {
         config_file: cli.config.clone(),
         data_dir: cli.data_dir.clone(),
@@ -140,6 +174,8 @@ fn init_tracing(filter: &str) {
 async fn run(command: Option<Command>, config: Config) -> anyhow::Result<()> {
     match command {
         None | Some(Command::Serve { .. }) => startup::serve(config).await,
+        // Handled in `main` before any configuration is loaded.
+        Some(Command::Bru { .. }) => bail!("`bru` commands are dispatched before start-up"),
         Some(Command::User {
             command:
                 UserCommand::Create {

@@ -4,6 +4,7 @@ mod helpers;
 
 mod action_center;
 mod binary;
+mod bru;
 mod import;
 mod keys;
 mod market;
