@@ -3,13 +3,13 @@
 
 use std::marker::PhantomData;
 
-use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Query, Request};
 use axum::http::Uri;
 use axum::http::request::Parts;
 use serde_json::{Map, Value};
 
 use crate::error::{ApiError, ErrorStyle};
+use crate::json::{self, JsonLimits};
 use crate::keyservice::AuthedUser;
 use crate::schema::{Field, validate};
 use crate::security::ClientIp;
@@ -24,22 +24,35 @@ impl FromRequest<AppState> for JsonBody {
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
         let limit = state.config().body_limit_bytes;
+        // A declared length over the limit is refused before any of the body is read.
+        let declared = req
+            .headers()
+            .get(axum::http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if declared.is_some_and(|n| n > limit as u64) {
+            return Err(ApiError::TooLarge(limit));
+        }
         let bytes = axum::body::to_bytes(req.into_body(), limit)
             .await
-            .map_err(|_| ApiError::TooLarge(limit))?;
-        parse_json(&bytes).map(Self)
+            .map_err(|e| body_read_error(&e, limit))?;
+        json::parse(&bytes, JsonLimits::UNTRUSTED)
+            .map(Self)
+            .map_err(|e| ApiError::BadRequest(e.to_string()))
     }
 }
 
-fn parse_json(bytes: &Bytes) -> Result<Value, ApiError> {
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(ApiError::BadRequest(
-            "Request body is empty: send a JSON object.".into(),
-        ));
+/// Only a body over the limit is a 413; broken framing (a bad chunk size, a connection
+/// closed mid-body) is the client's malformed request, a 400.
+fn body_read_error(e: &axum::Error, limit: usize) -> ApiError {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = source {
+        if err.is::<http_body_util::LengthLimitError>() {
+            return ApiError::TooLarge(limit);
+        }
+        source = err.source();
     }
-    // serde_json's syntax errors name a position, never the input's content.
-    serde_json::from_slice(bytes)
-        .map_err(|e| ApiError::BadRequest(format!("Request body is not valid JSON: {e}.")))
+    ApiError::BadRequest("Request body could not be read: malformed or incomplete.".into())
 }
 
 /// Verifies `key`; a denial is counted against the client IP (for the optional ban).

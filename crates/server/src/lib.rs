@@ -16,6 +16,7 @@ pub mod error;
 pub mod execution;
 pub mod extract;
 pub mod import;
+pub mod json;
 pub mod keyservice;
 pub mod login;
 pub mod playground;

@@ -1,6 +1,6 @@
 //! Logging in and the first-run setup, as domain operations the web handlers call.
 //!
-//! Login: throttle check, then exactly one Argon2 verification whether or not the user
+//! Login: an attempt reserved with the throttle, then exactly one Argon2 verification whether or not the user
 //! exists (a dummy one for unknown users), one generic failure, and a new session id.
 
 use std::net::IpAddr;
@@ -35,10 +35,11 @@ pub async fn login(
     username: &str,
     password: Password,
 ) -> Result<NewSession, LoginError> {
-    let throttle = state.login_throttle();
-    if let Some(secs) = throttle.retry_after(ip, username) {
-        return Err(LoginError::Throttled(secs));
-    }
+    // Reserved before the password is checked, so concurrent attempts cannot overrun it.
+    let attempt = state
+        .login_throttle()
+        .reserve(ip, username)
+        .map_err(LoginError::Throttled)?;
     let user = if username.len() <= 256 {
         state.store().user_by_username(username).await?
     } else {
@@ -65,11 +66,11 @@ pub async fn login(
         }
     };
     let Some(user) = user.filter(|_| ok) else {
-        throttle.record_failure(ip, username);
+        attempt.failed();
         tracing::info!(%ip, "failed login");
         return Err(LoginError::Invalid);
     };
-    throttle.record_success(username);
+    attempt.succeeded();
     let session = state
         .sessions()
         .create(user.user_id(), &user.username, user.is_admin)

@@ -33,9 +33,12 @@ pub enum Kind {
     },
 }
 
-pub const ANY_STR: Kind = Kind::Str {
+/// Where OpenAlgo puts no bound on a string (strategy names, symbols, order ids), ours is
+/// one no real client meets, so a megabyte of `strategy` is refused instead of stored.
+pub const MAX_TEXT: usize = 255;
+pub const TEXT: Kind = Kind::Str {
     min: 0,
-    max: usize::MAX,
+    max: MAX_TEXT,
 };
 pub const APIKEY: Kind = Kind::Str { min: 1, max: 256 };
 
@@ -89,6 +92,8 @@ impl SchemaErrors {
         self.0.is_empty()
     }
 
+    /// Adds `msg` to `field`'s messages; one pass over the fields reported so far, so only
+    /// for declared fields (unknown ones are appended by `validate`).
     pub fn push(&mut self, field: &str, msg: impl Into<String>) {
         match self.0.iter_mut().find(|(f, _)| f == field) {
             Some((_, FieldErrors::Messages(msgs))) => msgs.push(msg.into()),
@@ -177,6 +182,10 @@ pub fn py_repr(s: &str) -> String {
     out
 }
 
+/// Unknown fields listed by name in one error; the rest are counted, so a wide body cannot
+/// make a large error body.
+pub const MAX_UNKNOWN_LISTED: usize = 20;
+
 const MISSING: &str = "Missing data for required field.";
 const UNKNOWN: &str = "Unknown field.";
 const NULL: &str = "Field may not be null.";
@@ -205,10 +214,19 @@ pub fn validate(fields: &[Field], body: &Value) -> Result<Map<String, Value>, Sc
             },
         }
     }
-    for k in obj.keys() {
-        if !fields.iter().any(|f| f.name == k) {
-            errors.push(k, UNKNOWN);
-        }
+    // Object keys are distinct and never declared names, so each is a new entry.
+    let mut unknown = obj.keys().filter(|k| !fields.iter().any(|f| f.name == *k));
+    for k in unknown.by_ref().take(MAX_UNKNOWN_LISTED) {
+        errors
+            .0
+            .push((k.clone(), FieldErrors::Messages(vec![UNKNOWN.into()])));
+    }
+    let unlisted = unknown.count();
+    if unlisted > 0 {
+        errors.push(
+            "_schema",
+            format!("{unlisted} more unknown fields are not listed."),
+        );
     }
     if errors.is_empty() {
         Ok(out)
@@ -286,8 +304,11 @@ fn coerce_scalar(kind: Kind, v: &Value) -> Result<Value, String> {
             let s = v.as_str().ok_or("Not a valid string.")?;
             let n = s.chars().count();
             if n < min || n > max {
+                // marshmallow's `Length` names only the bounds it was given.
                 return Err(if max == usize::MAX {
                     format!("Shorter than minimum length {min}.")
+                } else if min == 0 {
+                    format!("Longer than maximum length {max}.")
                 } else {
                     format!("Length must be between {min} and {max}.")
                 });
@@ -441,7 +462,7 @@ mod tests {
 
     #[test]
     fn lists_report_item_errors_by_index_in_both_styles() {
-        const ITEM: &[Field] = &[required("symbol", ANY_STR)];
+        const ITEM: &[Field] = &[required("symbol", TEXT)];
         let f = &[required(
             "symbols",
             Kind::List {

@@ -1,11 +1,15 @@
 //! Login throttling: failed attempts counted per client IP and per username in a sliding
 //! window on the injected clock. When either count reaches its limit, logins from that IP
 //! or for that user wait until the oldest counted failure leaves the window.
+//!
+//! An attempt is reserved before its password is checked and counts against both limits
+//! while it runs, so concurrent attempts cannot all pass the check before any failure is
+//! recorded: with a limit of 5, at most 5 password checks are ever in flight or failed.
 
 use std::collections::{HashMap, VecDeque};
 use std::hash::Hash;
 use std::net::IpAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::clock::Clock;
 
@@ -20,66 +24,99 @@ pub struct ThrottleConfig {
 /// of distinct usernames).
 const PRUNE_ABOVE: usize = 10_000;
 
+/// How long to wait when only attempts still in flight fill the limit: they settle within
+/// one Argon2 run.
+const IN_FLIGHT_RETRY_MS: i64 = 1000;
+
 #[derive(Debug, Default)]
+struct Counts {
+    failures: VecDeque<i64>,
+    in_flight: usize,
+}
+
+#[derive(Debug)]
 struct Window<K: Eq + Hash> {
-    failures: HashMap<K, VecDeque<i64>>,
+    max: usize,
+    counts: HashMap<K, Counts>,
 }
 
 impl<K: Eq + Hash + Clone> Window<K> {
+    fn new(max: u32) -> Self {
+        Self {
+            max: usize::try_from(max.max(1)).unwrap_or(usize::MAX),
+            counts: HashMap::new(),
+        }
+    }
+
     fn prune(q: &mut VecDeque<i64>, now: i64, window: i64) {
         while q.front().is_some_and(|&t| t <= now - window) {
             q.pop_front();
         }
     }
 
-    /// Milliseconds until `key` may try again, if it is blocked.
-    fn blocked_for(&mut self, key: &K, now: i64, window: i64, max: u32) -> Option<i64> {
-        let q = self.failures.get_mut(key)?;
-        Self::prune(q, now, window);
-        let max = usize::try_from(max.max(1)).unwrap_or(usize::MAX);
-        if q.len() >= max {
-            let oldest_counted = q[q.len() - max];
+    /// Milliseconds until `key` may try again, if failures and attempts in flight fill
+    /// its limit.
+    fn blocked_for(&mut self, key: &K, now: i64, window: i64) -> Option<i64> {
+        let c = self.counts.get_mut(key)?;
+        Self::prune(&mut c.failures, now, window);
+        if c.failures.len() >= self.max {
+            let oldest_counted = c.failures[c.failures.len() - self.max];
             Some(oldest_counted + window - now)
+        } else if c.failures.len() + c.in_flight >= self.max {
+            Some(IN_FLIGHT_RETRY_MS)
         } else {
             None
         }
     }
 
-    fn record(&mut self, key: K, now: i64, window: i64, max: u32) {
-        if self.failures.len() > PRUNE_ABOVE {
-            self.failures.retain(|_, q| {
-                Self::prune(q, now, window);
-                !q.is_empty()
+    fn begin(&mut self, key: K, now: i64, window: i64) {
+        if self.counts.len() > PRUNE_ABOVE {
+            self.counts.retain(|_, c| {
+                Self::prune(&mut c.failures, now, window);
+                !c.failures.is_empty() || c.in_flight > 0
             });
         }
-        let q = self.failures.entry(key).or_default();
-        Self::prune(q, now, window);
-        q.push_back(now);
-        // Only the newest `max` failures matter.
-        while q.len() > usize::try_from(max.max(1)).unwrap_or(usize::MAX) {
-            q.pop_front();
+        self.counts.entry(key).or_default().in_flight += 1;
+    }
+
+    /// Ends an attempt begun with `begin`, counting it as a failure at `failed_at`.
+    fn end(&mut self, key: &K, failed_at: Option<i64>) {
+        let Some(c) = self.counts.get_mut(key) else {
+            return;
+        };
+        c.in_flight = c.in_flight.saturating_sub(1);
+        if let Some(t) = failed_at {
+            c.failures.push_back(t);
+            // Only the newest `max` failures matter.
+            while c.failures.len() > self.max {
+                c.failures.pop_front();
+            }
         }
     }
 }
 
 #[derive(Debug)]
+struct Windows {
+    by_ip: Window<IpAddr>,
+    by_user: Window<String>,
+}
+
+#[derive(Debug)]
 pub struct LoginThrottle {
     clock: Arc<dyn Clock>,
-    cfg: ThrottleConfig,
-    by_ip: Mutex<Window<IpAddr>>,
-    by_user: Mutex<Window<String>>,
+    window_ms: i64,
+    // One lock for both windows: the check and the reservation are one step.
+    windows: Mutex<Windows>,
 }
 
 impl LoginThrottle {
     pub fn new(clock: Arc<dyn Clock>, cfg: ThrottleConfig) -> Self {
         Self {
             clock,
-            cfg,
-            by_ip: Mutex::new(Window {
-                failures: HashMap::new(),
-            }),
-            by_user: Mutex::new(Window {
-                failures: HashMap::new(),
+            window_ms: cfg.window_ms,
+            windows: Mutex::new(Windows {
+                by_ip: Window::new(cfg.max_per_ip),
+                by_user: Window::new(cfg.max_per_user),
             }),
         }
     }
@@ -88,47 +125,77 @@ impl LoginThrottle {
         username.trim().to_lowercase()
     }
 
-    /// Whole seconds (rounded up, at least 1) before this IP or username may try again.
-    pub fn retry_after(&self, ip: IpAddr, username: &str) -> Option<u64> {
-        let now = self.clock.now_ms();
-        let w = self.cfg.window_ms;
-        let a =
-            self.by_ip
-                .lock()
-                .expect("throttle lock")
-                .blocked_for(&ip, now, w, self.cfg.max_per_ip);
-        let b = self.by_user.lock().expect("throttle lock").blocked_for(
-            &Self::user_key(username),
-            now,
-            w,
-            self.cfg.max_per_user,
-        );
-        a.max(b)
-            .map(|ms| u64::try_from((ms + 999) / 1000).unwrap_or(1).max(1))
+    fn lock(&self) -> MutexGuard<'_, Windows> {
+        // The windows stay consistent even if a holder panicked: every update is one step.
+        self.windows
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    pub fn record_failure(&self, ip: IpAddr, username: &str) {
+    /// Reserves one attempt for this IP and username, or says in whole seconds (rounded
+    /// up, at least 1) when to try again. The reservation counts against both limits
+    /// until it is settled with [`Attempt::failed`] or [`Attempt::succeeded`] (or dropped,
+    /// which releases it uncounted).
+    pub fn reserve(&self, ip: IpAddr, username: &str) -> Result<Attempt<'_>, u64> {
         let now = self.clock.now_ms();
-        let w = self.cfg.window_ms;
-        self.by_ip
-            .lock()
-            .expect("throttle lock")
-            .record(ip, now, w, self.cfg.max_per_ip);
-        self.by_user.lock().expect("throttle lock").record(
-            Self::user_key(username),
-            now,
-            w,
-            self.cfg.max_per_user,
-        );
+        let w = self.window_ms;
+        let user = Self::user_key(username);
+        let mut g = self.lock();
+        let a = g.by_ip.blocked_for(&ip, now, w);
+        let b = g.by_user.blocked_for(&user, now, w);
+        if let Some(ms) = a.max(b) {
+            return Err(u64::try_from((ms + 999) / 1000).unwrap_or(1).max(1));
+        }
+        g.by_ip.begin(ip, now, w);
+        g.by_user.begin(user.clone(), now, w);
+        Ok(Attempt {
+            throttle: self,
+            ip,
+            user,
+            settled: false,
+        })
+    }
+}
+
+/// A reserved login attempt; see [`LoginThrottle::reserve`].
+#[derive(Debug)]
+pub struct Attempt<'a> {
+    throttle: &'a LoginThrottle,
+    ip: IpAddr,
+    user: String,
+    settled: bool,
+}
+
+impl Attempt<'_> {
+    /// The password was wrong (or the user unknown): counted against both limits.
+    pub fn failed(mut self) {
+        self.settled = true;
+        let now = self.throttle.clock.now_ms();
+        let mut g = self.throttle.lock();
+        g.by_ip.end(&self.ip, Some(now));
+        g.by_user.end(&self.user, Some(now));
     }
 
     /// A successful login clears that username's failures (not the IP's).
-    pub fn record_success(&self, username: &str) {
-        self.by_user
-            .lock()
-            .expect("throttle lock")
-            .failures
-            .remove(&Self::user_key(username));
+    pub fn succeeded(mut self) {
+        self.settled = true;
+        let mut g = self.throttle.lock();
+        g.by_ip.end(&self.ip, None);
+        g.by_user.end(&self.user, None);
+        if let Some(c) = g.by_user.counts.get_mut(&self.user) {
+            c.failures.clear();
+        }
+    }
+}
+
+impl Drop for Attempt<'_> {
+    /// An attempt that ended without a verdict (a database error) is released uncounted.
+    fn drop(&mut self) {
+        if !self.settled {
+            let mut g = self.throttle.lock();
+            g.by_ip.end(&self.ip, None);
+            g.by_user.end(&self.user, None);
+        }
     }
 }
 
@@ -150,20 +217,23 @@ mod tests {
         (clock, t)
     }
 
+    fn fail(t: &LoginThrottle, ip: IpAddr, user: &str) {
+        t.reserve(ip, user).expect("not throttled").failed();
+    }
+
     #[test]
     fn a_username_is_blocked_after_its_limit_until_the_window_moves() {
         let (clock, t) = throttle();
         let ip: IpAddr = "10.0.0.1".parse().unwrap();
         for _ in 0..3 {
-            assert_eq!(t.retry_after(ip, "Admin"), None);
-            t.record_failure(ip, "admin");
+            fail(&t, ip, "admin");
             clock.advance_ms(1000);
         }
         // Oldest failure at 0 s, now 3 s: 57 s left; case-insensitive.
-        assert_eq!(t.retry_after(ip, "ADMIN"), Some(57));
-        assert_eq!(t.retry_after(ip, "other"), None);
+        assert_eq!(t.reserve(ip, "ADMIN").unwrap_err(), 57);
+        assert!(t.reserve(ip, "other").is_ok());
         clock.advance_ms(57_000);
-        assert_eq!(t.retry_after(ip, "admin"), None);
+        assert!(t.reserve(ip, "admin").is_ok());
     }
 
     #[test]
@@ -171,15 +241,53 @@ mod tests {
         let (_clock, t) = throttle();
         let ip: IpAddr = "10.0.0.2".parse().unwrap();
         for i in 0..5 {
-            t.record_failure(ip, &format!("u{i}"));
+            fail(&t, ip, &format!("u{i}"));
         }
-        assert_eq!(t.retry_after(ip, "fresh"), Some(60));
-        assert_eq!(t.retry_after("10.0.0.3".parse().unwrap(), "fresh"), None);
-        t.record_failure("10.0.0.3".parse().unwrap(), "bob");
-        t.record_failure("10.0.0.4".parse().unwrap(), "bob");
-        t.record_failure("10.0.0.5".parse().unwrap(), "bob");
-        assert!(t.retry_after("10.0.0.6".parse().unwrap(), "bob").is_some());
-        t.record_success("bob");
-        assert_eq!(t.retry_after("10.0.0.6".parse().unwrap(), "bob"), None);
+        assert_eq!(t.reserve(ip, "fresh").unwrap_err(), 60);
+        assert!(t.reserve("10.0.0.3".parse().unwrap(), "fresh").is_ok());
+        fail(&t, "10.0.0.3".parse().unwrap(), "bob");
+        fail(&t, "10.0.0.4".parse().unwrap(), "bob");
+        t.reserve("10.0.0.5".parse().unwrap(), "bob")
+            .unwrap()
+            .succeeded();
+        fail(&t, "10.0.0.5".parse().unwrap(), "bob");
+        fail(&t, "10.0.0.5".parse().unwrap(), "bob");
+        assert!(t.reserve("10.0.0.6".parse().unwrap(), "bob").is_ok());
+        // Without the success, those failures from three IPs block bob everywhere.
+        fail(&t, "10.0.0.6".parse().unwrap(), "bob");
+        assert_eq!(
+            t.reserve("10.0.0.9".parse().unwrap(), "bob").unwrap_err(),
+            60
+        );
+    }
+
+    #[test]
+    fn attempts_in_flight_count_against_the_limit() {
+        let (_clock, t) = throttle();
+        let ip: IpAddr = "10.0.0.7".parse().unwrap();
+        let held: Vec<_> = (0..3).map(|_| t.reserve(ip, "carol").unwrap()).collect();
+        // Nothing has failed yet, but three checks are running: the fourth waits.
+        assert_eq!(t.reserve(ip, "carol").unwrap_err(), 1);
+        let mut held = held.into_iter();
+        held.next().unwrap().succeeded();
+        // One slot is free again; the success also cleared carol's (zero) failures.
+        let fourth = t.reserve(ip, "carol").unwrap();
+        drop(fourth);
+        for a in held {
+            a.failed();
+        }
+        assert!(t.reserve(ip, "carol").is_ok(), "2 failures of 3");
+        fail(&t, ip, "carol");
+        assert_eq!(t.reserve(ip, "carol").unwrap_err(), 60);
+    }
+
+    #[test]
+    fn a_dropped_attempt_is_released_uncounted() {
+        let (_clock, t) = throttle();
+        let ip: IpAddr = "10.0.0.8".parse().unwrap();
+        for _ in 0..10 {
+            drop(t.reserve(ip, "dave").unwrap());
+        }
+        assert!(t.reserve(ip, "dave").is_ok());
     }
 }

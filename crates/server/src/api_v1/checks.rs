@@ -186,7 +186,7 @@ pub fn check_with_list(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::schema::{ANY_STR, Kind, optional, required};
+    use crate::schema::{Kind, TEXT, optional, required};
 
     const F: &[Field] = &[
         required("exchange", Kind::OneOf(&["NSE", "CRYPTO"])),
@@ -228,7 +228,7 @@ mod tests {
 
     #[test]
     fn nested_errors_are_keyed_by_index() {
-        const OUTER: &[Field] = &[required("strategy", ANY_STR)];
+        const OUTER: &[Field] = &[required("strategy", TEXT)];
         let spec = ListSpec {
             name: "orders",
             items: F,

@@ -36,7 +36,7 @@ use serde_json::{Value, json};
 use super::method_not_allowed;
 use crate::error::{ApiError, ErrorStyle};
 use crate::extract::{ApiCall, ApiQuery, Endpoint};
-use crate::schema::{ANY_STR, APIKEY, Field, Kind, optional, required};
+use crate::schema::{APIKEY, Field, Kind, TEXT, optional, required};
 use crate::security::ClientIp;
 use crate::state::AppState;
 
@@ -93,10 +93,10 @@ const FNO_EXCHANGES: [&str; 8] = {
 const EXCHANGE: Kind = Kind::OneOf(&EXCHANGES);
 const SYMBOL_EXCHANGE: &[Field] = &[
     required("apikey", APIKEY),
-    required("symbol", ANY_STR),
+    required("symbol", TEXT),
     required("exchange", EXCHANGE),
 ];
-const PAIR: &[Field] = &[required("symbol", ANY_STR), required("exchange", EXCHANGE)];
+const PAIR: &[Field] = &[required("symbol", TEXT), required("exchange", EXCHANGE)];
 
 macro_rules! endpoint {
     ($name:ident, $fields:expr, $style:expr $(, ignored = $ignored:expr)?) => {
@@ -133,9 +133,9 @@ endpoint!(
     History,
     &[
         required("apikey", APIKEY),
-        required("symbol", ANY_STR),
+        required("symbol", TEXT),
         required("exchange", EXCHANGE),
-        required("interval", ANY_STR),
+        required("interval", TEXT),
         required("start_date", Kind::Date),
         required("end_date", Kind::Date),
         optional("source", Kind::OneOf(&["api", "db"])),
@@ -147,7 +147,7 @@ endpoint!(
     Search,
     &[
         required("apikey", APIKEY),
-        required("query", ANY_STR),
+        required("query", TEXT),
         optional("exchange", EXCHANGE),
     ],
     ErrorStyle::Dict
@@ -156,7 +156,7 @@ endpoint!(
     Expiry,
     &[
         required("apikey", APIKEY),
-        required("symbol", ANY_STR),
+        required("symbol", TEXT),
         required("exchange", Kind::OneOf(&FNO_EXCHANGES)),
         required("instrumenttype", Kind::OneOf(&["futures", "options"])),
     ],
@@ -176,7 +176,7 @@ endpoint!(
     Ticker,
     &[
         required("apikey", APIKEY),
-        optional("interval", ANY_STR),
+        optional("interval", TEXT),
         required("from", Kind::Date),
         required("to", Kind::Date),
         optional("format", Kind::LowerOneOf(&["json", "txt"])),

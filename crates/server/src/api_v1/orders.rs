@@ -25,7 +25,7 @@ use crate::error::{ApiError, ErrorStyle};
 use crate::execution::{NoSink, OrderKind, execute};
 use crate::extract::{ApiCall, Endpoint};
 use crate::keyservice::AuthedUser;
-use crate::schema::{ANY_STR, APIKEY, Field, Kind, optional, required};
+use crate::schema::{APIKEY, Field, Kind, TEXT, optional, required};
 use crate::state::AppState;
 
 pub const EXCHANGES: Kind = Kind::OneOf(&[
@@ -156,9 +156,9 @@ fn schema_err(errors: crate::schema::SchemaErrors, style: ErrorStyle) -> ApiErro
 pub struct PlaceOrder;
 const PLACE_FIELDS: &[Field] = &[
     required("apikey", APIKEY),
-    required("strategy", ANY_STR),
+    required("strategy", TEXT),
     required("exchange", EXCHANGES),
-    required("symbol", ANY_STR),
+    required("symbol", TEXT),
     required("action", ACTIONS),
     required("quantity", Kind::Float),
     optional("pricetype", PRICETYPES),
@@ -228,9 +228,9 @@ const SMART_RANGES: &[(&str, Range)] = &[
 impl Endpoint for PlaceSmartOrder {
     const FIELDS: &'static [Field] = &[
         required("apikey", APIKEY),
-        required("strategy", ANY_STR),
+        required("strategy", TEXT),
         required("exchange", EXCHANGES),
-        required("symbol", ANY_STR),
+        required("symbol", TEXT),
         required("action", ACTIONS),
         required("quantity", Kind::Float),
         required("position_size", Kind::Float),
@@ -260,10 +260,10 @@ pub struct ModifyOrder;
 impl Endpoint for ModifyOrder {
     const FIELDS: &'static [Field] = &[
         required("apikey", APIKEY),
-        required("strategy", ANY_STR),
+        required("strategy", TEXT),
         required("exchange", EXCHANGES),
-        required("symbol", ANY_STR),
-        required("orderid", ANY_STR),
+        required("symbol", TEXT),
+        required("orderid", TEXT),
         required("action", ACTIONS),
         required("product", PRODUCTS),
         required("pricetype", PRICETYPES),
@@ -303,8 +303,8 @@ pub struct ByOrderId;
 impl Endpoint for ByOrderId {
     const FIELDS: &'static [Field] = &[
         required("apikey", APIKEY),
-        required("strategy", ANY_STR),
-        required("orderid", ANY_STR),
+        required("strategy", TEXT),
+        required("orderid", TEXT),
     ];
     const STYLE: ErrorStyle = ErrorStyle::ReprAnalyze;
 }
@@ -339,7 +339,7 @@ pub async fn orderstatus(
 #[derive(Debug)]
 pub struct StrategyOnly;
 impl Endpoint for StrategyOnly {
-    const FIELDS: &'static [Field] = &[required("apikey", APIKEY), required("strategy", ANY_STR)];
+    const FIELDS: &'static [Field] = &[required("apikey", APIKEY), required("strategy", TEXT)];
     const STYLE: ErrorStyle = ErrorStyle::ReprAnalyze;
 }
 
@@ -395,9 +395,9 @@ pub struct OpenPosition;
 impl Endpoint for OpenPosition {
     const FIELDS: &'static [Field] = &[
         required("apikey", APIKEY),
-        required("strategy", ANY_STR),
-        required("symbol", ANY_STR),
-        required("exchange", ANY_STR),
+        required("strategy", TEXT),
+        required("symbol", TEXT),
+        required("exchange", TEXT),
         required("product", PRODUCTS),
     ];
     const STYLE: ErrorStyle = ErrorStyle::ReprAnalyze;
@@ -425,7 +425,7 @@ pub async fn openposition(
 
 const LEG_FIELDS: &[Field] = &[
     required("exchange", EXCHANGES),
-    required("symbol", ANY_STR),
+    required("symbol", TEXT),
     required("action", ACTIONS),
     required("quantity", Kind::Float),
     optional("pricetype", PRICETYPES),
@@ -438,7 +438,7 @@ const LEG_FIELDS: &[Field] = &[
 #[derive(Debug)]
 pub struct BasketOrder;
 impl Endpoint for BasketOrder {
-    const FIELDS: &'static [Field] = &[required("apikey", APIKEY), required("strategy", ANY_STR)];
+    const FIELDS: &'static [Field] = &[required("apikey", APIKEY), required("strategy", TEXT)];
     const STYLE: ErrorStyle = ErrorStyle::ReprAnalyze;
     fn validate(body: &Value) -> Result<Map<String, Value>, ApiError> {
         let spec = ListSpec {
@@ -488,9 +488,9 @@ const SPLIT_RANGES: &[(&str, Range)] = &[
 impl Endpoint for SplitOrder {
     const FIELDS: &'static [Field] = &[
         required("apikey", APIKEY),
-        required("strategy", ANY_STR),
+        required("strategy", TEXT),
         required("exchange", EXCHANGES),
-        required("symbol", ANY_STR),
+        required("symbol", TEXT),
         required("action", ACTIONS),
         required("quantity", Kind::Float),
         required("splitsize", Kind::Int),
@@ -519,11 +519,11 @@ const MARGIN_LEG: &[Field] = &[
     required("symbol", Kind::Str { min: 1, max: 50 }),
     required("exchange", EXCHANGES),
     required("action", ACTIONS),
-    required("quantity", ANY_STR),
+    required("quantity", TEXT),
     required("product", PRODUCTS),
     required("pricetype", PRICETYPES),
-    optional("price", ANY_STR),
-    optional("trigger_price", ANY_STR),
+    optional("price", TEXT),
+    optional("trigger_price", TEXT),
 ];
 
 #[derive(Debug)]

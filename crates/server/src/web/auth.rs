@@ -90,7 +90,7 @@ pub async fn setup_submit(
 /// `GET /login`: the form, or straight to the API key page when logged in.
 pub async fn login_page(MaybeSession(s): MaybeSession) -> Response {
     match s {
-        Some(_) => Redirect::to("/apikey").into_response(),
+        Some(_) => Redirect::to(AFTER_LOGIN).into_response(),
         None => assets::page(assets::LOGIN),
     }
 }
@@ -99,6 +99,40 @@ pub async fn login_page(MaybeSession(s): MaybeSession) -> Response {
 struct LoginBody {
     username: String,
     password: String,
+    /// Where the login page was sent from (its `?next=`); the server decides whether to go
+    /// there.
+    #[serde(default)]
+    next: Option<String>,
+}
+
+/// Where to send the browser after login.
+const AFTER_LOGIN: &str = "/apikey";
+
+/// The path on this origin that a browser reaches when it navigates to `next` from one of
+/// our pages, or `None` when it would leave the origin. Parsed with the WHATWG URL rules
+/// the browser itself applies (tabs and newlines removed, `\` read as `/`, `//host`
+/// meaning another host), and returned in the serialised form the browser cannot read
+/// differently.
+fn same_origin_path(next: &str) -> Option<String> {
+    let base = url::Url::parse("http://algogate.invalid/login").expect("valid base URL");
+    let target = base.join(next).ok()?;
+    if target.origin() != base.origin() {
+        return None;
+    }
+    let mut out = target.path().to_owned();
+    // A path that begins `//` (`/.//host` normalises to it) would be read as a host.
+    if !out.starts_with('/') || out.starts_with("//") {
+        return None;
+    }
+    if let Some(q) = target.query() {
+        out.push('?');
+        out.push_str(q);
+    }
+    if let Some(f) = target.fragment() {
+        out.push('#');
+        out.push_str(f);
+    }
+    Some(out)
 }
 
 /// `POST /auth/login` `{username, password}` with `X-CSRFToken`.
@@ -121,7 +155,12 @@ pub async fn login_submit(
         state.sessions().end(&old).await?;
     }
     let max_age = state.sessions().expires_in(&new.session);
-    let mut res = Json(json!({"status": "success", "redirect": "/apikey"})).into_response();
+    let redirect = b
+        .next
+        .as_deref()
+        .and_then(same_origin_path)
+        .unwrap_or_else(|| AFTER_LOGIN.to_owned());
+    let mut res = Json(json!({"status": "success", "redirect": redirect})).into_response();
     let h = res.headers_mut();
     h.append(
         header::SET_COOKIE,
@@ -169,4 +208,42 @@ pub async fn csrf_token(
         set_cookie(CSRF_COOKIE, token.expose(), CSRF_COOKIE_SECS, client.secure),
     );
     res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_origin_path;
+
+    #[test]
+    fn only_paths_on_this_origin_survive() {
+        for (next, want) in [
+            ("/apikey", "/apikey"),
+            ("/account?tab=orders#x", "/account?tab=orders#x"),
+            ("/a/../playground", "/playground"),
+            ("/%2F%2Fevil.example", "/%2F%2Fevil.example"),
+            ("/sp ace", "/sp%20ace"),
+        ] {
+            assert_eq!(same_origin_path(next).as_deref(), Some(want), "{next:?}");
+        }
+        for next in [
+            "//evil.example/x",
+            "/\t/evil.example/x",
+            "/\t/127.0.0.1:9/x",
+            "/\n/evil.example",
+            "\r//evil.example",
+            "/\\evil.example",
+            "\\/evil.example",
+            "\\\\evil.example",
+            "/.//evil.example",
+            "/./\\evil.example",
+            "https://evil.example/",
+            "http://algogate.invalid.evil.example/",
+            "javascript:alert(1)",
+            "data:text/html,x",
+            " //evil.example",
+            "///evil.example",
+        ] {
+            assert_eq!(same_origin_path(next), None, "{next:?}");
+        }
+    }
 }

@@ -176,7 +176,9 @@ impl Request {
 
 /// Parses one text frame. `Err` is the complete error message to send back.
 pub fn parse(text: &str) -> Result<Request, String> {
-    let Ok(Value::Object(m)) = serde_json::from_str::<Value>(text) else {
+    let Ok(Value::Object(m)) =
+        crate::json::parse(text.as_bytes(), crate::json::JsonLimits::UNTRUSTED)
+    else {
         return Err(error(code::INVALID_JSON, "Invalid JSON message"));
     };
     let action = m.get("action").or_else(|| m.get("type"));

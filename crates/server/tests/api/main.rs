@@ -2,6 +2,7 @@
 
 mod helpers;
 
+mod abuse;
 mod action_center;
 mod binary;
 mod bru;

@@ -10,21 +10,18 @@ const form = document.getElementById('login-form');
 const error = document.getElementById('login-error');
 const submit = document.getElementById('login-submit');
 
-function nextPath() {
-  const next = new URLSearchParams(location.search).get('next');
-  return next && next.startsWith('/') && !next.startsWith('//') && !next.includes('\\') ? next : null;
-}
-
 form.addEventListener('submit', async (ev) => {
   ev.preventDefault();
   error.hidden = true;
   submit.disabled = true;
   try {
+    // The server decides whether `next` stays on this origin; only its answer is followed.
     const r = await postJson('/auth/login', {
       username: form.username.value,
       password: form.password.value,
+      next: new URLSearchParams(location.search).get('next'),
     }, { redirectOnExpiry: false });
-    location.assign(nextPath() || r.redirect || '/apikey');
+    location.assign(r.redirect);
   } catch (e) {
     error.textContent = e instanceof ApiError ? e.message : 'Cannot reach the server.';
     error.hidden = false;
