@@ -43,7 +43,7 @@ struct Args {
     /// Python with argon2-cffi, for the side-by-side Argon2 reference.
     #[arg(long, default_value = ".venv/bin/python")]
     python: PathBuf,
-    /// Which measurements: auth, orders, spray, or all.
+    /// Which measurements: auth, orders, spray, market, abuse, or all.
     #[arg(long, default_value = "all")]
     suite: String,
     /// Orders in the day before the orderbook latency is measured.
@@ -213,11 +213,11 @@ async fn load(
     Ok(stats)
 }
 
-fn post(body: String) -> Request<Full<Bytes>> {
+fn post(body: impl Into<Bytes>) -> Request<Full<Bytes>> {
     Request::post("/api/v1/ping")
         .header("host", "127.0.0.1")
         .header("content-type", "application/json")
-        .body(Full::new(Bytes::from(body)))
+        .body(Full::new(body.into()))
         .expect("valid request")
 }
 
@@ -318,6 +318,112 @@ async fn main() -> anyhow::Result<()> {
     if all || args.suite == "market" {
         market_suite(&args, &server, &key).await?;
     }
+    if all || args.suite == "abuse" {
+        abuse_suite(&args, &server, &key).await?;
+    }
+    Ok(())
+}
+
+/// A JSON object of `keys` unknown fields (80,000 make about 880 KB).
+fn wide_body(keys: usize) -> Bytes {
+    let mut s = String::with_capacity(keys * 12);
+    s.push('{');
+    for i in 0..keys {
+        if i > 0 {
+            s.push(',');
+        }
+        s.push_str(&format!("\"k{i:06}\":1"));
+    }
+    s.push('}');
+    Bytes::from(s)
+}
+
+/// The wide body without a key: its own latency, then a valid client's ping latency at
+/// `connections` while 4 clients send it back to back, against quiet periods in the same
+/// rounds.
+async fn abuse_suite(args: &Args, server: &Server, key: &str) -> anyhow::Result<()> {
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+    let addr = server.addr;
+    let wide = wide_body(80_000);
+    let mut wide_ms = Vec::new();
+    let mut answer = (0, 0);
+    for _ in 0..21 {
+        let (status, ms, len) = timed(addr, post(wide.clone())).await?;
+        wide_ms.push(ms);
+        answer = (status, len);
+    }
+    let k = key.to_string();
+    let ping: MakeReq = Arc::new(move |_| post(format!("{{\"apikey\":\"{k}\"}}")));
+    let dur = Duration::from_secs_f64(args.seconds);
+    let (mut quiet, mut noisy) = (Stats::default(), Stats::default());
+    let sent = Arc::new(AtomicU64::new(0));
+    let mut abusive_secs = 0.0;
+    for _ in 0..args.rounds {
+        quiet.merge(load(addr, ping.clone(), 200, args.connections, dur).await?);
+        let stop = Arc::new(AtomicBool::new(false));
+        let abusers: Vec<_> = (0..4)
+            .map(|_| {
+                let (stop, sent, wide) = (stop.clone(), sent.clone(), wide.clone());
+                tokio::spawn(async move {
+                    let stream = tokio::net::TcpStream::connect(addr).await?;
+                    let (mut send, conn) =
+                        hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
+                    tokio::spawn(conn);
+                    // Bounded by the round: `stop` is set when the measurement ends.
+                    while !stop.load(Ordering::Relaxed) {
+                        let res = send.send_request(post(wide.clone())).await?;
+                        res.into_body().collect().await?;
+                        sent.fetch_add(1, Ordering::Relaxed);
+                    }
+                    anyhow::Ok(())
+                })
+            })
+            .collect();
+        let started = Instant::now();
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        noisy.merge(load(addr, ping.clone(), 200, args.connections, dur).await?);
+        stop.store(true, Ordering::Relaxed);
+        for a in abusers {
+            a.await??;
+        }
+        abusive_secs += started.elapsed().as_secs_f64();
+    }
+    let rate = sent.load(Ordering::Relaxed) as f64 / abusive_secs;
+    println!("\n## Wide bodies before authentication\n");
+    println!(
+        "- 80,000 unknown keys ({} bytes), no key: answered {} with {} bytes in median \
+         **{:.2} ms** (max {:.2} ms of 21, fresh connection each; target < 50 ms)",
+        wide.len(),
+        answer.0,
+        answer.1,
+        median(wide_ms.clone()),
+        wide_ms.iter().copied().fold(0.0, f64::max)
+    );
+    println!(
+        "\n| period ({} connections) | valid ping req/s | p50 ms | p99 ms |",
+        args.connections
+    );
+    println!("| --- | ---: | ---: | ---: |");
+    for (name, st) in [
+        ("quiet".to_string(), &quiet),
+        (
+            format!("4 clients sending the wide body ({rate:.0}/s achieved)"),
+            &noisy,
+        ),
+    ] {
+        println!(
+            "| {name} | {:.0} | {:.3} | {:.3} |",
+            st.rps(),
+            st.pct(0.5),
+            st.pct(0.99)
+        );
+    }
+    println!(
+        "\n- valid ping p99 under wide bodies / quiet: **{:.2}** (target <= 2); unexpected \
+         statuses: {}",
+        noisy.pct(0.99) / quiet.pct(0.99),
+        quiet.unexpected + noisy.unexpected
+    );
     Ok(())
 }
 

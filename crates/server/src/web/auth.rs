@@ -222,6 +222,8 @@ mod tests {
             ("/a/../playground", "/playground"),
             ("/%2F%2Fevil.example", "/%2F%2Fevil.example"),
             ("/sp ace", "/sp%20ace"),
+            // A doubly encoded tab is only an odd path here.
+            ("/%09/evil.example", "/%09/evil.example"),
         ] {
             assert_eq!(same_origin_path(next).as_deref(), Some(want), "{next:?}");
         }
