@@ -15,9 +15,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use algogate_app::clock::SystemClock;
 use algogate_broker::InstrumentType;
 use algogate_keys::ApiKey;
-use algogate_server::clock::SystemClock;
 use algogate_server::config::{Config, Overrides};
 use algogate_server::startup::{Server, bootstrap};
 use algogate_store::NewUser;

@@ -17,12 +17,12 @@ pub fn app(state: AppState) -> Router {
         .merge(crate::web::router())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            crate::ratelimit::limit,
+            crate::middleware::rate_limit,
         ))
         // Outermost: banned IPs are refused before any other work.
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            crate::security::guard,
+            crate::middleware::guard,
         ))
         .layer(
             // Spans carry the path only: GET endpoints take `apikey` in the query string.

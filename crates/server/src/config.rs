@@ -9,8 +9,8 @@ use std::time::Duration;
 use chrono::NaiveTime;
 use serde::Deserialize;
 
-use crate::ratelimit::{RateLimits, parse_limits};
-use crate::security::SecurityConfig;
+use algogate_app::ratelimit::{RateLimits, parse_limits};
+use algogate_app::security::SecurityConfig;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {

@@ -4,9 +4,12 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
+use algogate_app::orders::OrderError;
 use algogate_broker::BrokerError;
+use algogate_broker::engine::EngineError;
 
-use crate::schema::SchemaErrors;
+use crate::openalgo::orders::order_error_body;
+use crate::openalgo::schema::SchemaErrors;
 
 /// How an endpoint renders schema errors (reference/openalgo-rest.md §0.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,8 +46,24 @@ pub enum ApiError {
     Internal(#[from] anyhow::Error),
 }
 
-impl From<crate::keyservice::KeyError> for ApiError {
-    fn from(e: crate::keyservice::KeyError) -> Self {
+impl From<OrderError> for ApiError {
+    /// OpenAlgo's answer to an order error; the ledger's and the database's are ours (500).
+    fn from(e: OrderError) -> Self {
+        match order_error_body(&e) {
+            Some((status, body)) => Self::Body(status, body),
+            None => Self::Internal(e.into()),
+        }
+    }
+}
+
+impl From<EngineError> for ApiError {
+    fn from(e: EngineError) -> Self {
+        OrderError::from(e).into()
+    }
+}
+
+impl From<algogate_app::keyservice::KeyError> for ApiError {
+    fn from(e: algogate_app::keyservice::KeyError) -> Self {
         Self::Internal(e.into())
     }
 }

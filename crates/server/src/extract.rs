@@ -10,10 +10,10 @@ use serde_json::{Map, Value};
 
 use crate::error::{ApiError, ErrorStyle};
 use crate::json::{self, JsonLimits};
-use crate::keyservice::AuthedUser;
-use crate::schema::{Field, validate};
-use crate::security::ClientIp;
+use crate::middleware::ClientIp;
+use crate::openalgo::schema::{Field, validate};
 use crate::state::AppState;
+use algogate_app::keyservice::AuthedUser;
 
 /// The request body parsed as JSON, whatever the `Content-Type`, within the size limit.
 #[derive(Debug)]

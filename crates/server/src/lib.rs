@@ -1,33 +1,26 @@
-//! The algogate server: configuration, start-up, the axum app and the command line.
+//! The algogate server: the HTTP surfaces over the application services of
+//! `algogate-app`, OpenAlgo's wire format, configuration, start-up and the command line.
 //!
-//! Owns HTTP (routes by area, extractors, the error mapping to OpenAlgo's bodies), the
-//! API-key service (cache and verification policy), secrets handling and the CLI. Domain
-//! rules live in the other crates: key crypto in `algogate-keys`, persistence in
-//! `algogate-store`.
+//! Layers, each importing only those below it:
+//! - surfaces: `api_v1` (REST), `web` (session routes and pages), `ws` (the feed's
+//!   sockets), `middleware` (bans, rate limits), `app` (the router), `extract`, `error`;
+//! - `state` (the services handlers share), `startup`, `config`, `secrets`, `brucli`;
+//! - `openalgo` (the wire format), `feed` (the WebSocket fan-out), `playground` (the Bruno
+//!   collection), `json` (bounded parsing).
 
-pub mod accounts;
-pub mod action_center;
 pub mod api_v1;
 pub mod app;
 pub mod brucli;
-pub mod clock;
 pub mod config;
 pub mod error;
-pub mod execution;
 pub mod extract;
-pub mod import;
+pub mod feed;
 pub mod json;
-pub mod keyservice;
-pub mod login;
+pub mod middleware;
+pub mod openalgo;
 pub mod playground;
-pub mod ratelimit;
-pub mod schema;
 pub mod secrets;
-pub mod security;
-pub mod session;
-pub mod setup;
 pub mod startup;
 pub mod state;
-pub mod throttle;
 pub mod web;
 pub mod ws;

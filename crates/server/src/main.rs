@@ -4,10 +4,10 @@ use std::io::BufRead;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use algogate_app::accounts;
+use algogate_app::clock::SystemClock;
 use algogate_keys::{FernetSalt, Password, Pepper};
-use algogate_server::accounts;
 use algogate_server::brucli;
-use algogate_server::clock::SystemClock;
 use algogate_server::config::{Config, Overrides};
 use algogate_server::startup::{self, Runtime, process_env};
 use anyhow::{Context, bail};
@@ -226,7 +226,7 @@ async fn run(command: Option<Command>, config: Config) -> anyhow::Result<()> {
             }
             let pepper = current_pepper(&config)?;
             let rt = open(config).await?;
-            let report = algogate_server::import::import(
+            let report = algogate_app::import::import(
                 &rt.store,
                 &rt.keys,
                 &pepper,
@@ -236,7 +236,7 @@ async fn run(command: Option<Command>, config: Config) -> anyhow::Result<()> {
             .await?;
             let failed = report
                 .iter()
-                .filter(|r| matches!(r.outcome, algogate_server::import::Outcome::Failed(_)))
+                .filter(|r| matches!(r.outcome, algogate_app::import::Outcome::Failed(_)))
                 .count();
             for r in &report {
                 println!("{r}");

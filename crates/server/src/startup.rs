@@ -12,12 +12,12 @@ use algogate_store::Store;
 use anyhow::Context;
 use tokio::net::TcpListener;
 
-use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
-use crate::keyservice::{Crypto, KeyService, KeyServiceConfig};
 use crate::secrets;
-use crate::security::Security;
 use crate::state::AppState;
+use algogate_app::clock::{Clock, SystemClock};
+use algogate_app::keyservice::{Crypto, KeyService, KeyServiceConfig};
+use algogate_app::security::Security;
 
 /// Everything the server and the CLI commands share.
 #[derive(Debug)]
@@ -42,7 +42,7 @@ pub async fn bootstrap(
         .await
         .with_context(|| format!("cannot open the database {}", config.database_url))?;
     // Orders a previous process left half-executed are closed, never executed again.
-    crate::action_center::recover_interrupted(&store, clock.as_ref())
+    algogate_app::action_center::recover_interrupted(&store, clock.as_ref())
         .await
         .context("cannot recover interrupted Action Center executions")?;
     let fresh = secrets::db_is_fresh(&store).await?;
@@ -270,7 +270,7 @@ async fn forward_order_updates(state: AppState) {
                 }
             }
         };
-        let ev = crate::ws::OrderUpdate::from_engine(&u, name);
+        let ev = crate::openalgo::order_update::OrderUpdate::from_engine(&u, name);
         // No receiver just means no socket asked for order updates.
         let _ = state.order_events().send(std::sync::Arc::new(ev));
     }

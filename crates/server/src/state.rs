@@ -6,17 +6,18 @@ use algogate_broker::PaperMarket;
 use algogate_broker::engine::Engine;
 use algogate_store::Store;
 
-use crate::action_center::ActionCenter;
-use crate::clock::Clock;
 use crate::config::Config;
-use crate::keyservice::KeyService;
+use crate::feed::Hub;
+use crate::openalgo::order_update::OrderUpdate;
 use crate::playground::Catalog;
-use crate::ratelimit::RateLimiter;
-use crate::security::Security;
-use crate::session::{SessionConfig, SessionService};
-use crate::setup::SetupGate;
-use crate::throttle::{LoginThrottle, ThrottleConfig};
-use crate::ws::{Hub, OrderUpdate};
+use algogate_app::action_center::ActionCenter;
+use algogate_app::clock::Clock;
+use algogate_app::keyservice::KeyService;
+use algogate_app::ratelimit::RateLimiter;
+use algogate_app::security::Security;
+use algogate_app::session::{SessionConfig, SessionService};
+use algogate_app::setup::SetupGate;
+use algogate_app::throttle::{LoginThrottle, ThrottleConfig};
 use tokio::sync::broadcast;
 
 #[derive(Debug, Clone)]
@@ -72,7 +73,11 @@ impl AppState {
             },
         );
         let ws = Arc::new(Hub::new(market.clone(), config.ws_queue_capacity));
-        let action_center = ActionCenter::new(store.clone(), clock.clone());
+        let action_center = ActionCenter::new(
+            store.clone(),
+            clock.clone(),
+            Arc::new(crate::openalgo::orders::Codec),
+        );
         let playground = Arc::new(Catalog::load(config.collections_dir.clone()));
         Self(Arc::new(Inner {
             ws,
@@ -128,6 +133,15 @@ impl AppState {
     }
     pub fn login_throttle(&self) -> &LoginThrottle {
         &self.0.throttle
+    }
+    /// What logging in needs.
+    pub fn login(&self) -> algogate_app::login::Login<'_> {
+        algogate_app::login::Login {
+            store: &self.0.store,
+            keys: &self.0.keys,
+            sessions: &self.0.sessions,
+            throttle: &self.0.throttle,
+        }
     }
     pub fn clock(&self) -> &Arc<dyn Clock> {
         &self.0.clock

@@ -6,12 +6,12 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
-use algogate_broker::engine::{AccountId, PositionBook};
+use algogate_broker::engine::AccountId;
 
-use super::orders::engine_error;
 use crate::error::{ApiError, ErrorStyle};
 use crate::extract::{ApiCall, Endpoint};
-use crate::schema::{APIKEY, Field, Kind, required};
+use crate::openalgo::account::{data_body, positionbook_body};
+use crate::openalgo::schema::{APIKEY, Field, Kind, required};
 use crate::state::AppState;
 
 #[derive(Debug)]
@@ -25,24 +25,6 @@ fn account(call: &ApiCall<impl Endpoint>) -> AccountId {
     AccountId(call.user.user_id.0)
 }
 
-/// OpenAlgo's envelope of a book or of funds (shared with the web UI's account routes).
-pub fn data_body(data: impl serde::Serialize) -> Value {
-    json!({"status": "success", "data": data, "mode": "analyze"})
-}
-
-/// `positionbook`'s body: the rows and the totals beside `data`.
-pub fn positionbook_body(b: PositionBook) -> Value {
-    json!({
-        "status": "success",
-        "data": b.data,
-        "total_pnl": b.total_pnl,
-        "total_unrealized_pnl": b.total_unrealized_pnl,
-        "total_today_realized_pnl": b.total_today_realized_pnl,
-        "total_pnl_today": b.total_pnl_today,
-        "mode": "analyze",
-    })
-}
-
 fn ok(data: impl serde::Serialize) -> Result<Json<Value>, ApiError> {
     Ok(Json(data_body(data)))
 }
@@ -51,44 +33,28 @@ pub async fn funds(
     State(st): State<AppState>,
     call: ApiCall<KeyOnly>,
 ) -> Result<Json<Value>, ApiError> {
-    ok(st
-        .engine()
-        .funds(account(&call))
-        .await
-        .map_err(engine_error)?)
+    ok(st.engine().funds(account(&call)).await?)
 }
 
 pub async fn orderbook(
     State(st): State<AppState>,
     call: ApiCall<KeyOnly>,
 ) -> Result<Json<Value>, ApiError> {
-    ok(st
-        .engine()
-        .orderbook(account(&call))
-        .await
-        .map_err(engine_error)?)
+    ok(st.engine().orderbook(account(&call)).await?)
 }
 
 pub async fn tradebook(
     State(st): State<AppState>,
     call: ApiCall<KeyOnly>,
 ) -> Result<Json<Value>, ApiError> {
-    ok(st
-        .engine()
-        .tradebook(account(&call))
-        .await
-        .map_err(engine_error)?)
+    ok(st.engine().tradebook(account(&call)).await?)
 }
 
 pub async fn positionbook(
     State(st): State<AppState>,
     call: ApiCall<KeyOnly>,
 ) -> Result<Json<Value>, ApiError> {
-    let b = st
-        .engine()
-        .positionbook(account(&call))
-        .await
-        .map_err(engine_error)?;
+    let b = st.engine().positionbook(account(&call)).await?;
     Ok(Json(positionbook_body(b)))
 }
 
@@ -96,11 +62,7 @@ pub async fn holdings(
     State(st): State<AppState>,
     call: ApiCall<KeyOnly>,
 ) -> Result<Json<Value>, ApiError> {
-    ok(st
-        .engine()
-        .holdings(account(&call))
-        .await
-        .map_err(engine_error)?)
+    ok(st.engine().holdings(account(&call)).await?)
 }
 
 // ---- analyzer (the status route lives with the market endpoints) ----

@@ -36,8 +36,9 @@ use serde_json::{Value, json};
 use super::method_not_allowed;
 use crate::error::{ApiError, ErrorStyle};
 use crate::extract::{ApiCall, ApiQuery, Endpoint};
-use crate::schema::{APIKEY, Field, Kind, TEXT, optional, required};
-use crate::security::ClientIp;
+use crate::middleware::ClientIp;
+use crate::openalgo::orders::EXCHANGES as EXCHANGE;
+use crate::openalgo::schema::{APIKEY, Field, Kind, TEXT, optional, required};
 use crate::state::AppState;
 
 /// Registers every route of this module, each as `/name` and `/name/`.
@@ -68,17 +69,6 @@ pub fn routes(router: Router<AppState>) -> Router<AppState> {
     })
 }
 
-/// The exchanges of `VALID_EXCHANGES`, for `OneOf`.
-const EXCHANGES: [&str; 14] = {
-    let mut out = [""; 14];
-    let mut i = 0;
-    while i < out.len() {
-        out[i] = Exchange::ALL[i].as_str();
-        i += 1;
-    }
-    out
-};
-
 /// The expiry schema's F&O exchanges, in its order.
 const FNO_EXCHANGES: [&str; 8] = {
     let mut out = [""; 8];
@@ -90,7 +80,6 @@ const FNO_EXCHANGES: [&str; 8] = {
     out
 };
 
-const EXCHANGE: Kind = Kind::OneOf(&EXCHANGES);
 const SYMBOL_EXCHANGE: &[Field] = &[
     required("apikey", APIKEY),
     required("symbol", TEXT),
@@ -206,7 +195,7 @@ fn symbol_exchange(
 /// A schema-validated `YYYY-MM-DD` field.
 fn date(fields: &serde_json::Map<String, Value>, name: &str) -> Result<NaiveDate, ApiError> {
     NaiveDate::parse_from_str(field(fields, name), "%Y-%m-%d").map_err(|_| ApiError::Schema {
-        errors: crate::schema::SchemaErrors::single(name, "Not a valid date."),
+        errors: crate::openalgo::schema::SchemaErrors::single(name, "Not a valid date."),
         style: ErrorStyle::Dict,
     })
 }
@@ -500,8 +489,9 @@ mod tests {
 
     #[test]
     fn exchange_lists_follow_the_broker_order() {
-        assert_eq!(EXCHANGES[0], "NSE");
-        assert_eq!(EXCHANGES[13], "CRYPTO");
+        use crate::openalgo::orders::EXCHANGE_NAMES;
+        assert_eq!(EXCHANGE_NAMES[0], "NSE");
+        assert_eq!(EXCHANGE_NAMES[13], "CRYPTO");
         assert_eq!(
             FNO_EXCHANGES,
             ["NFO", "BFO", "MCX", "CDS", "NCO", "BCD", "NCDEX", "CRYPTO"]

@@ -2,7 +2,6 @@
 //! authenticates, the handler calls one domain operation and shapes OpenAlgo's response.
 
 pub mod account;
-mod checks;
 pub mod orders;
 
 use axum::Json;
@@ -13,7 +12,7 @@ use serde_json::{Value, json};
 
 use crate::error::{ApiError, ErrorStyle, error_body};
 use crate::extract::{ApiCall, Endpoint};
-use crate::schema::{APIKEY, Field, required};
+use crate::openalgo::schema::{APIKEY, Field, required};
 use crate::state::AppState;
 
 /// The broker name reported by ping and the WebSocket feed.

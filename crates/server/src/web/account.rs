@@ -23,10 +23,10 @@ use tokio::sync::broadcast::error::RecvError;
 use super::assets;
 use super::error::WebError;
 use super::extract::{CsrfSession, CurrentSession};
-use crate::api_v1::account::{data_body, positionbook_body};
-use crate::api_v1::orders::{cancelled_body, closed_body, modified_body};
-use crate::session::Session;
+use crate::openalgo::account::{data_body, positionbook_body};
+use crate::openalgo::orders::{cancelled_body, closed_body, modified_body};
 use crate::state::AppState;
+use algogate_app::session::Session;
 
 pub fn routes() -> axum::Router<AppState> {
     axum::Router::new()

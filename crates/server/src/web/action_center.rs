@@ -1,5 +1,5 @@
 //! The Action Center's session routes (reference §5.4): thin handlers over
-//! [`crate::action_center::ActionCenter`], always scoped to the session's user. Reads need a
+//! [`algogate_app::action_center::ActionCenter`], always scoped to the session's user. Reads need a
 //! session; approve, reject, delete and approve-all also need its CSRF token.
 
 use std::convert::Infallible;
@@ -17,8 +17,11 @@ use tokio::sync::broadcast::error::RecvError;
 use super::assets;
 use super::error::WebError;
 use super::extract::{CsrfSession, CurrentSession};
-use crate::action_center::Approval;
+use crate::openalgo::orders::order_error_body;
 use crate::state::AppState;
+use algogate_app::action_center::Approval;
+use algogate_app::orders::split_sizes;
+use algogate_store::PendingRow;
 
 pub const DEFAULT_REASON: &str = "No reason provided";
 /// Longest rejection reason kept (longer ones are cut, not refused).
@@ -50,10 +53,25 @@ pub async fn data(
             ));
         }
     };
-    let data = state
-        .action_center()
-        .data(s.user_id, &s.username, filter)
-        .await?;
+    let (rows, stats) = state.action_center().rows(s.user_id, filter).await?;
+    let data = json!({
+        "orders": rows.iter().map(|r| order_view(r, &s.username)).collect::<Vec<_>>(),
+        "statistics": {
+            "total_pending": stats.total_pending,
+            "total_approved": stats.total_approved,
+            "total_rejected": stats.total_rejected,
+            "total_buy_orders": stats.total_buy_orders,
+            "total_sell_orders": stats.total_sell_orders,
+            "total_placeorder": stats.total_placeorder,
+            "total_smartorder": stats.total_smartorder,
+            "total_basketorder": stats.total_basketorder,
+            "total_splitorder": stats.total_splitorder,
+            // Not implemented by this gateway yet; always 0 (OpenAlgo's keys).
+            "total_optionsorder": 0,
+            "total_optionsmultiorder": 0,
+            "total_placegttorder": 0,
+        },
+    });
     Ok(Json(json!({"status": "success", "data": data})))
 }
 
@@ -99,8 +117,14 @@ pub async fn approve(
             "result": result,
         }))
         .into_response(),
-        Approval::Failed { status, error } => (
-            status,
+        Approval::Failed { error, cause } => (
+            // The API's status for the execution's error; 400 when every leg was rejected.
+            cause
+                .as_ref()
+                .map_or(Some(StatusCode::BAD_REQUEST), |e| {
+                    order_error_body(e).map(|(status, _)| status)
+                })
+                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
             Json(json!({
                 "status": "warning",
                 "message": "Order approved but execution failed",
@@ -251,4 +275,80 @@ pub async fn events(
         },
     );
     Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+}
+
+fn text(v: &Value) -> Value {
+    match v {
+        Value::Null => Value::Null,
+        Value::String(s) => Value::from(s.to_uppercase()),
+        other => other.clone(),
+    }
+}
+
+/// One row as the page shows it: OpenAlgo's keys, plus the execution record.
+fn order_view(r: &PendingRow, username: &str) -> Value {
+    let data: Value = serde_json::from_str(&r.order_data).unwrap_or(Value::Null);
+    let get = |k: &str| data.get(k).cloned().unwrap_or(Value::Null);
+    let mut v = json!({
+        "id": r.id,
+        "user_id": username,
+        "api_type": r.api_type,
+        "status": r.status,
+        "created_at_ist": r.created_at_ist,
+        "approved_at_ist": r.approved_at_ist,
+        "approved_by": r.approved_by,
+        "rejected_at_ist": r.rejected_at_ist,
+        "rejected_by": r.rejected_by,
+        "rejected_reason": r.rejected_reason,
+        "broker_order_id": r.broker_order_id,
+        "broker_status": r.broker_status,
+        "strategy": get("strategy"),
+        "raw_order_data": data,
+        "symbol": get("symbol"),
+        "exchange": get("exchange"),
+        "action": text(&get("action")),
+        "quantity": get("quantity"),
+        "price": get("price"),
+        "trigger_price": get("trigger_price"),
+        "price_type": data.get("pricetype").cloned().unwrap_or(Value::from("MARKET")),
+        "product_type": data.get("product").cloned().unwrap_or(Value::from("MIS")),
+        "execution_state": r.execution_state,
+        "order_ids": serde_json::from_str::<Value>(&r.order_ids).unwrap_or(json!([])),
+        "execution_result": r.execution_result.as_deref()
+            .and_then(|s| serde_json::from_str::<Value>(s).ok()),
+        "execution_error": r.execution_error,
+        "executed_at_ist": r.executed_at_ist,
+    });
+    match r.api_type.as_str() {
+        "basketorder" => {
+            let legs = data
+                .get("orders")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            let actions: Vec<Value> = legs.iter().map(|l| text(&l["action"])).collect();
+            v["symbol"] = Value::from(format!("Basket ({} orders)", legs.len()));
+            v["action"] = match actions.first() {
+                Some(a) if actions.iter().all(|x| x == a) => a.clone(),
+                _ => Value::from("MULTI"),
+            };
+            v["exchange"] = legs.first().map_or(Value::Null, |l| l["exchange"].clone());
+            v["quantity"] = Value::from(
+                legs.iter()
+                    .filter_map(|l| l["quantity"].as_f64())
+                    .sum::<f64>(),
+            );
+            v["legs"] = Value::Array(legs);
+        }
+        "splitorder" => {
+            let total = data["quantity"].as_f64().unwrap_or(0.0).trunc() as i64;
+            let split = data["splitsize"].as_i64().unwrap_or(1).max(1);
+            // Queued splits were planned, so at most MAX_SPLIT_ORDERS sizes.
+            v["split_size"] = Value::from(split);
+            v["split_sizes"] = Value::from(split_sizes(total, split));
+        }
+        "smartorder" => v["position_size"] = get("position_size"),
+        _ => {}
+    }
+    v
 }

@@ -1,5 +1,5 @@
 //! Setup, login, logout and the CSRF token. Handlers parse, call one operation in
-//! `crate::login` or the session service, and shape the response.
+//! `algogate_app::login` or the session service, and shape the response.
 
 use algogate_keys::Password;
 use axum::Json;
@@ -17,8 +17,8 @@ use super::extract::{
     AnyCsrf, CSRF_COOKIE, ClientInfo, CsrfSession, MaybeSession, SESSION_COOKIE, clear_cookie,
     cookie, set_cookie,
 };
-use crate::login::{self, SetupForm};
 use crate::state::AppState;
+use algogate_app::login::{self, SetupForm};
 
 /// Lifetime of the pre-login CSRF cookie.
 const CSRF_COOKIE_SECS: i64 = 12 * 3600;
@@ -75,7 +75,7 @@ pub async fn setup_submit(
         password: Password::new(b.password),
         confirm: Password::new(b.confirm),
     };
-    login::run_setup(&state, form).await?;
+    login::run_setup(state.setup(), state.store(), state.keys(), form).await?;
     Ok((
         StatusCode::CREATED,
         Json(json!({
@@ -144,7 +144,7 @@ pub async fn login_submit(
 ) -> Result<Response, WebError> {
     let b: LoginBody = parse_body(&body)?;
     let new = login::login(
-        &state,
+        state.login(),
         client.ip,
         b.username.trim(),
         Password::new(b.password),

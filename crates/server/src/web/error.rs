@@ -6,9 +6,9 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde_json::json;
 
-use crate::accounts::AccountError;
-use crate::keyservice::KeyError;
-use crate::login::{LoginError, SetupError};
+use algogate_app::accounts::AccountError;
+use algogate_app::keyservice::KeyError;
+use algogate_app::login::{LoginError, SetupError};
 
 pub const SESSION_EXPIRED: &str = "Your session has expired. Please log in again.";
 pub const CSRF_FAILED: &str =
@@ -41,6 +41,12 @@ pub enum WebError {
     Setup(#[from] SetupError),
     #[error(transparent)]
     Internal(anyhow::Error),
+}
+
+impl From<algogate_app::security::SecurityError> for WebError {
+    fn from(e: algogate_app::security::SecurityError) -> Self {
+        Self::Internal(e.into())
+    }
 }
 
 impl From<algogate_store::StoreError> for WebError {

@@ -8,9 +8,9 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, header};
 
 use super::error::WebError;
-use crate::security::ClientIp;
-use crate::session::Session;
+use crate::middleware::ClientIp;
 use crate::state::AppState;
+use algogate_app::session::Session;
 
 pub const SESSION_COOKIE: &str = "algogate_session";
 /// Double-submit token for forms before login (login, setup).

@@ -15,8 +15,8 @@ use super::account::{object, only};
 use super::assets;
 use super::error::WebError;
 use super::extract::{CsrfSession, CurrentSession};
-use crate::session::Session;
 use crate::state::AppState;
+use algogate_app::session::Session;
 
 /// A manual ban without `hours` lasts a day (OpenAlgo's default).
 const DEFAULT_HOURS: u32 = 24;
@@ -124,7 +124,7 @@ async fn ban(
     let m = object(&body)?;
     only(&m, &["ip", "reason", "hours", "permanent"])?;
     let ip = ip_of(&m)?;
-    if crate::security::is_loopback(ip) {
+    if algogate_app::security::is_loopback(ip) {
         return Err(WebError::BadForm(
             "Loopback addresses are never banned".into(),
         ));
@@ -143,11 +143,7 @@ async fn ban(
         }
     };
     let now = st.clock().now_ms();
-    let row = st
-        .security()
-        .ban(ip, reason, hours, "manual", now)
-        .await
-        .map_err(WebError::Internal)?;
+    let row = st.security().ban(ip, reason, hours, "manual", now).await?;
     tracing::info!(%ip, by = %s.username, permanent = row.is_permanent, "IP banned from the web UI");
     Ok(Json(json!({
         "status": "success",
@@ -165,7 +161,7 @@ async fn unban(
     let m = object(&body)?;
     only(&m, &["ip"])?;
     let ip = ip_of(&m)?;
-    if !st.security().unban(ip).await.map_err(WebError::Internal)? {
+    if !st.security().unban(ip).await? {
         return Err(WebError::Missing(format!("{ip} is not banned")));
     }
     tracing::info!(%ip, by = %s.username, "IP unbanned from the web UI");

@@ -7,9 +7,6 @@
 //! - `session`: one connection's state and the answer to each message;
 //! - `socket`: the reader loop and the batching writer.
 
-pub mod hub;
-pub mod orders;
-pub mod protocol;
 mod session;
 mod socket;
 
@@ -17,9 +14,6 @@ use axum::Router;
 use axum::extract::{State, WebSocketUpgrade};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-
-pub use hub::Hub;
-pub use orders::OrderUpdate;
 
 use crate::state::AppState;
 

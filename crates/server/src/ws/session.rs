@@ -9,10 +9,11 @@ use algogate_broker::Exchange;
 use algogate_keys::SecretString;
 use axum::extract::ws::Utf8Bytes;
 
-use super::hub::{Hub, Outbox};
-use super::protocol::{self, Instrument, Mode, Request, SubResult, code};
-use crate::keyservice::{AuthedUser, KeyChange};
-use crate::state::AppState;
+use crate::feed::{Hub, Outbox};
+use crate::openalgo::ws::{self as protocol, Instrument, Mode, Request, SubResult, code};
+use algogate_app::clock::Clock;
+use algogate_app::keyservice::KeyService;
+use algogate_app::keyservice::{AuthedUser, KeyChange};
 
 #[derive(Debug)]
 struct Authed {
@@ -30,7 +31,10 @@ pub enum End {
 
 #[derive(Debug)]
 pub struct Session {
-    state: AppState,
+    keys: Arc<KeyService>,
+    clock: Arc<dyn Clock>,
+    /// (instrument, mode) pairs one connection may hold.
+    max_subscriptions: usize,
     hub: Arc<Hub>,
     out: Arc<Outbox>,
     authed: Option<Authed>,
@@ -42,10 +46,18 @@ pub struct Session {
 }
 
 impl Session {
-    pub fn new(state: AppState, out: Arc<Outbox>) -> Self {
+    pub fn new(
+        keys: Arc<KeyService>,
+        clock: Arc<dyn Clock>,
+        max_subscriptions: usize,
+        hub: Arc<Hub>,
+        out: Arc<Outbox>,
+    ) -> Self {
         Self {
-            hub: state.ws().clone(),
-            state,
+            keys,
+            clock,
+            max_subscriptions,
+            hub,
             out,
             authed: None,
             subs: HashMap::new(),
@@ -148,7 +160,7 @@ impl Session {
             }
             Request::GetSupportedBrokers => self.reply(protocol::supported_brokers()),
             Request::Ping { timestamp, ping_id } => self.reply(protocol::pong(
-                self.state.clock().now_ms(),
+                self.clock.now_ms(),
                 timestamp.as_ref(),
                 ping_id.as_ref(),
             )),
@@ -163,7 +175,7 @@ impl Session {
                 "API key is required",
             ));
         };
-        match self.state.keys().verify(key.expose()).await {
+        match self.keys.verify(key.expose()).await {
             Ok(Some(user)) => {
                 let msg = protocol::auth_success(&user.username);
                 if let Some(prev) = &self.authed
@@ -201,7 +213,7 @@ impl Session {
         {
             return Ok(());
         }
-        match self.state.keys().verify(a.key.expose()).await {
+        match self.keys.verify(a.key.expose()).await {
             Ok(Some(_)) => Ok(()),
             Ok(None) => {
                 self.reply(protocol::error(
@@ -236,7 +248,7 @@ impl Session {
         let key = (exchange, i.symbol.clone());
         let held = self.subs.get(&key).copied().unwrap_or(0);
         if held & mode.bit() == 0 {
-            let limit = self.state.config().ws_max_subscriptions;
+            let limit = self.max_subscriptions;
             if self.sub_count >= limit {
                 return fail(
                     i,

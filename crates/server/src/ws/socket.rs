@@ -9,8 +9,8 @@ use futures_util::stream::SplitSink;
 use futures_util::{SinkExt, StreamExt};
 use tokio::sync::{broadcast, mpsc};
 
-use super::protocol::{self, close, code};
 use super::session::{End, Session};
+use crate::openalgo::ws::{self as protocol, close, code};
 use crate::state::AppState;
 
 /// Messages written per flush at most (one syscall per batch, not per message).
@@ -36,7 +36,13 @@ pub async fn run(socket: WebSocket, state: AppState) {
     let writer = tokio::spawn(write_loop(sink, rx, ctl_rx));
 
     let cfg = state.config();
-    let mut session = Session::new(state.clone(), out.clone());
+    let mut session = Session::new(
+        state.keys().clone(),
+        state.clock().clone(),
+        cfg.ws_max_subscriptions,
+        hub.clone(),
+        out.clone(),
+    );
     let auth_deadline = tokio::time::sleep(cfg.ws_auth_timeout);
     tokio::pin!(auth_deadline);
     let ping_every = cfg.ws_ping_interval.max(Duration::from_millis(10));

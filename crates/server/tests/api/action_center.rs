@@ -5,9 +5,9 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use algogate_app::accounts::{self, NewAccount};
+use algogate_app::clock::SystemClock;
 use algogate_keys::Password;
-use algogate_server::accounts::{self, NewAccount};
-use algogate_server::clock::SystemClock;
 use algogate_server::config::Config;
 use algogate_store::{Stamp, UserId};
 use reqwest::header::SET_COOKIE;

@@ -1,8 +1,8 @@
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
+use algogate_app::clock::{Clock, SystemClock};
 use algogate_keys::{ApiKey, Password};
-use algogate_server::clock::{Clock, SystemClock};
 use algogate_server::config::{Config, Overrides};
 use algogate_server::startup::{Server, bootstrap};
 use algogate_server::state::AppState;
@@ -64,7 +64,7 @@ pub fn test_config(dir: &std::path::Path) -> Config {
     .unwrap();
     c.argon2_workers = 2;
     // Tests hammer endpoints from one IP; the limiter has its own tests (ratelimit.rs).
-    let generous = algogate_server::ratelimit::parse_limits("1000000 per second").unwrap();
+    let generous = algogate_app::ratelimit::parse_limits("1000000 per second").unwrap();
     c.rate_limits.api = generous.clone();
     c.rate_limits.order = generous.clone();
     c.rate_limits.smart_order = generous;

@@ -1,8 +1,8 @@
 use std::sync::Arc;
 
+use algogate_app::clock::SystemClock;
+use algogate_app::import::{Outcome, import};
 use algogate_keys::{FernetSalt, Pepper};
-use algogate_server::clock::SystemClock;
-use algogate_server::import::{Outcome, import};
 use algogate_server::startup::{Server, bootstrap};
 use algogate_store::OrderMode;
 use serde_json::Value;

@@ -1,7 +1,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use algogate_server::clock::ManualClock;
+use algogate_app::clock::ManualClock;
 use algogate_store::OrderMode;
 use chrono::{DateTime, Utc};
 

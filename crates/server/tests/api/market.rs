@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use algogate_server::clock::ManualClock;
+use algogate_app::clock::ManualClock;
 use chrono::{NaiveDate, TimeZone};
 use chrono_tz::Asia::Kolkata;
 use serde_json::{Value, json};

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use algogate_server::clock::ManualClock;
+use algogate_app::clock::ManualClock;
 use serde_json::{Value, json};
 
 use crate::helpers::*;

@@ -2,9 +2,9 @@
 //! modify, close, the order-update event stream, the symbol search, bans — and their bad
 //! paths (no session, wrong CSRF, bad input, another user's order, non-admins).
 
+use algogate_app::accounts::{self, NewAccount};
+use algogate_app::clock::SystemClock;
 use algogate_keys::Password;
-use algogate_server::accounts::{self, NewAccount};
-use algogate_server::clock::SystemClock;
 use serde_json::{Value, json};
 
 use crate::helpers::*;

@@ -4,9 +4,9 @@
 
 use std::sync::Arc;
 
+use algogate_app::accounts::{self, NewAccount};
+use algogate_app::clock::SystemClock;
 use algogate_keys::Password;
-use algogate_server::accounts::{self, NewAccount};
-use algogate_server::clock::SystemClock;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;

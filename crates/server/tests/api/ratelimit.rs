@@ -1,7 +1,7 @@
 use std::sync::Arc;
 
-use algogate_server::clock::ManualClock;
-use algogate_server::ratelimit::RateLimits;
+use algogate_app::clock::ManualClock;
+use algogate_app::ratelimit::RateLimits;
 use serde_json::json;
 
 use crate::helpers::*;

@@ -1,7 +1,7 @@
 use std::sync::Arc;
 
-use algogate_server::clock::{Clock, ManualClock};
-use algogate_server::security::{Security, SecurityConfig};
+use algogate_app::clock::{Clock, ManualClock};
+use algogate_app::security::{Security, SecurityConfig};
 use serde_json::json;
 
 use crate::helpers::*;

@@ -1,6 +1,6 @@
 use std::sync::Arc;
 
-use algogate_server::clock::SystemClock;
+use algogate_app::clock::SystemClock;
 use algogate_server::startup::bootstrap;
 
 use crate::helpers::*;

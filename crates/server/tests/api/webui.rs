@@ -4,9 +4,9 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use algogate_app::accounts::{self, NewAccount};
+use algogate_app::clock::{ManualClock, SystemClock};
 use algogate_keys::Password;
-use algogate_server::accounts::{self, NewAccount};
-use algogate_server::clock::{ManualClock, SystemClock};
 use algogate_server::config::Config;
 use algogate_store::UserId;
 use reqwest::header::{HeaderMap, SET_COOKIE};

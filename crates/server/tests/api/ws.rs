@@ -6,7 +6,7 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use algogate_server::config::Config;
-use algogate_server::ws::OrderUpdate;
+use algogate_server::openalgo::order_update::OrderUpdate;
 use algogate_store::UserId;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
@@ -119,7 +119,7 @@ impl Ws {
 }
 
 async fn app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
-    spawn_app_with(Arc::new(algogate_server::clock::SystemClock), tweak).await
+    spawn_app_with(Arc::new(algogate_app::clock::SystemClock), tweak).await
 }
 
 fn err(code: &str, message: &str) -> Value {

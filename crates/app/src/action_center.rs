@@ -15,19 +15,16 @@
 
 use std::sync::{Arc, Mutex};
 
-use axum::http::StatusCode;
 use serde_json::{Map, Value, json};
 use tokio::sync::{broadcast, watch};
 
 use algogate_broker::engine::{AccountId, Engine, OrderId};
-use algogate_store::{Outcome, PendingRow, Stamp, Store, StoreError, UserId};
+use algogate_store::{Outcome, PendingRow, PendingStats, Stamp, Store, StoreError, UserId};
 
 use crate::clock::Clock;
-use crate::error::ApiError;
-use crate::execution::{Executed, LegSink, OrderKind, execute, fill_defaults, plan};
 use crate::keyservice::AuthedUser;
+use crate::orders::{Executed, LegSink, OrderError, OrderKind, OrderOp, execute, plan};
 
-pub const QUEUED_MESSAGE: &str = "Order queued for approval in Action Center";
 pub const INTERRUPTED: &str = "Execution was interrupted by a server restart before its \
      result was recorded; it was not retried. The order ids recorded before the interruption \
      are kept; check the order book for any other.";
@@ -43,8 +40,20 @@ pub struct ActionEvent {
     pub data: Value,
 }
 
+/// How the stored rows read and what they record, in the API's own terms: the server's
+/// OpenAlgo module implements it, so approving an order answers exactly as the API call
+/// would have.
+pub trait OrderCodec: Send + Sync + std::fmt::Debug {
+    /// The operation a stored `order_data` describes.
+    fn decode(&self, kind: OrderKind, data: &Map<String, Value>) -> Result<OrderOp, OrderError>;
+    /// The API's response body for an execution.
+    fn executed_body(&self, ex: &Executed) -> Value;
+    /// The API's error body for a failed one.
+    fn error_body(&self, e: &OrderError) -> Value;
+}
+
 /// The outcome of one approval.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub enum Approval {
     /// Not the user's row, or no longer pending: nothing was executed.
     NotPending,
@@ -52,9 +61,11 @@ pub enum Approval {
         broker_order_id: Option<String>,
         result: Value,
     },
+    /// `error` is the message recorded on the row; `cause` is the execution's error (none
+    /// when every leg of a batch was rejected).
     Failed {
-        status: StatusCode,
         error: Value,
+        cause: Option<OrderError>,
     },
 }
 
@@ -70,6 +81,7 @@ pub struct ApproveAll {
 pub struct ActionCenter {
     store: Store,
     clock: Arc<dyn Clock>,
+    codec: Arc<dyn OrderCodec>,
     events: broadcast::Sender<ActionEvent>,
     closing: watch::Sender<bool>,
 }
@@ -126,12 +138,13 @@ fn join_ids(ids: &[String]) -> Option<String> {
 }
 
 impl ActionCenter {
-    pub fn new(store: Store, clock: Arc<dyn Clock>) -> Self {
+    pub fn new(store: Store, clock: Arc<dyn Clock>, codec: Arc<dyn OrderCodec>) -> Self {
         let (events, _) = broadcast::channel(256);
         let (closing, _) = watch::channel(false);
         Self {
             store,
             clock,
+            codec,
             events,
             closing,
         }
@@ -152,18 +165,18 @@ impl ActionCenter {
         let _ = self.events.send(ActionEvent { user, name, data });
     }
 
-    /// Queues a validated operation. The operation's own post-schema checks run first (a
-    /// split over 100 orders is refused now, not at approval); the key is never stored.
+    /// Queues `op`, storing `order_data` (the request as OpenAlgo stores it, without the
+    /// key), and returns the pending order's id. The operation's own checks run first (a
+    /// split over 100 orders is refused now, not at approval).
     pub async fn queue(
         &self,
         user: &AuthedUser,
-        kind: OrderKind,
-        mut fields: Map<String, Value>,
-    ) -> Result<Value, ApiError> {
-        plan(kind, &fields)?;
-        fields.remove("apikey");
-        fill_defaults(kind, &mut fields);
-        let data = Value::Object(fields).to_string();
+        op: &OrderOp,
+        order_data: Map<String, Value>,
+    ) -> Result<i64, OrderError> {
+        plan(op)?;
+        let kind = op.kind();
+        let data = Value::Object(order_data).to_string();
         let (utc, ist) = stamps(self.clock.as_ref());
         let id = self
             .store
@@ -176,8 +189,7 @@ impl ActionCenter {
                     ist: &ist,
                 },
             )
-            .await
-            .map_err(|e| ApiError::Internal(e.into()))?;
+            .await?;
         tracing::info!(
             pending_order_id = id,
             api_type = kind.as_str(),
@@ -193,12 +205,7 @@ impl ActionCenter {
                 "message": format!("New {} order queued for approval", kind.as_str()),
             }),
         );
-        Ok(json!({
-            "status": "success",
-            "message": QUEUED_MESSAGE,
-            "mode": "semi_auto",
-            "pending_order_id": id,
-        }))
+        Ok(id)
     }
 
     /// Approves and executes row `id` of `user`, at most once whatever the concurrency.
@@ -245,18 +252,22 @@ impl ActionCenter {
             ids: Mutex::new(Vec::new()),
         };
         let acc = AccountId(user.0);
-        let result = match (
+        let op = match (
             OrderKind::parse(&row.api_type),
             serde_json::from_str::<Map<String, Value>>(&row.order_data),
         ) {
-            (Some(kind), Ok(fields)) => execute(engine, acc, kind, &fields, &sink).await,
-            (None, _) => Err(ApiError::BadRequest(format!(
+            (Some(kind), Ok(fields)) => self.codec.decode(kind, &fields),
+            (None, _) => Err(OrderError::Unreadable(format!(
                 "Unknown order type: {}",
                 row.api_type
             ))),
-            (_, Err(e)) => Err(ApiError::Internal(anyhow::anyhow!(
+            (_, Err(e)) => Err(OrderError::Unreadable(format!(
                 "stored order {id} is not a JSON object: {e}"
             ))),
+        };
+        let result = match op {
+            Ok(op) => execute(engine, acc, &op, &sink).await,
+            Err(e) => Err(e),
         };
         let ids = sink.ids.lock().map(|v| v.clone()).unwrap_or_default();
         let broker_order_id = join_ids(&ids);
@@ -264,7 +275,8 @@ impl ActionCenter {
         let approval = match result {
             Ok(ex) if ex.failed < ex.legs || ex.legs == 0 => {
                 let status = broker_status(engine, acc, &ex).await;
-                let body = ex.body.to_string();
+                let result = self.codec.executed_body(&ex);
+                let body = result.to_string();
                 self.store
                     .finish_pending(
                         id,
@@ -280,12 +292,12 @@ impl ActionCenter {
                     .await?;
                 Approval::Executed {
                     broker_order_id,
-                    result: ex.body,
+                    result,
                 }
             }
             Ok(ex) => {
                 // Every leg of a batch was rejected: the approval did nothing.
-                let body = ex.body.to_string();
+                let body = self.codec.executed_body(&ex).to_string();
                 let error = Value::from(format!("All {} orders were rejected", ex.legs));
                 self.store
                     .finish_pending(
@@ -300,13 +312,10 @@ impl ActionCenter {
                         },
                     )
                     .await?;
-                Approval::Failed {
-                    status: StatusCode::BAD_REQUEST,
-                    error,
-                }
+                Approval::Failed { error, cause: None }
             }
             Err(e) => {
-                let (status, body) = e.status_and_body(None);
+                let body = self.codec.error_body(&e);
                 let error = body.get("message").cloned().unwrap_or(Value::Null);
                 let text = match &error {
                     Value::String(s) => s.clone(),
@@ -330,7 +339,10 @@ impl ActionCenter {
                         },
                     )
                     .await?;
-                Approval::Failed { status, error }
+                Approval::Failed {
+                    error,
+                    cause: Some(e),
+                }
             }
         };
         Ok(approval)
@@ -415,34 +427,15 @@ impl ActionCenter {
         self.store.count_pending(user).await
     }
 
-    /// `{orders, statistics}` for the page: `status` filters the orders (None: all), the
-    /// statistics always cover all of the user's rows.
-    pub async fn data(
+    /// The user's rows (`status` filters them; None: all) and statistics over all rows.
+    pub async fn rows(
         &self,
         user: UserId,
-        username: &str,
         status: Option<&str>,
-    ) -> Result<Value, StoreError> {
+    ) -> Result<(Vec<PendingRow>, PendingStats), StoreError> {
         let rows = self.store.pending_rows(user, status).await?;
-        let s = self.store.pending_stats(user).await?;
-        Ok(json!({
-            "orders": rows.iter().map(|r| order_view(r, username)).collect::<Vec<_>>(),
-            "statistics": {
-                "total_pending": s.total_pending,
-                "total_approved": s.total_approved,
-                "total_rejected": s.total_rejected,
-                "total_buy_orders": s.total_buy_orders,
-                "total_sell_orders": s.total_sell_orders,
-                "total_placeorder": s.total_placeorder,
-                "total_smartorder": s.total_smartorder,
-                "total_basketorder": s.total_basketorder,
-                "total_splitorder": s.total_splitorder,
-                // Not implemented by this gateway yet; always 0 (OpenAlgo's keys).
-                "total_optionsorder": 0,
-                "total_optionsmultiorder": 0,
-                "total_placegttorder": 0,
-            },
-        }))
+        let stats = self.store.pending_stats(user).await?;
+        Ok((rows, stats))
     }
 }
 
@@ -476,85 +469,6 @@ async fn broker_status(engine: &Engine, acc: AccountId, ex: &Executed) -> String
     } else {
         "open".into()
     }
-}
-
-fn text(v: &Value) -> Value {
-    match v {
-        Value::Null => Value::Null,
-        Value::String(s) => Value::from(s.to_uppercase()),
-        other => other.clone(),
-    }
-}
-
-/// One row as the page shows it: OpenAlgo's keys, plus the execution record.
-fn order_view(r: &PendingRow, username: &str) -> Value {
-    let data: Value = serde_json::from_str(&r.order_data).unwrap_or(Value::Null);
-    let get = |k: &str| data.get(k).cloned().unwrap_or(Value::Null);
-    let mut v = json!({
-        "id": r.id,
-        "user_id": username,
-        "api_type": r.api_type,
-        "status": r.status,
-        "created_at_ist": r.created_at_ist,
-        "approved_at_ist": r.approved_at_ist,
-        "approved_by": r.approved_by,
-        "rejected_at_ist": r.rejected_at_ist,
-        "rejected_by": r.rejected_by,
-        "rejected_reason": r.rejected_reason,
-        "broker_order_id": r.broker_order_id,
-        "broker_status": r.broker_status,
-        "strategy": get("strategy"),
-        "raw_order_data": data,
-        "symbol": get("symbol"),
-        "exchange": get("exchange"),
-        "action": text(&get("action")),
-        "quantity": get("quantity"),
-        "price": get("price"),
-        "trigger_price": get("trigger_price"),
-        "price_type": data.get("pricetype").cloned().unwrap_or(Value::from("MARKET")),
-        "product_type": data.get("product").cloned().unwrap_or(Value::from("MIS")),
-        "execution_state": r.execution_state,
-        "order_ids": serde_json::from_str::<Value>(&r.order_ids).unwrap_or(json!([])),
-        "execution_result": r.execution_result.as_deref()
-            .and_then(|s| serde_json::from_str::<Value>(s).ok()),
-        "execution_error": r.execution_error,
-        "executed_at_ist": r.executed_at_ist,
-    });
-    match r.api_type.as_str() {
-        "basketorder" => {
-            let legs = data
-                .get("orders")
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default();
-            let actions: Vec<Value> = legs.iter().map(|l| text(&l["action"])).collect();
-            v["symbol"] = Value::from(format!("Basket ({} orders)", legs.len()));
-            v["action"] = match actions.first() {
-                Some(a) if actions.iter().all(|x| x == a) => a.clone(),
-                _ => Value::from("MULTI"),
-            };
-            v["exchange"] = legs.first().map_or(Value::Null, |l| l["exchange"].clone());
-            v["quantity"] = Value::from(
-                legs.iter()
-                    .filter_map(|l| l["quantity"].as_f64())
-                    .sum::<f64>(),
-            );
-            v["legs"] = Value::Array(legs);
-        }
-        "splitorder" => {
-            let total = data["quantity"].as_f64().unwrap_or(0.0).trunc() as i64;
-            let split = data["splitsize"].as_i64().unwrap_or(1).max(1);
-            let mut sizes: Vec<i64> = (0..total / split).map(|_| split).collect();
-            if total % split > 0 {
-                sizes.push(total % split);
-            }
-            v["split_size"] = Value::from(split);
-            v["split_sizes"] = Value::from(sizes);
-        }
-        "smartorder" => v["position_size"] = get("position_size"),
-        _ => {}
-    }
-    v
 }
 
 #[cfg(test)]

@@ -4,8 +4,8 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::error::ApiError;
-use crate::schema::{Field, SchemaErrors, py_repr, validate};
+use super::python::py_repr;
+use super::schema::{Field, SchemaErrors, validate};
 
 /// A numeric range rule on one field.
 #[derive(Debug, Clone, Copy)]
@@ -121,20 +121,20 @@ pub struct ListSpec {
     pub len: Option<(usize, usize)>,
 }
 
-/// The outer fields (without the list) and the list, validated; errors rendered as
-/// marshmallow's dict repr, with the list's errors keyed by item index.
+/// The outer fields (without the list) and the list, validated; the error is the whole 400
+/// body, marshmallow's dict repr with the list's errors keyed by item index.
 pub fn check_with_list(
     outer: &[Field],
     list: ListSpec,
     body: &Value,
     analyze: bool,
-) -> Result<(Map<String, Value>, Vec<Item>), ApiError> {
+) -> Result<(Map<String, Value>, Vec<Item>), Value> {
     let fail = |message: String| {
         let mut b = json!({"status": "error", "message": message});
         if analyze {
             b["mode"] = Value::from("analyze");
         }
-        ApiError::Body(axum::http::StatusCode::BAD_REQUEST, b)
+        b
     };
     let Some(obj) = body.as_object() else {
         return Err(fail("{'_schema': ['Invalid input type.']}".into()));
@@ -186,7 +186,7 @@ pub fn check_with_list(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::schema::{Kind, TEXT, optional, required};
+    use crate::openalgo::schema::{Kind, TEXT, optional, required};
 
     const F: &[Field] = &[
         required("exchange", Kind::OneOf(&["NSE", "CRYPTO"])),
@@ -237,20 +237,14 @@ mod tests {
             len: None,
         };
         let body = json!({"orders": [{"exchange": "NSE", "quantity": 1}, {"quantity": 0}]});
-        let ApiError::Body(_, b) = check_with_list(OUTER, spec, &body, true).unwrap_err() else {
-            panic!()
-        };
+        let b = check_with_list(OUTER, spec, &body, true).unwrap_err();
         assert_eq!(
             b["message"],
             "{'strategy': ['Missing data for required field.'], 'orders': {1: {'exchange': ['Missing data for required field.'], 'quantity': ['Quantity must be a positive number.']}}}"
         );
         assert_eq!(b["mode"], "analyze");
-        let ApiError::Body(_, b) =
-            check_with_list(OUTER, spec, &json!({"strategy": "s", "orders": 5}), false)
-                .unwrap_err()
-        else {
-            panic!()
-        };
+        let b = check_with_list(OUTER, spec, &json!({"strategy": "s", "orders": 5}), false)
+            .unwrap_err();
         assert_eq!(b["message"], "{'orders': ['Not a valid list.']}");
         assert!(b.get("mode").is_none());
         let (_, items) =

@@ -5,6 +5,8 @@
 
 use serde_json::{Map, Value};
 
+use super::python::py_repr;
+
 #[derive(Debug, Clone, Copy)]
 pub enum Kind {
     /// A string, with an optional length range (in characters).
@@ -151,35 +153,6 @@ impl SchemaErrors {
             .collect();
         format!("{{{}}}", items.join(", "))
     }
-}
-
-/// Python's `repr()` of a `str`.
-pub fn py_repr(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') {
-        '"'
-    } else {
-        '\''
-    };
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push(quote);
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c == quote => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                out.push_str(&format!("\\x{:02x}", c as u32))
-            }
-            c => out.push(c),
-        }
-    }
-    out.push(quote);
-    out
 }
 
 /// Unknown fields listed by name in one error; the rest are counted, so a wide body cannot
@@ -500,13 +473,5 @@ mod tests {
         );
         let e = validate(f, &json!({"symbols": {"symbol": "A"}})).unwrap_err();
         assert_eq!(e.to_json(), json!({"symbols": ["Not a valid list."]}));
-    }
-
-    #[test]
-    fn python_repr_quotes_like_python() {
-        assert_eq!(py_repr("a"), "'a'");
-        assert_eq!(py_repr("it's"), "\"it's\"");
-        assert_eq!(py_repr("a'b\"c"), "'a\\'b\"c'");
-        assert_eq!(py_repr("x\ny\\"), "'x\\ny\\\\'");
     }
 }

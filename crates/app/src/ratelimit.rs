@@ -2,19 +2,13 @@
 //! Flask-Limiter's moving window (a request is allowed when fewer than N requests were
 //! accepted in the last window; rejected requests do not use up slots), one counter per
 //! (client IP, route). Time comes from the injected clock, so tests are deterministic.
+//! The HTTP middleware that applies them is the server's.
 
 use std::collections::VecDeque;
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::sync::Mutex;
 
-use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
 use dashmap::DashMap;
-use serde_json::json;
-
-use crate::state::AppState;
 
 /// "N per [M] second|minute|hour|day" (or "N/second"); several joined by ';'.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -117,7 +111,8 @@ impl Default for RateLimits {
 }
 
 impl RateLimits {
-    fn for_class(&self, c: RouteClass) -> &[Limit] {
+    /// The limits of a route class.
+    pub fn for_class(&self, c: RouteClass) -> &[Limit] {
         match c {
             RouteClass::Order => &self.order,
             RouteClass::SmartOrder => &self.smart_order,
@@ -173,7 +168,7 @@ const ROUTES: &[&str] = &[
     "pnl",
 ];
 
-fn route_of(path: &str) -> (&'static str, RouteClass) {
+pub fn route_of(path: &str) -> (&'static str, RouteClass) {
     let seg = path.trim_start_matches('/').split('/').next().unwrap_or("");
     let name = ROUTES
         .iter()
@@ -255,37 +250,6 @@ impl RateLimiter {
     pub fn is_empty(&self) -> bool {
         self.hits.is_empty()
     }
-}
-
-/// The middleware; it limits `/api/v1/*` and passes everything else through.
-pub async fn limit(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let Some(api_path) = req.uri().path().strip_prefix("/api/v1") else {
-        return next.run(req).await;
-    };
-    // Served without connection info (in-process tests): nothing to key on.
-    let Some(ConnectInfo(peer)) = req.extensions().get::<ConnectInfo<SocketAddr>>().copied() else {
-        return next.run(req).await;
-    };
-    let (route, class) = route_of(api_path);
-    let limits = state.config().rate_limits.for_class(class);
-    let now = state.clock().now_ms();
-    match state.rate_limiter().check(peer.ip(), route, limits, now) {
-        Ok(()) => next.run(req).await,
-        Err((wait_ms, l)) => too_many(wait_ms, l),
-    }
-}
-
-fn too_many(wait_ms: i64, limit: Limit) -> Response {
-    let secs = (wait_ms + 999) / 1000;
-    let body = json!({
-        "status": "error",
-        "message": format!("Rate limit exceeded ({limit}). Please slow down your requests."),
-        "retry_after": secs,
-    });
-    let mut res = (StatusCode::TOO_MANY_REQUESTS, axum::Json(body)).into_response();
-    res.headers_mut()
-        .insert(header::RETRY_AFTER, HeaderValue::from(secs));
-    res
 }
 
 #[cfg(test)]

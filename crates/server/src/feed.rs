@@ -13,8 +13,8 @@ use axum::extract::ws::Utf8Bytes;
 use tokio::sync::{Notify, broadcast, mpsc, watch};
 use tokio::task::JoinHandle;
 
-use super::orders::OrderUpdate;
-use super::protocol::{self, Mode};
+use crate::openalgo::order_update::OrderUpdate;
+use crate::openalgo::ws::{self as protocol, Mode};
 
 pub type ConnId = u64;
 type Key = (Exchange, Box<str>);

@@ -6,12 +6,13 @@
 use std::net::IpAddr;
 
 use algogate_keys::Password;
-use algogate_store::{StoreError, UserId};
+use algogate_store::{Store, StoreError, UserId};
 
 use crate::accounts::{self, AccountError, NewAccount};
-use crate::keyservice::KeyError;
-use crate::session::NewSession;
-use crate::state::AppState;
+use crate::keyservice::{KeyError, KeyService};
+use crate::session::{NewSession, SessionService};
+use crate::setup::SetupGate;
+use crate::throttle::LoginThrottle;
 
 /// The one message for an unknown user and a wrong password alike.
 pub const LOGIN_FAILED: &str = "Invalid username or password.";
@@ -28,28 +29,37 @@ pub enum LoginError {
     Key(#[from] KeyError),
 }
 
+/// What logging in needs.
+#[derive(Debug, Clone, Copy)]
+pub struct Login<'a> {
+    pub store: &'a Store,
+    pub keys: &'a KeyService,
+    pub sessions: &'a SessionService,
+    pub throttle: &'a LoginThrottle,
+}
+
 /// Verifies the credentials and starts a new session.
 pub async fn login(
-    state: &AppState,
+    deps: Login<'_>,
     ip: IpAddr,
     username: &str,
     password: Password,
 ) -> Result<NewSession, LoginError> {
     // Reserved before the password is checked, so concurrent attempts cannot overrun it.
-    let attempt = state
-        .login_throttle()
+    let attempt = deps
+        .throttle
         .reserve(ip, username)
         .map_err(LoginError::Throttled)?;
     let user = if username.len() <= 256 {
-        state.store().user_by_username(username).await?
+        deps.store.user_by_username(username).await?
     } else {
         None
     };
     let ok = match &user {
         Some(u) => {
             let hash = u.password_hash.clone();
-            let verdict = state
-                .keys()
+            let verdict = deps
+                .keys
                 .on_argon2_pool(move |c| c.hasher.verify(&hash, password.expose()))
                 .await?;
             verdict.unwrap_or_else(|e| {
@@ -58,8 +68,7 @@ pub async fn login(
             })
         }
         None => {
-            state
-                .keys()
+            deps.keys
                 .on_argon2_pool(move |c| c.hasher.dummy_verify(password.expose()))
                 .await?;
             false
@@ -71,8 +80,8 @@ pub async fn login(
         return Err(LoginError::Invalid);
     };
     attempt.succeeded();
-    let session = state
-        .sessions()
+    let session = deps
+        .sessions
         .create(user.user_id(), &user.username, user.is_admin)
         .await?;
     tracing::info!(user_id = user.id, "login");
@@ -103,8 +112,12 @@ pub struct SetupForm<'a> {
 /// Creates the admin with the one-time token. Input is checked before the token is spent,
 /// so a weak password does not burn the link; the token is then consumed atomically, so of
 /// two racing requests only one creates a user.
-pub async fn run_setup(state: &AppState, form: SetupForm<'_>) -> Result<UserId, SetupError> {
-    let gate = state.setup();
+pub async fn run_setup(
+    gate: &SetupGate,
+    store: &Store,
+    keys: &KeyService,
+    form: SetupForm<'_>,
+) -> Result<UserId, SetupError> {
     if !gate.is_open() {
         return Err(SetupError::Closed);
     }
@@ -128,7 +141,7 @@ pub async fn run_setup(state: &AppState, form: SetupForm<'_>) -> Result<UserId, 
         is_admin: true,
         password: form.password,
     };
-    match accounts::create_user(state.store(), state.keys(), account).await {
+    match accounts::create_user(store, keys, account).await {
         Ok(id) => {
             tracing::info!(user_id = id.0, "admin created through the setup page");
             Ok(id)

@@ -5,18 +5,20 @@
 //! the configured duration (permanently for repeat offenders). A banned IP gets 403 before
 //! any other work on every path. Loopback addresses are never banned.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::sync::Mutex;
 
-use algogate_store::{BanRow, Store};
-use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use algogate_store::{BanRow, Store, StoreError};
 use dashmap::DashMap;
 use sha2::{Digest, Sha256};
 
-use crate::state::AppState;
+#[derive(Debug, thiserror::Error)]
+pub enum SecurityError {
+    #[error("loopback addresses are never banned")]
+    Loopback,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
 
 #[derive(Debug, Clone)]
 pub struct SecurityConfig {
@@ -82,7 +84,7 @@ impl Security {
         trust_proxy_headers: bool,
         store: Store,
         now_ms: i64,
-    ) -> anyhow::Result<Self> {
+    ) -> Result<Self, SecurityError> {
         let bans = DashMap::new();
         for b in store.bans().await? {
             if let Ok(ip) = b.ip_address.parse::<IpAddr>()
@@ -105,16 +107,15 @@ impl Security {
     }
 
     /// The client's IP: the socket peer, or, when proxy headers are trusted, the first of
-    /// OpenAlgo's headers present. Of `X-Forwarded-For` the last hop counts: the one our
-    /// own proxy appended (earlier hops are whatever the client claimed).
-    pub fn client_ip(&self, peer: IpAddr, headers: &HeaderMap) -> IpAddr {
+    /// OpenAlgo's headers present (`header` looks one up by lower-case name). Of
+    /// `X-Forwarded-For` the last hop counts: the one our own proxy appended (earlier hops
+    /// are whatever the client claimed).
+    pub fn client_ip<'h>(&self, peer: IpAddr, header: impl Fn(&str) -> Option<&'h str>) -> IpAddr {
         if !self.trust_proxy_headers {
             return peer;
         }
         let first = |name: &str| {
-            headers
-                .get(name)
-                .and_then(|v| v.to_str().ok())
+            header(name)
                 .and_then(|v| v.rsplit(',').next())
                 .and_then(|v| v.trim().parse::<IpAddr>().ok())
         };
@@ -148,7 +149,7 @@ impl Security {
         ip: IpAddr,
         key: &str,
         now_ms: i64,
-    ) -> anyhow::Result<()> {
+    ) -> Result<(), SecurityError> {
         if is_loopback(ip) {
             return Ok(());
         }
@@ -226,9 +227,9 @@ impl Security {
         hours: Option<u32>,
         by: &str,
         now_ms: i64,
-    ) -> anyhow::Result<BanRow> {
+    ) -> Result<BanRow, SecurityError> {
         if is_loopback(ip) {
-            anyhow::bail!("loopback addresses are never banned");
+            return Err(SecurityError::Loopback);
         }
         let previous = self
             .store
@@ -259,7 +260,7 @@ impl Security {
         Ok(row)
     }
 
-    pub async fn unban(&self, ip: IpAddr) -> anyhow::Result<bool> {
+    pub async fn unban(&self, ip: IpAddr) -> Result<bool, SecurityError> {
         self.bans.remove(&ip);
         self.tracker.lock().expect("tracker lock").remove(&ip);
         Ok(self.store.unban(&ip.to_string()).await?)
@@ -277,30 +278,4 @@ impl Security {
         v.sort_by_key(|a| std::cmp::Reverse(a.last_attempt_at));
         v
     }
-}
-
-/// The client IP of a request, resolved once by [`guard`] and kept in its extensions.
-#[derive(Debug, Clone, Copy)]
-pub struct ClientIp(pub IpAddr);
-
-/// Outermost middleware: resolves the client IP and refuses banned ones before any work.
-pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
-    let Some(ConnectInfo(peer)) = req.extensions().get::<ConnectInfo<SocketAddr>>().copied() else {
-        return next.run(req).await;
-    };
-    let ip = state.security().client_ip(peer.ip(), req.headers());
-    if state.security().is_banned(ip, state.clock().now_ms()) {
-        let mut res = (
-            StatusCode::FORBIDDEN,
-            "Access Denied: Your IP has been banned",
-        )
-            .into_response();
-        res.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("text/plain; charset=utf-8"),
-        );
-        return res;
-    }
-    req.extensions_mut().insert(ClientIp(ip));
-    next.run(req).await
 }

@@ -4,6 +4,7 @@
 //!
 //! Reference: shared/reference/openalgo-ws-sdk-ui.md §1 (messages, codes and texts are exact).
 
+use crate::openalgo::python::{py_repr, py_str};
 use algogate_broker::Tick;
 use serde_json::{Map, Value, json};
 
@@ -98,7 +99,7 @@ impl Mode {
                 "depth" => Ok(Mode::Depth),
                 _ => Err(format!(
                     "Invalid mode {}; expected 'LTP', 'Quote', or 'Depth' (case-insensitive)",
-                    py_repr_str(s)
+                    py_repr(s)
                 )),
             },
             Value::Bool(b) => Err(format!(
@@ -296,61 +297,6 @@ pub fn depth_used(requested: &Value) -> Result<u64, String> {
             "Invalid depth level {}. Must be 5, 20, 30 or 50",
             py_str(requested)
         )),
-    }
-}
-
-/// Python's `repr` of a string (single quotes unless the text has one and no double).
-pub fn py_repr_str(s: &str) -> String {
-    let q = if s.contains('\'') && !s.contains('"') {
-        '"'
-    } else {
-        '\''
-    };
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push(q);
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c == q => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                out.push_str(&format!("\\x{:02x}", c as u32));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push(q);
-    out
-}
-
-/// Python's `str()` of a JSON value, as an f-string would print it.
-pub fn py_str(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        other => py_repr(other),
-    }
-}
-
-fn py_repr(v: &Value) -> String {
-    match v {
-        Value::Null => "None".into(),
-        Value::Bool(true) => "True".into(),
-        Value::Bool(false) => "False".into(),
-        Value::Number(n) => n.to_string(),
-        Value::String(s) => py_repr_str(s),
-        Value::Array(a) => format!("[{}]", a.iter().map(py_repr).collect::<Vec<_>>().join(", ")),
-        Value::Object(o) => format!(
-            "{{{}}}",
-            o.iter()
-                .map(|(k, v)| format!("{}: {}", py_repr_str(k), py_repr(v)))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
     }
 }
 
@@ -843,7 +789,7 @@ mod tests {
 
     #[test]
     fn python_str_and_repr() {
-        assert_eq!(py_repr_str("it's"), "\"it's\"");
+        assert_eq!(py_repr("it's"), "\"it's\"");
         assert_eq!(py_str(&json!([true, null, "a"])), "[True, None, 'a']");
     }
 }

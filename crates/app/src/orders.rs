@@ -1,0 +1,355 @@
+//! The order operations that semi-auto mode queues (placeorder, placesmartorder,
+//! basketorder, splitorder): typed as the surfaces parse them, planned (checked without
+//! placing anything) and executed on the paper engine. The `/api/v1` handlers run them at
+//! once in auto mode; the Action Center runs the stored ones after approval. Both go
+//! through [`execute`], so an approved order behaves exactly as the API call would have.
+
+use algogate_broker::engine::{
+    AccountId, Action, Engine, EngineError, OrderId, OrderRequest, SmartOutcome,
+};
+use algogate_store::{OrderMode, StoreError};
+
+use crate::action_center::ActionCenter;
+use crate::keyservice::AuthedUser;
+
+/// OpenAlgo's cap on the orders one split may create.
+pub const MAX_SPLIT_ORDERS: i64 = 100;
+
+/// A queueable operation; `as_str` is OpenAlgo's `pending_orders.api_type`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrderKind {
+    Place,
+    Smart,
+    Basket,
+    Split,
+}
+
+impl OrderKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Place => "placeorder",
+            Self::Smart => "smartorder",
+            Self::Basket => "basketorder",
+            Self::Split => "splitorder",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "placeorder" => Self::Place,
+            "smartorder" => Self::Smart,
+            "basketorder" => Self::Basket,
+            "splitorder" => Self::Split,
+            _ => return None,
+        })
+    }
+}
+
+/// One operation, as a surface parsed it from its validated request.
+#[derive(Debug, Clone, PartialEq)]
+pub enum OrderOp {
+    Place(OrderRequest),
+    /// Trade to reach `position_size` (OpenAlgo's smart order).
+    Smart {
+        order: OrderRequest,
+        position_size: i64,
+    },
+    /// The legs in request order.
+    Basket(Vec<OrderRequest>),
+    /// `order.quantity` in orders of `split` (the last one smaller).
+    Split {
+        order: OrderRequest,
+        split: i64,
+    },
+}
+
+impl OrderOp {
+    pub fn kind(&self) -> OrderKind {
+        match self {
+            Self::Place(_) => OrderKind::Place,
+            Self::Smart { .. } => OrderKind::Smart,
+            Self::Basket(_) => OrderKind::Basket,
+            Self::Split { .. } => OrderKind::Split,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum OrderError {
+    /// The engine refused or could not find the order, or its ledger failed.
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    #[error("Total number of orders would exceed maximum limit of {MAX_SPLIT_ORDERS}")]
+    TooManySplits,
+    /// A stored operation that no longer reads as one (a damaged Action Center row).
+    #[error("{0}")]
+    Unreadable(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The order sizes of a split: `total / split` orders of `split`, then the remainder.
+pub fn split_sizes(total: i64, split: i64) -> Vec<i64> {
+    let split = split.max(1);
+    let (full, rem) = (total.max(0) / split, total.max(0) % split);
+    (0..full)
+        .map(|_| split)
+        .chain((rem > 0).then_some(rem))
+        .collect()
+}
+
+/// The engine orders an operation places.
+#[derive(Debug, Clone)]
+pub enum Plan {
+    One(OrderRequest),
+    Smart(OrderRequest, i64),
+    Basket(Vec<OrderRequest>),
+    Split {
+        split: i64,
+        total: i64,
+        legs: Vec<OrderRequest>,
+    },
+}
+
+/// The engine orders `op` would place, checked without placing anything (the split count
+/// limit), so an order that could never run is refused before it is queued.
+pub fn plan(op: &OrderOp) -> Result<Plan, OrderError> {
+    Ok(match op {
+        OrderOp::Place(o) => Plan::One(o.clone()),
+        OrderOp::Smart {
+            order,
+            position_size,
+        } => Plan::Smart(order.clone(), *position_size),
+        OrderOp::Basket(legs) => {
+            let mut legs = legs.clone();
+            // BUY legs first, then SELL legs, as OpenAlgo does.
+            legs.sort_by_key(|l| l.action != Action::Buy);
+            Plan::Basket(legs)
+        }
+        OrderOp::Split { order, split } => {
+            let split = (*split).max(1);
+            let total = order.quantity;
+            // Counted before the sizes are built, so a huge quantity costs nothing.
+            let count = (total / split).saturating_add(i64::from(total % split > 0));
+            if count > MAX_SPLIT_ORDERS {
+                return Err(OrderError::TooManySplits);
+            }
+            let legs = split_sizes(total, split)
+                .into_iter()
+                .map(|quantity| OrderRequest {
+                    quantity,
+                    ..order.clone()
+                })
+                .collect();
+            Plan::Split { split, total, legs }
+        }
+    })
+}
+
+/// Told about every engine order as soon as it exists (the Action Center records progress).
+pub trait LegSink: Sync {
+    fn placed(&self, id: &OrderId) -> impl Future<Output = ()> + Send;
+}
+
+/// No progress recording (direct API calls).
+#[derive(Debug)]
+pub struct NoSink;
+impl LegSink for NoSink {
+    async fn placed(&self, _: &OrderId) {}
+}
+
+/// One leg of a batch and what became of it (its order id or the rejection message).
+#[derive(Debug, Clone)]
+pub struct Leg {
+    pub order: OrderRequest,
+    pub result: Result<OrderId, String>,
+}
+
+/// What an execution did.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    Placed(OrderId),
+    Smart(SmartOutcome),
+    Basket(Vec<Leg>),
+    Split {
+        split: i64,
+        total: i64,
+        legs: Vec<Leg>,
+    },
+}
+
+/// An execution's outcome and the engine orders it created.
+#[derive(Debug, Clone)]
+pub struct Executed {
+    pub outcome: Outcome,
+    pub order_ids: Vec<OrderId>,
+    /// Legs attempted (1 for place/smart) and how many of them failed.
+    pub legs: usize,
+    pub failed: usize,
+}
+
+/// Runs `op` on `acc`. A single order's rejection is an `Err`; a basket or split succeeds
+/// with per-leg results (only a ledger failure aborts it).
+pub async fn execute(
+    engine: &Engine,
+    acc: AccountId,
+    op: &OrderOp,
+    sink: &impl LegSink,
+) -> Result<Executed, OrderError> {
+    let one = |outcome, order_ids| Executed {
+        outcome,
+        order_ids,
+        legs: 1,
+        failed: 0,
+    };
+    match plan(op)? {
+        Plan::One(req) => {
+            let id = engine.place(acc, &req).await?;
+            sink.placed(&id).await;
+            Ok(one(Outcome::Placed(id.clone()), vec![id]))
+        }
+        Plan::Smart(req, target) => {
+            let out = engine.smart_order(acc, &req, target).await?;
+            let ids = match &out {
+                SmartOutcome::Placed(id) => {
+                    sink.placed(id).await;
+                    vec![id.clone()]
+                }
+                SmartOutcome::AlreadyMatched | SmartOutcome::NothingToExit => vec![],
+            };
+            Ok(one(Outcome::Smart(out), ids))
+        }
+        Plan::Basket(orders) => {
+            let legs = place_legs(engine, acc, orders, sink).await?;
+            Ok(batch(legs, Outcome::Basket))
+        }
+        Plan::Split { split, total, legs } => {
+            let legs = place_legs(engine, acc, legs, sink).await?;
+            Ok(batch(legs, |legs| Outcome::Split { split, total, legs }))
+        }
+    }
+}
+
+fn batch(legs: Vec<Leg>, outcome: impl FnOnce(Vec<Leg>) -> Outcome) -> Executed {
+    let order_ids: Vec<OrderId> = legs
+        .iter()
+        .filter_map(|l| l.result.as_ref().ok().cloned())
+        .collect();
+    Executed {
+        legs: legs.len(),
+        failed: legs.len() - order_ids.len(),
+        order_ids,
+        outcome: outcome(legs),
+    }
+}
+
+/// Places each leg in turn; a rejection is that leg's result, a ledger failure aborts.
+async fn place_legs(
+    engine: &Engine,
+    acc: AccountId,
+    orders: Vec<OrderRequest>,
+    sink: &impl LegSink,
+) -> Result<Vec<Leg>, OrderError> {
+    let mut legs = Vec::with_capacity(orders.len());
+    for order in orders {
+        let result = match engine.place(acc, &order).await {
+            Ok(id) => {
+                sink.placed(&id).await;
+                Ok(id)
+            }
+            Err(e @ EngineError::Ledger(_)) => return Err(e.into()),
+            Err(e) => Err(e.to_string()),
+        };
+        legs.push(Leg { order, result });
+    }
+    Ok(legs)
+}
+
+/// What became of a submitted operation.
+#[derive(Debug)]
+pub enum Submitted {
+    /// Semi-auto: queued in the Action Center as this pending order.
+    Queued(i64),
+    Executed(Executed),
+}
+
+/// Runs `op` for `user` now (auto mode) or queues it for approval (semi-auto), with
+/// `order_data` as the row the Action Center stores (OpenAlgo's post-schema request,
+/// without the key).
+pub async fn submit(
+    engine: &Engine,
+    center: &ActionCenter,
+    user: &AuthedUser,
+    op: &OrderOp,
+    order_data: impl FnOnce() -> serde_json::Map<String, serde_json::Value>,
+) -> Result<Submitted, OrderError> {
+    if user.order_mode == OrderMode::SemiAuto {
+        return center
+            .queue(user, op, order_data())
+            .await
+            .map(Submitted::Queued);
+    }
+    let acc = AccountId(user.user_id.0);
+    execute(engine, acc, op, &NoSink)
+        .await
+        .map(Submitted::Executed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use algogate_broker::Exchange;
+    use algogate_broker::engine::{PriceType, Product};
+
+    fn order(quantity: i64) -> OrderRequest {
+        OrderRequest {
+            symbol: "SBIN".into(),
+            exchange: Exchange::Nse,
+            action: Action::Buy,
+            quantity,
+            pricetype: PriceType::Market,
+            product: Product::Mis,
+            price: 0.0,
+            trigger_price: 0.0,
+            strategy: "t".into(),
+        }
+    }
+
+    #[test]
+    fn split_sizes_end_with_the_remainder() {
+        assert_eq!(split_sizes(10, 3), vec![3, 3, 3, 1]);
+        assert_eq!(split_sizes(9, 3), vec![3, 3, 3]);
+        assert_eq!(split_sizes(2, 5), vec![2]);
+        assert_eq!(split_sizes(0, 5), Vec::<i64>::new());
+        assert_eq!(
+            split_sizes(4, 0),
+            vec![1, 1, 1, 1],
+            "a split below 1 counts as 1"
+        );
+    }
+
+    #[test]
+    fn a_split_over_the_cap_is_refused_before_its_legs_exist() {
+        let op = OrderOp::Split {
+            order: order(i64::MAX),
+            split: 1,
+        };
+        assert!(matches!(plan(&op), Err(OrderError::TooManySplits)));
+        let op = OrderOp::Split {
+            order: order(100),
+            split: 1,
+        };
+        assert!(matches!(plan(&op), Ok(Plan::Split { legs, .. }) if legs.len() == 100));
+    }
+
+    #[test]
+    fn basket_legs_run_buys_first() {
+        let mut sell = order(1);
+        sell.action = Action::Sell;
+        let op = OrderOp::Basket(vec![sell.clone(), order(2)]);
+        let Ok(Plan::Basket(legs)) = plan(&op) else {
+            panic!("a basket plan");
+        };
+        assert_eq!(legs, vec![order(2), sell]);
+    }
+}

@@ -1,0 +1,12 @@
+//! OpenAlgo's wire format, in one place: the marshmallow-compatible schemas and their
+//! messages, the field tables, the typed requests a validated body becomes, the response
+//! and error bodies, and the WebSocket protocol. The surfaces (`api_v1`, `web`, `ws`)
+//! parse and answer through this module; it knows the application's types but no route.
+
+pub mod account;
+pub mod checks;
+pub mod order_update;
+pub mod orders;
+pub mod python;
+pub mod schema;
+pub mod ws;
