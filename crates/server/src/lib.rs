@@ -17,6 +17,7 @@ pub mod execution;
 pub mod extract;
 pub mod import;
 pub mod keyservice;
+pub mod logging;
 pub mod login;
 pub mod playground;
 pub mod ratelimit;

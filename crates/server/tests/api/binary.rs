@@ -2,6 +2,7 @@
 //! graceful shutdown, and a scan of everything the server printed for secrets.
 
 use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -88,6 +89,39 @@ async fn wait_for_addr(out: &Arc<Mutex<String>>) -> String {
     }
 }
 
+async fn wait_for_ws_url(out: &Arc<Mutex<String>>) -> String {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let found = out
+            .lock()
+            .unwrap()
+            .lines()
+            .find_map(|l| l.strip_prefix("WebSocket feed on "))
+            .and_then(|rest| rest.split_whitespace().next())
+            .map(str::to_owned);
+        if let Some(u) = found {
+            return u;
+        }
+        assert!(Instant::now() < deadline, "no WebSocket URL printed");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn sigterm_and_wait(server: &mut Child) {
+    let pid = server.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let status = server.wait().unwrap();
+    assert!(status.success(), "exit status {status}");
+    // The reader threads drain the pipes.
+    std::thread::sleep(Duration::from_millis(100));
+}
+
 #[tokio::test]
 async fn the_binary_serves_manages_keys_from_the_cli_and_never_prints_secrets() {
     let dir = tempfile::tempdir().unwrap();
@@ -110,23 +144,7 @@ async fn the_binary_serves_manages_keys_from_the_cli_and_never_prints_secrets() 
         "setup URL printed on a fresh database"
     );
     // The WebSocket feed's URL is printed too, and it answers.
-    let ws_url = {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            let found = out
-                .lock()
-                .unwrap()
-                .lines()
-                .find_map(|l| l.strip_prefix("WebSocket feed on "))
-                .and_then(|rest| rest.split_whitespace().next())
-                .map(str::to_owned);
-            if let Some(u) = found {
-                break u;
-            }
-            assert!(Instant::now() < deadline, "no WebSocket URL printed");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    };
+    let ws_url = wait_for_ws_url(&out).await;
     {
         use futures_util::{SinkExt, StreamExt};
         use tokio_tungstenite::tungstenite::Message;
@@ -199,17 +217,7 @@ async fn the_binary_serves_manages_keys_from_the_cli_and_never_prints_secrets() 
     assert_eq!(ping(new_key.clone()).await, 200);
 
     // Graceful shutdown on SIGTERM.
-    let pid = server.id().to_string();
-    assert!(
-        Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
-    let status = server.wait().unwrap();
-    assert!(status.success(), "exit status {status}");
-    std::thread::sleep(Duration::from_millis(100));
+    sigterm_and_wait(&mut server);
 
     let log = out.lock().unwrap().clone();
     assert!(log.contains("stopped"), "{log}");
@@ -240,4 +248,103 @@ async fn bad_configuration_is_reported_with_the_setting_name() {
     assert!(!ok && err.contains("at least 10 characters"), "{err}");
     let (ok, _, err) = run(dir.path(), &["apikey", "show", "--user", "nobody"], None);
     assert!(!ok && err.contains("no user named"), "{err}");
+}
+
+/// `ALGOGATE_LOG=trace` is the most a user can ask for; dependencies that log payloads at
+/// trace (tungstenite prints every received message, an `authenticate` with its key
+/// among them) are held at debug. The output goes to the capture directory too, so the
+/// secrecy check of .ci/run searches a trace-level run as well.
+#[tokio::test]
+async fn at_trace_level_a_websocket_authentication_never_logs_the_key() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+
+    let dir = tempfile::tempdir().unwrap();
+    let trace = |c: &mut Command| {
+        c.env("ALGOGATE_LOG", "trace");
+    };
+    let mut server = cmd(dir.path());
+    trace(&mut server);
+    let mut server = server
+        .args([
+            "serve",
+            "--http-addr",
+            "127.0.0.1:0",
+            "--ws-addr",
+            "127.0.0.1:0",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = capture(&mut server);
+    let base = wait_for_addr(&out).await;
+    let ws_url = wait_for_ws_url(&out).await;
+
+    let (ok, _, err) = run(
+        dir.path(),
+        &["user", "create", "--username", "tracer", "--password-stdin"],
+        Some(&format!("{PASSWORD}\n")),
+    );
+    assert!(ok, "{err}");
+    let (ok, key, err) = run(dir.path(), &["apikey", "show", "--user", "tracer"], None);
+    assert!(ok, "{err}");
+    let key = key.trim().to_string();
+    // tungstenite's frame dumps show payloads in hex.
+    let key_hex = hex::encode(key.as_bytes());
+    note_secret(&key);
+    note_secret(&key_hex);
+    note_secret(PASSWORD);
+
+    // Both WebSocket listeners: the feed's own port and /ws on the HTTP port.
+    for url in [ws_url, format!("{}/ws", base.replace("http://", "ws://"))] {
+        let (mut ws, _) = tokio_tungstenite::connect_async(url.as_str())
+            .await
+            .unwrap();
+        ws.send(Message::text(
+            json!({"action": "authenticate", "api_key": key}).to_string(),
+        ))
+        .await
+        .unwrap();
+        match ws.next().await {
+            Some(Ok(Message::Text(t))) => assert!(t.contains("\"success\""), "{t}"),
+            other => panic!("no authentication reply: {other:?}"),
+        }
+        ws.close(None).await.unwrap();
+        while let Some(Ok(_)) = ws.next().await {}
+    }
+    // The key in a JSON body and in a query string.
+    let client = reqwest::Client::new();
+    let res = client
+        .post(format!("{base}/api/v1/ping"))
+        .json(&json!({ "apikey": key }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let res = client
+        .get(format!(
+            "{base}/api/v1/ticker/NSE:SBIN?apikey={key}&interval=D&from=2025-01-01&to=2025-01-10"
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+
+    sigterm_and_wait(&mut server);
+    let log = out.lock().unwrap().clone();
+    if let Ok(dir) = std::env::var("ALGOGATE_CAPTURE_DIR") {
+        std::fs::write(Path::new(&dir).join("rust-binary-trace.log"), &log).unwrap();
+    }
+    // tungstenite is still heard at debug (the close frames), so a leak would show.
+    assert!(
+        log.contains("Received close frame"),
+        "tungstenite is silent"
+    );
+    for secret in [key.as_str(), &key[..16], &key_hex[..32], PASSWORD] {
+        assert!(
+            !log.contains(secret),
+            "a secret appeared in the trace-level output"
+        );
+    }
 }
