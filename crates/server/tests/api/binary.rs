@@ -49,6 +49,19 @@ fn run(dir: &std::path::Path, args: &[&str], stdin: Option<&str>) -> (bool, Stri
     )
 }
 
+/// A spawned server, killed when the test ends early (a failed assertion would otherwise
+/// leave it running after the test binary exits).
+struct Spawned(Child);
+
+impl Drop for Spawned {
+    fn drop(&mut self) {
+        if matches!(self.0.try_wait(), Ok(None)) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
 /// Collects a child's output lines on background threads.
 fn capture(child: &mut Child) -> Arc<Mutex<String>> {
     let buf = Arc::new(Mutex::new(String::new()));
@@ -107,7 +120,7 @@ async fn wait_for_ws_url(out: &Arc<Mutex<String>>) -> String {
     }
 }
 
-fn sigterm_and_wait(server: &mut Child) {
+fn sigterm_and_wait(Spawned(server): &mut Spawned) {
     let pid = server.id().to_string();
     assert!(
         Command::new("kill")
@@ -136,8 +149,9 @@ async fn the_binary_serves_manages_keys_from_the_cli_and_never_prints_secrets() 
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
+        .map(Spawned)
         .unwrap();
-    let out = capture(&mut server);
+    let out = capture(&mut server.0);
     let base = wait_for_addr(&out).await;
     assert!(
         out.lock().unwrap().contains("/setup?token="),
@@ -260,12 +274,8 @@ async fn at_trace_level_a_websocket_authentication_never_logs_the_key() {
     use tokio_tungstenite::tungstenite::Message;
 
     let dir = tempfile::tempdir().unwrap();
-    let trace = |c: &mut Command| {
-        c.env("ALGOGATE_LOG", "trace");
-    };
-    let mut server = cmd(dir.path());
-    trace(&mut server);
-    let mut server = server
+    let mut server = cmd(dir.path())
+        .env("ALGOGATE_LOG", "trace")
         .args([
             "serve",
             "--http-addr",
@@ -276,8 +286,9 @@ async fn at_trace_level_a_websocket_authentication_never_logs_the_key() {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
+        .map(Spawned)
         .unwrap();
-    let out = capture(&mut server);
+    let out = capture(&mut server.0);
     let base = wait_for_addr(&out).await;
     let ws_url = wait_for_ws_url(&out).await;
 
