@@ -4,7 +4,7 @@
 // unbans an IP. No secret in the server's output.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { screenshot, startBrowser, startServer } from '../lib.mjs';
+import { noteSecret, screenshot, startBrowser, startServer } from '../lib.mjs';
 
 const USER = 'pagesadmin';
 const PASSWORD = 'Pages-E2e-Passw0rd!';
@@ -56,6 +56,7 @@ after(async () => {
   await server?.stop();
   assert.deepEqual(browser?.problems ?? [], []);
   for (const s of [key, PASSWORD].filter(Boolean)) {
+    noteSecret(s);
     assert.ok(!log.includes(s), `a secret (${s.slice(0, 4)}…) appeared in the server output`);
   }
 });

@@ -3,7 +3,7 @@
 // dark mode; no secret in the server's output.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { ping, screenshot, startBrowser, startServer } from '../lib.mjs';
+import { noteSecret, ping, screenshot, startBrowser, startServer } from '../lib.mjs';
 
 const USER = 'admin';
 const PASSWORD = 'E2e-Sup3r-Passw0rd!';
@@ -22,6 +22,7 @@ after(async () => {
   const log = server?.log() ?? '';
   await server?.stop();
   for (const s of secrets) {
+    noteSecret(s);
     assert.ok(!log.includes(s), `a secret (${s.slice(0, 4)}…) appeared in the server output`);
   }
 });
