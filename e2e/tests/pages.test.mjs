@@ -130,6 +130,12 @@ test('the TradingView page builds both alerts and its test alert places orders',
     quantity: '{{strategy.order.contracts}}', position_size: '{{strategy.position_size}}',
   });
   assert.equal(await page.textContent('#tv-url'), `${server.base}/api/v1/placesmartorder`);
+  // The copy button draws an SVG icon (a text glyph can render as an empty box).
+  assert.equal((await page.textContent('#copy-url')).trim(), '');
+  const icon = await page.locator('#copy-url svg').boundingBox();
+  assert.ok(icon && icon.width > 0 && icon.height > 0, 'the copy icon is drawn');
+  await page.click('#copy-url');
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), `${server.base}/api/v1/placesmartorder`);
   await page.click('#copy-json');
   assert.deepEqual(JSON.parse(await page.evaluate(() => navigator.clipboard.readText())), strategy);
   await screenshot(page, 'tradingview');

@@ -85,6 +85,9 @@ test('first run: setup, login, key, copy, regenerate, mode, logout', async () =>
   assert.equal(await page.evaluate(() => navigator.clipboard.readText()), key);
   await page.click('#toggle-key');
   await screenshot(page, 'apikey');
+  // The Playground card links the Playground.
+  assert.equal(await page.getAttribute('#open-playground', 'href'), '/playground');
+  assert.ok(!(await page.textContent('#apikey-content')).includes('later release'));
 
   // Regenerate: cancel first, then confirm; the old key is refused at once.
   await page.click('#regenerate');
