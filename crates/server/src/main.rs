@@ -230,8 +230,8 @@ async fn run(command: Option<Command>, config: Config) -> anyhow::Result<()> {
             if !db.exists() {
                 bail!("{} does not exist", db.display());
             }
-            let pepper = current_pepper(&config)?;
             let rt = open(config).await?;
+            let pepper = current_pepper(&rt.config)?;
             let report = algogate_server::import::import(
                 &rt.store,
                 &rt.keys,
@@ -257,12 +257,18 @@ async fn run(command: Option<Command>, config: Config) -> anyhow::Result<()> {
 }
 
 async fn open(config: Config) -> anyhow::Result<Runtime> {
-    startup::bootstrap(config, &process_env, Arc::new(SystemClock)).await
+    let rt = startup::bootstrap(config, &process_env, Arc::new(SystemClock)).await?;
+    // On stderr: stdout is the command's answer (`apikey show` prints the key alone).
+    if let Some(note) = rt.generated_secrets_note() {
+        eprintln!("{note}");
+    }
+    Ok(rt)
 }
 
-/// The pepper in effect, read the same way `bootstrap` reads it.
+/// The pepper in effect, read the same way `bootstrap` read it. Called after `open`, so
+/// the database is bound to it and nothing is generated here.
 fn current_pepper(config: &Config) -> anyhow::Result<Pepper> {
-    let s = algogate_server::secrets::load(&config.secrets_file(), &process_env, true)?;
+    let s = algogate_server::secrets::load(&config.secrets_file(), &process_env, false)?;
     Ok(s.pepper)
 }
 

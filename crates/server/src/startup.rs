@@ -29,7 +29,8 @@ pub struct Runtime {
     pub security: Arc<Security>,
     pub engine: Arc<Engine>,
     pub clock: Arc<dyn Clock>,
-    pub secrets_generated: bool,
+    /// What this start generated into `secrets.env` (shown once, with a backup hint).
+    pub secrets_generated: secrets::Generated,
 }
 
 /// Opens the database and derives the key material. `env` is injected for tests.
@@ -111,6 +112,18 @@ pub async fn bootstrap(
         clock,
         secrets_generated: s.generated,
     })
+}
+
+impl Runtime {
+    /// What to tell the user when this start generated secrets.
+    pub fn generated_secrets_note(&self) -> Option<String> {
+        let names = self.secrets_generated.names()?;
+        Some(format!(
+            "Generated {names} into {} (mode 0600). Back this file up: every API key and \
+             password depends on it.",
+            self.config.secrets_file().display()
+        ))
+    }
 }
 
 pub fn process_env(name: &str) -> Option<String> {
@@ -339,12 +352,8 @@ pub async fn shutdown_signal() {
 /// `algogate serve`.
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     let rt = bootstrap(config, &process_env, Arc::new(SystemClock)).await?;
-    if rt.secrets_generated {
-        println!(
-            "Generated API_KEY_PEPPER and FERNET_SALT into {} (mode 0600). Back this file up: \
-             every API key and password depends on it.",
-            rt.config.secrets_file().display()
-        );
+    if let Some(note) = rt.generated_secrets_note() {
+        println!("{note}");
     }
     let server = Server::bind(rt).await?;
     let addr = server.local_addr();

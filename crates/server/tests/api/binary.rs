@@ -11,7 +11,7 @@ use serde_json::json;
 
 use crate::helpers::*;
 
-const BIN: &str = env!("CARGO_BIN_EXE_algogate");
+pub(crate) const BIN: &str = env!("CARGO_BIN_EXE_algogate");
 const PASSWORD: &str = "binary-test-password-7d1e";
 
 fn cmd(dir: &std::path::Path) -> Command {
@@ -51,7 +51,7 @@ fn run(dir: &std::path::Path, args: &[&str], stdin: Option<&str>) -> (bool, Stri
 
 /// A spawned server, killed when the test ends early (a failed assertion would otherwise
 /// leave it running after the test binary exits).
-struct Spawned(Child);
+pub(crate) struct Spawned(pub(crate) Child);
 
 impl Drop for Spawned {
     fn drop(&mut self) {
@@ -63,7 +63,7 @@ impl Drop for Spawned {
 }
 
 /// Collects a child's output lines on background threads.
-fn capture(child: &mut Child) -> Arc<Mutex<String>> {
+pub(crate) fn capture(child: &mut Child) -> Arc<Mutex<String>> {
     let buf = Arc::new(Mutex::new(String::new()));
     let readers: Vec<Box<dyn std::io::Read + Send>> = vec![
         Box::new(child.stdout.take().unwrap()),
@@ -82,7 +82,7 @@ fn capture(child: &mut Child) -> Arc<Mutex<String>> {
     buf
 }
 
-async fn wait_for_addr(out: &Arc<Mutex<String>>) -> String {
+pub(crate) async fn wait_for_addr(out: &Arc<Mutex<String>>) -> String {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         if let Some(addr) = out
@@ -120,7 +120,7 @@ async fn wait_for_ws_url(out: &Arc<Mutex<String>>) -> String {
     }
 }
 
-fn sigterm_and_wait(Spawned(server): &mut Spawned) {
+pub(crate) fn sigterm_and_wait(Spawned(server): &mut Spawned) {
     let pid = server.id().to_string();
     assert!(
         Command::new("kill")
