@@ -39,9 +39,11 @@ pub async fn bootstrap(
     env: &dyn Fn(&str) -> Option<String>,
     clock: Arc<dyn Clock>,
 ) -> anyhow::Result<Runtime> {
-    let store = Store::open(&config.database_url)
-        .await
-        .with_context(|| format!("cannot open the database {}", config.database_url))?;
+    let store = Store::open(&config.database_url).await.with_context(|| {
+        // A URL may carry a password (postgres://user:password@host/…).
+        let url = algogate_store::redact_url(&config.database_url);
+        format!("cannot open the database {url}")
+    })?;
     // Orders a previous process left half-executed are closed, never executed again.
     crate::action_center::recover_interrupted(&store, clock.as_ref())
         .await

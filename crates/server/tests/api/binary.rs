@@ -359,3 +359,86 @@ async fn at_trace_level_a_websocket_authentication_never_logs_the_key() {
         );
     }
 }
+
+/// Every file under `dir`, with its bytes.
+fn tree(dir: &Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    let mut out = vec![];
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                out.push((p.clone(), vec![]));
+                stack.push(p);
+            } else {
+                let bytes = std::fs::read(&p).unwrap();
+                out.push((p, bytes));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[tokio::test]
+async fn a_database_url_of_another_kind_stops_start_up_before_any_file_is_created() {
+    let dir = tempfile::tempdir().unwrap();
+    for url in [
+        "postgres://trader:pg-s3cret-pw@db.example:5432/algogate",
+        "postgresql://localhost/algogate",
+        "mysql://root@localhost/algogate",
+    ] {
+        let out = cmd(&dir.path().join("data"))
+            .current_dir(dir.path())
+            .env("DATABASE_URL", url)
+            .args([
+                "serve",
+                "--http-addr",
+                "127.0.0.1:0",
+                "--ws-addr",
+                "127.0.0.1:0",
+            ])
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{url}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("is not supported"), "{url}: {err}");
+        assert!(err.contains("sqlite:///path/to/algogate.db"), "{err}");
+        if url.starts_with("postgres") {
+            assert!(err.contains("PostgreSQL is not supported yet"), "{err}");
+        }
+        assert!(!err.contains("pg-s3cret-pw"), "the URL's password: {err}");
+        assert_eq!(tree(dir.path()), vec![], "{url}: files were created");
+    }
+}
+
+/// `DATABASE_URL` from an OpenAlgo `.env` points at OpenAlgo's own database: algogate must
+/// recognise it and leave it untouched (it used to write `_sqlx_migrations` into it).
+#[tokio::test]
+async fn an_openalgo_database_as_database_url_is_refused_and_left_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let db_dir = dir.path().join("openalgo/db");
+    std::fs::create_dir_all(&db_dir).unwrap();
+    let db = db_dir.join("openalgo.db");
+    std::fs::copy(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/openalgo.db"),
+        &db,
+    )
+    .unwrap();
+    let before = tree(&db_dir);
+    for command in [&["serve"][..], &["apikey", "show", "--user", "alice"]] {
+        let out = cmd(&dir.path().join("data"))
+            .env("DATABASE_URL", format!("sqlite://{}", db.display()))
+            .args(command)
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("is an OpenAlgo database"), "{err}");
+        assert!(
+            err.contains(&format!("algogate import-openalgo --db {}", db.display())),
+            "{err}"
+        );
+        assert_eq!(tree(&db_dir), before, "OpenAlgo's database was changed");
+    }
+}
