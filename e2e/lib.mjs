@@ -1,7 +1,7 @@
 // Helpers for the browser tests: a real `algogate serve` on a free port with a temp data
 // dir, and Debian's Chromium driven by playwright-core.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,8 +15,22 @@ export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 export const PEPPER = 'e2e-pepper-for-algogate-browser-tests-000000001';
 export const SALT = 'ffeeddccbbaa99887766554433221100';
 
-/** Starts the server; resolves once it prints its address (and setup URL if any). */
+/**
+ * Records a secret the tests used in ALGOGATE_SECRETS_MANIFEST (when set), so the secrecy
+ * check of .ci/run searches every captured log for it.
+ */
+export function noteSecret(secret) {
+  const manifest = process.env.ALGOGATE_SECRETS_MANIFEST;
+  if (manifest && secret) appendFileSync(manifest, `${secret}\n`);
+}
+
+/**
+ * Starts the server; resolves once it prints its address (and setup URL if any). With
+ * ALGOGATE_CAPTURE_DIR set, stop() leaves the server's output there (e2e-server-<pid>.log).
+ */
 export async function startServer(extraEnv = {}) {
+  noteSecret(PEPPER);
+  noteSecret(SALT);
   const dataDir = mkdtempSync(path.join(tmpdir(), 'algogate-e2e-'));
   const child = spawn(BIN, ['serve'], {
     env: {
@@ -51,11 +65,13 @@ export async function startServer(extraEnv = {}) {
     setupUrl: setup && setup[1],
     log: () => log,
     async stop() {
-      if (child.exitCode === null) {
+      if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
         child.kill('SIGTERM');
         await exited;
       }
+      const capture = process.env.ALGOGATE_CAPTURE_DIR;
+      if (capture) writeFileSync(path.join(capture, `e2e-server-${child.pid}.log`), log);
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

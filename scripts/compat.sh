@@ -19,9 +19,15 @@ trap cleanup EXIT
 
 ag() { "$bin" --data-dir "$work/data" "$@"; }
 
+# Exists before the server starts, or the polling below could read it before the
+# background job has opened it.
+: >"$work/server.log"
 # The clients run their requests back to back from one IP; the limiter has its own tests.
 export API_RATE_LIMIT="1000 per second" ORDER_RATE_LIMIT="1000 per second" SMART_ORDER_RATE_LIMIT="1000 per second"
-ALGOGATE_LOG=debug ag serve --http-addr 127.0.0.1:0 --ws-addr 127.0.0.1:0 >"$work/server.log" 2>&1 &
+# The binary itself, not the function: `ag … &` would fork a subshell, `$!` would be
+# that subshell, and killing it would leave the server running.
+ALGOGATE_LOG=debug "$bin" --data-dir "$work/data" serve --http-addr 127.0.0.1:0 --ws-addr 127.0.0.1:0 \
+  >"$work/server.log" 2>&1 &
 pid=$!
 base=""
 ws_url=""

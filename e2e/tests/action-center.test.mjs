@@ -3,7 +3,7 @@
 // result, reject a basket with a reason, approve all; screenshots in both themes.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { screenshot, startBrowser, startServer } from '../lib.mjs';
+import { noteSecret, screenshot, startBrowser, startServer } from '../lib.mjs';
 
 const USER = 'trader';
 const PASSWORD = 'E2e-Act10n-Center!';
@@ -11,6 +11,7 @@ let server;
 let browser;
 
 before(async () => {
+  noteSecret(PASSWORD);
   server = await startServer();
   browser = await startBrowser();
 });
@@ -44,6 +45,7 @@ test('queue via the API, see it live, approve, reject with a reason, approve all
   await page.click('#mode-semi');
   await page.waitForFunction(() => document.getElementById('mode-semi').getAttribute('aria-pressed') === 'true');
   const { api_key: apikey } = await page.evaluate(() => fetch('/apikey', { headers: { Accept: 'application/json' } }).then((r) => r.json()));
+  noteSecret(apikey);
 
   // The Action Center from the navigation; empty at first.
   await page.click('nav a[href="/action-center"]');

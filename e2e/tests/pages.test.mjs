@@ -4,7 +4,7 @@
 // unbans an IP. No secret in the server's output.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { screenshot, startBrowser, startServer } from '../lib.mjs';
+import { noteSecret, screenshot, startBrowser, startServer } from '../lib.mjs';
 
 const USER = 'pagesadmin';
 const PASSWORD = 'Pages-E2e-Passw0rd!';
@@ -56,6 +56,7 @@ after(async () => {
   await server?.stop();
   assert.deepEqual(browser?.problems ?? [], []);
   for (const s of [key, PASSWORD].filter(Boolean)) {
+    noteSecret(s);
     assert.ok(!log.includes(s), `a secret (${s.slice(0, 4)}…) appeared in the server output`);
   }
 });
@@ -129,6 +130,12 @@ test('the TradingView page builds both alerts and its test alert places orders',
     quantity: '{{strategy.order.contracts}}', position_size: '{{strategy.position_size}}',
   });
   assert.equal(await page.textContent('#tv-url'), `${server.base}/api/v1/placesmartorder`);
+  // The copy button draws an SVG icon (a text glyph can render as an empty box).
+  assert.equal((await page.textContent('#copy-url')).trim(), '');
+  const icon = await page.locator('#copy-url svg').boundingBox();
+  assert.ok(icon && icon.width > 0 && icon.height > 0, 'the copy icon is drawn');
+  await page.click('#copy-url');
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), `${server.base}/api/v1/placesmartorder`);
   await page.click('#copy-json');
   assert.deepEqual(JSON.parse(await page.evaluate(() => navigator.clipboard.readText())), strategy);
   await screenshot(page, 'tradingview');

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ROOT, screenshot, startBrowser, startServer } from '../lib.mjs';
+import { ROOT, noteSecret, screenshot, startBrowser, startServer } from '../lib.mjs';
 
 const USER = 'admin';
 const PASSWORD = 'Pl4yground-Passw0rd!';
@@ -26,6 +26,8 @@ after(async () => {
   await browser?.close();
   const log = server?.log() ?? '';
   await server?.stop();
+  noteSecret(key);
+  noteSecret(PASSWORD);
   if (key) assert.ok(!log.includes(key), 'the API key appeared in the server output');
   assert.ok(!log.includes(PASSWORD), 'the password appeared in the server output');
 });

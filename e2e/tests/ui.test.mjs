@@ -3,7 +3,7 @@
 // dark mode; no secret in the server's output.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { ping, screenshot, startBrowser, startServer } from '../lib.mjs';
+import { noteSecret, ping, screenshot, startBrowser, startServer } from '../lib.mjs';
 
 const USER = 'admin';
 const PASSWORD = 'E2e-Sup3r-Passw0rd!';
@@ -22,6 +22,7 @@ after(async () => {
   const log = server?.log() ?? '';
   await server?.stop();
   for (const s of secrets) {
+    noteSecret(s);
     assert.ok(!log.includes(s), `a secret (${s.slice(0, 4)}…) appeared in the server output`);
   }
 });
@@ -84,6 +85,9 @@ test('first run: setup, login, key, copy, regenerate, mode, logout', async () =>
   assert.equal(await page.evaluate(() => navigator.clipboard.readText()), key);
   await page.click('#toggle-key');
   await screenshot(page, 'apikey');
+  // The Playground card links the Playground.
+  assert.equal(await page.getAttribute('#open-playground', 'href'), '/playground');
+  assert.ok(!(await page.textContent('#apikey-content')).includes('later release'));
 
   // Regenerate: cancel first, then confirm; the old key is refused at once.
   await page.click('#regenerate');

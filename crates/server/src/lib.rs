@@ -16,6 +16,7 @@ pub mod error;
 pub mod extract;
 pub mod feed;
 pub mod json;
+pub mod logging;
 pub mod middleware;
 pub mod openalgo;
 pub mod playground;

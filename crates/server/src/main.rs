@@ -162,12 +162,18 @@ fn main() -> std::process::ExitCode {
     }
 }
 
-fn init_tracing(filter: &str) {
-    let filter = tracing_subscriber::EnvFilter::try_new(filter)
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+fn init_tracing(directives: &str) {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    use tracing_subscriber::{Layer, fmt};
+    tracing_subscriber::registry()
+        .with(
+            fmt::layer()
+                .with_writer(std::io::stderr)
+                // Colour codes only for a terminal, not in log files.
+                .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+                .with_filter(algogate_server::logging::filter(directives)),
+        )
         .init();
 }
 
@@ -224,8 +230,8 @@ async fn run(command: Option<Command>, config: Config) -> anyhow::Result<()> {
             if !db.exists() {
                 bail!("{} does not exist", db.display());
             }
-            let pepper = current_pepper(&config)?;
             let rt = open(config).await?;
+            let pepper = current_pepper(&rt.config)?;
             let report = algogate_app::import::import(
                 &rt.store,
                 &rt.keys,
@@ -251,12 +257,18 @@ async fn run(command: Option<Command>, config: Config) -> anyhow::Result<()> {
 }
 
 async fn open(config: Config) -> anyhow::Result<Runtime> {
-    startup::bootstrap(config, &process_env, Arc::new(SystemClock)).await
+    let rt = startup::bootstrap(config, &process_env, Arc::new(SystemClock)).await?;
+    // On stderr: stdout is the command's answer (`apikey show` prints the key alone).
+    if let Some(note) = rt.generated_secrets_note() {
+        eprintln!("{note}");
+    }
+    Ok(rt)
 }
 
-/// The pepper in effect, read the same way `bootstrap` reads it.
+/// The pepper in effect, read the same way `bootstrap` read it. Called after `open`, so
+/// the database is bound to it and nothing is generated here.
 fn current_pepper(config: &Config) -> anyhow::Result<Pepper> {
-    let s = algogate_server::secrets::load(&config.secrets_file(), &process_env, true)?;
+    let s = algogate_server::secrets::load(&config.secrets_file(), &process_env, false)?;
     Ok(s.pepper)
 }
 

@@ -29,7 +29,8 @@ pub struct Runtime {
     pub security: Arc<Security>,
     pub engine: Arc<Engine>,
     pub clock: Arc<dyn Clock>,
-    pub secrets_generated: bool,
+    /// What this start generated into `secrets.env` (shown once, with a backup hint).
+    pub secrets_generated: secrets::Generated,
 }
 
 /// Opens the database and derives the key material. `env` is injected for tests.
@@ -38,9 +39,11 @@ pub async fn bootstrap(
     env: &dyn Fn(&str) -> Option<String>,
     clock: Arc<dyn Clock>,
 ) -> anyhow::Result<Runtime> {
-    let store = Store::open(&config.database_url)
-        .await
-        .with_context(|| format!("cannot open the database {}", config.database_url))?;
+    let store = Store::open(&config.database_url).await.with_context(|| {
+        // A URL may carry a password (postgres://user:password@host/…).
+        let url = algogate_store::redact_url(&config.database_url);
+        format!("cannot open the database {url}")
+    })?;
     // Orders a previous process left half-executed are closed, never executed again.
     algogate_app::action_center::recover_interrupted(&store, clock.as_ref())
         .await
@@ -111,6 +114,18 @@ pub async fn bootstrap(
         clock,
         secrets_generated: s.generated,
     })
+}
+
+impl Runtime {
+    /// What to tell the user when this start generated secrets.
+    pub fn generated_secrets_note(&self) -> Option<String> {
+        let names = self.secrets_generated.names()?;
+        Some(format!(
+            "Generated {names} into {} (mode 0600). Back this file up: every API key and \
+             password depends on it.",
+            self.config.secrets_file().display()
+        ))
+    }
 }
 
 pub fn process_env(name: &str) -> Option<String> {
@@ -339,12 +354,8 @@ pub async fn shutdown_signal() {
 /// `algogate serve`.
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     let rt = bootstrap(config, &process_env, Arc::new(SystemClock)).await?;
-    if rt.secrets_generated {
-        println!(
-            "Generated API_KEY_PEPPER and FERNET_SALT into {} (mode 0600). Back this file up: \
-             every API key and password depends on it.",
-            rt.config.secrets_file().display()
-        );
+    if let Some(note) = rt.generated_secrets_note() {
+        println!("{note}");
     }
     let server = Server::bind(rt).await?;
     let addr = server.local_addr();

@@ -9,6 +9,7 @@ mod bans;
 mod keys;
 mod openalgo;
 mod pending;
+mod preflight;
 mod sandbox;
 mod sessions;
 mod settings;
@@ -24,6 +25,7 @@ pub use bans::BanRow;
 pub use keys::{KeyRow, NewKey};
 pub use openalgo::{OpenAlgoKey, OpenAlgoUser, read_openalgo};
 pub use pending::{Outcome, PendingRow, PendingStats, Stamp};
+pub use preflight::redact_url;
 pub use sessions::SessionRow;
 pub use users::{NewUser, UserRow};
 
@@ -81,6 +83,33 @@ pub enum StoreError {
         path: String,
         source: std::io::Error,
     },
+    #[error(
+        "{} (the database URL's scheme is `{scheme}:`): algogate keeps its data in SQLite. \
+         Set DATABASE_URL (or ALGOGATE_DATABASE_URL) to sqlite:///path/to/algogate.db, or \
+         leave it unset for <data_dir>/algogate.db.",
+        match scheme.as_str() {
+            "postgres" | "postgresql" => "PostgreSQL is not supported yet",
+            "mysql" | "mariadb" => "MySQL is not supported",
+            "file" => "file: URIs are not accepted here",
+            _ => "this kind of database is not supported",
+        }
+    )]
+    UnsupportedScheme { scheme: String },
+    #[error("{path} is not a SQLite database")]
+    NotSqlite { path: String },
+    #[error(
+        "{path} is an OpenAlgo database, not algogate's (an OpenAlgo .env sets DATABASE_URL to \
+         it). Nothing was written to it. Import its users and API keys with `algogate \
+         import-openalgo --db {path}`, and leave DATABASE_URL unset (algogate keeps its own \
+         database in <data_dir>/algogate.db) or point it at a new file."
+    )]
+    OpenAlgoDatabase { path: String },
+    #[error(
+        "{path} is not an algogate database (it holds other tables: {tables}). Nothing was \
+         written to it. Point DATABASE_URL at algogate's database or at a new file, or leave \
+         it unset for <data_dir>/algogate.db."
+    )]
+    ForeignDatabase { path: String, tables: String },
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -93,8 +122,13 @@ pub struct Store {
 
 impl Store {
     /// Opens (creating if needed) the database at `url` (`sqlite://path` or
-    /// `sqlite::memory:`), in WAL mode, and applies pending migrations.
+    /// `sqlite::memory:`), in WAL mode, and applies pending migrations. Another scheme, or
+    /// an existing database that is not algogate's, is refused before anything is created
+    /// or written.
     pub async fn open(url: &str) -> Result<Self> {
+        if let Some(scheme) = preflight::foreign_scheme(url) {
+            return Err(StoreError::UnsupportedScheme { scheme });
+        }
         let opts = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
@@ -102,6 +136,7 @@ impl Store {
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(5));
         let file = opts.get_filename();
+        preflight::check_existing(file).await?;
         if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty())
             && file.as_os_str() != ":memory:"
         {

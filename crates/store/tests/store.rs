@@ -152,3 +152,135 @@ async fn sessions_are_found_by_digest_touched_purged_and_die_with_their_user() {
         .unwrap();
     assert_eq!(store.count_sessions().await.unwrap(), 0);
 }
+
+/// Every file in `dir` with its bytes.
+fn snapshot(dir: &std::path::Path) -> Vec<(String, Vec<u8>)> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read(e.path()).unwrap(),
+            )
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+#[tokio::test]
+async fn a_database_of_someone_else_is_refused_without_a_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("other.db");
+    {
+        use sqlx::{ConnectOptions, Connection};
+        let mut c = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(&path)
+            .create_if_missing(true)
+            .connect()
+            .await
+            .unwrap();
+        for t in ["notes", "tags"] {
+            sqlx::query(&format!("CREATE TABLE {t} (id INTEGER PRIMARY KEY)"))
+                .execute(&mut c)
+                .await
+                .unwrap();
+        }
+        c.close().await.unwrap();
+    }
+    let before = snapshot(dir.path());
+    let url = format!("sqlite://{}", path.display());
+    let err = Store::open(&url).await.unwrap_err();
+    assert!(matches!(err, StoreError::ForeignDatabase { .. }), "{err}");
+    let msg = err.to_string();
+    assert!(msg.contains("not an algogate database") && msg.contains("notes, tags"));
+    assert_eq!(snapshot(dir.path()), before, "nothing written or created");
+
+    std::fs::write(&path, "not a database at all, just text").unwrap();
+    let before = snapshot(dir.path());
+    let err = Store::open(&url).await.unwrap_err();
+    assert!(matches!(err, StoreError::NotSqlite { .. }), "{err}");
+    assert_eq!(snapshot(dir.path()), before);
+}
+
+#[tokio::test]
+async fn unsupported_url_schemes_are_refused_before_any_file_is_created() {
+    let dir = tempfile::tempdir().unwrap();
+    for url in [
+        format!("postgres://user:pw@{}/db", dir.path().display()),
+        format!("mysql://{}/db", dir.path().display()),
+    ] {
+        let err = Store::open(&url).await.unwrap_err();
+        assert!(matches!(err, StoreError::UnsupportedScheme { .. }), "{err}");
+        assert!(!err.to_string().contains("pw@"), "{err}");
+    }
+    let err = Store::open("postgres://u@h:5432/db").await.unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("PostgreSQL is not supported yet"),
+        "{err}"
+    );
+    assert!(snapshot(dir.path()).is_empty());
+    assert!(!std::path::Path::new("postgres:").exists());
+}
+
+/// A start that stopped before any checkpoint leaves the schema in the write-ahead log only;
+/// that database is still recognised as algogate's.
+#[tokio::test]
+async fn an_algogate_database_with_its_schema_still_in_the_wal_opens() {
+    let (store, dir) = store().await;
+    store.create_user(&user("alice"), None).await.unwrap();
+    let copy = tempfile::tempdir().unwrap();
+    // Copied while open: what a crash would leave (no checkpoint has run).
+    for name in ["test.db", "test.db-wal"] {
+        std::fs::copy(dir.path().join("sub").join(name), copy.path().join(name)).unwrap();
+    }
+    let url = format!("sqlite://{}/test.db", copy.path().display());
+    let reopened = Store::open(&url).await.unwrap();
+    assert!(reopened.user_by_username("alice").await.unwrap().is_some());
+    reopened.close().await;
+    store.close().await;
+    // And once closed (checkpointed), again.
+    let url = format!("sqlite://{}/sub/test.db", dir.path().display());
+    let again = Store::open(&url).await.unwrap();
+    assert_eq!(again.count_users().await.unwrap(), 1);
+}
+
+/// Someone else's database whose tables are still in its write-ahead log only.
+#[tokio::test]
+async fn a_foreign_database_with_its_tables_still_in_the_wal_is_refused() {
+    use sqlx::{ConnectOptions, Connection};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("other.db");
+    let mut c = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(&path)
+        .create_if_missing(true)
+        .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
+        .connect()
+        .await
+        .unwrap();
+    sqlx::query("CREATE TABLE users (id INTEGER PRIMARY KEY)")
+        .execute(&mut c)
+        .await
+        .unwrap();
+    sqlx::query("CREATE TABLE api_keys (id INTEGER PRIMARY KEY)")
+        .execute(&mut c)
+        .await
+        .unwrap();
+    let copy = tempfile::tempdir().unwrap();
+    for name in ["other.db", "other.db-wal"] {
+        std::fs::copy(dir.path().join(name), copy.path().join(name)).unwrap();
+    }
+    c.close().await.unwrap();
+    let main = std::fs::read(copy.path().join("other.db")).unwrap();
+    let wal = std::fs::read(copy.path().join("other.db-wal")).unwrap();
+    let url = format!("sqlite://{}/other.db", copy.path().display());
+    let err = Store::open(&url).await.unwrap_err();
+    assert!(matches!(err, StoreError::OpenAlgoDatabase { .. }), "{err}");
+    assert_eq!(std::fs::read(copy.path().join("other.db")).unwrap(), main);
+    assert_eq!(
+        std::fs::read(copy.path().join("other.db-wal")).unwrap(),
+        wal
+    );
+}

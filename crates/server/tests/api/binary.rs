@@ -2,6 +2,7 @@
 //! graceful shutdown, and a scan of everything the server printed for secrets.
 
 use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -10,7 +11,7 @@ use serde_json::json;
 
 use crate::helpers::*;
 
-const BIN: &str = env!("CARGO_BIN_EXE_algogate");
+pub(crate) const BIN: &str = env!("CARGO_BIN_EXE_algogate");
 const PASSWORD: &str = "binary-test-password-7d1e";
 
 fn cmd(dir: &std::path::Path) -> Command {
@@ -48,8 +49,21 @@ fn run(dir: &std::path::Path, args: &[&str], stdin: Option<&str>) -> (bool, Stri
     )
 }
 
+/// A spawned server, killed when the test ends early (a failed assertion would otherwise
+/// leave it running after the test binary exits).
+pub(crate) struct Spawned(pub(crate) Child);
+
+impl Drop for Spawned {
+    fn drop(&mut self) {
+        if matches!(self.0.try_wait(), Ok(None)) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+}
+
 /// Collects a child's output lines on background threads.
-fn capture(child: &mut Child) -> Arc<Mutex<String>> {
+pub(crate) fn capture(child: &mut Child) -> Arc<Mutex<String>> {
     let buf = Arc::new(Mutex::new(String::new()));
     let readers: Vec<Box<dyn std::io::Read + Send>> = vec![
         Box::new(child.stdout.take().unwrap()),
@@ -68,7 +82,7 @@ fn capture(child: &mut Child) -> Arc<Mutex<String>> {
     buf
 }
 
-async fn wait_for_addr(out: &Arc<Mutex<String>>) -> String {
+pub(crate) async fn wait_for_addr(out: &Arc<Mutex<String>>) -> String {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         if let Some(addr) = out
@@ -88,6 +102,39 @@ async fn wait_for_addr(out: &Arc<Mutex<String>>) -> String {
     }
 }
 
+async fn wait_for_ws_url(out: &Arc<Mutex<String>>) -> String {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let found = out
+            .lock()
+            .unwrap()
+            .lines()
+            .find_map(|l| l.strip_prefix("WebSocket feed on "))
+            .and_then(|rest| rest.split_whitespace().next())
+            .map(str::to_owned);
+        if let Some(u) = found {
+            return u;
+        }
+        assert!(Instant::now() < deadline, "no WebSocket URL printed");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+pub(crate) fn sigterm_and_wait(Spawned(server): &mut Spawned) {
+    let pid = server.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let status = server.wait().unwrap();
+    assert!(status.success(), "exit status {status}");
+    // The reader threads drain the pipes.
+    std::thread::sleep(Duration::from_millis(100));
+}
+
 #[tokio::test]
 async fn the_binary_serves_manages_keys_from_the_cli_and_never_prints_secrets() {
     let dir = tempfile::tempdir().unwrap();
@@ -102,31 +149,16 @@ async fn the_binary_serves_manages_keys_from_the_cli_and_never_prints_secrets() 
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
+        .map(Spawned)
         .unwrap();
-    let out = capture(&mut server);
+    let out = capture(&mut server.0);
     let base = wait_for_addr(&out).await;
     assert!(
         out.lock().unwrap().contains("/setup?token="),
         "setup URL printed on a fresh database"
     );
     // The WebSocket feed's URL is printed too, and it answers.
-    let ws_url = {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            let found = out
-                .lock()
-                .unwrap()
-                .lines()
-                .find_map(|l| l.strip_prefix("WebSocket feed on "))
-                .and_then(|rest| rest.split_whitespace().next())
-                .map(str::to_owned);
-            if let Some(u) = found {
-                break u;
-            }
-            assert!(Instant::now() < deadline, "no WebSocket URL printed");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    };
+    let ws_url = wait_for_ws_url(&out).await;
     {
         use futures_util::{SinkExt, StreamExt};
         use tokio_tungstenite::tungstenite::Message;
@@ -199,17 +231,7 @@ async fn the_binary_serves_manages_keys_from_the_cli_and_never_prints_secrets() 
     assert_eq!(ping(new_key.clone()).await, 200);
 
     // Graceful shutdown on SIGTERM.
-    let pid = server.id().to_string();
-    assert!(
-        Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
-    let status = server.wait().unwrap();
-    assert!(status.success(), "exit status {status}");
-    std::thread::sleep(Duration::from_millis(100));
+    sigterm_and_wait(&mut server);
 
     let log = out.lock().unwrap().clone();
     assert!(log.contains("stopped"), "{log}");
@@ -240,4 +262,183 @@ async fn bad_configuration_is_reported_with_the_setting_name() {
     assert!(!ok && err.contains("at least 10 characters"), "{err}");
     let (ok, _, err) = run(dir.path(), &["apikey", "show", "--user", "nobody"], None);
     assert!(!ok && err.contains("no user named"), "{err}");
+}
+
+/// `ALGOGATE_LOG=trace` is the most a user can ask for; dependencies that log payloads at
+/// trace (tungstenite prints every received message, an `authenticate` with its key
+/// among them) are held at debug. The output goes to the capture directory too, so the
+/// secrecy check of .ci/run searches a trace-level run as well.
+#[tokio::test]
+async fn at_trace_level_a_websocket_authentication_never_logs_the_key() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = cmd(dir.path())
+        .env("ALGOGATE_LOG", "trace")
+        .args([
+            "serve",
+            "--http-addr",
+            "127.0.0.1:0",
+            "--ws-addr",
+            "127.0.0.1:0",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map(Spawned)
+        .unwrap();
+    let out = capture(&mut server.0);
+    let base = wait_for_addr(&out).await;
+    let ws_url = wait_for_ws_url(&out).await;
+
+    let (ok, _, err) = run(
+        dir.path(),
+        &["user", "create", "--username", "tracer", "--password-stdin"],
+        Some(&format!("{PASSWORD}\n")),
+    );
+    assert!(ok, "{err}");
+    let (ok, key, err) = run(dir.path(), &["apikey", "show", "--user", "tracer"], None);
+    assert!(ok, "{err}");
+    let key = key.trim().to_string();
+    // tungstenite's frame dumps show payloads in hex.
+    let key_hex = hex::encode(key.as_bytes());
+    note_secret(&key);
+    note_secret(&key_hex);
+    note_secret(PASSWORD);
+
+    // Both WebSocket listeners: the feed's own port and /ws on the HTTP port.
+    for url in [ws_url, format!("{}/ws", base.replace("http://", "ws://"))] {
+        let (mut ws, _) = tokio_tungstenite::connect_async(url.as_str())
+            .await
+            .unwrap();
+        ws.send(Message::text(
+            json!({"action": "authenticate", "api_key": key}).to_string(),
+        ))
+        .await
+        .unwrap();
+        match ws.next().await {
+            Some(Ok(Message::Text(t))) => assert!(t.contains("\"success\""), "{t}"),
+            other => panic!("no authentication reply: {other:?}"),
+        }
+        ws.close(None).await.unwrap();
+        while let Some(Ok(_)) = ws.next().await {}
+    }
+    // The key in a JSON body and in a query string.
+    let client = reqwest::Client::new();
+    let res = client
+        .post(format!("{base}/api/v1/ping"))
+        .json(&json!({ "apikey": key }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let res = client
+        .get(format!(
+            "{base}/api/v1/ticker/NSE:SBIN?apikey={key}&interval=D&from=2025-01-01&to=2025-01-10"
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+
+    sigterm_and_wait(&mut server);
+    let log = out.lock().unwrap().clone();
+    if let Ok(dir) = std::env::var("ALGOGATE_CAPTURE_DIR") {
+        std::fs::write(Path::new(&dir).join("rust-binary-trace.log"), &log).unwrap();
+    }
+    // tungstenite is still heard at debug (the close frames), so a leak would show.
+    assert!(
+        log.contains("Received close frame"),
+        "tungstenite is silent"
+    );
+    for secret in [key.as_str(), &key[..16], &key_hex[..32], PASSWORD] {
+        assert!(
+            !log.contains(secret),
+            "a secret appeared in the trace-level output"
+        );
+    }
+}
+
+/// Every file under `dir`, with its bytes.
+fn tree(dir: &Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    let mut out = vec![];
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                out.push((p.clone(), vec![]));
+                stack.push(p);
+            } else {
+                let bytes = std::fs::read(&p).unwrap();
+                out.push((p, bytes));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[tokio::test]
+async fn a_database_url_of_another_kind_stops_start_up_before_any_file_is_created() {
+    let dir = tempfile::tempdir().unwrap();
+    for url in [
+        "postgres://trader:pg-s3cret-pw@db.example:5432/algogate",
+        "postgresql://localhost/algogate",
+        "mysql://root@localhost/algogate",
+    ] {
+        let out = cmd(&dir.path().join("data"))
+            .current_dir(dir.path())
+            .env("DATABASE_URL", url)
+            .args([
+                "serve",
+                "--http-addr",
+                "127.0.0.1:0",
+                "--ws-addr",
+                "127.0.0.1:0",
+            ])
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{url}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("is not supported"), "{url}: {err}");
+        assert!(err.contains("sqlite:///path/to/algogate.db"), "{err}");
+        if url.starts_with("postgres") {
+            assert!(err.contains("PostgreSQL is not supported yet"), "{err}");
+        }
+        assert!(!err.contains("pg-s3cret-pw"), "the URL's password: {err}");
+        assert_eq!(tree(dir.path()), vec![], "{url}: files were created");
+    }
+}
+
+/// `DATABASE_URL` from an OpenAlgo `.env` points at OpenAlgo's own database: algogate must
+/// recognise it and leave it untouched (it used to write `_sqlx_migrations` into it).
+#[tokio::test]
+async fn an_openalgo_database_as_database_url_is_refused_and_left_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let db_dir = dir.path().join("openalgo/db");
+    std::fs::create_dir_all(&db_dir).unwrap();
+    let db = db_dir.join("openalgo.db");
+    std::fs::copy(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/openalgo.db"),
+        &db,
+    )
+    .unwrap();
+    let before = tree(&db_dir);
+    for command in [&["serve"][..], &["apikey", "show", "--user", "alice"]] {
+        let out = cmd(&dir.path().join("data"))
+            .env("DATABASE_URL", format!("sqlite://{}", db.display()))
+            .args(command)
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("is an OpenAlgo database"), "{err}");
+        assert!(
+            err.contains(&format!("algogate import-openalgo --db {}", db.display())),
+            "{err}"
+        );
+        assert_eq!(tree(&db_dir), before, "OpenAlgo's database was changed");
+    }
 }

@@ -34,15 +34,40 @@ pub fn note_secret(secret: &str) {
     }
 }
 
-/// With `ALGOGATE_TEST_LOG` set, the servers under test log at debug level to stderr, so
-/// the secrecy check sees everything they could say.
+/// With `ALGOGATE_TEST_LOG` set (`1` for debug, or a filter such as `trace`), the servers
+/// under test log through the binary's filter (`algogate_server::logging`), so the
+/// secrecy check sees everything they could say. With `ALGOGATE_CAPTURE_DIR` set too, the
+/// log goes to `rust-tests-<pid>.log` there instead of stderr: at debug level it runs to
+/// megabytes, which would bury the test results.
 fn init_logging() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
-        if std::env::var_os("ALGOGATE_TEST_LOG").is_some() {
-            let _ = tracing_subscriber::fmt()
-                .with_env_filter(tracing_subscriber::EnvFilter::new("debug"))
-                .with_writer(std::io::stderr)
+        if let Some(level) = std::env::var_os("ALGOGATE_TEST_LOG") {
+            use tracing_subscriber::fmt::writer::BoxMakeWriter;
+            use tracing_subscriber::layer::SubscriberExt;
+            use tracing_subscriber::util::SubscriberInitExt;
+            use tracing_subscriber::{Layer, fmt};
+            let level = match level.to_string_lossy().as_ref() {
+                "" | "1" => "debug".to_string(),
+                other => other.to_string(),
+            };
+            let writer = match std::env::var_os("ALGOGATE_CAPTURE_DIR") {
+                Some(dir) => {
+                    let path = std::path::Path::new(&dir)
+                        .join(format!("rust-tests-{}.log", std::process::id()));
+                    let file = std::fs::File::create(&path)
+                        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+                    BoxMakeWriter::new(std::sync::Mutex::new(file))
+                }
+                None => BoxMakeWriter::new(std::io::stderr),
+            };
+            let _ = tracing_subscriber::registry()
+                .with(
+                    fmt::layer()
+                        .with_writer(writer)
+                        .with_ansi(false)
+                        .with_filter(algogate_server::logging::filter(&level)),
+                )
                 .try_init();
         }
         note_secret(TEST_PEPPER);

@@ -7,6 +7,7 @@ use algogate_server::startup::{Server, bootstrap};
 use algogate_store::OrderMode;
 use serde_json::Value;
 
+use crate::binary::{BIN, Spawned, capture, sigterm_and_wait, wait_for_addr};
 use crate::helpers::*;
 
 /// Runs against the OpenAlgo database made by scripts/interop/make_openalgo_db.py.
@@ -166,4 +167,101 @@ async fn import_with_the_wrong_pepper_reports_failures_and_imports_no_keys() {
         .filter(|r| matches!(r.outcome, Outcome::Failed(_)))
         .count();
     assert_eq!(failed, 3, "alice, bob and dave cannot decrypt: {report:?}");
+}
+
+/// An OpenAlgo install that never set FERNET_SALT encrypted its keys under its legacy
+/// static salt, and the user has only its API_KEY_PEPPER. The real binary: a fresh install
+/// gets a salt of its own in secrets.env (without the pepper, which stays in the
+/// environment), the import tries the legacy salt, and the server started later with the
+/// same environment accepts the imported keys.
+#[tokio::test]
+async fn import_with_only_the_openalgo_pepper_generates_a_salt_and_serves_the_keys_later() {
+    use std::process::{Command, Stdio};
+
+    let fixture: Value = serde_json::from_str(include_str!("../fixtures/openalgo.json")).unwrap();
+    let pepper = fixture["pepper"].as_str().unwrap().to_string();
+    note_secret(&pepper);
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("openalgo.db");
+    std::fs::copy(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/openalgo.db"),
+        &db,
+    )
+    .unwrap();
+    let data = dir.path().join("data");
+    let cmd = || {
+        let mut c = Command::new(BIN);
+        c.env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("API_KEY_PEPPER", &pepper)
+            .env("ALGOGATE_DATA_DIR", &data)
+            .env("ALGOGATE_HTTP_ADDR", "127.0.0.1:0")
+            .env("ALGOGATE_WS_ADDR", "127.0.0.1:0")
+            .env("ALGOGATE_LOG", "debug");
+        c
+    };
+
+    let out = cmd()
+        .args(["import-openalgo", "--db"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !stderr.contains("is set but FERNET_SALT is not"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("Generated FERNET_SALT into"), "{stderr}");
+    for line in [
+        "user alice: imported",
+        "user bob: imported",
+        "api key of bob: imported",
+        "api key of carol: imported",
+    ] {
+        assert!(stdout.contains(line), "{line}:\n{stdout}\n{stderr}");
+    }
+    // Alice's token was made under the fixture's own FERNET_SALT, which this user lacks;
+    // the command says so and fails.
+    assert!(stdout.contains("api key of alice: FAILED"), "{stdout}");
+    assert!(!out.status.success());
+    for secret in [
+        pepper.as_str(),
+        fixture["users"]["bob"]["key"].as_str().unwrap(),
+    ] {
+        assert!(!stdout.contains(secret) && !stderr.contains(secret));
+    }
+
+    let secrets = std::fs::read_to_string(data.join("secrets.env")).unwrap();
+    assert!(secrets.contains("\nFERNET_SALT="), "{secrets}");
+    assert!(!secrets.contains("API_KEY_PEPPER="), "{secrets}");
+    assert!(
+        !secrets.contains(&pepper),
+        "the pepper is not written to disk"
+    );
+
+    // Later starts use the same environment (the pepper) and secrets.env (the salt).
+    let mut server = cmd()
+        .arg("serve")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map(Spawned)
+        .unwrap();
+    let log = capture(&mut server.0);
+    let base = wait_for_addr(&log).await;
+    let client = reqwest::Client::new();
+    for name in ["bob", "carol"] {
+        let res = client
+            .post(format!("{base}/api/v1/ping"))
+            .json(&serde_json::json!({"apikey": fixture["users"][name]["key"]}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "{name}'s OpenAlgo key");
+    }
+    sigterm_and_wait(&mut server);
+    let log = log.lock().unwrap().clone();
+    assert!(!log.contains("Generated"), "nothing generated twice: {log}");
+    assert!(!log.contains(&pepper));
 }

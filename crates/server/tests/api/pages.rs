@@ -401,6 +401,33 @@ async fn shutdown_ends_an_open_event_stream() {
     drop(res);
 }
 
+/// Icons are inline SVG: glyphs such as ⧉ render as an empty box on systems without a font
+/// that has them.
+#[tokio::test]
+async fn pages_draw_icons_as_svg_and_the_key_page_links_the_playground() {
+    let app = spawn_app().await;
+    let mut b = logged_in(&app, "alice").await;
+    for page in [
+        "/apikey",
+        "/tradingview",
+        "/playground",
+        "/account",
+        "/action-center",
+    ] {
+        let r = b.get(page, "text/html").await;
+        assert_eq!(r.status, 200, "{page}");
+        let html = r.body.as_str().unwrap();
+        for glyph in ["⧉", "👁"] {
+            assert!(!html.contains(glyph), "{page} draws {glyph} as text");
+        }
+    }
+    let r = b.get("/apikey", "text/html").await;
+    let html = r.body.as_str().unwrap();
+    assert!(html.contains(r#"href="/playground""#), "{html}");
+    assert!(!html.contains("later release"), "{html}");
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn tradingview_search_finds_instruments_and_refuses_bad_queries() {
     let app = spawn_app().await;

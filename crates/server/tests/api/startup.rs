@@ -1,6 +1,7 @@
 use std::sync::Arc;
 
 use algogate_app::clock::SystemClock;
+use algogate_server::secrets::Generated;
 use algogate_server::startup::bootstrap;
 
 use crate::helpers::*;
@@ -12,7 +13,7 @@ async fn first_start_generates_secrets_and_later_starts_reuse_them() {
     let rt = bootstrap(test_config(dir.path()), &none, Arc::new(SystemClock))
         .await
         .unwrap();
-    assert!(rt.secrets_generated);
+    assert_eq!(rt.secrets_generated, Generated::Both);
     let path = dir.path().join("secrets.env");
     let text = std::fs::read_to_string(&path).unwrap();
     assert!(text.contains("API_KEY_PEPPER=") && text.contains("FERNET_SALT="));
@@ -20,7 +21,7 @@ async fn first_start_generates_secrets_and_later_starts_reuse_them() {
     let rt = bootstrap(test_config(dir.path()), &none, Arc::new(SystemClock))
         .await
         .unwrap();
-    assert!(!rt.secrets_generated);
+    assert_eq!(rt.secrets_generated, Generated::Nothing);
 }
 
 #[tokio::test]
