@@ -12,6 +12,7 @@ pub mod app;
 pub mod brucli;
 pub mod clock;
 pub mod config;
+pub mod connections;
 pub mod error;
 pub mod execution;
 pub mod extract;
