@@ -5,6 +5,7 @@ mod helpers;
 mod action_center;
 mod binary;
 mod bru;
+mod connections;
 mod import;
 mod keys;
 mod market;
