@@ -49,6 +49,9 @@ use crate::config::Config;
 /// the runtime's own, logs, and files read on request.
 const RESERVED_FDS: u64 = 128;
 
+/// How long a listener at the cap waits for a shed connection to be dropped.
+const ADMIT_WAIT: Duration = Duration::from_secs(1);
+
 /// The per-connection limits.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
@@ -131,6 +134,8 @@ pub struct Connections {
     open: Mutex<HashMap<u64, Arc<Slot>>>,
     next_id: AtomicU64,
     cap_log: LogGate,
+    /// Signalled whenever a connection's socket is dropped.
+    freed: Notify,
 }
 
 impl Connections {
@@ -140,6 +145,7 @@ impl Connections {
             open: Mutex::new(HashMap::new()),
             next_id: AtomicU64::new(0),
             cap_log: LogGate::default(),
+            freed: Notify::new(),
         })
     }
 
@@ -162,36 +168,64 @@ impl Connections {
         self.open.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Registers a new connection. At the cap the longest-idle connection is told to close
-    /// (the newcomer is probably a real client; an idle one can reconnect); when every
-    /// connection is busy or upgraded the newcomer is refused (`None`).
-    fn admit(self: &Arc<Self>) -> Option<SlotGuard> {
-        let mut open = self.lock();
-        if open.len() >= self.limits.max_connections {
-            let live = open
-                .values()
-                .filter(|s| s.state().phase != Phase::Closing)
-                .count();
-            if live >= self.limits.max_connections && !shed_longest_idle(&open) {
-                drop(open);
-                if let Some(suppressed) = self.cap_log.allow() {
-                    tracing::warn!(
-                        max_connections = self.limits.max_connections,
-                        suppressed,
-                        "connection limit reached and every connection is busy; refusing new \
-                         connections"
-                    );
+    /// Registers a new connection. At the cap the longest-idle connection is closed to
+    /// make room (the newcomer is probably a real client; an idle one can reconnect), and
+    /// the listener waits until its socket is gone, so descriptors stay within the cap even
+    /// when connections arrive faster than closed ones are dropped. When every connection
+    /// is busy or upgraded the newcomer is refused (`None`).
+    async fn admit(self: &Arc<Self>) -> Option<SlotGuard> {
+        let deadline = Instant::now() + ADMIT_WAIT;
+        loop {
+            let freed = self.freed.notified();
+            let mut freed = pin!(freed);
+            // Registered before the check, so a removal right after it is not missed.
+            freed.as_mut().enable();
+            {
+                let open = self.lock();
+                if open.len() < self.limits.max_connections {
+                    return Some(self.insert(open));
                 }
-                return None;
+                let closing = open.values().any(|s| s.state().phase == Phase::Closing);
+                if !closing {
+                    if !shed_longest_idle(&open) {
+                        drop(open);
+                        if let Some(suppressed) = self.cap_log.allow() {
+                            tracing::warn!(
+                                max_connections = self.limits.max_connections,
+                                suppressed,
+                                "connection limit reached and every connection is busy; \
+                                 refusing new connections"
+                            );
+                        }
+                        return None;
+                    }
+                    drop(open);
+                    if let Some(suppressed) = self.cap_log.allow() {
+                        tracing::warn!(
+                            max_connections = self.limits.max_connections,
+                            suppressed,
+                            "connection limit reached; closing the longest-idle connections \
+                             for new ones"
+                        );
+                    }
+                }
+            }
+            if tokio::time::timeout_at(deadline, freed).await.is_err() {
+                // A shed connection's task has not let go in time: go over the cap rather
+                // than stall the listener.
+                return Some(self.insert(self.lock()));
             }
         }
+    }
+
+    fn insert(self: &Arc<Self>, mut open: MutexGuard<'_, HashMap<u64, Arc<Slot>>>) -> SlotGuard {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let slot = Arc::new(Slot::new(id));
         open.insert(id, slot.clone());
-        Some(SlotGuard {
+        SlotGuard {
             conns: self.clone(),
             slot,
-        })
+        }
     }
 
     /// Out of descriptors despite the cap (other files, another listener): free one.
@@ -381,6 +415,7 @@ struct SlotGuard {
 impl Drop for SlotGuard {
     fn drop(&mut self) {
         self.conns.lock().remove(&self.slot.id);
+        self.conns.freed.notify_waiters();
     }
 }
 
@@ -480,7 +515,7 @@ pub async fn serve(
                 }
             }
         };
-        let Some(guard) = conns.admit() else {
+        let Some(guard) = conns.admit().await else {
             continue;
         };
         tokio::spawn(connection(
@@ -802,41 +837,70 @@ mod tests {
         }
     }
 
+    /// Admits in a task, so the test can play the shed connection's part.
+    fn admit_later(conns: &Arc<Connections>) -> tokio::task::JoinHandle<Option<SlotGuard>> {
+        let conns = conns.clone();
+        tokio::spawn(async move { conns.admit().await })
+    }
+
+    async fn settle() {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+
     #[tokio::test]
-    async fn at_the_cap_the_longest_idle_connection_is_shed() {
+    async fn at_the_cap_the_longest_idle_connection_makes_room() {
         let conns = Connections::new(limits(3));
-        let a = conns.admit().unwrap();
-        let b = conns.admit().unwrap();
-        let c = conns.admit().unwrap();
-        // a serves a request, b is upgraded: only c (a head never completed) and, once its
-        // request is done, a are candidates; c has waited longest.
+        let a = conns.admit().await.unwrap();
+        let b = conns.admit().await.unwrap();
+        let c = conns.admit().await.unwrap();
+        // a serves a request, b is upgraded: only c (its head never completed) and, once
+        // its request is done, a can be shed; c has waited longest.
         a.slot.begin_request();
         b.slot.begin_request();
         b.slot.upgraded();
-        tokio::time::sleep(Duration::from_millis(5)).await;
+        settle().await;
         a.slot.end_request();
-        let d = conns.admit().unwrap();
+        let d = admit_later(&conns);
+        settle().await;
         assert_eq!(c.slot.state().phase, Phase::Closing);
         assert_eq!(a.slot.state().phase, Phase::Idle);
         assert!(matches!(c.slot.due(&conns.limits()), Due::Now(_)));
-        // c is still open (its task has not dropped it yet), so the next newcomer sheds a.
-        let e = conns.admit().unwrap();
-        assert_eq!(a.slot.state().phase, Phase::Closing);
+        assert!(!d.is_finished(), "waits until c's socket is gone");
         drop(c);
+        let d = d.await.unwrap().unwrap();
+        let e = admit_later(&conns);
+        settle().await;
+        assert_eq!(a.slot.state().phase, Phase::Closing);
         drop(a);
+        let e = e.await.unwrap().unwrap();
         assert_eq!(conns.len(), 3);
         // b is upgraded, d and e are mid-request: nothing can be shed, so refuse.
         d.slot.begin_request();
         e.slot.begin_request();
-        assert!(conns.admit().is_none());
+        assert!(conns.admit().await.is_none());
         drop(e);
-        assert!(conns.admit().is_some());
+        assert!(conns.admit().await.is_some());
+    }
+
+    #[tokio::test]
+    async fn a_shed_connection_that_lingers_does_not_stall_the_listener() {
+        let conns = Connections::new(limits(1));
+        let a = conns.admit().await.unwrap();
+        let started = Instant::now();
+        let b = conns
+            .admit()
+            .await
+            .expect("admitted over the cap after the wait");
+        assert!(started.elapsed() >= ADMIT_WAIT);
+        assert_eq!(a.slot.state().phase, Phase::Closing);
+        assert_eq!(conns.len(), 2);
+        drop(b);
     }
 
     #[tokio::test]
     async fn phases_follow_the_requests() {
         let conns = Connections::new(limits(10));
-        let g = conns.admit().unwrap();
+        let g = conns.admit().await.unwrap();
         let s = &g.slot;
         assert_eq!(s.state().phase, Phase::Head);
         assert!(s.awaiting_first_byte());

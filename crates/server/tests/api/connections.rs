@@ -420,6 +420,10 @@ async fn the_binary_under_a_low_descriptor_limit_serves_past_more_silent_clients
         log.contains("max_connections lowered to fit the open-file limit max_connections=64"),
         "{log}"
     );
+    assert!(
+        log.contains("connection limit reached; closing the longest-idle"),
+        "{log}"
+    );
     assert!(!log.contains("accept error"), "{log}");
     assert!(log.contains("stopped"), "{log}");
 }
