@@ -46,6 +46,16 @@ pub struct Config {
     pub argon2_workers: usize,
     /// Largest accepted request body.
     pub body_limit_bytes: usize,
+    /// A request head must be complete this long after the connection opened (or after
+    /// the first byte of a later request on it); else the connection is closed.
+    pub http_header_timeout: Duration,
+    /// A request's whole body must arrive this long after its head; else 408.
+    pub http_body_timeout: Duration,
+    /// A keep-alive connection with no request in flight is closed after this long.
+    pub http_idle_timeout: Duration,
+    /// Open connections of both listeners together (WebSockets included). At the cap the
+    /// longest-idle connection is closed to make room; lowered to fit the open-file limit.
+    pub max_connections: usize,
     /// `tracing` filter, e.g. `info` or `algogate_server=debug`.
     pub log: String,
     /// Seed of the simulated market: same seed and clock, same prices.
@@ -99,6 +109,10 @@ impl Default for Config {
             negative_cache_ttl_secs: 300,
             argon2_workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
             body_limit_bytes: 1024 * 1024,
+            http_header_timeout: Duration::from_secs(10),
+            http_body_timeout: Duration::from_secs(30),
+            http_idle_timeout: Duration::from_secs(75),
+            max_connections: 4096,
             log: "info".into(),
             market_seed: algogate_broker::MarketConfig::default().seed,
             market_calendar: "continuous".into(),
@@ -122,6 +136,9 @@ impl Default for Config {
     }
 }
 
+/// Upper bound of the HTTP timeouts (one day).
+const MAX_HTTP_TIMEOUT_SECS: u64 = 86_400;
+
 fn default_db_url(data_dir: &Path) -> String {
     format!("sqlite://{}", data_dir.join("algogate.db").display())
 }
@@ -141,6 +158,10 @@ struct FileConfig {
     negative_cache_ttl_secs: Option<u64>,
     argon2_workers: Option<usize>,
     body_limit_bytes: Option<usize>,
+    http_header_timeout_secs: Option<u64>,
+    http_body_timeout_secs: Option<u64>,
+    http_idle_timeout_secs: Option<u64>,
+    max_connections: Option<usize>,
     log: Option<String>,
     market_seed: Option<u64>,
     market_calendar: Option<String>,
@@ -223,6 +244,19 @@ impl Config {
             set(&mut c.negative_cache_ttl_secs, f.negative_cache_ttl_secs);
             set(&mut c.argon2_workers, f.argon2_workers);
             set(&mut c.body_limit_bytes, f.body_limit_bytes);
+            set(
+                &mut c.http_header_timeout,
+                f.http_header_timeout_secs.map(Duration::from_secs),
+            );
+            set(
+                &mut c.http_body_timeout,
+                f.http_body_timeout_secs.map(Duration::from_secs),
+            );
+            set(
+                &mut c.http_idle_timeout,
+                f.http_idle_timeout_secs.map(Duration::from_secs),
+            );
+            set(&mut c.max_connections, f.max_connections);
             set(&mut c.log, f.log);
             set(&mut c.market_seed, f.market_seed);
             set(&mut c.market_calendar, f.market_calendar);
@@ -311,6 +345,21 @@ impl Config {
         if let Some(v) = var("ALGOGATE_BODY_LIMIT_BYTES") {
             c.body_limit_bytes = parse_env("ALGOGATE_BODY_LIMIT_BYTES", &v)?;
         }
+        for (name, slot) in [
+            (
+                "ALGOGATE_HTTP_HEADER_TIMEOUT_SECS",
+                &mut c.http_header_timeout,
+            ),
+            ("ALGOGATE_HTTP_BODY_TIMEOUT_SECS", &mut c.http_body_timeout),
+            ("ALGOGATE_HTTP_IDLE_TIMEOUT_SECS", &mut c.http_idle_timeout),
+        ] {
+            if let Some(v) = var(name) {
+                *slot = Duration::from_secs(parse_env(name, &v)?);
+            }
+        }
+        if let Some(v) = var("ALGOGATE_MAX_CONNECTIONS") {
+            c.max_connections = parse_env("ALGOGATE_MAX_CONNECTIONS", &v)?;
+        }
         if let Some(v) = var("ALGOGATE_LOG") {
             c.log = v;
         }
@@ -394,6 +443,29 @@ impl Config {
         }
         if let Some(v) = var("ALGOGATE_COLLECTIONS_DIR") {
             c.collections_dir = PathBuf::from(v);
+        }
+        for (name, value) in [
+            ("http_header_timeout_secs", c.http_header_timeout),
+            ("http_body_timeout_secs", c.http_body_timeout),
+            ("http_idle_timeout_secs", c.http_idle_timeout),
+        ] {
+            // Zero would close every connection at once; a day is already far beyond any
+            // real client (and keeps deadline arithmetic from overflowing).
+            if !(1..=MAX_HTTP_TIMEOUT_SECS).contains(&value.as_secs()) {
+                return Err(ConfigError::Env {
+                    var: name.into(),
+                    message: format!(
+                        "expected 1 to {MAX_HTTP_TIMEOUT_SECS} seconds, got {}",
+                        value.as_secs()
+                    ),
+                });
+            }
+        }
+        if c.max_connections == 0 {
+            return Err(ConfigError::Env {
+                var: "max_connections".into(),
+                message: "must be at least 1".into(),
+            });
         }
         if algogate_broker::MarketCalendar::from_name(&c.market_calendar).is_none() {
             return Err(ConfigError::Env {
@@ -568,6 +640,67 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(e.contains("ALGOGATE_WS_QUEUE_CAPACITY"), "{e}");
+    }
+
+    #[test]
+    fn connection_limits_from_file_and_env() {
+        let c = Config::load(&Overrides::default(), &env_of(&[])).unwrap();
+        assert_eq!(c.http_header_timeout, Duration::from_secs(10));
+        assert_eq!(c.http_body_timeout, Duration::from_secs(30));
+        assert_eq!(c.http_idle_timeout, Duration::from_secs(75));
+        assert_eq!(c.max_connections, 4096);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.toml");
+        std::fs::write(
+            &path,
+            "http_header_timeout_secs = 5\nhttp_body_timeout_secs = 6\n\
+             http_idle_timeout_secs = 7\nmax_connections = 100\n",
+        )
+        .unwrap();
+        let o = Overrides {
+            config_file: Some(path),
+            ..Default::default()
+        };
+        let c = Config::load(&o, &env_of(&[("ALGOGATE_HTTP_IDLE_TIMEOUT_SECS", "8")])).unwrap();
+        assert_eq!(c.http_header_timeout, Duration::from_secs(5));
+        assert_eq!(c.http_body_timeout, Duration::from_secs(6));
+        assert_eq!(c.http_idle_timeout, Duration::from_secs(8));
+        assert_eq!(c.max_connections, 100);
+        let c = Config::load(
+            &Overrides::default(),
+            &env_of(&[
+                ("ALGOGATE_HTTP_HEADER_TIMEOUT_SECS", "2"),
+                ("ALGOGATE_HTTP_BODY_TIMEOUT_SECS", "3"),
+                ("ALGOGATE_MAX_CONNECTIONS", "20"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.http_header_timeout, Duration::from_secs(2));
+        assert_eq!(c.http_body_timeout, Duration::from_secs(3));
+        assert_eq!(c.max_connections, 20);
+        for (var, value, named) in [
+            (
+                "ALGOGATE_HTTP_HEADER_TIMEOUT_SECS",
+                "0",
+                "http_header_timeout_secs",
+            ),
+            (
+                "ALGOGATE_HTTP_BODY_TIMEOUT_SECS",
+                "86401",
+                "http_body_timeout_secs",
+            ),
+            (
+                "ALGOGATE_HTTP_IDLE_TIMEOUT_SECS",
+                "soon",
+                "ALGOGATE_HTTP_IDLE_TIMEOUT_SECS",
+            ),
+            ("ALGOGATE_MAX_CONNECTIONS", "0", "max_connections"),
+        ] {
+            let e = Config::load(&Overrides::default(), &env_of(&[(var, value)]))
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(named), "{var}={value}: {e}");
+        }
     }
 
     #[test]

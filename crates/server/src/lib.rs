@@ -12,6 +12,7 @@ pub mod api_v1;
 pub mod app;
 pub mod brucli;
 pub mod config;
+pub mod connections;
 pub mod error;
 pub mod extract;
 pub mod feed;

@@ -13,6 +13,7 @@ use anyhow::Context;
 use tokio::net::TcpListener;
 
 use crate::config::Config;
+use crate::connections::{self, Connections, Limits};
 use crate::secrets;
 use crate::state::AppState;
 use algogate_app::clock::{Clock, SystemClock};
@@ -220,23 +221,28 @@ impl Server {
                 hub.begin_shutdown();
             }
         });
-        let http = axum::serve(
+        // One table for both listeners: the descriptor limit is the process's.
+        let limits = Limits::new(state.config(), connections::nofile_limit());
+        if limits.max_connections < state.config().max_connections {
+            tracing::info!(
+                max_connections = limits.max_connections,
+                "max_connections lowered to fit the open-file limit"
+            );
+        }
+        let conns = Connections::new(limits);
+        let http = connections::serve(
             self.listener,
-            crate::app::app(state.clone()).into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown({
-            let hub = hub.clone();
-            async move { hub.shutting_down().await }
-        });
-        let ws = axum::serve(
+            crate::app::app(state.clone()),
+            conns.clone(),
+            hub.shutting_down(),
+        );
+        let ws = connections::serve(
             self.ws_listener,
-            crate::ws::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown({
-            let hub = hub.clone();
-            async move { hub.shutting_down().await }
-        });
-        let served = tokio::try_join!(http.into_future(), ws.into_future());
+            crate::ws::router(state.clone()),
+            conns,
+            hub.shutting_down(),
+        );
+        tokio::join!(http, ws);
         // Upgraded sockets outlive their HTTP connection: each closes itself with 1001.
         hub.begin_shutdown();
         hub.drain(Duration::from_secs(5)).await;
@@ -249,7 +255,6 @@ impl Server {
         for t in engine_tasks {
             t.abort();
         }
-        served.context("server error")?;
         state.store().close().await;
         tracing::info!("stopped");
         Ok(())
@@ -353,6 +358,9 @@ pub async fn shutdown_signal() {
 
 /// `algogate serve`.
 pub async fn serve(config: Config) -> anyhow::Result<()> {
+    // Before anything opens files: the usual soft limit (1024) is below what the
+    // connection cap allows.
+    connections::raise_nofile_limit();
     let rt = bootstrap(config, &process_env, Arc::new(SystemClock)).await?;
     if let Some(note) = rt.generated_secrets_note() {
         println!("{note}");

@@ -6,6 +6,7 @@ mod abuse;
 mod action_center;
 mod binary;
 mod bru;
+mod connections;
 mod import;
 mod keys;
 mod market;
