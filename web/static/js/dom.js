@@ -19,6 +19,15 @@ export function $(id, type) {
 }
 
 /**
+ * The HTML elements that match a CSS selector, in document order.
+ * @param {string} selector
+ * @returns {HTMLElement[]}
+ */
+export function $$(selector) {
+  return [...document.querySelectorAll(selector)].filter((e) => e instanceof HTMLElement);
+}
+
+/**
  * Attributes for {@link el}: `class` is the class name; `role` and the keys with a dash
  * (`data-testid`, `aria-label`) are set as attributes; any other key is set as a property
  * (`type`, `title`, `id`, `value`...). null and undefined values are skipped.

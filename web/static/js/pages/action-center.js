@@ -5,7 +5,7 @@
 import { initShell, liveEvents, setBadge } from '../app.js';
 import { confirmDialog, toast } from '../ui.js';
 import { ApiError, errorMessage, getJson, postJson, sendJson } from '../api.js';
-import { $, el, pretty, setText } from '../dom.js';
+import { $, $$, el, pretty, setText } from '../dom.js';
 
 /** @import { ApiKeyInfo, Outcome } from '../api.js' */
 
@@ -161,8 +161,7 @@ function render() {
     setBadge(s.total_pending);
     $('approve-all', HTMLButtonElement).disabled = s.total_pending === 0;
   }
-  for (const t of document.querySelectorAll('.tab')) {
-    if (!(t instanceof HTMLElement)) continue;
+  for (const t of $$('.tab')) {
     t.setAttribute('aria-selected', String(t.dataset.status === state.tab));
   }
   $('orders').replaceChildren(...state.orders.map(card));
@@ -284,8 +283,7 @@ $('approve-all').addEventListener('click', async () => {
   await load();
 });
 
-for (const t of document.querySelectorAll('.tab')) {
-  if (!(t instanceof HTMLElement)) continue;
+for (const t of $$('.tab')) {
   t.addEventListener('click', () => {
     state.tab = t.dataset.status || '';
     render();
