@@ -101,7 +101,7 @@ export function cell(text, cls = '') {
  * @param {(ev: MouseEvent) => void} onClick
  */
 export function rowButton(label, cls, onClick) {
-  const b = el('button', { class: `btn btn-small ${cls}`, type: 'button' }, label);
+  const b = el('button', { type: 'button', class: `btn btn-small ${cls}` }, label);
   b.addEventListener('click', onClick);
   return b;
 }
