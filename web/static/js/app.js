@@ -1,12 +1,17 @@
+// @ts-check
 // Shell of the logged-in layout: theme, navigation, who am I, logout.
 import { initNav, initTheme, toast } from './ui.js';
-import { getJson, postJson } from './api.js';
+import { errorMessage, getJson, postJson } from './api.js';
 
-/** Who is logged in: names the user and reveals the administrators' links. */
+/**
+ * Who is logged in: names the user and reveals the administrators' links.
+ * @param {string} [username] shown until `/auth/me` answers
+ */
 async function showWho(username) {
   const who = document.getElementById('whoami');
   if (who && username) who.textContent = username;
   try {
+    /** @type {{ username: string, is_admin: boolean }} */
     const me = await getJson('/auth/me');
     if (who) who.textContent = me.username;
     const sec = document.getElementById('nav-security');
@@ -14,6 +19,7 @@ async function showWho(username) {
   } catch { /* an expired session redirects to the login page */ }
 }
 
+/** @type {EventSource | null} */
 let events = null;
 
 /** The Action Center's server-sent events (one connection per page). */
@@ -22,7 +28,10 @@ export function liveEvents() {
   return events;
 }
 
-/** The pending-order count next to the Action Center link. */
+/**
+ * The pending-order count next to the Action Center link.
+ * @param {number} n
+ */
 export function setBadge(n) {
   const b = document.getElementById('ac-badge');
   if (!b) return;
@@ -31,7 +40,9 @@ export function setBadge(n) {
 }
 
 function refreshBadge() {
-  getJson('/action-center/count').then((r) => setBadge(r.count), () => {});
+  /** @type {Promise<{ count: number }>} */
+  const count = getJson('/action-center/count');
+  count.then((r) => setBadge(r.count), () => {});
 }
 
 function initBadge() {
@@ -43,6 +54,7 @@ function initBadge() {
   es.addEventListener('resync', refreshBadge);
 }
 
+/** @param {{ username?: string }} [who] the user's name, when the page already has it */
 export function initShell({ username } = {}) {
   initTheme();
   initNav();
@@ -52,10 +64,11 @@ export function initShell({ username } = {}) {
   if (logout) {
     logout.addEventListener('click', async () => {
       try {
+        /** @type {{ redirect?: string }} */
         const r = await postJson('/auth/logout');
         location.assign(r.redirect || '/login');
       } catch (e) {
-        toast(e.message, 'error');
+        toast(errorMessage(e), 'error');
       }
     });
   }

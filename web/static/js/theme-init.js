@@ -1,3 +1,4 @@
+// @ts-check
 // Runs before first paint (classic script in <head>): apply the saved or preferred theme.
 (function () {
   var saved = null;

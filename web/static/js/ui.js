@@ -1,4 +1,6 @@
-// Shared UI pieces: theme toggle, toasts, confirmation dialog, navigation.
+// @ts-check
+// Shared UI pieces: theme toggle, toasts, confirmation dialog, clipboard, navigation.
+import { $, el } from './dom.js';
 
 export function initTheme() {
   const btn = document.getElementById('theme-toggle');
@@ -11,27 +13,52 @@ export function initTheme() {
   });
 }
 
+/**
+ * A message in the corner for `ms` milliseconds.
+ * @param {string} message
+ * @param {'info' | 'success' | 'error'} [kind]
+ * @param {number} [ms]
+ */
 export function toast(message, kind = 'info', ms = 3500) {
   const box = document.getElementById('toasts');
   if (!box) return;
-  const el = document.createElement('div');
-  el.className = `toast ${kind}`;
-  el.textContent = message;
-  box.append(el);
-  setTimeout(() => el.remove(), ms);
+  const t = el('div', `toast ${kind}`, message);
+  box.append(t);
+  setTimeout(() => t.remove(), ms);
 }
 
-/** Resolves true when the user confirms. */
+/**
+ * Resolves true when the user confirms.
+ * @param {{ title: string, body: string, confirmLabel?: string }} what
+ * @returns {Promise<boolean>}
+ */
 export function confirmDialog({ title, body, confirmLabel = 'Confirm' }) {
-  const dlg = document.getElementById('confirm-dialog');
-  document.getElementById('confirm-title').textContent = title;
-  document.getElementById('confirm-body').textContent = body;
-  document.getElementById('confirm-ok').textContent = confirmLabel;
+  const dlg = $('confirm-dialog', HTMLDialogElement);
+  $('confirm-title').textContent = title;
+  $('confirm-body').textContent = body;
+  $('confirm-ok').textContent = confirmLabel;
   return new Promise((resolve) => {
     dlg.addEventListener('close', () => resolve(dlg.returnValue === 'confirm'), { once: true });
     dlg.returnValue = '';
     dlg.showModal();
   });
+}
+
+/**
+ * Copies `text` to the clipboard and says so in a toast; resolves whether it worked.
+ * @param {string} text
+ * @param {string} done the toast when it worked
+ * @param {string} [failed] the toast when the browser refused
+ */
+export async function copyText(text, done, failed = 'Copy failed: the browser refused clipboard access') {
+  try {
+    await navigator.clipboard.writeText(text);
+    toast(done, 'success');
+    return true;
+  } catch {
+    toast(failed, 'error');
+    return false;
+  }
 }
 
 export function initNav() {

@@ -1,80 +1,90 @@
+// @ts-check
 // The paper account: funds, orders (cancel, modify), trades, positions (close), holdings.
 // Books come from the session routes /account/api/*; an EventSource on
 // /account/api/events reloads them when one of the user's orders changes, and a timer
 // refreshes prices and P&L.
 import { initShell } from '../app.js';
 import { confirmDialog, toast } from '../ui.js';
-import { getJson, postJson } from '../api.js';
+import { errorMessage, getJson, postJson } from '../api.js';
+import { $, cell, el, fillDefinitions, fillTable, rowButton } from '../dom.js';
 
-const $ = (id) => document.getElementById(id);
+/** @import { Outcome } from '../api.js' */
+
+// The books as /account/api/<tab> sends them (OpenAlgo's shapes, api_v1::account).
+/**
+ * @typedef {{ orderid: string, timestamp: string, symbol: string, exchange: string,
+ *   action: string, quantity: number, price: number, trigger_price: number,
+ *   pricetype: string, product: string, order_status: string, rejection_reason: string,
+ *   average_price: number, strategy: string }} Order
+ * @typedef {{ total_open_orders: number, total_trigger_pending_orders: number,
+ *   total_completed_orders: number, total_rejected_orders: number }} OrderStats
+ * @typedef {{ tradeid: string, orderid: string, timestamp: string, symbol: string,
+ *   exchange: string, action: string, quantity: number, average_price: number,
+ *   trade_value: number, product: string, strategy: string }} Trade
+ * @typedef {{ symbol: string, exchange: string, product: string, quantity: number,
+ *   average_price: number, ltp: number, pnl: number, today_realized_pnl: number }} Position
+ * @typedef {{ symbol: string, exchange: string, quantity: number, average_price: number,
+ *   ltp: number, current_value: number, pnl: number, pnlpercent: number,
+ *   settlement_date: string }} Holding
+ * @typedef {{ totalholdingvalue: number, totalinvvalue: number, totalprofitandloss: number,
+ *   totalpnlpercentage: number }} HoldingStats
+ * @typedef {{ availablecash: number, utiliseddebits: number, m2munrealized: number,
+ *   today_realized_pnl: number, total_realized_pnl: number, totalpnl: number,
+ *   grossexposure: number, collateral: number }} Funds
+ * @typedef {{
+ *   funds: { data: Funds },
+ *   orders: { data: { orders: Order[], statistics: OrderStats } },
+ *   trades: { data: Trade[] },
+ *   positions: { data: Position[], total_pnl: number, total_unrealized_pnl: number,
+ *     total_today_realized_pnl: number },
+ *   holdings: { data: { holdings: Holding[], statistics: HoldingStats } },
+ * }} Books
+ * @typedef {keyof Books} Tab
+ */
+
+/** @type {Tab[]} */
 const TABS = ['funds', 'orders', 'trades', 'positions', 'holdings'];
 const REFRESH_MS = 5000;
 const money = new Intl.NumberFormat('en-IN', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+/** @param {number | string | null | undefined} n */
 const fmt = (n) => (typeof n === 'number' ? money.format(n) : String(n ?? ''));
+/** @param {number} n */
+const sign = (n) => (n > 0 ? 'pos' : n < 0 ? 'neg' : '');
+/** @type {Tab} */
 let current = 'orders';
 let loading = false;
 let again = false;
 
-function cell(text, cls) {
-  const td = document.createElement('td');
-  td.textContent = text;
-  if (cls) td.className = cls;
-  return td;
-}
-
+/** @param {number} n */
 function pnlCell(n) {
-  return cell(fmt(n), `num ${n > 0 ? 'pos' : n < 0 ? 'neg' : ''}`);
+  return cell(fmt(n), `num ${sign(n)}`);
 }
 
-function button(label, cls, onClick) {
-  const b = document.createElement('button');
-  b.type = 'button';
-  b.className = `btn btn-small ${cls}`;
-  b.textContent = label;
-  b.addEventListener('click', onClick);
-  return b;
-}
-
-function fill(table, rows, emptyId) {
-  const body = $(table).querySelector('tbody');
-  body.replaceChildren(...rows);
-  $(emptyId).hidden = rows.length > 0;
-  $(table).hidden = rows.length === 0;
-}
-
+/** @type {{ [T in Tab]: (body: Books[T]) => void }} */
 const RENDER = {
   funds(body) {
     const d = body.data;
+    /** @type {Array<[string, number]>} */
     const items = [
       ['Available cash', d.availablecash], ['Used margin', d.utiliseddebits],
       ['Unrealized P&L', d.m2munrealized], ['Realized P&L (today)', d.today_realized_pnl],
       ['Realized P&L (total)', d.total_realized_pnl], ['Total P&L', d.totalpnl],
       ['Gross exposure', d.grossexposure], ['Collateral', d.collateral],
     ];
-    $('funds-stats').replaceChildren(...items.flatMap(([k, v]) => {
-      const dt = document.createElement('dt');
-      dt.textContent = k;
-      const dd = document.createElement('dd');
-      dd.textContent = fmt(v);
-      dd.dataset.field = k;
-      if (/P&L/.test(k)) dd.className = v > 0 ? 'pos' : v < 0 ? 'neg' : '';
-      return [dt, dd];
-    }));
+    fillDefinitions('funds-stats', items.map(([k, v]) => [k, fmt(v), { 'data-field': k, class: /P&L/.test(k) ? sign(v) : undefined }]));
   },
   orders(body) {
     const { orders, statistics: s } = body.data;
     $('orders-stats').textContent = `${orders.length} orders · ${s.total_open_orders} open · ${s.total_trigger_pending_orders} trigger pending · ${s.total_completed_orders} complete · ${s.total_rejected_orders} rejected`;
-    fill('orders-table', orders.map((o) => {
-      const tr = document.createElement('tr');
-      tr.dataset.orderid = o.orderid;
+    fillTable('orders-table', orders.map((o) => {
+      const tr = el('tr', { 'data-orderid': o.orderid });
       const status = cell(o.order_status, `status status-${o.order_status.replace(' ', '-')}`);
       if (o.rejection_reason) status.title = o.rejection_reason;
-      const actions = document.createElement('td');
-      actions.className = 'actions';
+      const actions = el('td', 'actions');
       if (o.order_status === 'open' || o.order_status === 'trigger pending') {
         actions.append(
-          button('Modify', 'btn-ghost modify', () => openModify(o)),
-          button('Cancel', 'btn-danger cancel', () => cancelOrder(o)),
+          rowButton('Modify', 'btn-ghost modify', () => openModify(o)),
+          rowButton('Cancel', 'btn-danger cancel', () => cancelOrder(o)),
         );
       }
       tr.append(cell(o.timestamp), cell(o.orderid, 'mono'), cell(`${o.symbol} · ${o.exchange}`),
@@ -85,8 +95,8 @@ const RENDER = {
     }), 'orders-empty');
   },
   trades(body) {
-    fill('trades-table', body.data.map((t) => {
-      const tr = document.createElement('tr');
+    fillTable('trades-table', body.data.map((t) => {
+      const tr = el('tr');
       tr.append(cell(t.timestamp), cell(t.tradeid, 'mono'), cell(t.orderid, 'mono'),
         cell(`${t.symbol} · ${t.exchange}`), cell(t.action, t.action === 'BUY' ? 'pos' : 'neg'),
         cell(t.quantity, 'num'), cell(fmt(t.average_price), 'num'), cell(fmt(t.trade_value), 'num'),
@@ -96,13 +106,11 @@ const RENDER = {
   },
   positions(body) {
     $('positions-totals').textContent = `Total P&L ${fmt(body.total_pnl)} · unrealized ${fmt(body.total_unrealized_pnl)} · realized today ${fmt(body.total_today_realized_pnl)}`;
-    $('close-all').disabled = !body.data.some((p) => p.quantity !== 0);
-    fill('positions-table', body.data.map((p) => {
-      const tr = document.createElement('tr');
-      tr.dataset.symbol = p.symbol;
-      const actions = document.createElement('td');
-      actions.className = 'actions';
-      if (p.quantity !== 0) actions.append(button('Close', 'btn-danger close', () => closePosition(p)));
+    $('close-all', HTMLButtonElement).disabled = !body.data.some((p) => p.quantity !== 0);
+    fillTable('positions-table', body.data.map((p) => {
+      const tr = el('tr', { 'data-symbol': p.symbol });
+      const actions = el('td', 'actions');
+      if (p.quantity !== 0) actions.append(rowButton('Close', 'btn-danger close', () => closePosition(p)));
       tr.append(cell(p.symbol), cell(p.exchange), cell(p.product), cell(p.quantity, 'num qty'),
         cell(fmt(p.average_price), 'num'), cell(fmt(p.ltp), 'num'), pnlCell(p.pnl),
         pnlCell(p.today_realized_pnl), actions);
@@ -112,8 +120,8 @@ const RENDER = {
   holdings(body) {
     const { holdings, statistics: s } = body.data;
     $('holdings-stats').textContent = `Value ${fmt(s.totalholdingvalue)} · invested ${fmt(s.totalinvvalue)} · P&L ${fmt(s.totalprofitandloss)} (${fmt(s.totalpnlpercentage)}%)`;
-    fill('holdings-table', holdings.map((h) => {
-      const tr = document.createElement('tr');
+    fillTable('holdings-table', holdings.map((h) => {
+      const tr = el('tr');
       tr.append(cell(h.symbol), cell(h.exchange), cell(h.quantity, 'num'), cell(fmt(h.average_price), 'num'),
         cell(fmt(h.ltp), 'num'), cell(fmt(h.current_value), 'num'), pnlCell(h.pnl), pnlCell(h.pnlpercent),
         cell(h.settlement_date));
@@ -121,6 +129,16 @@ const RENDER = {
     }), 'holdings-empty');
   },
 };
+
+/**
+ * Shows a tab's book.
+ * @template {Tab} T
+ * @param {T} tab
+ * @param {unknown} body the book as the server sent it
+ */
+function render(tab, body) {
+  RENDER[tab](/** @type {Books[T]} */ (body));
+}
 
 /** Reloads the visible tab; calls arriving meanwhile coalesce into one more reload. */
 async function refresh() {
@@ -131,17 +149,18 @@ async function refresh() {
       again = false;
       const tab = current;
       const body = await getJson(`/account/api/${tab}`);
-      if (tab === current) RENDER[tab](body);
+      if (tab === current) render(tab, body);
     } while (again);
   } catch (e) {
-    toast(e.message, 'error');
+    toast(errorMessage(e), 'error');
   } finally {
     loading = false;
   }
 }
 
+/** @param {string} tab */
 function show(tab) {
-  current = TABS.includes(tab) ? tab : 'orders';
+  current = TABS.find((t) => t === tab) || 'orders';
   for (const t of TABS) {
     const on = t === current;
     $(`tab-${t}`).setAttribute('aria-selected', String(on));
@@ -151,16 +170,23 @@ function show(tab) {
   refresh();
 }
 
+/**
+ * @param {string} url
+ * @param {object} body
+ * @param {string} okMessage the toast when the answer has no message
+ */
 async function act(url, body, okMessage) {
   try {
+    /** @type {Outcome} */
     const r = await postJson(url, body);
     toast(r.message || okMessage, 'success');
   } catch (e) {
-    toast(e.message, 'error');
+    toast(errorMessage(e), 'error');
   }
   refresh();
 }
 
+/** @param {Order} o */
 async function cancelOrder(o) {
   const ok = await confirmDialog({
     title: 'Cancel order?', body: `${o.action} ${o.quantity} ${o.symbol} @ ${fmt(o.price)} (${o.orderid})`,
@@ -169,6 +195,7 @@ async function cancelOrder(o) {
   if (ok) act(`/account/api/cancel/${encodeURIComponent(o.orderid)}`, {}, 'Order cancelled');
 }
 
+/** @param {Position} p */
 async function closePosition(p) {
   const ok = await confirmDialog({
     title: 'Close position?', body: `${p.quantity > 0 ? 'SELL' : 'BUY'} ${Math.abs(p.quantity)} ${p.symbol} (${p.product}) at market`,
@@ -182,42 +209,56 @@ $('close-all').addEventListener('click', async () => {
   if (ok) act('/account/api/close', { all: true }, 'Positions closed');
 });
 
+/** @type {Order | null} */
 let modifying = null;
+/** @param {Order} o */
 function openModify(o) {
   modifying = o;
   $('modify-id').textContent = o.orderid;
-  $('modify-quantity').value = o.quantity;
-  $('modify-price').value = o.price;
-  $('modify-trigger').value = o.trigger_price;
+  $('modify-quantity', HTMLInputElement).value = String(o.quantity);
+  $('modify-price', HTMLInputElement).value = String(o.price);
+  $('modify-trigger', HTMLInputElement).value = String(o.trigger_price);
   $('modify-error').textContent = '';
-  $('modify-dialog').showModal();
+  $('modify-dialog', HTMLDialogElement).showModal();
 }
 
 $('modify-form').addEventListener('submit', async (ev) => {
-  if (ev.submitter && ev.submitter.value !== 'save') return;
+  const { submitter } = /** @type {SubmitEvent} */ (ev);
+  if (submitter instanceof HTMLButtonElement && submitter.value !== 'save') return;
   ev.preventDefault();
+  const o = modifying;
+  if (!o) return;
+  /** @type {Record<string, number>} */
   const body = {};
-  for (const [k, id] of [['quantity', 'modify-quantity'], ['price', 'modify-price'], ['trigger_price', 'modify-trigger']]) {
-    const v = $(id).value.trim();
+  /** @type {Array<[string, string]>} */
+  const fields = [['quantity', 'modify-quantity'], ['price', 'modify-price'], ['trigger_price', 'modify-trigger']];
+  for (const [k, id] of fields) {
+    const v = $(id, HTMLInputElement).value.trim();
     if (v !== '') body[k] = Number(v);
   }
   try {
-    const r = await postJson(`/account/api/modify/${encodeURIComponent(modifying.orderid)}`, body);
-    $('modify-dialog').close();
-    toast(r.message, 'success');
+    /** @type {Outcome} */
+    const r = await postJson(`/account/api/modify/${encodeURIComponent(o.orderid)}`, body);
+    $('modify-dialog', HTMLDialogElement).close();
+    toast(r.message ?? '', 'success');
     refresh();
   } catch (e) {
-    $('modify-error').textContent = e.message;
+    $('modify-error').textContent = errorMessage(e);
   }
 });
 
 function live() {
   const badge = $('live');
+  /**
+   * @param {string} state
+   * @param {string} text
+   */
   const set = (state, text) => { badge.dataset.state = state; badge.textContent = text; };
   const es = new EventSource('/account/api/events');
   es.addEventListener('open', () => set('live', 'live'));
   es.addEventListener('order_update', (ev) => {
     try {
+      /** @type {{ order_status: string, action: string, quantity: number, symbol: string, average_price: number }} */
       const u = JSON.parse(ev.data);
       if (u.order_status === 'complete') toast(`${u.action} ${u.quantity} ${u.symbol} filled @ ${fmt(u.average_price)}`, 'success');
     } catch { /* malformed event: the reload below still runs */ }

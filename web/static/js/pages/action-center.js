@@ -1,43 +1,62 @@
+// @ts-check
 // The Action Center (reference/openalgo-rest.md §5.4): queued semi-auto orders, approve /
 // reject / delete / approve all, live over server-sent events. Data only reaches the DOM
 // as text.
 import { initShell, liveEvents, setBadge } from '../app.js';
 import { confirmDialog, toast } from '../ui.js';
-import { ApiError, getJson, postJson, sendJson } from '../api.js';
+import { ApiError, errorMessage, getJson, postJson, sendJson } from '../api.js';
+import { $, $$, el, pretty, setText } from '../dom.js';
 
-const $ = (id) => document.getElementById(id);
+/** @import { ApiKeyInfo, Outcome } from '../api.js' */
+
+// An order as /action-center/api/data sends it (action_center::order_view): the queued
+// request's own values (as the client sent them) plus the approval and execution record.
+/**
+ * @typedef {string | number | boolean | null | undefined} Raw
+ * @typedef {{ symbol?: Raw, exchange?: Raw, action?: Raw, quantity?: Raw, pricetype?: Raw,
+ *   product?: Raw, price?: Raw }} Leg
+ * @typedef {{
+ *   id: number, api_type: string, status: 'pending' | 'approved' | 'rejected',
+ *   action: Raw, symbol: Raw, exchange: Raw, strategy: Raw, quantity: Raw, price: Raw,
+ *   trigger_price: Raw, price_type: Raw, product_type: Raw, position_size?: Raw,
+ *   created_at_ist: string, approved_at_ist: string | null, approved_by: string | null,
+ *   rejected_at_ist: string | null, rejected_by: string | null, rejected_reason: string | null,
+ *   execution_state: string | null, execution_result: unknown, execution_error: string | null,
+ *   executed_at_ist: string | null, broker_order_id: string | null,
+ *   broker_status: string | null, raw_order_data: Record<string, unknown> | null,
+ *   legs?: Leg[], split_sizes?: number[],
+ * }} Queued
+ * @typedef {{ total_pending: number, total_approved: number, total_rejected: number,
+ *   total_buy_orders: number, total_sell_orders: number, total_placeorder: number,
+ *   total_smartorder: number, total_basketorder: number, total_splitorder: number }} Stats
+ */
+
+/** @type {{ tab: string, orders: Queued[], stats: Stats | null, loading: boolean, again: boolean }} */
 const state = { tab: 'pending', orders: [], stats: null, loading: false, again: false };
 
-function el(tag, attrs = {}, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v === undefined || v === null) continue;
-    if (k === 'class') e.className = v;
-    else if (k.startsWith('data-')) e.setAttribute(k, v);
-    else e[k] = v;
-  }
-  for (const c of children) {
-    if (c === null || c === undefined) continue;
-    e.append(c instanceof Node ? c : document.createTextNode(String(c)));
-  }
-  return e;
-}
-
+/** @param {unknown} v */
 function fmt(v) {
   if (v === null || v === undefined || v === '') return '—';
   if (typeof v === 'number') return Number.isInteger(v) ? String(v) : v.toFixed(2);
   return String(v);
 }
 
+/**
+ * @param {string} label
+ * @param {unknown} value
+ * @param {string} [testid]
+ */
 function field(label, value, testid) {
   return el('div', { class: 'kv' }, el('span', { class: 'kv-label' }, label),
     el('span', { class: 'kv-value', 'data-testid': testid }, fmt(value)));
 }
 
+/** @type {Record<string, string>} */
 const TYPE_NAMES = {
   placeorder: 'Order', smartorder: 'Smart order', basketorder: 'Basket', splitorder: 'Split order',
 };
 
+/** @param {Queued} o */
 function details(o) {
   const d = o.raw_order_data || {};
   const box = el('div', { class: 'kv-grid' },
@@ -69,6 +88,7 @@ function details(o) {
   return parts;
 }
 
+/** @param {Queued} o */
 function result(o) {
   if (o.status === 'rejected') {
     return el('div', { class: 'result result-rejected', 'data-testid': 'result' },
@@ -77,7 +97,9 @@ function result(o) {
   }
   if (o.status !== 'approved') return null;
   const st = o.execution_state;
-  const label = { executing: 'Executing…', executed: 'Executed', failed: 'Execution failed' }[st] || st;
+  /** @type {Record<string, string>} */
+  const labels = { executing: 'Executing…', executed: 'Executed', failed: 'Execution failed' };
+  const label = (st && labels[st]) || st;
   const box = el('div', { class: `result result-${st}`, 'data-testid': 'result' },
     el('strong', { 'data-testid': 'execution-state' }, label),
     ` · approved by ${fmt(o.approved_by)} at ${fmt(o.approved_at_ist)}`);
@@ -89,11 +111,12 @@ function result(o) {
   if (o.execution_error) box.append(el('p', { class: 'form-error' }, o.execution_error));
   if (o.execution_result) {
     box.append(el('details', {}, el('summary', {}, 'Response'),
-      el('pre', { class: 'json' }, JSON.stringify(o.execution_result, null, 2))));
+      el('pre', { class: 'json' }, pretty(o.execution_result))));
   }
   return box;
 }
 
+/** @param {Queued} o */
 function actions(o) {
   const bar = el('div', { class: 'ac-actions' });
   if (o.status === 'pending') {
@@ -110,6 +133,7 @@ function actions(o) {
   return bar;
 }
 
+/** @param {Queued} o */
 function card(o) {
   const side = String(o.action || '').toUpperCase();
   return el('article', { class: 'card ac-order', 'data-testid': 'order', 'data-id': o.id },
@@ -126,18 +150,18 @@ function card(o) {
 function render() {
   const s = state.stats;
   if (s) {
-    $('stat-pending').textContent = s.total_pending;
-    $('stat-approved').textContent = s.total_approved;
-    $('stat-rejected').textContent = s.total_rejected;
-    $('stat-sides').textContent = `${s.total_buy_orders} / ${s.total_sell_orders}`;
-    $('stat-types').textContent = `${s.total_placeorder} orders · ${s.total_smartorder} smart · ${s.total_basketorder} baskets · ${s.total_splitorder} splits`;
-    $('count-pending').textContent = s.total_pending;
-    $('count-approved').textContent = s.total_approved;
-    $('count-rejected').textContent = s.total_rejected;
+    setText('stat-pending', s.total_pending);
+    setText('stat-approved', s.total_approved);
+    setText('stat-rejected', s.total_rejected);
+    setText('stat-sides', `${s.total_buy_orders} / ${s.total_sell_orders}`);
+    setText('stat-types', `${s.total_placeorder} orders · ${s.total_smartorder} smart · ${s.total_basketorder} baskets · ${s.total_splitorder} splits`);
+    setText('count-pending', s.total_pending);
+    setText('count-approved', s.total_approved);
+    setText('count-rejected', s.total_rejected);
     setBadge(s.total_pending);
-    $('approve-all').disabled = s.total_pending === 0;
+    $('approve-all', HTMLButtonElement).disabled = s.total_pending === 0;
   }
-  for (const t of document.querySelectorAll('.tab')) {
+  for (const t of $$('.tab')) {
     t.setAttribute('aria-selected', String(t.dataset.status === state.tab));
   }
   $('orders').replaceChildren(...state.orders.map(card));
@@ -152,6 +176,7 @@ async function load() {
   try {
     do {
       state.again = false;
+      /** @type {{ data: { orders: Queued[], statistics: Stats } }} */
       const r = await getJson(`/action-center/api/data?status=${state.tab}`);
       state.orders = r.data.orders;
       state.stats = r.data.statistics;
@@ -165,11 +190,16 @@ async function load() {
   }
 }
 
+/** @param {Outcome} r */
 function outcome(r) {
-  if (r.status === 'success') toast(r.message, 'success');
-  else toast(r.message, r.status === 'info' ? 'info' : 'error');
+  if (r.status === 'success') toast(r.message ?? '', 'success');
+  else toast(r.message ?? '', r.status === 'info' ? 'info' : 'error');
 }
 
+/**
+ * @param {Queued} o
+ * @param {HTMLButtonElement} btn
+ */
 async function approveOne(o, btn) {
   const ok = await confirmDialog({
     title: `Approve order #${o.id}?`,
@@ -182,34 +212,42 @@ async function approveOne(o, btn) {
     outcome(await postJson(`/action-center/approve/${o.id}`));
   } catch (e) {
     const b = e instanceof ApiError ? e.body : null;
-    toast(b && b.status === 'warning' ? `${b.message}: ${b.error}` : e.message, 'error');
+    toast(b && b.status === 'warning' ? `${b.message}: ${b.error}` : errorMessage(e), 'error');
   }
   await load();
 }
 
+/**
+ * The reason typed in the reject dialog, or null when it was cancelled.
+ * @param {Queued} o
+ * @returns {Promise<string | null>}
+ */
 function askReason(o) {
-  const dlg = $('reject-dialog');
+  const dlg = $('reject-dialog', HTMLDialogElement);
+  const reason = $('reject-reason', HTMLTextAreaElement);
   $('reject-id').textContent = `#${o.id}`;
-  $('reject-reason').value = '';
+  reason.value = '';
   return new Promise((resolve) => {
-    dlg.addEventListener('close', () => resolve(dlg.returnValue === 'confirm' ? $('reject-reason').value : null), { once: true });
+    dlg.addEventListener('close', () => resolve(dlg.returnValue === 'confirm' ? reason.value : null), { once: true });
     dlg.returnValue = '';
     dlg.showModal();
-    $('reject-reason').focus();
+    reason.focus();
   });
 }
 
+/** @param {Queued} o */
 async function rejectOne(o) {
   const reason = await askReason(o);
   if (reason === null) return;
   try {
     outcome(await postJson(`/action-center/reject/${o.id}`, { reason }));
   } catch (e) {
-    toast(e.message, 'error');
+    toast(errorMessage(e), 'error');
   }
   await load();
 }
 
+/** @param {Queued} o */
 async function deleteOne(o) {
   const ok = await confirmDialog({
     title: `Delete order #${o.id}?`,
@@ -220,7 +258,7 @@ async function deleteOne(o) {
   try {
     outcome(await sendJson('DELETE', `/action-center/delete/${o.id}`));
   } catch (e) {
-    toast(e.message, 'error');
+    toast(errorMessage(e), 'error');
   }
   await load();
 }
@@ -233,20 +271,21 @@ $('approve-all').addEventListener('click', async () => {
     confirmLabel: 'Approve all',
   });
   if (!ok) return;
-  $('approve-all').disabled = true;
+  $('approve-all', HTMLButtonElement).disabled = true;
   try {
+    /** @type {Outcome & { failed_executions?: Array<{ order_id: number, error: string }> }} */
     const r = await postJson('/action-center/approve-all');
     outcome(r);
     for (const f of r.failed_executions || []) toast(`Order #${f.order_id}: ${f.error}`, 'error', 6000);
   } catch (e) {
-    toast(e.message, 'error');
+    toast(errorMessage(e), 'error');
   }
   await load();
 });
 
-for (const t of document.querySelectorAll('.tab')) {
+for (const t of $$('.tab')) {
   t.addEventListener('click', () => {
-    state.tab = t.dataset.status;
+    state.tab = t.dataset.status || '';
     render();
     load();
   });
@@ -255,12 +294,16 @@ $('refresh').addEventListener('click', load);
 
 function live() {
   const es = liveEvents();
+  /**
+   * @param {string} s
+   * @param {string} text
+   */
   const mark = (s, text) => { $('live').dataset.state = s; $('live-text').textContent = text; };
   es.addEventListener('open', () => { mark('on', 'Live'); load(); });
   es.addEventListener('error', () => mark('off', 'Reconnecting'));
   es.addEventListener('pending_order_created', (ev) => {
     try {
-      toast(JSON.parse(ev.data).message, 'info');
+      toast(/** @type {{ message: string }} */ (JSON.parse(ev.data)).message, 'info');
     } catch { /* malformed event: reload anyway */ }
     load();
   });
@@ -269,7 +312,9 @@ function live() {
   if (es.readyState === EventSource.OPEN) mark('on', 'Live');
 }
 
-getJson('/apikey').then((d) => d.login_username, () => undefined)
+/** @type {Promise<ApiKeyInfo>} */
+const info = getJson('/apikey');
+info.then((d) => d.login_username, () => undefined)
   .then((username) => initShell({ username }));
 load();
 live();

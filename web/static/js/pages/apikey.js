@@ -1,27 +1,33 @@
+// @ts-check
 // The API key page (reference/openalgo-ws-sdk-ui.md §3.6). The key is fetched over the
 // session and only ever placed in the DOM as text.
 import { initShell } from '../app.js';
-import { confirmDialog, toast } from '../ui.js';
+import { confirmDialog, copyText, toast } from '../ui.js';
 import { ApiError, getJson, postJson } from '../api.js';
+import { $ } from '../dom.js';
 
-const $ = (id) => document.getElementById(id);
+/** @import { ApiKeyInfo } from '../api.js' */
+
+/** @type {{ key: string | null, mode: string, visible: boolean, busy: boolean }} */
 const state = { key: null, mode: 'auto', visible: false, busy: false };
 
+/** @param {string} key */
 function masked(key) {
   return `${key.slice(0, 8)}${'•'.repeat(32)}${key.slice(-8)}`;
 }
 
 function render() {
-  const has = Boolean(state.key);
+  const key = state.key;
+  const has = Boolean(key);
   $('key-description').textContent = has
     ? 'Your API key was generated automatically when your account was created. Use it to authenticate TradingView alerts, the Python SDK and other clients.'
     : 'No API key was found for your account. Generate one to start using the API.';
-  $('key-display').textContent = has ? (state.visible ? state.key : masked(state.key)) : 'No API key generated';
-  $('toggle-key').disabled = !has;
-  $('copy-key').disabled = !has;
+  $('key-display').textContent = key ? (state.visible ? key : masked(key)) : 'No API key generated';
+  $('toggle-key', HTMLButtonElement).disabled = !has;
+  $('copy-key', HTMLButtonElement).disabled = !has;
   $('toggle-key').setAttribute('aria-label', state.visible ? 'Hide API key' : 'Show API key');
   $('regenerate-label').textContent = has ? 'Regenerate' : 'Generate';
-  $('regenerate').disabled = state.busy;
+  $('regenerate', HTMLButtonElement).disabled = state.busy;
   $('regenerate-icon').classList.toggle('spin', state.busy);
   const semi = state.mode === 'semi_auto';
   $('mode-auto').setAttribute('aria-pressed', String(!semi));
@@ -32,6 +38,7 @@ function render() {
 }
 
 async function load() {
+  /** @type {ApiKeyInfo} */
   const data = await getJson('/apikey');
   state.key = data.api_key;
   state.mode = data.order_mode;
@@ -46,13 +53,8 @@ $('toggle-key').addEventListener('click', () => {
   render();
 });
 
-$('copy-key').addEventListener('click', async () => {
-  try {
-    await navigator.clipboard.writeText(state.key);
-    toast('API key copied to clipboard', 'success');
-  } catch {
-    toast('Failed to copy API key', 'error');
-  }
+$('copy-key').addEventListener('click', () => {
+  if (state.key) copyText(state.key, 'API key copied to clipboard', 'Failed to copy API key');
 });
 
 $('regenerate').addEventListener('click', async () => {
@@ -67,6 +69,7 @@ $('regenerate').addEventListener('click', async () => {
   state.busy = true;
   render();
   try {
+    /** @type {{ api_key: string }} */
     const r = await postJson('/apikey', {});
     state.key = r.api_key;
     state.visible = true;
@@ -84,6 +87,7 @@ for (const btn of [$('mode-auto'), $('mode-semi')]) {
     const mode = btn.dataset.mode;
     if (mode === state.mode) return;
     try {
+      /** @type {{ mode: string }} */
       const r = await postJson('/apikey/mode', { mode });
       state.mode = r.mode;
       toast(`Order mode updated to ${mode === 'auto' ? 'Auto' : 'Semi-Auto'}`, 'success');

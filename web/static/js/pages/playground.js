@@ -1,31 +1,60 @@
+// @ts-check
 // The API Playground (SPEC §6; reference/openalgo-ws-sdk-ui.md §3.3): endpoints from our
 // Bruno collection, tabs, a JSON editor with the key filled in, the response viewer,
 // history in localStorage (keys redacted), editable headers and code snippets. Only our
 // own /api/ routes can be called. The key is fetched over the session, never in the HTML.
 import { initShell } from '../app.js';
-import { toast } from '../ui.js';
-import { getJson } from '../api.js';
-import { allowedApiPath, apiKey, copyText, el, formatSize, pretty, renderJson } from '../playground/common.js';
+import { copyText, toast } from '../ui.js';
+import { errorMessage, getJson } from '../api.js';
+import { $, $$, cell, dateTime, el, pretty } from '../dom.js';
+import { allowedApiPath, apiKey, formatSize, renderJson } from '../playground/common.js';
 import { curl, requests as pyRequests, sdk } from '../playground/snippets.js';
 import { initWs } from '../playground/ws.js';
 
-const $ = (id) => document.getElementById(id);
+/** @import { Request } from '../playground/snippets.js' */
+/** @import { Endpoint } from '../playground/common.js' */
+
+/**
+ * An open request: `initial` is its body when opened, for the modified mark and Reset.
+ * @typedef {{ id: number, name: string, method: string, path: string, initial: string,
+ *   body: string, headers: Array<{ name: string, value: string }> }} Tab
+ * @typedef {{ status: number, ms: number, text: string, headers: Array<[string, string]> }} Result
+ * @typedef {{ at: number, name: string, method: string, path: string, body: string | null,
+ *   status: number, ms: number }} HistoryEntry a sent request, its key blanked
+ */
+
 const HISTORY_KEY = 'algogate-playground-history';
 const HISTORY_MAX = 50;
+/** @type {Array<[string, string]>} */
 const DEFAULT_HEADERS = [['Content-Type', 'application/json'], ['Accept', 'application/json']];
 const OPEN_AT_START = new Set(['account', 'orders']);
 
+const bodyInput = $('body', HTMLTextAreaElement);
+const methodSelect = $('method', HTMLSelectElement);
+const pathInput = $('path', HTMLInputElement);
+const gutter = $('gutter');
+
+/**
+ * @type {{ endpoints: Record<string, Endpoint[]>, key: string, tabs: Tab[], active: number | null,
+ *   nextId: number, keyVisible: boolean, collapsed: Set<string>,
+ *   last: { status: number, text: string } | null, busy: boolean }}
+ */
 const state = {
   endpoints: {}, key: '', tabs: [], active: null, nextId: 1, keyVisible: false,
   collapsed: new Set(), last: null, busy: false,
 };
 
+/** @param {number | null} id */
 function tabOf(id) { return state.tabs.find((t) => t.id === id) || null; }
 function current() { return tabOf(state.active); }
 
-/** The endpoint's default editor text with the key filled in (P13). */
+/**
+ * The endpoint's default editor text with the key filled in (P13).
+ * @param {Endpoint} ep
+ */
 function defaultBody(ep) {
   const src = ep.method === 'GET' && ep.params ? ep.params : (ep.body || {});
+  /** @type {Record<string, unknown>} */
   const obj = JSON.parse(JSON.stringify(src));
   if (state.key && obj && typeof obj === 'object' && !Array.isArray(obj) && !obj.apikey) {
     obj.apikey = state.key;
@@ -35,7 +64,7 @@ function defaultBody(ep) {
 
 // ---- sidebar -----------------------------------------------------------------------
 function renderSidebar() {
-  const q = $('search').value.trim().toLowerCase();
+  const q = $('search', HTMLInputElement).value.trim().toLowerCase();
   const box = $('categories');
   box.replaceChildren();
   const active = current();
@@ -43,12 +72,9 @@ function renderSidebar() {
     const shown = items.filter((e) => !q || e.name.toLowerCase().includes(q) || e.path.toLowerCase().includes(q));
     if (!shown.length) continue;
     const open = q || !state.collapsed.has(cat);
-    const section = el('div', 'pg-cat');
-    section.dataset.category = cat;
-    const head = el('button', 'pg-cat-head');
-    head.type = 'button';
-    head.setAttribute('aria-expanded', String(Boolean(open)));
-    head.append(el('span', '', cat), el('span', '', open ? '▾' : '▸'));
+    const section = el('div', { class: 'pg-cat', 'data-category': cat });
+    const head = el('button', { class: 'pg-cat-head', type: 'button', 'aria-expanded': String(Boolean(open)) },
+      el('span', '', cat), el('span', '', open ? '▾' : '▸'));
     head.addEventListener('click', () => {
       if (state.collapsed.has(cat)) state.collapsed.delete(cat); else state.collapsed.add(cat);
       renderSidebar();
@@ -57,15 +83,11 @@ function renderSidebar() {
     if (open) {
       const ul = el('ul');
       for (const ep of shown) {
-        const li = el('li');
-        const b = el('button', 'pg-ep');
-        b.type = 'button';
-        b.dataset.path = ep.path;
+        const b = el('button', { class: 'pg-ep', type: 'button', 'data-path': ep.path },
+          el('span', `pg-m ${ep.method}`, ep.method), el('span', '', ep.name));
         if (active && active.path === ep.path && active.name === ep.name) b.classList.add('active');
-        b.append(el('span', `pg-m ${ep.method}`, ep.method), el('span', '', ep.name));
         b.addEventListener('click', () => openEndpoint(ep));
-        li.append(b);
-        ul.append(li);
+        ul.append(el('li', '', b));
       }
       section.append(ul);
     }
@@ -75,18 +97,30 @@ function renderSidebar() {
 }
 
 // ---- tabs --------------------------------------------------------------------------
+/** @param {Endpoint} ep */
 function openEndpoint(ep) {
   if (ep.method === 'WS') {
     setMode('ws');
-    ws.preload(ep);
+    if (ws) ws.preload(ep);
     return;
   }
   setMode('rest');
   const existing = state.tabs.find((t) => t.path === ep.path && t.name === ep.name);
   if (existing) { activate(existing.id); return; }
-  const body = defaultBody(ep);
+  openTab(ep.name, ep.method, ep.path, defaultBody(ep));
+}
+
+/**
+ * A new tab with the default headers, shown.
+ * @param {string} name
+ * @param {string} method
+ * @param {string} path
+ * @param {string} body the editor's text
+ */
+function openTab(name, method, path, body) {
+  /** @type {Tab} */
   const tab = {
-    id: state.nextId++, name: ep.name, method: ep.method, path: ep.path, initial: body, body,
+    id: state.nextId++, name, method, path, initial: body, body,
     headers: DEFAULT_HEADERS.map(([k, v]) => ({ name: k, value: v })),
   };
   state.tabs.push(tab);
@@ -96,11 +130,12 @@ function openEndpoint(ep) {
 function saveEditor() {
   const t = current();
   if (!t) return;
-  t.body = $('body').value;
-  t.method = $('method').value;
-  t.path = $('path').value;
+  t.body = bodyInput.value;
+  t.method = methodSelect.value;
+  t.path = pathInput.value;
 }
 
+/** @param {number} id */
 function activate(id) {
   saveEditor();
   state.active = id;
@@ -110,6 +145,7 @@ function activate(id) {
   renderSidebar();
 }
 
+/** @param {number} id */
 function closeTab(id) {
   const i = state.tabs.findIndex((t) => t.id === id);
   if (i < 0) return;
@@ -128,21 +164,12 @@ function renderTabs() {
   const box = $('tabs');
   box.replaceChildren();
   for (const t of state.tabs) {
-    const b = el('div', 'pg-tab');
-    b.setAttribute('role', 'tab');
-    b.tabIndex = 0;
-    b.setAttribute('aria-selected', String(t.id === state.active));
-    b.title = `${t.method} ${t.path}`;
-    b.append(el('span', `pg-m ${t.method}`, t.method), el('span', 'pg-tab-name', t.name));
-    if (t.body !== t.initial) {
-      const dot = el('span', 'pg-dot');
-      dot.title = 'Modified';
-      dot.dataset.testid = 'modified';
-      b.append(dot);
-    }
-    const x = el('button', 'pg-tab-close', '×');
-    x.type = 'button';
-    x.setAttribute('aria-label', `Close ${t.name}`);
+    const b = el('div', {
+      class: 'pg-tab', role: 'tab', tabIndex: 0, 'aria-selected': String(t.id === state.active),
+      title: `${t.method} ${t.path}`,
+    }, el('span', `pg-m ${t.method}`, t.method), el('span', 'pg-tab-name', t.name));
+    if (t.body !== t.initial) b.append(el('span', { class: 'pg-dot', title: 'Modified', 'data-testid': 'modified' }));
+    const x = el('button', { class: 'pg-tab-close', type: 'button', 'aria-label': `Close ${t.name}` }, '×');
     x.addEventListener('click', (e) => { e.stopPropagation(); closeTab(t.id); });
     b.append(x);
     b.addEventListener('click', () => { if (t.id !== state.active) activate(t.id); });
@@ -152,28 +179,23 @@ function renderTabs() {
 
 // ---- request editor ----------------------------------------------------------------
 function updateGutter() {
-  const n = $('body').value.split('\n').length;
-  $('gutter').textContent = Array.from({ length: n }, (_, i) => i + 1).join('\n');
-  $('gutter').scrollTop = $('body').scrollTop;
+  const n = bodyInput.value.split('\n').length;
+  gutter.textContent = Array.from({ length: n }, (_, i) => i + 1).join('\n');
+  gutter.scrollTop = bodyInput.scrollTop;
 }
 
+/** @param {Tab} t */
 function renderHeaders(t) {
   const body = $('req-headers');
   body.replaceChildren();
   t.headers.forEach((h, i) => {
-    const tr = el('tr');
-    const name = el('input', 'pg-input');
-    name.value = h.name; name.setAttribute('aria-label', 'Header name');
+    const name = el('input', { class: 'pg-input', value: h.name, 'aria-label': 'Header name' });
     name.addEventListener('input', () => { h.name = name.value; renderCode(); });
-    const value = el('input', 'pg-input');
-    value.value = h.value; value.setAttribute('aria-label', 'Header value');
+    const value = el('input', { class: 'pg-input', value: h.value, 'aria-label': 'Header value' });
     value.addEventListener('input', () => { h.value = value.value; renderCode(); });
-    const del = el('button', 'icon-btn', '×');
-    del.type = 'button'; del.setAttribute('aria-label', 'Remove header');
+    const del = el('button', { class: 'icon-btn', type: 'button', 'aria-label': 'Remove header' }, '×');
     del.addEventListener('click', () => { t.headers.splice(i, 1); renderHeaders(t); renderCode(); });
-    const cells = [name, value, del].map((c) => { const td = el('td'); td.append(c); return td; });
-    tr.append(...cells);
-    body.append(tr);
+    body.append(el('tr', '', ...[name, value, del].map((c) => el('td', '', c))));
   });
 }
 
@@ -183,26 +205,31 @@ function renderRequest() {
   $('request').hidden = !t;
   $('generate-key').hidden = Boolean(state.key);
   if (!t) return;
-  $('method').value = t.method;
-  $('path').value = t.path;
-  $('body').value = t.body;
+  methodSelect.value = t.method;
+  pathInput.value = t.path;
+  bodyInput.value = t.body;
   updateGutter();
   renderHeaders(t);
   renderCode();
 }
 
-/** The request as it will be sent, or an error message. */
+/**
+ * The current tab's request as it will be sent, or an error message.
+ * @returns {(Request & { name: string, error?: undefined }) | { error: string }}
+ */
 function buildRequest() {
   saveEditor();
   const t = current();
+  if (!t) return { error: 'No request is open.' };
   const method = t.method;
   const path = t.path.trim();
   if (!allowedApiPath(path)) return { error: 'Only this server\'s /api/ routes can be called from the playground.' };
   const text = t.body;
-  let url = new URL(path, location.origin);
+  const url = new URL(path, location.origin);
   let body = null;
   if (method === 'GET') {
     if (text.trim()) {
+      /** @type {unknown} */
       let obj;
       try { obj = JSON.parse(text); } catch { return { error: 'Invalid JSON in the body (GET parameters)' }; }
       if (obj && typeof obj === 'object') {
@@ -214,17 +241,18 @@ function buildRequest() {
   } else {
     body = text;
   }
-  url = url.toString();
+  const href = url.toString();
+  /** @type {Array<[string, string]>} */
   const headers = t.headers.filter((h) => h.name.trim()).map((h) => [h.name.trim(), h.value]);
-  return { method, url, body, headers, path: new URL(url).pathname, name: t.name };
+  return { method, url: href, body, headers, path: new URL(href).pathname, name: t.name };
 }
 
 function renderCode() {
   const t = current();
   if (!t) return;
   const r = buildRequest();
-  if (r.error) { $('code').textContent = `# ${r.error}`; return; }
-  const lang = $('code-lang').value;
+  if (r.error !== undefined) { $('code').textContent = `# ${r.error}`; return; }
+  const lang = $('code-lang', HTMLSelectElement).value;
   $('code').textContent = lang === 'curl' ? curl(r) : lang === 'sdk' ? sdk(r, location.origin) : pyRequests(r);
 }
 
@@ -237,10 +265,11 @@ function clearResponse() {
   $('response').hidden = true;
   $('error-view').hidden = true;
   $('no-response').hidden = false;
-  $('copy-response').disabled = true;
+  $('copy-response', HTMLButtonElement).disabled = true;
   $('res-headers').replaceChildren();
 }
 
+/** @param {Result} result */
 function showResponse({ status, ms, text, headers }) {
   state.last = { status, text };
   const pill = $('status');
@@ -252,11 +281,12 @@ function showResponse({ status, ms, text, headers }) {
   $('no-response').hidden = true;
   $('response').hidden = false;
   renderJson($('response'), text);
-  $('copy-response').disabled = false;
+  $('copy-response', HTMLButtonElement).disabled = false;
   const ev = $('error-view');
   if (status >= 400 || status === 0) {
     let msg = '';
     try {
+      /** @type {{ message?: unknown, error?: unknown }} */
       const v = JSON.parse(text);
       const m = v.message ?? v.error ?? v;
       msg = typeof m === 'string' ? m : JSON.stringify(m);
@@ -266,25 +296,21 @@ function showResponse({ status, ms, text, headers }) {
   } else {
     ev.hidden = true;
   }
-  const hb = $('res-headers');
-  hb.replaceChildren();
-  for (const [k, v] of headers) {
-    const tr = el('tr');
-    tr.append(el('td', '', k), el('td', '', v));
-    hb.append(tr);
-  }
+  $('res-headers').replaceChildren(...headers.map(([k, v]) => el('tr', '', cell(k), cell(v))));
 }
 
 async function send() {
   if (state.busy || !current()) return;
   const r = buildRequest();
-  if (r.error) { toast(r.error, 'error'); return; }
+  if (r.error !== undefined) { toast(r.error, 'error'); return; }
   state.busy = true;
-  $('send').disabled = true;
+  const sendButton = $('send', HTMLButtonElement);
+  sendButton.disabled = true;
   $('send-label').textContent = 'Sending…';
   $('loading').hidden = false;
   $('no-response').hidden = true;
   const started = performance.now();
+  /** @type {Result} */
   let result;
   try {
     const res = await fetch(r.url, {
@@ -299,10 +325,10 @@ async function send() {
     }
     result = { status: res.status, ms, text, headers: [...res.headers.entries()] };
   } catch (e) {
-    result = { status: 0, ms: Math.round(performance.now() - started), text: pretty({ error: String(e.message || e) }), headers: [] };
+    result = { status: 0, ms: Math.round(performance.now() - started), text: pretty({ error: errorMessage(e) || String(e) }), headers: [] };
   }
   state.busy = false;
-  $('send').disabled = false;
+  sendButton.disabled = false;
   $('send-label').textContent = 'Send';
   $('loading').hidden = true;
   showResponse(result);
@@ -310,10 +336,12 @@ async function send() {
 }
 
 // ---- history (localStorage; the key is never stored) -------------------------------
+/** @param {Request} r */
 function redact(r) {
   let body = r.body;
   if (body) {
     try {
+      /** @type {unknown} */
       const v = JSON.parse(body);
       if (v && typeof v === 'object' && 'apikey' in v) v.apikey = '';
       body = pretty(v);
@@ -324,10 +352,15 @@ function redact(r) {
   return { body, path: url.pathname + url.search };
 }
 
+/** @returns {HistoryEntry[]} */
 function loadHistory() {
   try { return JSON.parse(localStorage.getItem(HISTORY_KEY) || '[]'); } catch { return []; }
 }
 
+/**
+ * @param {Request & { name: string }} r
+ * @param {Result} result
+ */
 function addHistory(r, result) {
   const { body, path } = redact(r);
   const list = loadHistory();
@@ -336,6 +369,7 @@ function addHistory(r, result) {
   renderHistory();
 }
 
+/** @param {HistoryEntry} h */
 function replay(h) {
   const url = new URL(h.path, location.origin);
   let body = h.body || '';
@@ -345,18 +379,14 @@ function replay(h) {
     body = pretty(obj);
   } else {
     try {
+      /** @type {unknown} */
       const v = JSON.parse(body);
       if (v && typeof v === 'object' && 'apikey' in v) v.apikey = state.key;
       body = pretty(v);
     } catch { /* keep */ }
   }
-  const tab = {
-    id: state.nextId++, name: h.name || url.pathname, method: h.method, path: url.pathname,
-    initial: body, body, headers: DEFAULT_HEADERS.map(([k, v]) => ({ name: k, value: v })),
-  };
   setMode('rest');
-  state.tabs.push(tab);
-  activate(tab.id);
+  openTab(h.name || url.pathname, h.method, url.pathname, body);
 }
 
 function renderHistory() {
@@ -365,19 +395,16 @@ function renderHistory() {
   const ul = $('history');
   ul.replaceChildren();
   for (const h of list) {
-    const li = el('li');
-    const b = el('button');
-    b.type = 'button';
-    b.title = `Replay ${h.method} ${h.path} (${new Date(h.at).toLocaleString()})`;
-    b.append(el('span', `pg-m ${h.method}`, h.method), el('span', '', h.name || h.path),
+    const b = el('button', { type: 'button', title: `Replay ${h.method} ${h.path} (${dateTime(h.at)})` },
+      el('span', `pg-m ${h.method}`, h.method), el('span', '', h.name || h.path),
       el('span', 'muted', `${h.status}`));
     b.addEventListener('click', () => replay(h));
-    li.append(b);
-    ul.append(li);
+    ul.append(el('li', '', b));
   }
 }
 
 // ---- modes -------------------------------------------------------------------------
+/** @param {'rest' | 'ws'} mode */
 function setMode(mode) {
   $('mode-rest').setAttribute('aria-pressed', String(mode === 'rest'));
   $('mode-ws').setAttribute('aria-pressed', String(mode === 'ws'));
@@ -392,8 +419,8 @@ $('sidebar-toggle').addEventListener('click', () => {
   $('sidebar-toggle').setAttribute('aria-expanded', String(!closed));
 });
 $('new-tab').addEventListener('click', () => {
-  const first = Object.values(state.endpoints).find((l) => l.length);
-  if (first) openEndpoint(first[0]);
+  const first = Object.values(state.endpoints).find((l) => l.length)?.[0];
+  if (first) openEndpoint(first);
 });
 $('mode-rest').addEventListener('click', () => setMode('rest'));
 $('mode-ws').addEventListener('click', () => setMode('ws'));
@@ -401,19 +428,19 @@ $('body').addEventListener('input', () => {
   const t = current();
   if (!t) return;
   const wasModified = t.body !== t.initial;
-  t.body = $('body').value;
+  t.body = bodyInput.value;
   updateGutter();
   if (wasModified !== (t.body !== t.initial)) renderTabs();
   renderCode();
 });
-$('body').addEventListener('scroll', () => { $('gutter').scrollTop = $('body').scrollTop; });
-for (const id of ['method', 'path']) $(id).addEventListener('input', () => { saveEditor(); renderCode(); });
-$('method').addEventListener('change', () => { saveEditor(); renderTabs(); renderCode(); });
+bodyInput.addEventListener('scroll', () => { gutter.scrollTop = bodyInput.scrollTop; });
+for (const input of [methodSelect, pathInput]) input.addEventListener('input', () => { saveEditor(); renderCode(); });
+methodSelect.addEventListener('change', () => { saveEditor(); renderTabs(); renderCode(); });
 $('url-form').addEventListener('submit', (e) => { e.preventDefault(); send(); });
 $('prettify').addEventListener('click', () => {
   try {
-    $('body').value = pretty(JSON.parse($('body').value));
-    $('body').dispatchEvent(new Event('input'));
+    bodyInput.value = pretty(JSON.parse(bodyInput.value));
+    bodyInput.dispatchEvent(new Event('input'));
     toast('JSON prettified', 'success');
   } catch {
     toast('Invalid JSON - cannot prettify', 'error');
@@ -422,8 +449,8 @@ $('prettify').addEventListener('click', () => {
 $('reset-body').addEventListener('click', () => {
   const t = current();
   if (!t) return;
-  $('body').value = t.initial;
-  $('body').dispatchEvent(new Event('input'));
+  bodyInput.value = t.initial;
+  bodyInput.dispatchEvent(new Event('input'));
 });
 $('add-header').addEventListener('click', () => {
   const t = current();
@@ -431,26 +458,26 @@ $('add-header').addEventListener('click', () => {
   t.headers.push({ name: '', value: '' });
   renderHeaders(t);
 });
-for (const b of document.querySelectorAll('[data-pane]:not(.pg-subpane)')) {
+for (const b of $$('[data-pane]:not(.pg-subpane)')) {
   b.addEventListener('click', () => {
     for (const x of document.querySelectorAll('button[data-pane]')) x.setAttribute('aria-selected', String(x === b));
-    for (const p of document.querySelectorAll('.pg-subpane[data-pane]')) p.hidden = p.dataset.pane !== b.dataset.pane;
+    for (const p of $$('.pg-subpane[data-pane]')) p.hidden = p.dataset.pane !== b.dataset.pane;
     if (b.dataset.pane === 'code') renderCode();
   });
 }
-for (const b of document.querySelectorAll('button[data-rpane]')) {
+for (const b of $$('button[data-rpane]')) {
   b.addEventListener('click', () => {
     for (const x of document.querySelectorAll('button[data-rpane]')) x.setAttribute('aria-selected', String(x === b));
-    for (const p of document.querySelectorAll('.pg-subpane[data-rpane]')) p.hidden = p.dataset.rpane !== b.dataset.rpane;
+    for (const p of $$('.pg-subpane[data-rpane]')) p.hidden = p.dataset.rpane !== b.dataset.rpane;
   });
 }
 $('code-lang').addEventListener('change', renderCode);
-$('code-copy').addEventListener('click', () => copyText($('code').textContent, 'Snippet copied!'));
+$('code-copy').addEventListener('click', () => copyText($('code').textContent ?? '', 'Snippet copied!'));
 $('copy-response').addEventListener('click', () => state.last && copyText(state.last.text, 'Response copied!'));
 $('copy-curl').addEventListener('click', () => {
   if (!current()) return;
   const r = buildRequest();
-  if (r.error) { toast(r.error, 'error'); return; }
+  if (r.error !== undefined) { toast(r.error, 'error'); return; }
   copyText(curl(r), 'cURL copied!');
 });
 $('history-clear').addEventListener('click', () => {
@@ -460,7 +487,7 @@ $('history-clear').addEventListener('click', () => {
 });
 $('key-eye').addEventListener('click', () => {
   state.keyVisible = !state.keyVisible;
-  $('key-field').type = state.keyVisible ? 'text' : 'password';
+  $('key-field', HTMLInputElement).type = state.keyVisible ? 'text' : 'password';
   $('key-eye').setAttribute('aria-label', state.keyVisible ? 'Hide API key' : 'Show API key');
 });
 $('key-copy').addEventListener('click', () => state.key && copyText(state.key, 'API key copied!'));
@@ -471,17 +498,19 @@ document.addEventListener('keydown', (e) => {
   }
 });
 
+/** @type {ReturnType<typeof initWs> | null} */
 let ws = null;
 
 async function init() {
   initShell();
   $('origin').textContent = location.origin;
+  /** @type {[Record<string, Endpoint[]>, string]} */
   const [endpoints, key] = await Promise.all([getJson('/playground/endpoints'), apiKey()]);
   state.endpoints = endpoints;
   state.key = key;
-  $('key-field').value = key;
-  $('key-eye').disabled = !key;
-  $('key-copy').disabled = !key;
+  $('key-field', HTMLInputElement).value = key;
+  $('key-eye', HTMLButtonElement).disabled = !key;
+  $('key-copy', HTMLButtonElement).disabled = !key;
   for (const cat of Object.keys(endpoints)) if (!OPEN_AT_START.has(cat)) state.collapsed.add(cat);
   ws = initWs({ endpoints: endpoints.websocket || [] });
   renderSidebar();
@@ -489,4 +518,4 @@ async function init() {
   renderHistory();
 }
 
-init().catch((e) => toast(`Cannot load the playground: ${e.message}`, 'error'));
+init().catch((e) => toast(`Cannot load the playground: ${errorMessage(e)}`, 'error'));

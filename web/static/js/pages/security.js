@@ -1,70 +1,65 @@
+// @ts-check
 // Security (administrators): bans, invalid-key attempts, manual ban and unban, settings.
 import { initShell } from '../app.js';
 import { confirmDialog, toast } from '../ui.js';
-import { getJson, postJson } from '../api.js';
+import { errorMessage, getJson, postJson } from '../api.js';
+import { $, cell, dateTime as when, el, fillDefinitions, fillTable, rowButton } from '../dom.js';
 
-const $ = (id) => document.getElementById(id);
-const when = (ms) => (ms == null ? '' : new Date(ms).toLocaleString());
+/** @import { Outcome } from '../api.js' */
 
-function cell(text, cls) {
-  const td = document.createElement('td');
-  td.textContent = text;
-  if (cls) td.className = cls;
-  return td;
-}
+// GET /security/api/data (security_page.rs); times are milliseconds since the epoch.
+/**
+ * @typedef {{ ip_address: string, ban_reason: string, ban_count: number, banned_at: number,
+ *   expires_at: number | null, is_permanent: boolean, created_by: string, active: boolean }} Ban
+ * @typedef {{ ip_address: string, attempt_count: number, first_attempt_at: number,
+ *   last_attempt_at: number }} Attempts
+ * @typedef {{ auto_ban_enabled: boolean, api_threshold: number, api_ban_duration_hours: number,
+ *   repeat_offender_limit: number, trust_proxy_headers: boolean }} Settings
+ * @typedef {{ bans: Ban[], attempts: Attempts[], settings: Settings }} SecurityData
+ */
 
-function button(label, cls, onClick) {
-  const b = document.createElement('button');
-  b.type = 'button';
-  b.className = `btn btn-small ${cls}`;
-  b.textContent = label;
-  b.addEventListener('click', onClick);
-  return b;
-}
+const banIp = $('ban-ip', HTMLInputElement);
+const banReason = $('ban-reason', HTMLInputElement);
+const banHours = $('ban-hours', HTMLInputElement);
+const banPermanent = $('ban-permanent', HTMLInputElement);
 
-function fill(table, rows, emptyId) {
-  $(table).querySelector('tbody').replaceChildren(...rows);
-  $(table).hidden = rows.length === 0;
-  $(emptyId).hidden = rows.length > 0;
-}
-
+/** @param {string} ip */
 async function unban(ip) {
   const ok = await confirmDialog({ title: `Unban ${ip}?`, body: 'Requests from this address are served again at once.', confirmLabel: 'Unban' });
   if (!ok) return;
   try {
-    toast((await postJson('/security/api/unban', { ip })).message, 'success');
+    /** @type {Outcome} */
+    const r = await postJson('/security/api/unban', { ip });
+    toast(r.message ?? '', 'success');
   } catch (e) {
-    toast(e.message, 'error');
+    toast(errorMessage(e), 'error');
   }
   load();
 }
 
+/** @param {SecurityData} d */
 function render(d) {
-  fill('bans-table', d.bans.map((b) => {
-    const tr = document.createElement('tr');
-    tr.dataset.ip = b.ip_address;
-    const actions = document.createElement('td');
-    actions.className = 'actions';
-    actions.append(button('Unban', 'btn-ghost unban', () => unban(b.ip_address)));
+  fillTable('bans-table', d.bans.map((b) => {
+    const tr = el('tr', { 'data-ip': b.ip_address });
+    const actions = el('td', 'actions', rowButton('Unban', 'btn-ghost unban', () => unban(b.ip_address)));
     const expires = b.is_permanent ? 'permanent' : `${when(b.expires_at)}${b.active ? '' : ' (expired)'}`;
     tr.append(cell(b.ip_address, 'mono'), cell(b.ban_reason), cell(when(b.banned_at)), cell(expires),
       cell(b.ban_count, 'num'), cell(b.created_by), actions);
     return tr;
   }), 'bans-empty');
-  fill('attempts-table', d.attempts.map((a) => {
-    const tr = document.createElement('tr');
-    const actions = document.createElement('td');
-    actions.className = 'actions';
-    actions.append(button('Ban', 'btn-danger', () => {
-      $('ban-ip').value = a.ip_address;
-      $('ban-reason').value = `${a.attempt_count} invalid API keys`;
-      $('ban-ip').focus();
+  fillTable('attempts-table', d.attempts.map((a) => {
+    const tr = el('tr');
+    const actions = el('td', 'actions', rowButton('Ban', 'btn-danger', () => {
+      banIp.value = a.ip_address;
+      banReason.value = `${a.attempt_count} invalid API keys`;
+      banIp.focus();
     }));
     tr.append(cell(a.ip_address, 'mono'), cell(a.attempt_count, 'num'), cell(when(a.first_attempt_at)),
       cell(when(a.last_attempt_at)), actions);
     return tr;
   }), 'attempts-empty');
   const s = d.settings;
+  /** @type {Array<[string, string | number]>} */
   const items = [
     ['Auto-ban', s.auto_ban_enabled ? 'on' : 'off'],
     ['Threshold (invalid keys / 24 h)', s.api_threshold],
@@ -72,38 +67,34 @@ function render(d) {
     ['Repeat-offender limit', `${s.repeat_offender_limit} bans → permanent`],
     ['Trust proxy headers', s.trust_proxy_headers ? 'yes' : 'no'],
   ];
-  $('settings').replaceChildren(...items.flatMap(([k, v]) => {
-    const dt = document.createElement('dt');
-    dt.textContent = k;
-    const dd = document.createElement('dd');
-    dd.textContent = String(v);
-    return [dt, dd];
-  }));
+  fillDefinitions('settings', items);
 }
 
 async function load() {
   try {
     render(await getJson('/security/api/data'));
   } catch (e) {
-    toast(e.message, 'error');
+    toast(errorMessage(e), 'error');
   }
 }
 
-$('ban-permanent').addEventListener('change', () => { $('ban-hours').disabled = $('ban-permanent').checked; });
+banPermanent.addEventListener('change', () => { banHours.disabled = banPermanent.checked; });
 $('ban-form').addEventListener('submit', async (ev) => {
   ev.preventDefault();
   $('ban-error').textContent = '';
-  const body = { ip: $('ban-ip').value.trim(), reason: $('ban-reason').value.trim() };
-  if ($('ban-permanent').checked) body.permanent = true;
-  else body.hours = Number($('ban-hours').value);
+  /** @type {{ ip: string, reason: string, permanent?: true, hours?: number }} */
+  const body = { ip: banIp.value.trim(), reason: banReason.value.trim() };
+  if (banPermanent.checked) body.permanent = true;
+  else body.hours = Number(banHours.value);
   try {
+    /** @type {Outcome} */
     const r = await postJson('/security/api/ban', body);
-    toast(r.message, 'success');
-    $('ban-ip').value = '';
-    $('ban-reason').value = '';
+    toast(r.message ?? '', 'success');
+    banIp.value = '';
+    banReason.value = '';
     load();
   } catch (e) {
-    $('ban-error').textContent = e.message;
+    $('ban-error').textContent = errorMessage(e);
   }
 });
 

@@ -1,3 +1,4 @@
+// @ts-check
 import { initTheme } from '../ui.js';
 
 initTheme();

@@ -1,18 +1,28 @@
+// @ts-check
 import { initTheme } from '../ui.js';
 import { ApiError, postJson } from '../api.js';
+import { $, el, showMessage } from '../dom.js';
 
 initTheme();
 
-const form = document.getElementById('setup-form');
-const error = document.getElementById('setup-error');
-const submit = document.getElementById('setup-submit');
-const fill = document.getElementById('strength-fill');
-const rulesList = document.getElementById('strength-rules');
+const form = $('setup-form', HTMLFormElement);
+const username = $('username', HTMLInputElement);
+const password = $('password', HTMLInputElement);
+const confirmation = $('confirm', HTMLInputElement);
+const error = $('setup-error');
+const submit = $('setup-submit', HTMLButtonElement);
+const fill = $('strength-fill');
+const rulesList = $('strength-rules');
 const token = new URLSearchParams(location.search).get('token') || '';
 // The token is in the URL only until this page has read it.
 history.replaceState(null, '', '/setup');
 
-// Mirrors accounts::password_problems on the server (which has the final word).
+/**
+ * Mirrors accounts::password_problems on the server (which has the final word).
+ * @param {string} pw
+ * @param {string} user
+ * @returns {Array<[string, boolean]>}
+ */
 function rules(pw, user) {
   const classes = [/\p{Ll}/u, /\p{Lu}/u, /[0-9]/, /[^\p{L}\p{N}]/u].filter((r) => r.test(pw)).length;
   return [
@@ -24,40 +34,35 @@ function rules(pw, user) {
 }
 
 function renderStrength() {
-  const r = rules(form.password.value, form.username.value.trim());
+  const r = rules(password.value, username.value.trim());
   const met = r.filter(([, ok]) => ok).length;
-  rulesList.replaceChildren(...r.map(([text, ok]) => {
-    const li = document.createElement('li');
-    li.textContent = text;
-    if (ok) li.className = 'met';
-    return li;
-  }));
+  rulesList.replaceChildren(...r.map(([text, ok]) => el('li', ok ? 'met' : '', text)));
   fill.style.width = `${(met / r.length) * 100}%`;
   fill.className = `meter-fill ${met === r.length ? 'ok' : met >= 2 ? 'mid' : ''}`;
   return met === r.length;
 }
 
-form.password.addEventListener('input', renderStrength);
-form.username.addEventListener('input', renderStrength);
+password.addEventListener('input', renderStrength);
+username.addEventListener('input', renderStrength);
 renderStrength();
 
+/** @param {string} msg */
 function showError(msg) {
-  error.textContent = msg;
-  error.hidden = false;
+  showMessage(error, msg);
 }
 
 form.addEventListener('submit', async (ev) => {
   ev.preventDefault();
   error.hidden = true;
   if (!renderStrength()) return showError('Choose a stronger password (see the rules above).');
-  if (form.password.value !== form.confirm.value) return showError('The passwords do not match.');
+  if (password.value !== confirmation.value) return showError('The passwords do not match.');
   submit.disabled = true;
   try {
     await postJson('/setup', {
       token,
-      username: form.username.value.trim(),
-      password: form.password.value,
-      confirm: form.confirm.value,
+      username: username.value.trim(),
+      password: password.value,
+      confirm: confirmation.value,
     }, { redirectOnExpiry: false });
     location.assign('/login?created=1');
   } catch (e) {

@@ -1,19 +1,36 @@
+// @ts-check
 // TradingView alert builder (reference §7). The JSON is built here, in the browser, from
 // the user's key fetched over the session; the test alert posts it as TradingView does
 // (Content-Type text/plain) to the real /api/v1 endpoint.
 import { initShell } from '../app.js';
-import { toast } from '../ui.js';
-import { getJson } from '../api.js';
+import { copyText, toast } from '../ui.js';
+import { errorMessage, getJson } from '../api.js';
+import { $, el, pretty } from '../dom.js';
 
-const $ = (id) => document.getElementById(id);
+/** @import { ApiKeyInfo } from '../api.js' */
+
+/** @typedef {{ symbol: string, exchange: string, name: string }} Hit a symbol search result */
+/**
+ * The alert's JSON: TradingView's placeholders in strategy mode.
+ * @typedef {{ apikey: string, strategy: string, symbol: string, exchange: string,
+ *   action: string, product: string, pricetype: string, quantity: string,
+ *   position_size?: string }} Alert
+ */
+
+const symbolInput = $('tv-symbol', HTMLInputElement);
+const exchangeSelect = $('tv-exchange', HTMLSelectElement);
+const suggestions = $('tv-suggestions');
+/** @type {{ key: string | null, mode: string, hits: Hit[], active: number }} */
 const state = { key: null, mode: 'strategy', hits: [], active: -1 };
-let searchTimer = null;
+/** @type {ReturnType<typeof setTimeout> | undefined} */
+let searchTimer;
 let searchSeq = 0;
 
+/** @returns {Alert} */
 function alertBody() {
-  const symbol = $('tv-symbol').value.trim().toUpperCase();
-  const exchange = $('tv-exchange').value;
-  const product = $('tv-product').value;
+  const symbol = symbolInput.value.trim().toUpperCase();
+  const exchange = exchangeSelect.value;
+  const product = $('tv-product', HTMLSelectElement).value;
   if (state.mode === 'strategy') {
     return {
       apikey: state.key || '', strategy: 'TradingView Strategy', symbol, exchange,
@@ -23,12 +40,12 @@ function alertBody() {
   }
   return {
     apikey: state.key || '', strategy: 'TradingView Line Alert', symbol, exchange,
-    action: $('tv-action').value, product, pricetype: 'MARKET', quantity: quantity(),
+    action: $('tv-action', HTMLSelectElement).value, product, pricetype: 'MARKET', quantity: quantity(),
   };
 }
 
 function quantity() {
-  const q = Math.max(1, Math.trunc(Number($('tv-quantity').value) || 1));
+  const q = Math.max(1, Math.trunc(Number($('tv-quantity', HTMLInputElement).value) || 1));
   return String(q);
 }
 
@@ -54,98 +71,91 @@ function render() {
     ? 'Strategy alerts call placesmartorder: TradingView fills in the order action, contracts and the strategy\'s position size, and algogate trades towards that position.'
     : 'Line alerts call placeorder with a fixed action and quantity.';
   $('tv-url').textContent = `${location.origin}/api/v1/${endpoint()}`;
-  $('tv-json').textContent = JSON.stringify(alertBody(), null, 2);
+  $('tv-json').textContent = pretty(alertBody());
   $('tv-nokey').hidden = Boolean(state.key);
-  const ready = Boolean(state.key) && $('tv-symbol').value.trim() !== '';
-  $('tv-test').disabled = !ready;
+  const ready = Boolean(state.key) && symbolInput.value.trim() !== '';
+  $('tv-test', HTMLButtonElement).disabled = !ready;
   $('tv-test-note').textContent = state.mode === 'strategy'
     ? `The test fills in action BUY, contracts ${quantity()} and position size ${quantity()}, and places a real paper order.`
     : 'The test places a real paper order.';
 }
 
-async function copy(text, what) {
-  try {
-    await navigator.clipboard.writeText(text);
-    toast(`${what} copied to clipboard`, 'success');
-  } catch {
-    toast(`Failed to copy the ${what.toLowerCase()}`, 'error');
-  }
+/**
+ * @param {string} text
+ * @param {string} what
+ */
+function copy(text, what) {
+  return copyText(text, `${what} copied to clipboard`, `Failed to copy the ${what.toLowerCase()}`);
 }
 
 function closeSuggestions() {
-  $('tv-suggestions').hidden = true;
-  $('tv-symbol').setAttribute('aria-expanded', 'false');
+  suggestions.hidden = true;
+  symbolInput.setAttribute('aria-expanded', 'false');
   state.active = -1;
 }
 
+/** @param {Hit} hit */
 function pick(hit) {
-  $('tv-symbol').value = hit.symbol;
-  const ex = $('tv-exchange');
+  symbolInput.value = hit.symbol;
+  const ex = exchangeSelect;
   if (![...ex.options].some((o) => o.value === hit.exchange)) ex.add(new Option(hit.exchange, hit.exchange));
   ex.value = hit.exchange;
   if (hit.exchange === 'NFO' || hit.exchange === 'BFO' || hit.exchange === 'MCX' || hit.exchange === 'CDS') {
-    $('tv-product').value = 'NRML';
+    $('tv-product', HTMLSelectElement).value = 'NRML';
   }
   closeSuggestions();
   render();
 }
 
+/** @param {Hit[]} hits */
 function showSuggestions(hits) {
   state.hits = hits;
   state.active = -1;
-  const list = $('tv-suggestions');
-  list.replaceChildren(...hits.map((h, i) => {
-    const li = document.createElement('li');
-    li.setAttribute('role', 'option');
-    li.id = `tv-hit-${i}`;
-    li.dataset.symbol = h.symbol;
-    li.dataset.exchange = h.exchange;
-    const name = document.createElement('span');
-    name.textContent = h.symbol;
-    const meta = document.createElement('span');
-    meta.className = 'muted small';
-    meta.textContent = `${h.exchange} · ${h.name}`;
-    li.append(name, meta);
+  suggestions.replaceChildren(...hits.map((h, i) => {
+    const li = el('li', { role: 'option', id: `tv-hit-${i}`, 'data-symbol': h.symbol, 'data-exchange': h.exchange },
+      el('span', '', h.symbol), el('span', 'muted small', `${h.exchange} · ${h.name}`));
     li.addEventListener('mousedown', (ev) => { ev.preventDefault(); pick(h); });
     return li;
   }));
-  list.hidden = hits.length === 0;
-  $('tv-symbol').setAttribute('aria-expanded', String(hits.length > 0));
+  suggestions.hidden = hits.length === 0;
+  symbolInput.setAttribute('aria-expanded', String(hits.length > 0));
 }
 
 async function search() {
-  const q = $('tv-symbol').value.trim();
+  const q = symbolInput.value.trim();
   if (!q) { closeSuggestions(); return; }
   const seq = ++searchSeq;
   try {
+    /** @type {{ data: Hit[] }} */
     const r = await getJson(`/tradingview/api/search?q=${encodeURIComponent(q)}`);
     if (seq === searchSeq) showSuggestions(r.data);
   } catch (e) {
-    if (seq === searchSeq) { closeSuggestions(); toast(e.message, 'error'); }
+    if (seq === searchSeq) { closeSuggestions(); toast(errorMessage(e), 'error'); }
   }
 }
 
-$('tv-symbol').addEventListener('input', () => {
+symbolInput.addEventListener('input', () => {
   render();
   clearTimeout(searchTimer);
   searchTimer = setTimeout(search, 150);
 });
-$('tv-symbol').addEventListener('keydown', (ev) => {
+symbolInput.addEventListener('keydown', (ev) => {
   const n = state.hits.length;
-  if ($('tv-suggestions').hidden || n === 0) return;
+  if (suggestions.hidden || n === 0) return;
   if (ev.key === 'ArrowDown' || ev.key === 'ArrowUp') {
     ev.preventDefault();
     state.active = (state.active + (ev.key === 'ArrowDown' ? 1 : n - 1)) % n;
-    [...$('tv-suggestions').children].forEach((li, i) => li.setAttribute('aria-selected', String(i === state.active)));
-    $('tv-symbol').setAttribute('aria-activedescendant', `tv-hit-${state.active}`);
+    [...suggestions.children].forEach((li, i) => li.setAttribute('aria-selected', String(i === state.active)));
+    symbolInput.setAttribute('aria-activedescendant', `tv-hit-${state.active}`);
   } else if (ev.key === 'Enter') {
     ev.preventDefault();
-    pick(state.hits[Math.max(0, state.active)]);
+    const hit = state.hits[Math.max(0, state.active)];
+    if (hit) pick(hit);
   } else if (ev.key === 'Escape') {
     closeSuggestions();
   }
 });
-$('tv-symbol').addEventListener('blur', () => setTimeout(closeSuggestions, 100));
+symbolInput.addEventListener('blur', () => setTimeout(closeSuggestions, 100));
 $('tv-form').addEventListener('submit', (ev) => ev.preventDefault());
 for (const id of ['tv-exchange', 'tv-product', 'tv-action', 'tv-quantity']) {
   $(id).addEventListener('input', render);
@@ -154,11 +164,11 @@ for (const id of ['tv-exchange', 'tv-product', 'tv-action', 'tv-quantity']) {
 for (const m of ['strategy', 'line']) {
   $(`mode-${m}`).addEventListener('click', () => { state.mode = m; render(); });
 }
-$('copy-url').addEventListener('click', () => copy($('tv-url').textContent, 'Webhook URL'));
-$('copy-json').addEventListener('click', () => copy($('tv-json').textContent, 'Alert JSON'));
+$('copy-url').addEventListener('click', () => copy($('tv-url').textContent ?? '', 'Webhook URL'));
+$('copy-json').addEventListener('click', () => copy($('tv-json').textContent ?? '', 'Alert JSON'));
 
 $('tv-test').addEventListener('click', async () => {
-  const btn = $('tv-test');
+  const btn = $('tv-test', HTMLButtonElement);
   btn.disabled = true;
   const out = $('tv-result');
   try {
@@ -176,7 +186,7 @@ $('tv-test').addEventListener('click', async () => {
     out.hidden = false;
     toast(res.ok ? 'Test alert accepted' : 'Test alert refused', res.ok ? 'success' : 'error');
   } catch (e) {
-    out.textContent = `Request failed: ${e.message}`;
+    out.textContent = `Request failed: ${errorMessage(e)}`;
     out.hidden = false;
   } finally {
     btn.disabled = false;
@@ -188,10 +198,11 @@ async function init() {
   initShell();
   render();
   try {
+    /** @type {ApiKeyInfo} */
     const data = await getJson('/apikey');
     state.key = data.api_key;
   } catch (e) {
-    toast(e.message, 'error');
+    toast(errorMessage(e), 'error');
   }
   render();
 }

@@ -1,19 +1,24 @@
+// @ts-check
 // Shared pieces of the playground: JSON highlighting into the DOM (never innerHTML),
-// sizes, clipboard, and the session user's key (fetched, never in the HTML).
+// sizes, and the session user's key (fetched, never in the HTML).
 import { getJson } from '../api.js';
-import { toast } from '../ui.js';
+import { el } from '../dom.js';
+
+/**
+ * An entry of `/playground/endpoints` (our Bruno collection, by category): `body` for
+ * POST and WebSocket messages, `params` for GET.
+ * @typedef {{ name: string, method: string, path: string, body?: Record<string, unknown>,
+ *   params?: Record<string, unknown>, description?: string }} Endpoint
+ */
 
 const TOKEN = /("(?:\\.|[^"\\])*")(\s*:)?|\b(true|false|null)\b|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g;
 const PLAIN_LIMIT = 100 * 1024;
 
-function el(tag, cls, text) {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
-export { el };
-
+/**
+ * Appends `line` to `into`, its JSON tokens in spans classed by kind.
+ * @param {string} line
+ * @param {HTMLElement} into
+ */
 function highlightLine(line, into) {
   let last = 0;
   for (const m of line.matchAll(TOKEN)) {
@@ -31,7 +36,11 @@ function highlightLine(line, into) {
   if (last < line.length) into.append(line.slice(last));
 }
 
-/** Replaces `pre`'s content with numbered, highlighted lines (plain above 100 KB). */
+/**
+ * Replaces `pre`'s content with numbered, highlighted lines (plain above 100 KB).
+ * @param {HTMLElement} pre
+ * @param {string} text
+ */
 export function renderJson(pre, text) {
   pre.replaceChildren();
   const plain = text.length > PLAIN_LIMIT;
@@ -43,35 +52,27 @@ export function renderJson(pre, text) {
   }
 }
 
-export function pretty(value) {
-  return JSON.stringify(value, null, 2);
-}
-
+/** @param {number} bytes */
 export function formatSize(bytes) {
   return bytes < 1024 ? `${bytes} B` : `${(bytes / 1024).toFixed(1)} KB`;
 }
 
-export async function copyText(text, done) {
-  try {
-    await navigator.clipboard.writeText(text);
-    toast(done, 'success');
-    return true;
-  } catch {
-    toast('Copy failed: the browser refused clipboard access', 'error');
-    return false;
-  }
-}
-
+/** @type {Promise<string> | null} */
 let keyPromise = null;
 /** The session user's API key ('' when none), fetched once over the session. */
 export function apiKey() {
   if (!keyPromise) {
-    keyPromise = getJson('/playground/api-key').then((r) => r.api_key || '').catch(() => '');
+    /** @type {Promise<{ api_key?: string | null }>} */
+    const answer = getJson('/playground/api-key');
+    keyPromise = answer.then((r) => r.api_key || '').catch(() => '');
   }
   return keyPromise;
 }
 
-/** Only our own `/api/` routes may be called from the page. */
+/**
+ * Only our own `/api/` routes may be called from the page.
+ * @param {unknown} path
+ */
 export function allowedApiPath(path) {
   if (typeof path !== 'string' || !path.startsWith('/api/') || path.includes('\\')) return false;
   try {

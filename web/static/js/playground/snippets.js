@@ -1,13 +1,22 @@
+// @ts-check
 // Code snippets for a request: cURL, Python with the official `openalgo` SDK, Python
 // `requests`. A request is {method, url (absolute, GET params folded in), body (text),
 // headers: [[name, value]]}.
 
+/**
+ * A request as the playground sends it.
+ * @typedef {{ method: string, url: string, body: string | null, headers: Array<[string, string]>,
+ *   path: string }} Request
+ */
+
 const DEFAULT_HEADERS = new Set(['accept', 'content-type']);
 
+/** @param {string} s */
 function shellQuote(s) {
   return `'${s.replaceAll("'", "'\\''")}'`;
 }
 
+/** @param {Omit<Request, 'path'>} request */
 export function curl({ method, url, body, headers }) {
   const parts = [`curl -X ${method} "${url.replaceAll('"', '%22')}"`, '-H "Accept: application/json"'];
   for (const [k, v] of headers) {
@@ -19,6 +28,12 @@ export function curl({ method, url, body, headers }) {
   return parts.join(' \\\n  ');
 }
 
+/**
+ * A JSON value as a Python literal.
+ * @param {unknown} v
+ * @param {string} [indent]
+ * @returns {string}
+ */
 function py(v, indent = '') {
   if (v === null || v === undefined) return 'None';
   if (v === true) return 'True';
@@ -30,20 +45,29 @@ function py(v, indent = '') {
     if (!v.length) return '[]';
     return `[\n${v.map((x) => inner + py(x, inner)).join(',\n')},\n${indent}]`;
   }
-  const keys = Object.keys(v);
-  if (!keys.length) return '{}';
-  return `{\n${keys.map((k) => `${inner}${JSON.stringify(k)}: ${py(v[k], inner)}`).join(',\n')},\n${indent}}`;
+  if (typeof v !== 'object') return String(v);
+  const entries = Object.entries(v);
+  if (!entries.length) return '{}';
+  return `{\n${entries.map(([k, x]) => `${inner}${JSON.stringify(k)}: ${py(x, inner)}`).join(',\n')},\n${indent}}`;
 }
 
+/**
+ * The body as a JSON object, or null when it is not one.
+ * @param {string | null} body
+ * @returns {Record<string, unknown> | null}
+ */
 function parseBody(body) {
   try {
+    /** @type {unknown} */
     const v = JSON.parse(body || '{}');
-    return v && typeof v === 'object' && !Array.isArray(v) ? v : null;
+    // A parsed JSON object is a plain record.
+    return v && typeof v === 'object' && !Array.isArray(v) ? /** @type {Record<string, unknown>} */ (v) : null;
   } catch {
     return null;
   }
 }
 
+/** @param {Omit<Request, 'path'>} request */
 export function requests({ method, url, body, headers }) {
   const obj = parseBody(body);
   const hdrs = Object.fromEntries(headers);
@@ -60,6 +84,7 @@ export function requests({ method, url, body, headers }) {
 }
 
 // endpoint (after /api/v1/) → SDK method; renamed arguments.
+/** @type {Record<string, string>} */
 const SDK = {
   placeorder: 'placeorder', placesmartorder: 'placesmartorder', basketorder: 'basketorder',
   splitorder: 'splitorder', orderstatus: 'orderstatus', openposition: 'openposition',
@@ -73,8 +98,13 @@ const SDK = {
   optionchain: 'optionchain', optionsmultiorder: 'optionsmultiorder',
   'telegram/notify': 'telegram', 'market/holidays': 'holidays', 'market/timings': 'timings',
 };
+/** @type {Record<string, string>} */
 const RENAME = { pricetype: 'price_type', orderid: 'order_id' };
 
+/**
+ * @param {Request} request
+ * @param {string} origin the server's, for the SDK's host
+ */
 export function sdk({ url, body, path, method }, origin) {
   const endpoint = path.replace(/^\/api\/v1\//, '').replace(/\/$/, '');
   const fn = SDK[endpoint];
