@@ -18,6 +18,8 @@ use std::sync::{Arc, Mutex};
 use serde_json::{Map, Value, json};
 use tokio::sync::{broadcast, watch};
 
+use crate::shutdown::Shutdown;
+
 use algogate_broker::engine::{AccountId, Engine, OrderId};
 use algogate_store::{Outcome, PendingRow, PendingStats, Stamp, Store, StoreError, UserId};
 
@@ -83,7 +85,7 @@ pub struct ActionCenter {
     clock: Arc<dyn Clock>,
     codec: Arc<dyn OrderCodec>,
     events: broadcast::Sender<ActionEvent>,
-    closing: watch::Sender<bool>,
+    shutdown: Shutdown,
 }
 
 fn stamps(clock: &dyn Clock) -> (String, String) {
@@ -138,26 +140,25 @@ fn join_ids(ids: &[String]) -> Option<String> {
 }
 
 impl ActionCenter {
-    pub fn new(store: Store, clock: Arc<dyn Clock>, codec: Arc<dyn OrderCodec>) -> Self {
+    pub fn new(
+        store: Store,
+        clock: Arc<dyn Clock>,
+        codec: Arc<dyn OrderCodec>,
+        shutdown: Shutdown,
+    ) -> Self {
         let (events, _) = broadcast::channel(256);
-        let (closing, _) = watch::channel(false);
         Self {
             store,
             clock,
             codec,
             events,
-            closing,
+            shutdown,
         }
     }
 
     /// The event stream and a signal that turns true at shutdown (open streams end then).
     pub fn subscribe(&self) -> (broadcast::Receiver<ActionEvent>, watch::Receiver<bool>) {
-        (self.events.subscribe(), self.closing.subscribe())
-    }
-
-    /// Ends every open event stream (graceful shutdown waits for open connections).
-    pub fn close(&self) {
-        self.closing.send_replace(true);
+        (self.events.subscribe(), self.shutdown.watch())
     }
 
     fn emit(&self, user: UserId, name: &'static str, data: Value) {

@@ -17,4 +17,5 @@ pub mod ratelimit;
 pub mod security;
 pub mod session;
 pub mod setup;
+pub mod shutdown;
 pub mod throttle;

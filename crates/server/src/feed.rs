@@ -13,6 +13,8 @@ use axum::extract::ws::Utf8Bytes;
 use tokio::sync::{Notify, broadcast, mpsc, watch};
 use tokio::task::JoinHandle;
 
+use algogate_app::shutdown::Shutdown;
+
 use crate::openalgo::order_update::OrderUpdate;
 use crate::openalgo::ws::{self as protocol, Mode};
 
@@ -107,7 +109,7 @@ pub struct Hub {
     queue_capacity: usize,
     live: AtomicUsize,
     live_changed: Notify,
-    shutdown: watch::Sender<bool>,
+    shutdown: Shutdown,
     orders_tx: broadcast::Sender<Arc<OrderUpdate>>,
     pub stats: HubStats,
 }
@@ -124,7 +126,7 @@ impl Drop for LiveGuard {
 }
 
 impl Hub {
-    pub fn new(market: Arc<PaperMarket>, queue_capacity: usize) -> Self {
+    pub fn new(market: Arc<PaperMarket>, queue_capacity: usize, shutdown: Shutdown) -> Self {
         let (orders_tx, _) = broadcast::channel(4096);
         Self {
             market,
@@ -133,7 +135,7 @@ impl Hub {
             queue_capacity: queue_capacity.max(1),
             live: AtomicUsize::new(0),
             live_changed: Notify::new(),
-            shutdown: watch::channel(false).0,
+            shutdown,
             orders_tx,
             stats: HubStats::default(),
         }
@@ -319,19 +321,9 @@ impl Hub {
         })
     }
 
-    /// Tells every connection to close (1001) and the listeners to stop accepting.
-    pub fn begin_shutdown(&self) {
-        self.shutdown.send_replace(true);
-    }
-
+    /// Turns true at shutdown: every connection closes (1001).
     pub fn shutdown_watch(&self) -> watch::Receiver<bool> {
-        self.shutdown.subscribe()
-    }
-
-    /// Resolves once shutdown has begun.
-    pub async fn shutting_down(&self) {
-        let mut rx = self.shutdown.subscribe();
-        let _ = rx.wait_for(|s| *s).await;
+        self.shutdown.watch()
     }
 
     /// Waits (bounded) for every connection task to finish its close handshake.
@@ -360,7 +352,7 @@ mod tests {
 
     fn hub(capacity: usize) -> Arc<Hub> {
         let market = PaperMarket::with_builtin(Arc::new(SystemClock), MarketConfig::default());
-        Arc::new(Hub::new(market, capacity))
+        Arc::new(Hub::new(market, capacity, Shutdown::default()))
     }
 
     #[test]

@@ -210,15 +210,10 @@ impl Server {
         let hub = state.ws().clone();
         let fanout = hub.spawn();
         let trigger = tokio::spawn({
-            let hub = hub.clone();
-            let state = state.clone();
+            let signal = state.shutdown().clone();
             async move {
                 shutdown.await;
-                // Long-lived responses (event streams) end too, or graceful shutdown
-                // would wait on them.
-                state.begin_shutdown();
-                state.action_center().close();
-                hub.begin_shutdown();
+                signal.begin();
             }
         });
         // One table for both listeners: the descriptor limit is the process's.
@@ -234,17 +229,17 @@ impl Server {
             self.listener,
             crate::app::app(state.clone()),
             conns.clone(),
-            hub.shutting_down(),
+            state.shutdown().begun(),
         );
         let ws = connections::serve(
             self.ws_listener,
             crate::ws::router(state.clone()),
             conns,
-            hub.shutting_down(),
+            state.shutdown().begun(),
         );
         tokio::join!(http, ws);
         // Upgraded sockets outlive their HTTP connection: each closes itself with 1001.
-        hub.begin_shutdown();
+        state.shutdown().begin();
         hub.drain(Duration::from_secs(5)).await;
         trigger.abort();
         fanout.abort();

@@ -7,6 +7,8 @@ use algogate_broker::engine::Engine;
 use algogate_store::Store;
 
 use crate::config::Config;
+use algogate_app::shutdown::Shutdown;
+
 use crate::feed::Hub;
 use crate::openalgo::order_update::OrderUpdate;
 use crate::playground::Catalog;
@@ -39,7 +41,7 @@ struct Inner {
     ws: Arc<Hub>,
     /// Flips to true when the server starts shutting down: long-lived responses (the
     /// account page's event stream) end so graceful shutdown does not wait on them.
-    shutdown: tokio::sync::watch::Sender<bool>,
+    shutdown: Shutdown,
     action_center: ActionCenter,
     playground: Arc<Catalog>,
 }
@@ -72,11 +74,17 @@ impl AppState {
                     .unwrap_or(i64::MAX),
             },
         );
-        let ws = Arc::new(Hub::new(market.clone(), config.ws_queue_capacity));
+        let shutdown = Shutdown::default();
+        let ws = Arc::new(Hub::new(
+            market.clone(),
+            config.ws_queue_capacity,
+            shutdown.clone(),
+        ));
         let action_center = ActionCenter::new(
             store.clone(),
             clock.clone(),
             Arc::new(crate::openalgo::orders::Codec),
+            shutdown.clone(),
         );
         let playground = Arc::new(Catalog::load(config.collections_dir.clone()));
         Self(Arc::new(Inner {
@@ -93,7 +101,7 @@ impl AppState {
             sessions,
             throttle,
             clock,
-            shutdown: tokio::sync::watch::Sender::new(false),
+            shutdown,
             action_center,
         }))
     }
@@ -155,13 +163,10 @@ impl AppState {
     pub fn order_events(&self) -> &broadcast::Sender<Arc<OrderUpdate>> {
         self.0.ws.order_events()
     }
-    /// Tells long-lived responses to end (called when shutdown begins).
-    pub fn begin_shutdown(&self) {
-        self.0.shutdown.send_replace(true);
-    }
-    /// Watches for the start of shutdown.
-    pub fn shutdown_signal(&self) -> tokio::sync::watch::Receiver<bool> {
-        self.0.shutdown.subscribe()
+    /// The one shutdown signal: listeners stop, sockets close with 1001, long-lived
+    /// responses (event streams) end.
+    pub fn shutdown(&self) -> &Shutdown {
+        &self.0.shutdown
     }
     /// Semi-auto mode's queue of orders awaiting approval.
     pub fn action_center(&self) -> &ActionCenter {

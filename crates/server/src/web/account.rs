@@ -245,7 +245,7 @@ async fn events(State(st): State<AppState>, CurrentSession(s): CurrentSession) -
     let deadline = tokio::time::Instant::now() + life;
     Sse::new(order_updates(
         st.engine().updates(),
-        st.shutdown_signal(),
+        st.shutdown().watch(),
         me,
         deadline,
     ))
