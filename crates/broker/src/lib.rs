@@ -21,6 +21,7 @@ pub mod error;
 pub mod feed;
 pub mod instruments;
 pub mod market;
+pub mod time;
 
 pub use api::{Candle, DepthData, DepthLevel, Intervals, MultiQuoteItem, MultiQuotes, QuoteData};
 pub use broker::{Broker, BrokerFuture};

@@ -4,11 +4,11 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, NaiveDate, NaiveTime};
-use chrono_tz::Asia::Kolkata;
+use chrono::{NaiveDate, NaiveTime};
 
 use super::types::*;
 use crate::domain::{Exchange, InstrumentType};
+use crate::time::{ist_parts, session_start_ms};
 
 /// Sandbox configuration (reference §6.2 defaults).
 #[derive(Debug, Clone, PartialEq)]
@@ -336,43 +336,6 @@ impl<'a> Tx<'a> {
 
 pub fn round2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
-}
-
-/// The latest session boundary at or before `now_ms` (epoch ms).
-pub fn session_start_ms(now_ms: i64, boundary: NaiveTime) -> i64 {
-    let local = DateTime::from_timestamp_millis(now_ms)
-        .unwrap_or_default()
-        .with_timezone(&Kolkata);
-    let mut day = local.date_naive();
-    if local.time() < boundary {
-        day = day.pred_opt().unwrap_or(day);
-    }
-    ist_ms(day, boundary)
-}
-
-fn ist_ms(day: NaiveDate, t: NaiveTime) -> i64 {
-    day.and_time(t)
-        .and_local_timezone(Kolkata)
-        .single()
-        .map(|d| d.timestamp_millis())
-        .unwrap_or(0)
-}
-
-/// IST date and time of day of an epoch-ms instant.
-pub fn ist_parts(now_ms: i64) -> (NaiveDate, NaiveTime) {
-    let l = DateTime::from_timestamp_millis(now_ms)
-        .unwrap_or_default()
-        .with_timezone(&Kolkata);
-    (l.date_naive(), l.time())
-}
-
-/// `YYYY-MM-DD HH:MM:SS` in IST, OpenAlgo's sandbox timestamps.
-pub fn ist_timestamp(ms: i64) -> String {
-    DateTime::from_timestamp_millis(ms)
-        .unwrap_or_default()
-        .with_timezone(&Kolkata)
-        .format("%Y-%m-%d %H:%M:%S")
-        .to_string()
 }
 
 fn leverage(cfg: &EngineConfig, c: &Contract, product: Product, action: Action) -> f64 {

@@ -3,8 +3,7 @@
 
 use std::sync::Arc;
 
-use chrono::{NaiveDate, TimeZone};
-use chrono_tz::Asia::Kolkata;
+use chrono::NaiveDate;
 use proptest::prelude::*;
 
 use super::rules::*;
@@ -26,10 +25,10 @@ impl rules::IdSource for Seq {
 }
 
 fn ist_ms(y: i32, m: u32, d: u32, hh: u32, mm: u32) -> i64 {
-    Kolkata
-        .with_ymd_and_hms(y, m, d, hh, mm, 0)
-        .unwrap()
-        .timestamp_millis()
+    crate::time::ist_ms(
+        NaiveDate::from_ymd_opt(y, m, d).unwrap(),
+        chrono::NaiveTime::from_hms_opt(hh, mm, 0).unwrap(),
+    )
 }
 
 const EQ: Contract = Contract {
@@ -722,19 +721,6 @@ fn smart_order_table() {
     assert_eq!(smart_order_leg(4, 4, Buy, 1), None);
     // Absurd targets saturate instead of overflowing.
     assert_eq!(smart_order_leg(i64::MIN, 5, Buy, 1), Some((Sell, i64::MAX)));
-}
-
-#[test]
-fn session_start_is_the_latest_0300_ist() {
-    let b = chrono::NaiveTime::from_hms_opt(3, 0, 0).unwrap();
-    assert_eq!(
-        session_start_ms(ist_ms(2026, 1, 7, 2, 59), b),
-        ist_ms(2026, 1, 6, 3, 0)
-    );
-    assert_eq!(
-        session_start_ms(ist_ms(2026, 1, 7, 3, 0), b),
-        ist_ms(2026, 1, 7, 3, 0)
-    );
 }
 
 #[derive(Debug, Clone)]
