@@ -8,6 +8,7 @@ use chrono::{NaiveDate, NaiveTime};
 
 use super::types::*;
 use crate::domain::{Exchange, InstrumentType};
+use crate::num::round2;
 use crate::time::{ist_parts, session_start_ms};
 
 /// Sandbox configuration (reference §6.2 defaults).
@@ -332,10 +333,6 @@ impl<'a> Tx<'a> {
         self.funds.total_realized += pnl;
         self.funds.today_realized += pnl;
     }
-}
-
-pub fn round2(x: f64) -> f64 {
-    (x * 100.0).round() / 100.0
 }
 
 fn leverage(cfg: &EngineConfig, c: &Contract, product: Product, action: Action) -> f64 {

@@ -18,6 +18,7 @@ use super::views::*;
 use crate::domain::Exchange;
 use crate::feed::{Subscription, Tick};
 use crate::market::PaperMarket;
+use crate::num::round2;
 use crate::time::{ist, ist_parts, session_start_ms};
 
 /// Resting orders on one instrument, and the subscription that keeps it ticking.
@@ -616,7 +617,7 @@ impl Engine {
                     rules::margin_for(&self.cfg, &c, l.product, l.action, l.quantity, price, 0);
             }
         }
-        Ok(rules::round2(total))
+        Ok(round2(total))
     }
 }
 

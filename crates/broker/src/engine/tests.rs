@@ -950,7 +950,7 @@ async fn ticks_fill_resting_orders_and_publish_updates() {
     }
     assert!(filled, "the price never came down half a rupee");
     let st = e.order_status(acc, &id).await.unwrap();
-    assert_eq!(st.average_price, crate::engine::rules::round2(ltp - 0.5));
+    assert_eq!(st.average_price, crate::round2(ltp - 0.5));
     let u = updates.recv().await.unwrap();
     assert_eq!(u.order_status, OrderStatus::Complete);
     assert!(e.watched().is_empty());

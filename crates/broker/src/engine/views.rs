@@ -3,9 +3,9 @@
 
 use serde::Serialize;
 
-use super::rules::round2;
 use super::types::*;
 use crate::domain::Exchange;
+use crate::num::round2;
 use crate::time::ist_timestamp;
 
 /// One `orderbook` row.
