@@ -11,8 +11,12 @@ use std::time::Duration;
 use tokio::sync::{Mutex, broadcast};
 use tokio::task::JoinHandle;
 
+use super::account::{Account, Delta};
+use super::config::EngineConfig;
+use super::error::{EngineError, Result};
 use super::ledger::{Ledger, StoredAccount};
-use super::rules::{self, Account, Delta, EngineConfig, EngineError, IdSource, Result, Tx};
+use super::rules;
+use super::tx::{IdSource, Tx};
 use super::types::*;
 use super::views::*;
 use crate::domain::Exchange;

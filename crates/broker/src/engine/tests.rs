@@ -6,14 +6,16 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use proptest::prelude::*;
 
+use super::error::Result;
 use super::rules::*;
+use super::tx::{IdSource, Tx};
 use super::*;
 use crate::domain::{Exchange, InstrumentType};
 
 #[derive(Debug, Default)]
 struct Seq(u64);
 
-impl rules::IdSource for Seq {
+impl IdSource for Seq {
     fn order_id(&mut self, _: i64) -> OrderId {
         self.0 += 1;
         OrderId(format!("O{}", self.0))
