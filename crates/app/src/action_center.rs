@@ -21,6 +21,7 @@ use tokio::sync::{broadcast, watch};
 use crate::shutdown::Shutdown;
 
 use algogate_broker::engine::{AccountId, Engine, OrderId};
+use algogate_broker::time::ist_timestamp;
 use algogate_store::{Outcome, PendingRow, PendingStats, Stamp, Store, StoreError, UserId};
 
 use crate::clock::Clock;
@@ -90,10 +91,9 @@ pub struct ActionCenter {
 
 fn stamps(clock: &dyn Clock) -> (String, String) {
     let now = clock.now();
-    let ist = now.with_timezone(&chrono_tz::Asia::Kolkata);
     (
         now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-        ist.format("%Y-%m-%d %H:%M:%S IST").to_string(),
+        format!("{} IST", ist_timestamp(now.timestamp_millis())),
     )
 }
 

@@ -2,10 +2,10 @@
 
 use std::collections::BTreeSet;
 
-use chrono::{DateTime, Datelike, Days, NaiveDate, NaiveTime, TimeZone, Utc, Weekday};
-use chrono_tz::Asia::Kolkata;
+use chrono::{DateTime, Datelike, Days, NaiveDate, Utc, Weekday};
 
 use crate::error::BrokerError;
+use crate::time::{ist_date, ist_epoch};
 
 const BUILTIN_HOLIDAYS: &str = include_str!("../data/holidays.csv");
 
@@ -145,25 +145,6 @@ impl MarketCalendar {
             .filter_map(|back| d.checked_sub_days(Days::new(back)))
             .find(|&x| self.is_trading_day(x))
     }
-}
-
-/// Epoch seconds of an IST wall time (IST has no DST, so this is total).
-pub fn ist_epoch(d: NaiveDate, h: u32, m: u32) -> i64 {
-    let midnight = d.and_time(NaiveTime::MIN);
-    Kolkata
-        .from_local_datetime(&midnight)
-        .single()
-        .map(|x| x.timestamp())
-        .unwrap_or_else(|| midnight.and_utc().timestamp() - 19800)
-        + i64::from(h * 3600 + m * 60)
-}
-
-/// The IST calendar date of an epoch second.
-pub fn ist_date(t: i64) -> NaiveDate {
-    DateTime::from_timestamp(t, 0)
-        .unwrap_or_default()
-        .with_timezone(&Kolkata)
-        .date_naive()
 }
 
 #[cfg(test)]

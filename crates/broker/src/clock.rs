@@ -3,8 +3,9 @@
 use std::fmt::Debug;
 use std::sync::atomic::{AtomicI64, Ordering};
 
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
-use chrono_tz::Asia::Kolkata;
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+
+use crate::time::{ist, ist_ms};
 
 /// A source of "now". Everything in this crate reads time through it.
 pub trait Clock: Send + Sync + Debug {
@@ -16,7 +17,7 @@ pub trait Clock: Send + Sync + Debug {
 
     /// Today's date in India, where every exchange here keeps its calendar.
     fn today_ist(&self) -> NaiveDate {
-        self.now().with_timezone(&Kolkata).date_naive()
+        ist(self.now_ms()).date_naive()
     }
 }
 
@@ -45,11 +46,11 @@ impl ManualClock {
 
     /// A clock at the given IST wall time; panics on an impossible date (test helper).
     pub fn at_ist(y: i32, m: u32, d: u32, hh: u32, mm: u32, ss: u32) -> Self {
-        let local = Kolkata
-            .with_ymd_and_hms(y, m, d, hh, mm, ss)
-            .single()
-            .expect("valid IST wall time");
-        Self::new(local.with_timezone(&Utc))
+        let day = NaiveDate::from_ymd_opt(y, m, d).expect("valid date");
+        let t = NaiveTime::from_hms_opt(hh, mm, ss).expect("valid time");
+        ManualClock {
+            ms: AtomicI64::new(ist_ms(day, t)),
+        }
     }
 
     pub fn set(&self, at: DateTime<Utc>) {
@@ -69,6 +70,8 @@ impl Clock for ManualClock {
 
 #[cfg(test)]
 mod tests {
+    use chrono::TimeZone;
+
     use super::*;
 
     #[test]

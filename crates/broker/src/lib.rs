@@ -21,6 +21,8 @@ pub mod error;
 pub mod feed;
 pub mod instruments;
 pub mod market;
+pub mod num;
+pub mod time;
 
 pub use api::{Candle, DepthData, DepthLevel, Intervals, MultiQuoteItem, MultiQuotes, QuoteData};
 pub use broker::{Broker, BrokerFuture};
@@ -32,3 +34,4 @@ pub use feed::{Subscription, Tick};
 pub use instruments::{Instrument, InstrumentMaster};
 pub use market::history::MAX_CANDLES;
 pub use market::{MarketConfig, PaperMarket};
+pub use num::round2;

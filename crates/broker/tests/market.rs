@@ -348,7 +348,7 @@ fn exchange_calendar_freezes_prices_outside_hours() {
         .unwrap();
     // 1 Jan is a trading day in India; the weekend is not.
     let dates: Vec<i64> = days.iter().map(|c| c.timestamp).collect();
-    let ist = |y, mo, da| algogate_broker::calendar::ist_epoch(d(y, mo, da), 0, 0);
+    let ist = |y, mo, da| algogate_broker::time::ist_epoch(d(y, mo, da), 0, 0);
     assert_eq!(dates, [ist(2026, 1, 1), ist(2026, 1, 2), ist(2026, 1, 5)]);
 }
 

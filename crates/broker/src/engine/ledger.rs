@@ -6,7 +6,7 @@ use std::future::{Future, ready};
 use std::pin::Pin;
 use std::sync::{Mutex, PoisonError};
 
-use super::rules::Delta;
+use super::account::Delta;
 use super::types::*;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -11,13 +11,19 @@ use std::time::Duration;
 use tokio::sync::{Mutex, broadcast};
 use tokio::task::JoinHandle;
 
+use super::account::{Account, Delta};
+use super::config::EngineConfig;
+use super::error::{EngineError, Result};
 use super::ledger::{Ledger, StoredAccount};
-use super::rules::{self, Account, Delta, EngineConfig, EngineError, IdSource, Result, Tx};
+use super::rules;
+use super::tx::{IdSource, Tx};
 use super::types::*;
 use super::views::*;
 use crate::domain::Exchange;
 use crate::feed::{Subscription, Tick};
 use crate::market::PaperMarket;
+use crate::num::round2;
+use crate::time::{ist, ist_parts, session_start_ms};
 
 /// Resting orders on one instrument, and the subscription that keeps it ticking.
 #[derive(Debug)]
@@ -45,7 +51,7 @@ fn random_u32() -> u32 {
 
 impl IdGen {
     fn order_id(&mut self, now_ms: i64) -> OrderId {
-        let (date, _) = rules::ist_parts(now_ms);
+        let (date, _) = ist_parts(now_ms);
         let day = date.format("%y%m%d").to_string();
         if day != self.day {
             self.day = day.clone();
@@ -81,12 +87,9 @@ impl IdSource for SharedIds<'_> {
     }
 
     fn trade_id(&mut self, now_ms: i64) -> TradeId {
-        let t = chrono::DateTime::from_timestamp_millis(now_ms)
-            .unwrap_or_default()
-            .with_timezone(&chrono_tz::Asia::Kolkata);
         TradeId(format!(
             "TRADE-{}-{:08x}",
-            t.format("%Y%m%d-%H%M%S"),
+            ist(now_ms).format("%Y%m%d-%H%M%S"),
             random_u32()
         ))
     }
@@ -142,7 +145,7 @@ impl Engine {
     ) -> Result<Arc<Self>> {
         let (updates, _) = broadcast::channel(4096);
         let now = market.clock().now_ms();
-        let day = rules::ist_parts(now).0.format("%y%m%d").to_string();
+        let day = ist_parts(now).0.format("%y%m%d").to_string();
         let issued = ledger
             .order_ids_with_prefix(&day)
             .await
@@ -235,7 +238,7 @@ impl Engine {
             return Ok(Arc::clone(a));
         }
         let now = self.market.clock().now_ms();
-        let since = rules::session_start_ms(now, self.cfg.session_boundary);
+        let since = session_start_ms(now, self.cfg.session_boundary);
         let stored = self
             .ledger
             .load(id, since)
@@ -493,7 +496,7 @@ impl Engine {
     }
 
     fn session_start(&self) -> i64 {
-        rules::session_start_ms(self.market.clock().now_ms(), self.cfg.session_boundary)
+        session_start_ms(self.market.clock().now_ms(), self.cfg.session_boundary)
     }
 
     /// `orderbook`: the current session's orders (and older ones still resting).
@@ -618,7 +621,7 @@ impl Engine {
                     rules::margin_for(&self.cfg, &c, l.product, l.action, l.quantity, price, 0);
             }
         }
-        Ok(rules::round2(total))
+        Ok(round2(total))
     }
 }
 

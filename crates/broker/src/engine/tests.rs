@@ -3,18 +3,19 @@
 
 use std::sync::Arc;
 
-use chrono::{NaiveDate, TimeZone};
-use chrono_tz::Asia::Kolkata;
+use chrono::NaiveDate;
 use proptest::prelude::*;
 
+use super::error::Result;
 use super::rules::*;
+use super::tx::{IdSource, Tx};
 use super::*;
 use crate::domain::{Exchange, InstrumentType};
 
 #[derive(Debug, Default)]
 struct Seq(u64);
 
-impl rules::IdSource for Seq {
+impl IdSource for Seq {
     fn order_id(&mut self, _: i64) -> OrderId {
         self.0 += 1;
         OrderId(format!("O{}", self.0))
@@ -26,10 +27,10 @@ impl rules::IdSource for Seq {
 }
 
 fn ist_ms(y: i32, m: u32, d: u32, hh: u32, mm: u32) -> i64 {
-    Kolkata
-        .with_ymd_and_hms(y, m, d, hh, mm, 0)
-        .unwrap()
-        .timestamp_millis()
+    crate::time::ist_ms(
+        NaiveDate::from_ymd_opt(y, m, d).unwrap(),
+        chrono::NaiveTime::from_hms_opt(hh, mm, 0).unwrap(),
+    )
 }
 
 const EQ: Contract = Contract {
@@ -724,19 +725,6 @@ fn smart_order_table() {
     assert_eq!(smart_order_leg(i64::MIN, 5, Buy, 1), Some((Sell, i64::MAX)));
 }
 
-#[test]
-fn session_start_is_the_latest_0300_ist() {
-    let b = chrono::NaiveTime::from_hms_opt(3, 0, 0).unwrap();
-    assert_eq!(
-        session_start_ms(ist_ms(2026, 1, 7, 2, 59), b),
-        ist_ms(2026, 1, 6, 3, 0)
-    );
-    assert_eq!(
-        session_start_ms(ist_ms(2026, 1, 7, 3, 0), b),
-        ist_ms(2026, 1, 7, 3, 0)
-    );
-}
-
 #[derive(Debug, Clone)]
 enum Op {
     Place {
@@ -964,7 +952,7 @@ async fn ticks_fill_resting_orders_and_publish_updates() {
     }
     assert!(filled, "the price never came down half a rupee");
     let st = e.order_status(acc, &id).await.unwrap();
-    assert_eq!(st.average_price, crate::engine::rules::round2(ltp - 0.5));
+    assert_eq!(st.average_price, crate::round2(ltp - 0.5));
     let u = updates.recv().await.unwrap();
     assert_eq!(u.order_status, OrderStatus::Complete);
     assert!(e.watched().is_empty());

@@ -3,9 +3,10 @@
 
 use serde::Serialize;
 
-use super::rules::{ist_timestamp, round2};
 use super::types::*;
 use crate::domain::Exchange;
+use crate::num::round2;
+use crate::time::ist_timestamp;
 
 /// One `orderbook` row.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -5,10 +5,11 @@ use chrono::{Datelike, NaiveDate};
 use super::path::{DayBar, DayPath, derived_bar};
 use super::{PaperMarket, to_price};
 use crate::api::Candle;
-use crate::calendar::{Session, ist_epoch};
+use crate::calendar::Session;
 use crate::domain::{Exchange, Interval, IntervalUnit};
 use crate::error::BrokerError;
 use crate::instruments::{Instrument, InstrumentMaster};
+use crate::time::ist_epoch;
 
 /// Most candles one request returns; larger ranges are refused with a clear message.
 pub const MAX_CANDLES: u64 = 100_000;
@@ -242,7 +243,7 @@ impl Points<'_> {
 /// Daily candles into weeks, months, quarters or years, stamped with their first day.
 fn aggregate(days: Vec<Candle>, unit: IntervalUnit) -> Vec<Candle> {
     let bucket = |ts: i64| -> (i32, u32) {
-        let d = crate::calendar::ist_date(ts);
+        let d = crate::time::ist_date(ts);
         match unit {
             IntervalUnit::Weeks => (d.iso_week().year(), d.iso_week().week()),
             IntervalUnit::Months(n) => (d.year(), d.month0() / n),

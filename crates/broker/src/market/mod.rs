@@ -14,12 +14,13 @@ use chrono::{Datelike, NaiveDate};
 
 use self::path::{BaseSpec, DayPath, DerivFlow, MapKind, Mapping};
 use crate::api::{DepthData, DepthLevel, Intervals, MultiQuoteItem, MultiQuotes, QuoteData};
-use crate::calendar::{MarketCalendar, Session, ist_epoch};
+use crate::calendar::{MarketCalendar, Session};
 use crate::clock::Clock;
 use crate::domain::{Exchange, InstrumentType};
 use crate::error::BrokerError;
 use crate::feed::Feed;
 use crate::instruments::{Instrument, InstrumentMaster};
+use crate::time::ist_epoch;
 
 /// How the simulated market behaves. `Default` is what a fresh install runs.
 #[derive(Debug, Clone)]

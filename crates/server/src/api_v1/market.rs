@@ -23,6 +23,7 @@ use std::str::FromStr;
 use algogate_broker::api::{expiry_message, search_message};
 use algogate_broker::domain::format_expiry;
 use algogate_broker::instruments::{SearchItem, SymbolInfo};
+use algogate_broker::time::IST_OFFSET_SECS;
 use algogate_broker::{Broker, Candle, Exchange, ExpiryKind, Interval, Symbol};
 use axum::Json;
 use axum::extract::{Path, State};
@@ -451,9 +452,6 @@ async fn ticker_inner(
     }
     Ok(success(candles).into_response())
 }
-
-/// India Standard Time's offset from UTC (no daylight saving), in seconds.
-const IST_OFFSET_SECS: i64 = 5 * 3600 + 1800;
 
 /// Upstream's `txt` lines: `NSE:SBIN,2025-01-02,o,h,l,c,vol`, intraday with `HH:MM:SS` after
 /// the date (IST); prices as Python prints floats; lines joined by `\n`.

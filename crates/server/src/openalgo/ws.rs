@@ -5,7 +5,7 @@
 //! Reference: shared/reference/openalgo-ws-sdk-ui.md §1 (messages, codes and texts are exact).
 
 use crate::openalgo::python::{py_repr, py_str};
-use algogate_broker::Tick;
+use algogate_broker::{Tick, round2};
 use serde_json::{Map, Value, json};
 
 /// The broker name every message carries.
@@ -466,10 +466,6 @@ pub fn orders_ack(subscribed: bool, request_id: Option<&Value>) -> String {
         json!({"type": ty, "status": "success", "message": msg}),
         request_id,
     )
-}
-
-fn round2(x: f64) -> f64 {
-    (x * 100.0).round() / 100.0
 }
 
 /// The `market_data` message for `tick` at `mode`, encoded once and shared by every client
