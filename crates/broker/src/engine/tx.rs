@@ -150,7 +150,9 @@ impl<'a> Tx<'a> {
 
     /// Moves money from available to used (never below zero available); returns the amount.
     pub(super) fn block(&mut self, amount: f64) -> f64 {
-        let take = round2(amount.min(self.funds.available.max(0.0)).max(0.0));
+        // Rounded before the cap: rounding after it could take up to half a paisa more than
+        // is available.
+        let take = round2(amount.max(0.0)).min(self.funds.available.max(0.0));
         self.funds.available -= take;
         self.funds.used += take;
         take
