@@ -6,6 +6,7 @@ use std::marker::PhantomData;
 use axum::extract::{FromRequest, FromRequestParts, Query, Request};
 use axum::http::Uri;
 use axum::http::request::Parts;
+use http_body_util::BodyExt;
 use serde_json::{Map, Value};
 
 use crate::error::{ApiError, ErrorStyle};
@@ -33,19 +34,43 @@ impl FromRequest<AppState> for JsonBody {
         if declared.is_some_and(|n| n > limit as u64) {
             return Err(ApiError::TooLarge(limit));
         }
-        let bytes = axum::body::to_bytes(req.into_body(), limit)
-            .await
-            .map_err(|e| body_read_error(&e, limit))?;
-        json::parse(&bytes, JsonLimits::UNTRUSTED)
-            .map(Self)
-            .map_err(|e| ApiError::BadRequest(e.to_string()))
+        // Scanned as it arrives: past the JSON limits nothing more is kept or parsed. The
+        // rest is still read and dropped (within the size limit and the body timeout), so
+        // the client reliably gets the 400 and the connection stays usable.
+        let mut body = http_body_util::Limited::new(req.into_body(), limit);
+        let mut scanner = json::Scanner::new(JsonLimits::UNTRUSTED);
+        let mut bytes = Vec::new();
+        let mut refused = None;
+        while let Some(frame) = body.frame().await {
+            let frame = frame.map_err(|e| body_read_error(e.as_ref(), limit))?;
+            let Ok(data) = frame.into_data() else {
+                continue;
+            };
+            if refused.is_none() {
+                match scanner.feed(&data) {
+                    Ok(()) => bytes.extend_from_slice(&data),
+                    Err(e) => {
+                        refused = Some(e);
+                        bytes = Vec::new();
+                    }
+                }
+            }
+        }
+        if let Some(e) = refused {
+            return Err(bad_json(e));
+        }
+        json::parse_scanned(&bytes).map(Self).map_err(bad_json)
     }
+}
+
+fn bad_json(e: json::JsonError) -> ApiError {
+    ApiError::BadRequest(e.to_string())
 }
 
 /// Only a body over the limit is a 413; broken framing (a bad chunk size, a connection
 /// closed mid-body) is the client's malformed request, a 400.
-fn body_read_error(e: &axum::Error, limit: usize) -> ApiError {
-    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+fn body_read_error(e: &(dyn std::error::Error + 'static), limit: usize) -> ApiError {
+    let mut source = Some(e);
     while let Some(err) = source {
         if err.is::<http_body_util::LengthLimitError>() {
             return ApiError::TooLarge(limit);

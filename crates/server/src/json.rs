@@ -2,14 +2,11 @@
 //!
 //! Parsing happens before authentication, so its cost must not depend on how hostile the
 //! input is: objects wider, arrays longer or nesting deeper than any OpenAlgo client sends
-//! are refused while parsing, at the first element past the limit, instead of after the
-//! whole value was built and walked.
+//! are refused by a [`Scanner`] that reads the bytes as they arrive, at the first element
+//! past the limit, so a body can be refused before the rest of it is even read. Only
+//! input within the limits reaches serde_json.
 
-use std::cell::Cell;
-use std::fmt;
-
-use serde::de::{DeserializeSeed, MapAccess, SeqAccess, Visitor};
-use serde_json::{Map, Number, Value};
+use serde_json::Value;
 
 /// Limits far above what any OpenAlgo request needs (its widest schema has about 20
 /// fields, its longest lists a few hundred entries).
@@ -17,7 +14,7 @@ use serde_json::{Map, Number, Value};
 pub struct JsonLimits {
     /// Nesting of objects and arrays (the top-level value is depth 1).
     pub max_depth: usize,
-    /// Keys in any one object.
+    /// Keys in any one object (a repeated key counts again).
     pub max_keys: usize,
     /// Elements in any one array.
     pub max_items: usize,
@@ -46,133 +43,135 @@ pub enum JsonError {
     TooManyItems(usize),
 }
 
+/// An open object or array: whether it has an element yet, and its commas so far.
+#[derive(Debug, Clone, Copy)]
+struct Frame {
+    object: bool,
+    commas: usize,
+}
+
+/// Checks the limits over input fed in pieces, in one pass and constant work per byte.
+/// It only tracks strings and brackets; syntax is serde_json's to judge afterwards, so
+/// malformed input may pass the scan (and then fail to parse) but valid JSON within the
+/// limits always passes.
+#[derive(Debug)]
+pub struct Scanner {
+    limits: JsonLimits,
+    stack: Vec<Frame>,
+    in_string: bool,
+    escaped: bool,
+}
+
+impl Scanner {
+    pub fn new(limits: JsonLimits) -> Self {
+        Self {
+            limits,
+            stack: Vec::new(),
+            in_string: false,
+            escaped: false,
+        }
+    }
+
+    /// Scans the next piece of the input.
+    pub fn feed(&mut self, bytes: &[u8]) -> Result<(), JsonError> {
+        for &b in bytes {
+            if self.in_string {
+                match (self.escaped, b) {
+                    (true, _) => self.escaped = false,
+                    (false, b'\\') => self.escaped = true,
+                    (false, b'"') => self.in_string = false,
+                    _ => {}
+                }
+                continue;
+            }
+            match b {
+                b'"' => self.in_string = true,
+                b'{' | b'[' => {
+                    if self.stack.len() >= self.limits.max_depth {
+                        return Err(JsonError::TooDeep(self.limits.max_depth));
+                    }
+                    self.stack.push(Frame {
+                        object: b == b'{',
+                        commas: 0,
+                    });
+                }
+                b'}' | b']' => {
+                    self.stack.pop();
+                }
+                b',' => {
+                    if let Some(f) = self.stack.last_mut() {
+                        f.commas += 1;
+                        // n commas separate n + 1 elements.
+                        let (max, err) = if f.object {
+                            (
+                                self.limits.max_keys,
+                                JsonError::TooManyKeys as fn(usize) -> _,
+                            )
+                        } else {
+                            (
+                                self.limits.max_items,
+                                JsonError::TooManyItems as fn(usize) -> _,
+                            )
+                        };
+                        if f.commas >= max {
+                            return Err(err(max));
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Parses `bytes` as one JSON value within `limits`.
 pub fn parse(bytes: &[u8], limits: JsonLimits) -> Result<Value, JsonError> {
+    Scanner::new(limits).feed(bytes)?;
+    parse_scanned(bytes)
+}
+
+/// Parses input a [`Scanner`] has already passed in full.
+pub fn parse_scanned(bytes: &[u8]) -> Result<Value, JsonError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(JsonError::Empty);
     }
-    let violation = Cell::new(None);
-    let seed = Bounded {
-        depth: 0,
-        limits: &limits,
-        violation: &violation,
-    };
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let parsed = seed.deserialize(&mut de).and_then(|v| de.end().map(|()| v));
-    match (parsed, violation.take()) {
-        (Ok(v), None) => Ok(v),
-        (_, Some(v)) => Err(v),
-        (Err(e), None) => Err(JsonError::Syntax(e.to_string())),
-    }
-}
-
-/// Builds a `Value` like serde_json's own impl, counting depth and width as it goes; the
-/// first violation is kept in `violation` (serde's error type cannot carry it).
-#[derive(Clone, Copy)]
-struct Bounded<'a> {
-    depth: usize,
-    limits: &'a JsonLimits,
-    violation: &'a Cell<Option<JsonError>>,
-}
-
-impl Bounded<'_> {
-    fn fail<E: serde::de::Error>(&self, v: JsonError) -> E {
-        let msg = v.to_string();
-        self.violation.set(Some(v));
-        E::custom(msg)
-    }
-
-    fn nested<E: serde::de::Error>(self) -> Result<Self, E> {
-        if self.depth >= self.limits.max_depth {
-            return Err(self.fail(JsonError::TooDeep(self.limits.max_depth)));
-        }
-        Ok(Self {
-            depth: self.depth + 1,
-            ..self
-        })
-    }
-}
-
-impl<'de> DeserializeSeed<'de> for Bounded<'_> {
-    type Value = Value;
-
-    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
-        d.deserialize_any(self)
-    }
-}
-
-impl<'de> Visitor<'de> for Bounded<'_> {
-    type Value = Value;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON value")
-    }
-
-    fn visit_bool<E>(self, b: bool) -> Result<Value, E> {
-        Ok(Value::Bool(b))
-    }
-
-    fn visit_i64<E>(self, n: i64) -> Result<Value, E> {
-        Ok(Value::Number(n.into()))
-    }
-
-    fn visit_u64<E>(self, n: u64) -> Result<Value, E> {
-        Ok(Value::Number(n.into()))
-    }
-
-    fn visit_f64<E>(self, n: f64) -> Result<Value, E> {
-        Ok(Number::from_f64(n).map_or(Value::Null, Value::Number))
-    }
-
-    fn visit_str<E>(self, s: &str) -> Result<Value, E> {
-        Ok(Value::String(s.to_owned()))
-    }
-
-    fn visit_string<E>(self, s: String) -> Result<Value, E> {
-        Ok(Value::String(s))
-    }
-
-    fn visit_unit<E>(self) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
-
-    fn visit_none<E>(self) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-        let inner = self.nested()?;
-        let mut out = Vec::new();
-        while let Some(v) = seq.next_element_seed(inner)? {
-            if out.len() == self.limits.max_items {
-                return Err(self.fail(JsonError::TooManyItems(self.limits.max_items)));
-            }
-            out.push(v);
-        }
-        Ok(Value::Array(out))
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let inner = self.nested()?;
-        let mut out = Map::new();
-        let mut read = 0;
-        while let Some(k) = map.next_key::<String>()? {
-            // Counted per key read, not per distinct key: repeats cost parsing time too.
-            read += 1;
-            if read > self.limits.max_keys {
-                return Err(self.fail(JsonError::TooManyKeys(self.limits.max_keys)));
-            }
-            let v = map.next_value_seed(inner)?;
-            out.insert(k, v);
-        }
-        Ok(Value::Object(out))
-    }
+    serde_json::from_slice(bytes).map_err(|e| JsonError::Syntax(e.to_string()))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
     use serde_json::json;
+
+    fn any_json() -> impl Strategy<Value = Value> {
+        // Strings full of the characters the scanner watches.
+        let text = "[a-z\"\\\\,:\\[\\]{} \u{e9}]{0,6}";
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            text.prop_map(Value::from),
+        ];
+        leaf.prop_recursive(5, 96, 8, move |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..8).prop_map(Value::Array),
+                prop::collection::btree_map(text, inner, 0..8)
+                    .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn valid_json_within_the_limits_always_passes(v in any_json()) {
+            let text = serde_json::to_vec(&v).unwrap();
+            prop_assert_eq!(parse(&text, JsonLimits::UNTRUSTED).unwrap(), v.clone());
+            let pretty = serde_json::to_vec_pretty(&v).unwrap();
+            prop_assert_eq!(parse(&pretty, JsonLimits::UNTRUSTED).unwrap(), v);
+        }
+    }
 
     const SMALL: JsonLimits = JsonLimits {
         max_depth: 3,
@@ -219,6 +218,27 @@ mod tests {
             Err(JsonError::Syntax(_))
         ));
         assert!(matches!(parse(b"{} x", SMALL), Err(JsonError::Syntax(_))));
+    }
+
+    #[test]
+    fn strings_and_escapes_hide_their_brackets_and_commas() {
+        let tricky = br#"{"a": "x,y,z,[[[{{{", "b\\": "\\\", ]]]", "c": ["\"", 1]}"#;
+        let three = JsonLimits {
+            max_keys: 3,
+            ..SMALL
+        };
+        let v = parse(tricky, three).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(v, serde_json::from_slice::<Value>(tricky).unwrap());
+        assert_eq!(v["c"], json!(["\"", 1]));
+        // The same limits hold when the input arrives byte by byte.
+        let mut s = Scanner::new(SMALL);
+        for b in br#"{"a":1,"b":[1,2],"c":3}"#.iter() {
+            if let Err(e) = s.feed(std::slice::from_ref(b)) {
+                assert_eq!(e, JsonError::TooManyKeys(2));
+                return;
+            }
+        }
+        panic!("the third key was not refused");
     }
 
     #[test]
