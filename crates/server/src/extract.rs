@@ -2,6 +2,7 @@
 //! TradingView posts `text/plain`), schema validation, then key authentication.
 
 use std::marker::PhantomData;
+use std::time::Duration;
 
 use axum::extract::{FromRequest, FromRequestParts, Query, Request};
 use axum::http::Uri;
@@ -15,6 +16,9 @@ use crate::middleware::ClientIp;
 use crate::openalgo::schema::{Field, validate};
 use crate::state::AppState;
 use algogate_app::keyservice::AuthedUser;
+
+/// How fast the rest of a body refused by the JSON scanner is read and dropped.
+const REFUSED_DRAIN_BYTES_PER_SEC: f64 = 32e6;
 
 /// The request body parsed as JSON, whatever the `Content-Type`, within the size limit.
 #[derive(Debug)]
@@ -46,17 +50,26 @@ impl FromRequest<AppState> for JsonBody {
             let Ok(data) = frame.into_data() else {
                 continue;
             };
-            if refused.is_none() {
-                match scanner.feed(&data) {
-                    Ok(()) => bytes.extend_from_slice(&data),
-                    Err(e) => {
-                        refused = Some(e);
-                        bytes = Vec::new();
-                    }
+            if let Some((_, started, drained)) = &mut refused {
+                // Paced, so a client that keeps sending refused bodies is held to a
+                // trickle of the server's bandwidth; a 1 MiB body still drains in ~30 ms.
+                *drained += data.len();
+                let due = *started
+                    + Duration::from_secs_f64(*drained as f64 / REFUSED_DRAIN_BYTES_PER_SEC);
+                if due > tokio::time::Instant::now() + Duration::from_millis(2) {
+                    tokio::time::sleep_until(due).await;
+                }
+                continue;
+            }
+            match scanner.feed(&data) {
+                Ok(()) => bytes.extend_from_slice(&data),
+                Err(e) => {
+                    refused = Some((e, tokio::time::Instant::now(), 0));
+                    bytes = Vec::new();
                 }
             }
         }
-        if let Some(e) = refused {
+        if let Some((e, _, _)) = refused {
             return Err(bad_json(e));
         }
         json::parse_scanned(&bytes).map(Self).map_err(bad_json)
