@@ -2,7 +2,6 @@
 //! approve-all while orders arrive, reject/delete rules, per-user isolation, restart
 //! recovery of interrupted executions, CSRF, and the live event stream.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use algogate_app::accounts::{self, NewAccount};
@@ -10,42 +9,19 @@ use algogate_app::clock::SystemClock;
 use algogate_keys::Password;
 use algogate_server::config::Config;
 use algogate_store::{Stamp, UserId};
-use reqwest::header::SET_COOKIE;
 use serde_json::{Value, json};
 
+use crate::browser::Browser;
 use crate::helpers::*;
 
 const PASSWORD: &str = "Action-center-pass-42";
 
-/// A logged-in user: cookie session, CSRF token and API key.
+/// A logged-in user: the test browser (cookie session, CSRF token) and the API key.
 #[derive(Clone)]
 struct User {
-    base: String,
-    client: reqwest::Client,
-    cookies: HashMap<String, String>,
-    csrf: String,
+    web: Browser,
     key: String,
     id: UserId,
-}
-
-async fn res_of(
-    res: reqwest::Response,
-    cookies: Option<&mut HashMap<String, String>>,
-) -> (u16, Value) {
-    let status = res.status().as_u16();
-    if let Some(c) = cookies {
-        for sc in res.headers().get_all(SET_COOKIE) {
-            let sc = sc.to_str().unwrap();
-            let pair = sc.split(';').next().unwrap();
-            let (k, v) = pair.split_once('=').unwrap();
-            c.insert(k.to_string(), v.to_string());
-        }
-    }
-    let text = res.text().await.unwrap();
-    (
-        status,
-        serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    )
 }
 
 impl User {
@@ -62,53 +38,15 @@ impl User {
         )
         .await
         .unwrap();
-        let mut u = User {
-            base: app.base.clone(),
-            client: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap(),
-            cookies: HashMap::new(),
-            csrf: String::new(),
-            key: String::new(),
-            id,
-        };
-        u.csrf = u.send_mut("GET", "/auth/csrf-token", None).await.1["csrf_token"]
+        let mut web = Browser::new(app);
+        let r = web.login(name, PASSWORD).await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
+        let key = web.call("GET", "/apikey", None).await.1["api_key"]
             .as_str()
             .unwrap()
             .to_string();
-        let (s, b) = u
-            .send_mut(
-                "POST",
-                "/auth/login",
-                Some(json!({"username": name, "password": PASSWORD})),
-            )
-            .await;
-        assert_eq!(s, 200, "{b}");
-        u.csrf = u.get("/auth/csrf-token").await.1["csrf_token"]
-            .as_str()
-            .unwrap()
-            .to_string();
-        u.key = u.get("/apikey").await.1["api_key"]
-            .as_str()
-            .unwrap()
-            .to_string();
-        note_secret(&u.key);
-        u
-    }
-
-    fn cookie_header(&self) -> String {
-        self.cookies
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("; ")
-    }
-
-    async fn send_mut(&mut self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
-        let req = self.request(method, path, body, true);
-        let res = req.send().await.unwrap();
-        res_of(res, Some(&mut self.cookies)).await
+        note_secret(&key);
+        User { web, key, id }
     }
 
     fn request(
@@ -118,30 +56,11 @@ impl User {
         body: Option<Value>,
         csrf: bool,
     ) -> reqwest::RequestBuilder {
-        let mut req = self
-            .client
-            .request(method.parse().unwrap(), format!("{}{path}", self.base))
-            .header("accept", "application/json");
-        if !self.cookies.is_empty() {
-            req = req.header("cookie", self.cookie_header());
-        }
-        if csrf && !self.csrf.is_empty() {
-            req = req.header("x-csrftoken", &self.csrf);
-        }
-        if let Some(b) = body {
-            req = req
-                .header("content-type", "application/json")
-                .body(b.to_string());
-        }
-        req
+        self.web.request(method, path, body, csrf)
     }
 
     async fn send(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
-        res_of(
-            self.request(method, path, body, true).send().await.unwrap(),
-            None,
-        )
-        .await
+        self.web.call(method, path, body).await
     }
 
     async fn get(&self, path: &str) -> (u16, Value) {
@@ -162,14 +81,20 @@ impl User {
     async fn api(&self, name: &str, mut body: Value) -> (u16, Value) {
         body["apikey"] = Value::from(self.key.clone());
         let res = self
+            .web
             .client
-            .post(format!("{}/api/v1/{name}", self.base))
+            .post(format!("{}/api/v1/{name}", self.web.base))
             .header("content-type", "application/json")
             .body(body.to_string())
             .send()
             .await
             .unwrap();
-        res_of(res, None).await
+        let status = res.status().as_u16();
+        let text = res.text().await.unwrap();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
     }
 
     async fn place(&self, qty: i64) -> (u16, Value) {
@@ -595,7 +520,7 @@ async fn state_changes_need_a_session_and_its_csrf_token() {
         .unwrap();
     assert_eq!(no_csrf.status().as_u16(), 403);
     let mut anon = u.clone();
-    anon.cookies.clear();
+    anon.web.cookies.clear();
     assert_eq!(
         anon.post(&format!("/action-center/approve/{id}")).await.0,
         401
@@ -603,8 +528,9 @@ async fn state_changes_need_a_session_and_its_csrf_token() {
     assert_eq!(anon.get("/action-center/count").await.0, 401);
     assert_eq!(anon.get("/action-center/api/data").await.0, 401);
     let page = anon
+        .web
         .client
-        .get(format!("{}/action-center", anon.base))
+        .get(format!("{}/action-center", anon.web.base))
         .send()
         .await
         .unwrap();
@@ -724,7 +650,7 @@ async fn a_restart_fails_interrupted_executions_without_executing_them_again() {
 
     let app = spawn_app_with(Arc::new(SystemClock), at).await;
     let mut u2 = u.clone();
-    u2.base = app.base.clone();
+    u2.web.base = app.base.clone();
     assert_eq!(u2.engine_orders().await, 1, "nothing was executed again");
     let row = u2.row(claimed).await;
     assert_eq!(row["status"], "approved");

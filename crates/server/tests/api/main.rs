@@ -5,6 +5,7 @@ mod helpers;
 mod abuse;
 mod action_center;
 mod binary;
+mod browser;
 mod bru;
 mod connections;
 mod import;

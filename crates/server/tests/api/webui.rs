@@ -1,7 +1,6 @@
 //! The web UI's session routes: setup, login/logout, sessions, CSRF, throttling, the
 //! API-key routes and the security headers, through a cookie-keeping test browser.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use algogate_app::accounts::{self, NewAccount};
@@ -10,131 +9,13 @@ use algogate_keys::Password;
 use algogate_server::config::Config;
 use algogate_store::UserId;
 use reqwest::header::{HeaderMap, SET_COOKIE};
+
+pub(crate) use crate::browser::Browser;
 use serde_json::{Value, json};
 
 use crate::helpers::*;
 
 pub(crate) const PASSWORD: &str = "Webui-test-pass-42";
-
-/// A minimal browser: keeps cookies, sends the CSRF header when it has a token.
-pub(crate) struct Browser {
-    base: String,
-    client: reqwest::Client,
-    pub(crate) cookies: HashMap<String, String>,
-    pub(crate) csrf: Option<String>,
-}
-
-pub(crate) struct Res {
-    pub(crate) status: u16,
-    pub(crate) headers: HeaderMap,
-    pub(crate) body: Value,
-}
-
-impl Browser {
-    pub(crate) fn new(app: &TestApp) -> Self {
-        Self {
-            base: app.base.clone(),
-            client: reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap(),
-            cookies: HashMap::new(),
-            csrf: None,
-        }
-    }
-
-    fn cookie_header(&self) -> String {
-        self.cookies
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("; ")
-    }
-
-    pub(crate) async fn send(&mut self, req: reqwest::RequestBuilder) -> Res {
-        let req = if self.cookies.is_empty() {
-            req
-        } else {
-            req.header("cookie", self.cookie_header())
-        };
-        let res = req.send().await.unwrap();
-        let status = res.status().as_u16();
-        let headers = res.headers().clone();
-        for sc in headers.get_all(SET_COOKIE) {
-            let sc = sc.to_str().unwrap();
-            let (pair, attrs) = sc.split_once(';').unwrap_or((sc, ""));
-            let (k, v) = pair.split_once('=').unwrap();
-            if attrs.contains("Max-Age=0") {
-                self.cookies.remove(k);
-            } else {
-                self.cookies.insert(k.to_string(), v.to_string());
-            }
-        }
-        let text = res.text().await.unwrap();
-        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
-        Res {
-            status,
-            headers,
-            body,
-        }
-    }
-
-    pub(crate) async fn get(&mut self, path: &str, accept: &str) -> Res {
-        let req = self
-            .client
-            .get(format!("{}{path}", self.base))
-            .header("accept", accept);
-        self.send(req).await
-    }
-
-    pub(crate) async fn get_json(&mut self, path: &str) -> Res {
-        self.get(path, "application/json").await
-    }
-
-    pub(crate) async fn fetch_csrf(&mut self) -> String {
-        let r = self.get_json("/auth/csrf-token").await;
-        assert_eq!(r.status, 200, "{:?}", r.body);
-        let t = r.body["csrf_token"].as_str().unwrap().to_string();
-        self.csrf = Some(t.clone());
-        t
-    }
-
-    pub(crate) async fn post(&mut self, path: &str, body: &Value) -> Res {
-        self.post_raw(path, body.to_string()).await
-    }
-
-    pub(crate) async fn post_raw(&mut self, path: &str, body: String) -> Res {
-        let mut req = self
-            .client
-            .post(format!("{}{path}", self.base))
-            .header("content-type", "application/json")
-            .header("accept", "application/json")
-            .body(body);
-        if let Some(t) = &self.csrf {
-            req = req.header("x-csrftoken", t);
-        }
-        self.send(req).await
-    }
-
-    pub(crate) async fn login(&mut self, user: &str, password: &str) -> Res {
-        self.fetch_csrf().await;
-        let r = self
-            .post(
-                "/auth/login",
-                &json!({"username": user, "password": password}),
-            )
-            .await;
-        if r.status == 200 {
-            // The session has its own token.
-            self.fetch_csrf().await;
-        }
-        r
-    }
-
-    fn session(&self) -> Option<&String> {
-        self.cookies.get("algogate_session")
-    }
-}
 
 pub(crate) async fn create_account(app: &TestApp, name: &str) -> UserId {
     accounts::create_user(
