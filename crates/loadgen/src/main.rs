@@ -324,6 +324,20 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A Markdown table of periods: `head` names the first two columns, then p50 and p99.
+fn print_periods(head: &str, rows: &[(String, &Stats)]) {
+    println!("| {head} | p50 ms | p99 ms |");
+    println!("| --- | ---: | ---: | ---: |");
+    for (name, st) in rows {
+        println!(
+            "| {name} | {:.0} | {:.3} | {:.3} |",
+            st.rps(),
+            st.pct(0.5),
+            st.pct(0.99)
+        );
+    }
+}
+
 /// A JSON object of `keys` unknown fields (80,000 make about 880 KB).
 fn wide_body(keys: usize) -> Bytes {
     let mut s = String::with_capacity(keys * 12);
@@ -399,25 +413,20 @@ async fn abuse_suite(args: &Args, server: &Server, key: &str) -> anyhow::Result<
         median(wide_ms.clone()),
         wide_ms.iter().copied().fold(0.0, f64::max)
     );
-    println!(
-        "\n| period ({} connections) | valid ping req/s | p50 ms | p99 ms |",
-        args.connections
-    );
-    println!("| --- | ---: | ---: | ---: |");
-    for (name, st) in [
-        ("quiet".to_string(), &quiet),
-        (
-            format!("4 clients sending the wide body ({rate:.0}/s achieved)"),
-            &noisy,
+    println!();
+    print_periods(
+        &format!(
+            "period ({} connections) | valid ping req/s",
+            args.connections
         ),
-    ] {
-        println!(
-            "| {name} | {:.0} | {:.3} | {:.3} |",
-            st.rps(),
-            st.pct(0.5),
-            st.pct(0.99)
-        );
-    }
+        &[
+            ("quiet".to_string(), &quiet),
+            (
+                format!("4 clients sending the wide body ({rate:.0}/s achieved)"),
+                &noisy,
+            ),
+        ],
+    );
     println!(
         "\n- valid ping p99 under wide bodies / quiet: **{:.2}** (target <= 2); unexpected \
          statuses: {}",
@@ -719,19 +728,13 @@ async fn spray_suite(args: &Args, server: &Server, key: &str) -> anyhow::Result<
     }
     let rate = sprayed as f64 / started.elapsed().as_secs_f64();
     println!("\n## Unknown-key spray from one IP while a valid client trades\n");
-    println!("| period | valid placeorder req/s | p50 ms | p99 ms |");
-    println!("| --- | ---: | ---: | ---: |");
-    for (name, st) in [
-        ("quiet".to_string(), &quiet),
-        (format!("spray ({rate:.0} unknown keys/s achieved)"), &noisy),
-    ] {
-        println!(
-            "| {name} | {:.0} | {:.3} | {:.3} |",
-            st.rps(),
-            st.pct(0.5),
-            st.pct(0.99)
-        );
-    }
+    print_periods(
+        "period | valid placeorder req/s",
+        &[
+            ("quiet".to_string(), &quiet),
+            (format!("spray ({rate:.0} unknown keys/s achieved)"), &noisy),
+        ],
+    );
     println!(
         "\n- valid client p99 under spray / quiet: **{:.2}** (target <= 2)",
         noisy.pct(0.99) / quiet.pct(0.99)

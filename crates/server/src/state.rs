@@ -139,9 +139,6 @@ impl AppState {
     pub fn sessions(&self) -> &SessionService {
         &self.0.sessions
     }
-    pub fn login_throttle(&self) -> &LoginThrottle {
-        &self.0.throttle
-    }
     /// What logging in needs.
     pub fn login(&self) -> algogate_app::login::Login<'_> {
         algogate_app::login::Login {

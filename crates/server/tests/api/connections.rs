@@ -302,27 +302,6 @@ async fn shutdown_lets_a_request_in_flight_finish() {
         .unwrap();
 }
 
-/// Output lines of a child process, collected on background threads.
-fn capture(child: &mut std::process::Child) -> Arc<std::sync::Mutex<String>> {
-    use std::io::{BufRead, BufReader};
-    let buf = Arc::new(std::sync::Mutex::new(String::new()));
-    let readers: Vec<Box<dyn std::io::Read + Send>> = vec![
-        Box::new(child.stdout.take().unwrap()),
-        Box::new(child.stderr.take().unwrap()),
-    ];
-    for r in readers {
-        let buf = buf.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(r).lines().map_while(Result::ok) {
-                let mut b = buf.lock().unwrap();
-                b.push_str(&line);
-                b.push('\n');
-            }
-        });
-    }
-    buf
-}
-
 /// The log without terminal colours.
 fn plain(log: &str) -> String {
     let mut out = String::with_capacity(log.len());
@@ -366,7 +345,7 @@ async fn the_binary_under_a_low_descriptor_limit_serves_past_more_silent_clients
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let out = capture(&mut server);
+    let out = crate::binary::capture(&mut server);
     let deadline = Instant::now() + Duration::from_secs(30);
     let addr = loop {
         let found = out.lock().unwrap().lines().find_map(|l| {
