@@ -4,7 +4,9 @@
 use std::path::Path;
 
 use algogate_bruno::{
-    parse_collection, parse_environment, parse_request, parse_request_openalgo, write_request,
+    collection_from_yaml, environment_from_yaml, folder_from_yaml, parse_collection,
+    parse_environment, parse_request, parse_request_openalgo, request_from_yaml, request_to_yaml,
+    write_request,
 };
 use proptest::prelude::*;
 
@@ -27,6 +29,12 @@ fn corpus() -> Vec<String> {
 }
 
 fn all_parsers(text: &str) {
+    let _ = collection_from_yaml(text);
+    let _ = folder_from_yaml(text);
+    let _ = environment_from_yaml("e", text);
+    if let Ok(c) = request_from_yaml(text) {
+        let _ = request_to_yaml(&c.value);
+    }
     let _ = parse_collection(text);
     let _ = parse_environment(text);
     let _ = parse_request(text);
@@ -37,6 +45,17 @@ fn all_parsers(text: &str) {
 
 /// Pieces that matter to the grammar, so random text hits real rules.
 const TOKENS: &[&str] = &[
+    "info:\n",
+    "http:\n  ",
+    "runtime:\n  ",
+    "- name: ",
+    "  value: ",
+    ": ",
+    "- ",
+    "&a ",
+    "*a",
+    "|-\n",
+    "---\n",
     "meta",
     "get",
     "http",
