@@ -62,7 +62,8 @@ enum Command {
         #[arg(long)]
         openalgo_fernet_salt: Option<String>,
     },
-    /// Parse and check Bruno `.bru` files (no database or secrets needed).
+    /// Parse, check and convert Bruno collections, `.bru` or YAML (no database or secrets
+    /// needed).
     Bru {
         #[command(subcommand)]
         command: BruCommand,
@@ -81,11 +82,22 @@ enum BruCommand {
         #[arg(long, value_enum)]
         mode: Option<brucli::Mode>,
     },
-    /// Parse every `.bru` file of a collection, print each problem as file:line:col and a
-    /// summary; exits non-zero when any file fails.
+    /// Parse every `.bru` and YAML file of a collection, print each problem as
+    /// file:line:col and a summary; exits non-zero when any file fails.
     Check {
         /// The collection directory.
         dir: PathBuf,
+    },
+    /// Write the collection in SRC to DEST (a new directory) in Bruno's other format:
+    /// OpenCollection YAML or `.bru`. Prints each field the target cannot hold.
+    Convert {
+        /// The collection directory to read.
+        src: PathBuf,
+        /// The directory to write (must not exist, or be empty).
+        dest: PathBuf,
+        /// The format to write.
+        #[arg(long, value_enum)]
+        to: brucli::Target,
     },
 }
 
@@ -126,6 +138,9 @@ fn main() -> std::process::ExitCode {
         let code = match command {
             BruCommand::Parse { file, mode } => brucli::run_parse(file, *mode, &mut out, &mut err),
             BruCommand::Check { dir } => brucli::run_check(dir, &mut out, &mut err),
+            BruCommand::Convert { src, dest, to } => {
+                brucli::run_convert(src, dest, (*to).into(), &mut out, &mut err)
+            }
         };
         return std::process::ExitCode::from(code);
     }
