@@ -28,7 +28,8 @@ pub fn to_postman(
         }
         let mut segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
         let file = segments.pop().unwrap_or_default();
-        root.insert(&segments, (view, file.trim_end_matches(".bru").to_owned()));
+        let stem = file.rsplit_once('.').map_or(file, |(stem, _)| stem);
+        root.insert(&segments, (view, stem.to_owned()));
     }
     let vars: Vec<Value> = variables
         .iter()

@@ -2,6 +2,7 @@
 //! `algogate-bruno` and turned into what the page needs — the endpoint list in OpenAlgo's
 //! `/playground/endpoints` shape, the collection as Bruno JSON and as Postman v2.1.
 //!
+//! The collection may be in `.bru` or Bruno's YAML (OpenCollection) format, or a mix.
 //! The files come from `config.collections_dir`, or from the copy embedded in the binary
 //! when that directory does not exist. They are loaded once at start and read again on
 //! each request for the catalog: a content hash decides whether anything changed, so an
@@ -14,7 +15,7 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use algogate_bruno::{ParseError, RequestView};
+use algogate_bruno::{FileKind, Format, ParseError, RequestView};
 use serde_json::{Map, Value, json};
 
 /// The categories of `/playground/endpoints`, in OpenAlgo's order.
@@ -151,13 +152,14 @@ fn read_source(dir: &Path) -> (Source, Files) {
 
 pub fn embedded_files() -> Files {
     Embedded::iter()
-        .filter(|p| is_collection_file(p.rsplit('/').next().unwrap_or(p)))
+        .filter(|p| is_collection_file(p))
         .filter_map(|p| Embedded::get(&p).map(|f| (p.into_owned(), f.data.into_owned())))
         .collect()
 }
 
-fn is_collection_file(name: &str) -> bool {
-    name.ends_with(".bru") || name == "bruno.json"
+/// A `.bru`, YAML (OpenCollection) or `bruno.json` file, by its path in the collection.
+fn is_collection_file(path: &str) -> bool {
+    algogate_bruno::classify(path).is_some()
 }
 
 fn read_dir(dir: &Path, prefix: &str, depth: usize, out: &mut Files) {
@@ -187,7 +189,7 @@ fn read_dir(dir: &Path, prefix: &str, depth: usize, out: &mut Files) {
             if depth < MAX_DEPTH {
                 read_dir(&path, &format!("{rel}/"), depth + 1, out);
             }
-        } else if is_collection_file(&name) {
+        } else if is_collection_file(&rel) {
             if meta.len() > MAX_FILE_BYTES {
                 tracing::warn!(file = %rel, "playground: skipping a collection file over 1 MiB");
                 continue;
@@ -202,26 +204,70 @@ fn read_dir(dir: &Path, prefix: &str, depth: usize, out: &mut Files) {
     }
 }
 
-/// A request file of the collection (not `collection.bru`, `folder.bru` or an
-/// environment).
-fn is_request_file(path: &str) -> bool {
-    let file = path.rsplit('/').next().unwrap_or(path);
-    path.ends_with(".bru")
-        && file != "collection.bru"
-        && file != "folder.bru"
-        && !path.starts_with("environments/")
+/// The format of a request file of the collection (not the collection's or a folder's
+/// settings, nor an environment).
+fn request_format(path: &str) -> Option<Format> {
+    match algogate_bruno::classify(path)? {
+        (FileKind::Request, format) if !path.starts_with("environments/") => Some(format),
+        _ => None,
+    }
+}
+
+/// The first of `stem.bru`, `stem.yml`, `stem.yaml` the collection has, with its format.
+fn settings_file<'a>(files: &'a Files, stem: &str) -> Option<(String, &'a [u8], Format)> {
+    [
+        ("bru", Format::Bru),
+        ("yml", Format::Yaml),
+        ("yaml", Format::Yaml),
+    ]
+    .into_iter()
+    .find_map(|(ext, format)| {
+        let path = format!("{stem}.{ext}");
+        let bytes = files.get(&path)?;
+        Some((path, bytes.as_slice(), format))
+    })
+}
+
+/// `environments/<name>` in either format, as the `.bru` environment JSON.
+fn parse_environment_file(path: &str, bytes: &[u8]) -> Option<Result<Value, ParseError>> {
+    let file = path.strip_prefix("environments/")?;
+    let text = String::from_utf8_lossy(bytes);
+    if file.ends_with(".bru") {
+        return Some(algogate_bruno::parse_environment(&text));
+    }
+    let name = file
+        .strip_suffix(".yml")
+        .or_else(|| file.strip_suffix(".yaml"))?;
+    Some(algogate_bruno::parse_environment_yaml(name, &text))
+}
+
+/// The collection's `bruno.json`, or what `opencollection.yml` says in its place.
+fn collection_config(files: &Files) -> Option<Value> {
+    if let Some(b) = files.get("bruno.json") {
+        return serde_json::from_slice::<Value>(b).ok();
+    }
+    let (_, bytes, _) = settings_file(files, "opencollection")?;
+    algogate_bruno::collection_from_yaml(&String::from_utf8_lossy(bytes))
+        .ok()
+        .map(|c| c.value.config)
 }
 
 /// Builds every view of the collection from its files. Pure.
 pub fn build(files: &Files) -> Snapshot {
     let mut errors = Vec::new();
     let mut requests: Vec<(String, Value)> = Vec::new();
-    for (path, bytes) in files.iter().filter(|(p, _)| is_request_file(p)) {
+    for (path, bytes, format) in files
+        .iter()
+        .filter_map(|(p, b)| Some((p, b, request_format(p)?)))
+    {
         let parsed = std::str::from_utf8(bytes)
             .map_err(|e| format!("{path}: not UTF-8 ({e})"))
             .and_then(|text| {
-                algogate_bruno::parse_request_openalgo(text)
-                    .map_err(|e: ParseError| e.with_file(path.clone()).to_string())
+                match format {
+                    Format::Bru => algogate_bruno::parse_request_openalgo(text),
+                    Format::Yaml => algogate_bruno::parse_request_yaml(text),
+                }
+                .map_err(|e: ParseError| e.with_file(path.clone()).to_string())
             });
         match parsed {
             Ok(json) => requests.push((path.clone(), json)),
@@ -266,21 +312,21 @@ pub fn build(files: &Files) -> Snapshot {
 }
 
 fn collection_name(files: &Files) -> String {
-    files
-        .get("bruno.json")
-        .and_then(|b| serde_json::from_slice::<Value>(b).ok())
+    collection_config(files)
         .and_then(|v| v.get("name").and_then(Value::as_str).map(str::to_owned))
         .unwrap_or_else(|| "algogate".to_owned())
 }
 
-/// `environments/local.bru` as (name, value) pairs, for Postman's collection variables.
+/// `environments/local.bru` (or `.yml`) as (name, value) pairs, for Postman's collection
+/// variables.
 fn environment(files: &Files, errors: &mut Vec<String>) -> Vec<(String, String)> {
-    let path = "environments/local.bru";
-    let Some(bytes) = files.get(path) else {
+    let Some((path, bytes, _)) = settings_file(files, "environments/local") else {
         return Vec::new();
     };
-    let text = String::from_utf8_lossy(bytes);
-    match algogate_bruno::parse_environment(&text) {
+    let Some(parsed) = parse_environment_file(&path, bytes) else {
+        return Vec::new();
+    };
+    match parsed {
         Ok(env) => env["variables"]
             .as_array()
             .into_iter()
@@ -448,29 +494,44 @@ fn endpoint(path: &str, view: &RequestView) -> Result<Option<(&'static str, Valu
 }
 
 /// The collection as one Bruno JSON document: `bruno.json`, `collection.bru`, the
-/// environments and a tree of folders and requests, each request as Bruno's parser JSON.
+/// environments and a tree of folders and requests, each request as Bruno's parser JSON
+/// (YAML files as the JSON of their `.bru` form).
 fn bruno_json(files: &Files, requests: &[(String, Value)], errors: &mut Vec<String>) -> Value {
-    let parse_meta = |path: &str, errors: &mut Vec<String>| -> Option<Value> {
-        let text = String::from_utf8_lossy(files.get(path)?);
-        algogate_bruno::parse_collection(&text)
-            .map_err(|e| errors.push(e.with_file(path).to_string()))
-            .ok()
+    // `stem` is `collection`/`opencollection` or `<folder>/folder`.
+    let parse_meta = |stem: &str, errors: &mut Vec<String>| -> Option<Value> {
+        let (path, bytes, format) = settings_file(files, stem)?;
+        let text = String::from_utf8_lossy(bytes);
+        match format {
+            Format::Bru => algogate_bruno::parse_collection(&text),
+            Format::Yaml if stem == "opencollection" => {
+                algogate_bruno::collection_from_yaml(&text).map(|c| c.value.root)
+            }
+            Format::Yaml => algogate_bruno::parse_folder_yaml(&text),
+        }
+        .map_err(|e| errors.push(e.with_file(path).to_string()))
+        .ok()
     };
-    let config = files
-        .get("bruno.json")
-        .and_then(|b| serde_json::from_slice::<Value>(b).ok())
+    let config = collection_config(files)
         .unwrap_or_else(|| json!({"version": "1", "name": "algogate", "type": "collection"}));
-    let root = parse_meta("collection.bru", errors).unwrap_or(Value::Null);
+    let root = parse_meta("collection", errors)
+        .or_else(|| parse_meta("opencollection", errors))
+        .unwrap_or(Value::Null);
 
     let mut environments = Vec::new();
     for (path, bytes) in files.range("environments/".to_owned()..) {
         let Some(file) = path.strip_prefix("environments/") else {
             break;
         };
-        let Some(name) = file.strip_suffix(".bru") else {
+        let Some(name) = [".bru", ".yml", ".yaml"]
+            .iter()
+            .find_map(|ext| file.strip_suffix(ext))
+        else {
             continue;
         };
-        match algogate_bruno::parse_environment(&String::from_utf8_lossy(bytes)) {
+        let Some(parsed) = parse_environment_file(path, bytes) else {
+            continue;
+        };
+        match parsed {
             Ok(mut env) => {
                 if let Some(vars) = env["variables"].as_array_mut() {
                     for v in vars.iter_mut().filter(|v| v["name"] == "apikey") {
@@ -507,7 +568,7 @@ fn bruno_json(files: &Files, requests: &[(String, Value)], errors: &mut Vec<Stri
                 let seq = |v: &Value| v["seq"].as_f64().unwrap_or(f64::MAX);
                 seq(a).total_cmp(&seq(b))
             });
-            let meta = parse_meta(&format!("{folder}/folder.bru"), errors);
+            let meta = parse_meta(&format!("{folder}/folder"), errors);
             json!({"type": "folder", "name": folder, "root": meta, "items": list})
         })
         .collect();
@@ -632,5 +693,50 @@ mod tests {
         assert!(log.contains("skipping a collection file"), "{log}");
         let snap = catalog.current.try_lock().unwrap().snapshot.clone();
         assert_eq!(snap.endpoints["utilities"][0]["name"], "Ping");
+    }
+
+    #[test]
+    fn a_yaml_collection_directory_gives_the_same_catalog() {
+        let tmp = tempfile::tempdir().unwrap();
+        let yaml = tmp.path().join("yaml");
+        let ours = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../collections");
+        let report =
+            crate::brucli::convert_dir(&ours, &yaml, algogate_bruno::Format::Yaml).unwrap();
+        assert!(
+            report.lost.is_empty() && report.problems.is_empty(),
+            "{report:?}"
+        );
+        let (source, files) = read_source(&yaml);
+        assert_eq!(source, Source::Dir(yaml.clone()));
+        assert!(
+            files.keys().all(|p| !p.ends_with(".bru")),
+            "{:?}",
+            files.keys()
+        );
+        let from_yaml = build(&files);
+        assert!(from_yaml.errors.is_empty(), "{:?}", from_yaml.errors);
+        let from_bru = build(&embedded_files());
+        assert_eq!(from_yaml.endpoints, from_bru.endpoints);
+        assert_eq!(from_yaml.postman, from_bru.postman);
+        assert_eq!(
+            from_yaml.bruno["brunoConfig"],
+            from_bru.bruno["brunoConfig"]
+        );
+        assert_eq!(
+            from_yaml.bruno["environments"],
+            from_bru.bruno["environments"]
+        );
+        assert_eq!(
+            from_yaml.bruno["items"].as_array().unwrap().len(),
+            from_bru.bruno["items"].as_array().unwrap().len()
+        );
+        assert_eq!(
+            from_yaml.bruno["root"]["docs"],
+            from_bru.bruno["root"]["docs"]
+        );
+        assert_eq!(
+            from_yaml.bruno["items"][0]["root"]["docs"],
+            from_bru.bruno["items"][0]["root"]["docs"]
+        );
     }
 }
