@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Creates (once) .venv with the pinned Python packages the tests use: argon2-cffi and
-# cryptography for interop vectors, the official openalgo SDK for compatibility runs.
+# cryptography for interop vectors, the official openalgo SDK for compatibility runs,
+# openapi-spec-validator for the OpenAPI document.
 # Prints the interpreter path.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

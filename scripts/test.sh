@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test: the Rust workspace (unit, integration, black-box binary tests), the
-# Python interop checks, the compatibility run against a live server with real clients, and
+# Python interop checks, the OpenAPI document's validation, the compatibility run against a live server with real clients, and
 # the browser tests (e2e/run.sh: Playwright driving Debian's Chromium).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -14,6 +14,12 @@ cargo test --workspace
 
 echo "== Python accepts algogate's hashes and tokens"
 cargo run --quiet -p algogate-keys --example emit_vectors | "$python" scripts/interop/check_rust_vectors.py
+
+echo "== the OpenAPI document validates (openapi-spec-validator)"
+openapi_doc="$(mktemp)"
+trap 'rm -f "$openapi_doc"' EXIT
+cargo run --quiet --bin algogate -- openapi >"$openapi_doc"
+"$python" -m openapi_spec_validator "$openapi_doc"
 
 echo "== compatibility run against a live server"
 cargo build --quiet --bin algogate

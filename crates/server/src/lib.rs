@@ -20,6 +20,7 @@ pub mod json;
 pub mod logging;
 pub mod middleware;
 pub mod openalgo;
+pub mod openapi;
 pub mod playground;
 pub mod secrets;
 pub mod startup;

@@ -62,6 +62,9 @@ enum Command {
         #[arg(long)]
         openalgo_fernet_salt: Option<String>,
     },
+    /// Print the OpenAPI 3.1 document of the REST API (from the embedded collection and
+    /// the default rate limits) on stdout.
+    Openapi,
     /// Parse, check and convert Bruno collections, `.bru` or YAML (no database or secrets
     /// needed).
     Bru {
@@ -144,6 +147,13 @@ fn main() -> std::process::ExitCode {
         };
         return std::process::ExitCode::from(code);
     }
+    if let Some(Command::Openapi) = &cli.command {
+        let snap =
+            algogate_server::playground::build(&algogate_server::playground::embedded_files());
+        let doc = algogate_server::openapi::document(&snap, &Default::default());
+        println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+        return std::process::ExitCode::SUCCESS;
+    }
     let mut overrides = Overrides {
         config_file: cli.config.clone(),
         data_dir: cli.data_dir.clone(),
@@ -196,7 +206,9 @@ async fn run(command: Option<Command>, config: Config) -> anyhow::Result<()> {
     match command {
         None | Some(Command::Serve { .. }) => startup::serve(config).await,
         // Handled in `main` before any configuration is loaded.
-        Some(Command::Bru { .. }) => bail!("`bru` commands are dispatched before start-up"),
+        Some(Command::Bru { .. } | Command::Openapi) => {
+            bail!("`bru` and `openapi` are dispatched before start-up")
+        }
         Some(Command::User {
             command:
                 UserCommand::Create {

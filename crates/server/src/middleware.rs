@@ -60,13 +60,18 @@ pub async fn rate_limit(State(state): State<AppState>, req: Request, next: Next)
     }
 }
 
-fn too_many(wait_ms: i64, limit: Limit) -> Response {
-    let secs = (wait_ms + 999) / 1000;
-    let body = json!({
+/// The 429 body: OpenAlgo's message naming the limit, and the seconds to wait.
+pub fn too_many_body(wait_ms: i64, limit: Limit) -> serde_json::Value {
+    json!({
         "status": "error",
         "message": format!("Rate limit exceeded ({limit}). Please slow down your requests."),
-        "retry_after": secs,
-    });
+        "retry_after": (wait_ms + 999) / 1000,
+    })
+}
+
+fn too_many(wait_ms: i64, limit: Limit) -> Response {
+    let secs = (wait_ms + 999) / 1000;
+    let body = too_many_body(wait_ms, limit);
     let mut res = (StatusCode::TOO_MANY_REQUESTS, axum::Json(body)).into_response();
     res.headers_mut()
         .insert(header::RETRY_AFTER, HeaderValue::from(secs));

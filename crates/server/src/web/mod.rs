@@ -62,6 +62,7 @@ pub fn router() -> Router<AppState> {
         .route("/playground/endpoints", get(playground::endpoints))
         .route("/playground/collections", get(playground::collections))
         .route("/playground/websocket", get(playground::websocket))
+        .route("/playground/openapi.json", get(playground::openapi))
         .layer(middleware::from_fn(security_headers))
 }
 

@@ -106,3 +106,13 @@ pub async fn websocket(
         "is_secure": client.secure,
     }))
 }
+
+/// `GET /playground/openapi.json`: the OpenAPI 3.1 document of `/api/v1`, from the
+/// collection as it is now and the rate limits in force.
+pub async fn openapi(
+    State(state): State<AppState>,
+    CurrentSession(_): CurrentSession,
+) -> Json<Value> {
+    let snap = state.playground().current().await;
+    Json(crate::openapi::document(&snap, &state.config().rate_limits))
+}

@@ -119,3 +119,62 @@ fn parse_prints_the_official_json_of_a_fixture() {
     assert_eq!(code, Some(1));
     assert!(err.contains("request.bru:1:1: expected"), "{err}");
 }
+
+#[test]
+fn convert_writes_our_collection_as_yaml_that_checks_and_converts_back() {
+    let tmp = tempfile::tempdir().unwrap();
+    let yaml = tmp.path().join("yaml");
+    let back = tmp.path().join("bru");
+    let src = repo().join("collections");
+    let (code, out, err) = bru(&[
+        "convert".as_ref(),
+        src.as_os_str(),
+        yaml.as_os_str(),
+        "--to".as_ref(),
+        "yaml".as_ref(),
+    ]);
+    assert_eq!(code, Some(0), "stdout:\n{out}\nstderr:\n{err}");
+    assert!(
+        out.contains(": 0 fields not converted, 0 files not readable"),
+        "{out}"
+    );
+    assert!(yaml.join("opencollection.yml").is_file());
+    let (code, out, _) = bru(&["check".as_ref(), yaml.as_os_str()]);
+    assert_eq!(code, Some(0), "{out}");
+    let (code, out, err) = bru(&[
+        "convert".as_ref(),
+        yaml.as_os_str(),
+        back.as_os_str(),
+        "--to".as_ref(),
+        "bru".as_ref(),
+    ]);
+    assert_eq!(code, Some(0), "stdout:\n{out}\nstderr:\n{err}");
+    let (code, out, _) = bru(&["check".as_ref(), back.as_os_str()]);
+    assert_eq!(code, Some(0), "{out}");
+    // A second run into the same directory is refused.
+    let (code, _, err) = bru(&[
+        "convert".as_ref(),
+        src.as_os_str(),
+        yaml.as_os_str(),
+        "--to".as_ref(),
+        "yaml".as_ref(),
+    ]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("not empty"), "{err}");
+}
+
+#[test]
+fn openapi_prints_the_document_without_configuration() {
+    let cwd = tempfile::tempdir().unwrap();
+    let out = Command::new(BIN)
+        .env_clear()
+        .current_dir(cwd.path())
+        .arg("openapi")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(std::fs::read_dir(cwd.path()).unwrap().count(), 0);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["openapi"], "3.1.0");
+    assert!(doc["paths"]["/api/v1/placeorder"]["post"].is_object());
+}

@@ -11,6 +11,7 @@ mod connections;
 mod import;
 mod keys;
 mod market;
+mod openapi;
 mod orders;
 mod pages;
 mod ping;
