@@ -391,11 +391,9 @@ fn bru_auth(oc: Option<&Value>) -> (String, Value) {
         Some(Value::String(t)) if t == "inherit" => ("inherit".into(), Value::Null),
         Some(a) => {
             let mode = s(a.get("type"));
+            // Other modes (oauth2, ...) are not read; the loss report names them.
             let Some((_, fields)) = AUTH_FIELDS.iter().find(|(m, _)| *m == mode) else {
-                return (
-                    if mode.is_empty() { "none".into() } else { mode },
-                    Value::Null,
-                );
+                return ("none".into(), Value::Null);
             };
             let mut m = Map::new();
             for f in *fields {
@@ -590,7 +588,7 @@ fn need_object<'v>(
     match v.pointer(ptr) {
         Some(x @ Value::Object(_)) => Ok(x),
         Some(_) => Err(doc.error(ptr, format!("`{what}` to be a mapping"))),
-        None => Err(doc.error(ptr, format!("a `{what}` mapping"))),
+        None => Err(doc.error(ptr, format!("`{what}` (a mapping)"))),
     }
 }
 

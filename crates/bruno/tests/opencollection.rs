@@ -396,6 +396,21 @@ fn what_yaml_cannot_hold_is_reported_by_field() {
     );
     assert!(y.value.contains("token: t"), "{}", y.value);
 
+    // An auth mode YAML has no form for is reported, and the request sends none.
+    let oauth = "meta {\n  name: X\n}\n\nget {\n  url: http://x\n  auth: oauth2\n}\n\nauth:oauth2 {\n  grant_type: client_credentials\n  access_token_url: http://t\n}\n";
+    let y = request_to_yaml(&parse_request(oauth).unwrap());
+    assert_eq!(
+        y.lost,
+        [
+            "http.auth: has no OpenCollection YAML form, not written",
+            "auth: has no OpenCollection YAML form, not written",
+        ]
+    );
+    let yaml = "info:\n  name: X\nhttp:\n  method: GET\n  url: http://x\n  auth:\n    type: oauth2\n    grantType: password\n";
+    let c = request_from_yaml(yaml).unwrap();
+    assert_eq!(c.value["http"]["auth"], "none");
+    assert_eq!(c.lost, ["http.auth: has no .bru form, not written"]);
+
     // YAML fields without a .bru form: examples, unknown keys, a second action kind.
     let yaml = "info:\n  name: X\n  type: http\nhttp:\n  method: GET\n  url: http://x\nruntime:\n  actions:\n    - type: set-variable\n      phase: before-request\n      selector:\n        expression: x\n      variable:\n        name: y\nexamples:\n  - name: ok\nfuture: 1\n";
     let c = request_from_yaml(yaml).unwrap();
