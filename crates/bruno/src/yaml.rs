@@ -289,15 +289,21 @@ fn emit(v: &Value, multiline: bool) -> String {
     format!("{}\n", body.trim_start_matches(' '))
 }
 
-/// Writes `v` as YAML, multi-line strings as literal blocks. The text is read back and,
-/// should a literal block not survive (the emitter's rules for odd whitespace), written
-/// again with quoted strings, so the output always loads as `v`.
+/// Writes `v` as YAML, multi-line strings as literal blocks without the indentation the
+/// emitter leaves on their blank lines. Each candidate is read back and the first that
+/// loads as `v` is kept; the last, with every string quoted, always does.
 pub(crate) fn dump(v: &Value) -> String {
-    let text = emit(v, true);
-    match load(&text) {
-        Ok(doc) if doc.value == *v => text,
-        _ => emit(v, false),
+    let blocks = emit(v, true);
+    let tidy: String = blocks
+        .split_inclusive('\n')
+        .map(|line| if line.trim().is_empty() { "\n" } else { line })
+        .collect();
+    for text in [tidy, blocks] {
+        if load(&text).is_ok_and(|doc| doc.value == *v) {
+            return text;
+        }
     }
+    emit(v, false)
 }
 
 #[cfg(test)]
@@ -367,5 +373,10 @@ mod tests {
         }
         let text = dump(&json!({"docs": "a\nb"}));
         assert!(text.contains("docs: |-\n  a\n  b"), "{text}");
+        // Blank lines of a block carry no indentation, unless a line of spaces is content.
+        let text = dump(&json!({"docs": "a\n\nb"}));
+        assert!(text.contains("docs: |-\n  a\n\n  b"), "{text}");
+        let v = json!({"docs": "a\n\nb", "ws": "a\n   \nb"});
+        assert_eq!(load(&dump(&v)).unwrap().value, v);
     }
 }
