@@ -451,6 +451,27 @@ fn operation(op: &Operation, requests: &[(String, &Value)], limits: &RateLimits)
             }),
         );
     }
+    // A `format` field offering text formats (ticker's txt, instruments' csv) adds them.
+    let mut ok_content = Map::new();
+    ok_content.insert(
+        "application/json".into(),
+        json!({"schema": {"$ref": "#/components/schemas/Success"}}),
+    );
+    if let Some(Kind::LowerOneOf(choices)) = op
+        .fields
+        .iter()
+        .find(|f| f.name == "format")
+        .map(|f| f.kind)
+    {
+        for (choice, media) in [("txt", "text/plain"), ("csv", "text/csv")] {
+            if choices.contains(&choice) {
+                ok_content.insert(
+                    media.into(),
+                    json!({"schema": {"type": "string", "description": format!("With format={choice}.")}}),
+                );
+            }
+        }
+    }
     let forbidden = ApiError::InvalidKey.status_and_body(None).1;
     let limited = crate::middleware::too_many_body(1000, limit_for(op.path, limits));
     o.insert(
@@ -458,7 +479,7 @@ fn operation(op: &Operation, requests: &[(String, &Value)], limits: &RateLimits)
         json!({
             "200": {
                 "description": "Success.",
-                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Success"}}},
+                "content": ok_content,
             },
             "400": {
                 "description": "The body failed validation (every field's messages, as OpenAlgo's marshmallow schemas give them), or the request was refused.",
@@ -737,6 +758,9 @@ mod tests {
                 "ticker", "apikey", "interval", "from", "to", "format", "adjusted", "sort"
             ]
         );
+        assert!(ticker["responses"]["200"]["content"]["text/plain"].is_object());
+        let instruments = &doc["paths"]["/api/v1/instruments"]["get"]["responses"]["200"];
+        assert!(instruments["content"]["text/csv"].is_object());
         assert_eq!(
             ticker["responses"]["400"]["content"]["application/json"]["example"]["message"]["apikey"],
             json!(["Field may not be null."])
