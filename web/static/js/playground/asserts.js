@@ -162,7 +162,9 @@ export function query(source, path) {
   };
   /** @type {(src: unknown, prop: string, deep: boolean) => unknown} */
   const getValue = (src, prop, deep) => {
-    if (typeof src !== 'object' || src === null) return undefined;
+    if (typeof src !== 'object') return undefined;
+    // As in @usebruno/query: a null met on the way is read from, which throws.
+    if (src === null) throw new TypeError(`cannot read property '${prop}' of null`);
     if (Array.isArray(src)) return normalize(src.map((item) => getValue(item, prop, deep)));
     const obj = /** @type {Record<string, unknown>} */ (src);
     /** @type {unknown} */
