@@ -59,6 +59,10 @@ test('interpolation: nested, unknown kept, objects as JSON, cycles end', () => {
   assert.equal(interpolate('{{nope}} {{ a }}', { a: 1 }), '{{nope}} {{ a }}');
   assert.equal(typeof interpolate('{{x}}', { x: '{{y}}', y: '{{x}}' }), 'string');
   assert.equal(interpolate('{{user.name}}', { user: { name: 'B' } }), 'B');
+  // Each level doubles: 2^40 characters if nothing stopped it.
+  const doubling = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`v${i}`, `{{v${i + 1}}}{{v${i + 1}}}`]));
+  doubling.v40 = 'x';
+  assert.ok(interpolate('{{v0}}', doubling).length <= 2 * 1024 * 1024);
 });
 
 test('scopes: runtime beats request beats folder beats environment; the session key always wins', () => {

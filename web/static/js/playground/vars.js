@@ -3,7 +3,8 @@
 // nested variables resolved, cycles left as written, objects as JSON, unknown names kept),
 // the scopes in bru run's precedence (collection < environment < folder < request
 // vars:pre-request < runtime), vars:post-response evaluated on the response, and the
-// runtime variables kept per browser tab (sessionStorage). The key variable is never
+// runtime variables kept per browser tab (sessionStorage). Expansion is capped at 1 MiB:
+// variables that nest into each other can double at each level. The key variable is never
 // taken from a file or storage: the page passes the session's key in, and a
 // post-response variable of that name is refused.
 import { evaluateExpression } from './asserts.js';
@@ -22,6 +23,8 @@ const STORE_ENV = 'algogate-playground-env';
 /** Runtime variables kept, at most, and the longest value kept (sessionStorage is small). */
 const MAX_VARS = 200;
 const MAX_VALUE = 64 * 1024;
+/** Interpolation stops expanding past this many characters (nested variables can double). */
+const MAX_EXPANSION = 1024 * 1024;
 
 /**
  * lodash's `get` as interpolate uses it: the whole name as a key first, else a path of
@@ -55,6 +58,7 @@ export function interpolate(str, vars) {
   const visited = new Set();
   /** @type {Map<string, string>} */
   const results = new Map();
+  let produced = 0;
   /** @param {string} s @returns {string} */
   const replace = (s) => {
     let out = s;
@@ -63,11 +67,16 @@ export function interpolate(str, vars) {
       again = false;
       out = out.replace(/\{\{([^}]+)\}\}/g, (match, name) => {
         const known = results.get(match);
-        if (known !== undefined) return known;
+        if (known !== undefined) {
+          produced += known.length;
+          return produced > MAX_EXPANSION ? match : known;
+        }
         /** @type {unknown} */
         let value = lookup(vars, name);
         if (typeof value === 'object' && value !== null) value = JSON.stringify(value);
         const text = value === undefined ? undefined : String(value);
+        produced += text?.length ?? 0;
+        if (produced > MAX_EXPANSION) return match;
         if (text !== undefined && /\{\{([^}]+)\}\}/.test(text) && !visited.has(match)) {
           visited.add(match);
           const result = replace(text);
