@@ -295,7 +295,7 @@ function clearResponse() {
   $('no-response').hidden = false;
   $('copy-response', HTMLButtonElement).disabled = true;
   $('res-headers').replaceChildren();
-  renderAsserts(current()?.item ? [] : null, []);
+  renderAsserts(null, []);
 }
 
 /** @param {Result} result */
@@ -393,7 +393,7 @@ function varsFor(t) {
  * @param {import('../playground/asserts.js').Res} res
  */
 function checkResponse(t, res) {
-  if (!t.item) { renderAsserts(null, []); return; }
+  if (!t.item) return;
   const vars = varsFor(t);
   const post = postResponse(t.item.data.vars?.res, res, vars);
   if (Object.keys(post.set).length) setRuntime({ ...state.runtime, ...post.set });
@@ -410,8 +410,10 @@ function renderAsserts(results, varErrors) {
     el('span', a.status === 'pass' ? 'pg-pass' : 'pg-fail', a.status),
     el('code', '', `${a.name}: ${a.value}`),
     a.status === 'fail' ? el('span', 'pg-why', `${a.error || ''}${a.actual ? ` (actual ${a.actual})` : ''}`) : null)));
+  const item = current()?.item;
+  const pending = item ? `Send the request to run its ${(item.data.assertions || []).filter((a) => a.enabled !== false).length} asserts.` : 'Open a request from the collection to see its asserts.';
   $('assert-none').hidden = Boolean(results && results.length);
-  $('assert-none').textContent = results ? 'This request has no asserts.' : 'Open a request from the collection to see its asserts.';
+  $('assert-none').textContent = results ? 'This request has no asserts.' : pending;
   const count = $('assert-count');
   count.hidden = !results || !results.length;
   if (results) {
@@ -477,7 +479,9 @@ function redact(r) {
   }
   const url = new URL(r.url);
   if (url.searchParams.has('apikey')) url.searchParams.set('apikey', '');
-  return { body, path: url.pathname + url.search };
+  // {{apikey}} may have put the key in any field or parameter.
+  const scrub = (/** @type {string} */ s) => (state.key ? s.split(state.key).join('') : s);
+  return { body: body === null ? null : scrub(body), path: scrub(url.pathname + url.search) };
 }
 
 /** @returns {HistoryEntry[]} */

@@ -102,7 +102,10 @@ export function initRunPanel({ folders, context, environment, onVars }) {
 
   exportButton.addEventListener('click', () => {
     if (!state.last) return;
-    const blob = new Blob([`${JSON.stringify(state.last, null, 2)}\n`], { type: 'application/json' });
+    // Nothing in the results should hold the key; it is scrubbed all the same.
+    const key = context().key;
+    const text = JSON.stringify(state.last, null, 2);
+    const blob = new Blob([`${key ? text.split(key).join('********') : text}\n`], { type: 'application/json' });
     const a = el('a', { href: URL.createObjectURL(blob), download: 'algogate-run.json' });
     document.body.append(a);
     a.click();
