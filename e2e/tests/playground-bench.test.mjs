@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ROOT, noteSecret, screenshot, startBrowser, startServer } from '../lib.mjs';
+import { ARTIFACTS, ROOT, noteSecret, screenshot, startBrowser, startServer } from '../lib.mjs';
 
 const USER = 'admin';
 const PASSWORD = 'B3nch-Playground-Pass!';
@@ -21,11 +21,12 @@ const work = mkdtempSync(path.join(tmpdir(), 'algogate-bench-'));
 const collection = path.join(work, 'collections');
 
 // Two failing-by-design requests after our folders: the first fails its asserts, the
-// second passes, so stop-on-failure has something to stop before.
+// second passes (its operands from its vars:pre-request), so stop-on-failure has
+// something to stop before.
 const CHECKS = {
   'folder.bru': 'meta {\n  name: checks\n  seq: 5\n}\n',
   'wrong-status.bru': 'meta {\n  name: Wrong Status\n  type: http\n  seq: 1\n}\n\nget {\n  url: {{host}}/health\n  body: none\n  auth: none\n}\n\nassert {\n  res.status: eq 201\n  res.body.status: eq ok\n}\n',
-  'health-again.bru': 'meta {\n  name: Health Again\n  type: http\n  seq: 2\n}\n\nget {\n  url: {{host}}/health\n  body: none\n  auth: none\n}\n\nassert {\n  res.status: 200\n}\n',
+  'health-again.bru': 'meta {\n  name: Health Again\n  type: http\n  seq: 2\n}\n\nget {\n  url: {{host}}/health\n  body: none\n  auth: none\n}\n\nvars:pre-request {\n  expected: 200\n  word: ok\n}\n\nassert {\n  res.status: {{expected}}\n  res.body.status: eq {{word}}\n}\n',
 };
 
 before(async () => {
@@ -105,6 +106,7 @@ test('asserts beside the response, and the order id chained into Order Status', 
   // vars:post-response: the order id is a runtime variable, shown and kept in this tab.
   const row = page.locator('#vars-rows tr[data-var="orderid"] input');
   assert.equal(await row.inputValue(), placed.orderid);
+  await page.locator('#vars-box').screenshot({ path: path.join(ARTIFACTS, 'playground-vars.png') });
   const stored = await storedVars(page);
   assert.equal(stored.orderid, placed.orderid);
   assert.ok(!JSON.stringify(stored).includes(key), 'the key is not stored');
