@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseOperator, runAssertions, typeOperand } from '../../web/static/js/playground/asserts.js';
 import { interpolate, postResponse, scope } from '../../web/static/js/playground/vars.js';
-import { plan, prepare, sortFolders, summary } from '../../web/static/js/playground/runner.js';
+import { mergeByName, plan, prepare, sortFolders, summary } from '../../web/static/js/playground/runner.js';
 import { CASES, RESPONSE, VARS } from './cases.mjs';
 
 test('every shared case passes or fails as Bruno decides', () => {
@@ -102,6 +102,22 @@ test('prepare: variables in URL, headers and body; other origins and routes refu
   assert.equal(p.body, '{"apikey": "k", "orderid": "42"}');
   assert.match(prepare({ ...data, http: { ...data.http, url: 'http://evil.example/api/v1/x' } }, vars, 'http://127.0.0.1:5000').error, /only this server/);
   assert.match(prepare({ ...data, http: { ...data.http, url: '{{host}}/apikey/regenerate' } }, vars, 'http://127.0.0.1:5000').error, /only this server/);
+});
+
+test('collection and folder headers and post-response vars sit under the request\'s own', () => {
+  const h = (name, value, enabled = true) => ({ name, value, enabled });
+  const folders = plan({
+    root: { headers: [h('X-A', 'collection'), h('X-B', 'collection')], vars: { res: [h('v', 'res.status')] } },
+    items: [{
+      type: 'folder', name: 'f', root: { meta: { seq: 1 }, headers: [h('X-B', 'folder'), h('X-C', 'off', false)] },
+      items: [{ type: 'http-request', name: 'r', seq: 1, filename: 'r.bru', data: { http: { method: 'get', url: '/health' }, headers: [h('X-A', 'request')] } }],
+    }],
+  });
+  const [req] = folders[0].requests;
+  const p = prepare(req.data, {}, 'http://127.0.0.1:5000', req.headers);
+  assert.deepEqual(p.headers, [['X-A', 'request'], ['X-B', 'folder']]);
+  assert.deepEqual(req.resVars.map((v) => v.name), ['v']);
+  assert.deepEqual(mergeByName([h('a', 1)], [h('a', 2), h('b', 3, false)]), [h('a', 2)]);
 });
 
 test('run order: folders by seq (others alphabetical around them), requests by seq', () => {

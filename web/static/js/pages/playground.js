@@ -16,7 +16,7 @@ import { curl, requests as pyRequests, sdk } from '../playground/snippets.js';
 import { initWs } from '../playground/ws.js';
 import { runAssertions, show } from '../playground/asserts.js';
 import { KEY_VAR, entries, interpolate, loadEnvName, loadRuntime, postResponse, saveEnvName, saveRuntime, scope } from '../playground/vars.js';
-import { plan, send as sendPrepared } from '../playground/runner.js';
+import { mergeByName, plan, send as sendPrepared } from '../playground/runner.js';
 import { initRunPanel } from '../playground/run-panel.js';
 
 /** @import { Request } from '../playground/snippets.js' */
@@ -395,7 +395,7 @@ function varsFor(t) {
 function checkResponse(t, res) {
   if (!t.item) return;
   const vars = varsFor(t);
-  const post = postResponse(t.item.data.vars?.res, res, vars);
+  const post = postResponse(mergeByName(t.item.resVars, t.item.data.vars?.res), res, vars);
   if (Object.keys(post.set).length) setRuntime({ ...state.runtime, ...post.set });
   renderAsserts(runAssertions(t.item.data.assertions || [], res, { ...vars, ...post.set }), post.errors);
 }

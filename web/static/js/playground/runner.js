@@ -1,8 +1,9 @@
 // @ts-check
 // Runs our collection's HTTP requests from the page the way `bru run` does: folders in
 // Bruno's order (by seq, the others alphabetically), requests by seq, each request's
-// vars:pre-request, {{var}} interpolation of URL, headers and body, the response's
-// asserts and vars:post-response, one after the other. As scripts/bru-run.sh passes
+// vars:pre-request, collection and folder headers and vars:post-response under its own,
+// {{var}} interpolation of URL, headers and body, the response's vars:post-response and
+// asserts, one after the other. As scripts/bru-run.sh passes
 // --env-var host=… apikey=…, `host` is this page's origin and `apikey` the session's key;
 // only this server's /api/ routes and /health are called. Pure apart from the injected
 // `fetch`: no DOM.
@@ -13,18 +14,24 @@ import { entries, interpolate, postResponse, scope } from './vars.js';
 /** @import { VarEntry } from './vars.js' */
 
 /**
+ * collection.bru or a folder.bru as the parser gives it (the CLI's shape nests the same
+ * blocks under `request`).
+ * @typedef {{ meta?: { seq?: unknown }, headers?: VarEntry[], vars?: { req?: VarEntry[], res?: VarEntry[] },
+ *   request?: { headers?: VarEntry[], vars?: { req?: VarEntry[], res?: VarEntry[] } } }} Root
  * A request file as the catalog's Bruno JSON carries it (bruToJson of the .bru file).
  * @typedef {{ meta?: { name?: string, seq?: unknown }, http?: { method?: string, url?: string,
  *   body?: string }, headers?: VarEntry[], body?: { json?: string },
  *   assertions?: Array<{ name: string, value: string, enabled?: boolean }>,
  *   vars?: { req?: VarEntry[], res?: VarEntry[] } }} RequestData
  * @typedef {{ type: string, name: string, seq?: unknown, filename?: string, data?: RequestData,
- *   root?: { meta?: { seq?: unknown }, vars?: { req?: VarEntry[] }, request?: { vars?: { req?: VarEntry[] } } } | null,
+ *   root?: Root | null,
  *   items?: Item[] }} Item
  * @typedef {{ name: string, variables?: VarEntry[] }} Environment
  * @typedef {{ name?: string, root?: Item['root'], environments?: Environment[], items?: Item[] }} Collection
+ * `headers` and `resVars` are those of collection.bru and folder.bru, which the request's
+ * own extend (bru run's mergeHeaders / mergeVars).
  * @typedef {{ folder: string, name: string, file: string, data: RequestData,
- *   folderVars: Record<string, unknown> }} PlannedRequest
+ *   folderVars: Record<string, unknown>, headers: VarEntry[], resVars: VarEntry[] }} PlannedRequest
  * @typedef {{ method: string, url: string, path: string, headers: Array<[string, string]>,
  *   body: string | null }} Prepared
  * @typedef {{ folder: string, name: string, file: string, method: string, path: string,
@@ -64,6 +71,18 @@ export function sortFolders(items) {
 }
 
 /**
+ * Lists of name/value entries merged by name, later lists winning, disabled ones dropped.
+ * @param {...(VarEntry[] | undefined)} lists
+ * @returns {VarEntry[]}
+ */
+export function mergeByName(...lists) {
+  /** @type {Map<string, VarEntry>} */
+  const out = new Map();
+  for (const list of lists) for (const e of list || []) if (e && e.enabled !== false && e.name) out.set(e.name, e);
+  return [...out.values()];
+}
+
+/**
  * The HTTP requests of the collection by folder, in run order; WebSocket items are left
  * out (bru run cannot run them either).
  * @param {Collection} collection
@@ -78,22 +97,32 @@ export function plan(collection) {
     .map(({ i }) => i);
   const folders = (collection.items || []).filter((i) => i.type === 'folder')
     .map((f) => ({ name: f.name, seq: seqOf(f.root?.meta?.seq), item: f }));
+  const top = collection.root || {};
+  const topHeaders = top.headers ?? top.request?.headers;
+  const topRes = top.vars?.res ?? top.request?.vars?.res;
   const out = sortFolders(folders).map(({ name, item }) => {
     const root = item.root || {};
     const folderVars = entries(root.vars?.req ?? root.request?.vars?.req);
+    const headers = mergeByName(topHeaders, root.headers ?? root.request?.headers);
+    const resVars = mergeByName(topRes, root.vars?.res ?? root.request?.vars?.res);
     return {
       name,
       requests: requestsOf(item.items || []).map((r) => ({
         folder: name, name: r.name, file: `${name}/${r.filename || r.name}`,
-        data: /** @type {RequestData} */ (r.data), folderVars,
+        data: /** @type {RequestData} */ (r.data), folderVars, headers, resVars,
       })),
     };
   }).filter((f) => f.requests.length);
-  const top = requestsOf(collection.items || []);
-  if (top.length) {
+  const loose = requestsOf(collection.items || []);
+  if (loose.length) {
+    const headers = mergeByName(topHeaders);
+    const resVars = mergeByName(topRes);
     out.push({
       name: '',
-      requests: top.map((r) => ({ folder: '', name: r.name, file: r.filename || r.name, data: /** @type {RequestData} */ (r.data), folderVars: {} })),
+      requests: loose.map((r) => ({
+        folder: '', name: r.name, file: r.filename || r.name, data: /** @type {RequestData} */ (r.data),
+        folderVars: {}, headers, resVars,
+      })),
     });
   }
   return out;
@@ -104,9 +133,10 @@ export function plan(collection) {
  * @param {RequestData} data
  * @param {Record<string, unknown>} vars
  * @param {string} origin the page's origin
+ * @param {VarEntry[]} [inherited] collection and folder headers, under the request's own
  * @returns {Prepared | { error: string }}
  */
-export function prepare(data, vars, origin) {
+export function prepare(data, vars, origin, inherited = []) {
   const method = (data.http?.method || 'get').toUpperCase();
   const raw = interpolate(data.http?.url || '', vars);
   /** @type {URL} */
@@ -116,7 +146,7 @@ export function prepare(data, vars, origin) {
     return { error: `only this server's /api/ routes can be called from the playground (got ${url.origin}${url.pathname})` };
   }
   /** @type {Array<[string, string]>} */
-  const headers = (data.headers || []).filter((h) => h.enabled !== false && h.name)
+  const headers = mergeByName(inherited, data.headers)
     .map((h) => [interpolate(h.name, vars), interpolate(String(h.value ?? ''), vars)]);
   const mode = data.http?.body || 'none';
   let body = null;
@@ -192,7 +222,7 @@ export async function runOne(req, ctx) {
   const method = (req.data.http?.method || 'get').toUpperCase();
   /** @type {RunResult} */
   const base = { folder: req.folder, name: req.name, file: req.file, method, path: '', status: null, ms: null, result: 'error', asserts: [], varErrors: [] };
-  const p = prepare(req.data, vars, ctx.origin);
+  const p = prepare(req.data, vars, ctx.origin, req.headers);
   if ('error' in p) return { ...base, error: p.error };
   base.path = p.path;
   /** @type {Res} */
@@ -203,7 +233,7 @@ export async function runOne(req, ctx) {
     return { ...base, error: `network error: ${e instanceof Error ? e.message : String(e)}` };
   }
   // Bruno runs vars:post-response before the asserts, so asserts may use them.
-  const post = postResponse(req.data.vars?.res, res, vars);
+  const post = postResponse(mergeByName(req.resVars, req.data.vars?.res), res, vars);
   Object.assign(ctx.runtime, post.set);
   const asserts = runAssertions(req.data.assertions || [], res, { ...vars, ...post.set });
   const failed = asserts.some((a) => a.status === 'fail');
