@@ -21,7 +21,7 @@ import { initRunPanel } from '../playground/run-panel.js';
 
 /** @import { Request } from '../playground/snippets.js' */
 /** @import { Endpoint } from '../playground/common.js' */
-/** @import { AssertResult } from '../playground/asserts.js' */
+/** @import { AssertResult, Res } from '../playground/asserts.js' */
 /** @import { Collection, PlannedRequest } from '../playground/runner.js' */
 
 /**
@@ -342,7 +342,7 @@ async function send() {
   const started = performance.now();
   /** @type {Result} */
   let result;
-  /** @type {import('../playground/asserts.js').Res | null} */
+  /** @type {Res | null} */
   let res = null;
   try {
     const answer = await sendPrepared({ ...r, body: r.method === 'GET' ? null : r.body }, fetch.bind(window), () => performance.now());
@@ -390,7 +390,7 @@ function varsFor(t) {
  * A collection request's response: vars:post-response into the runtime variables, then
  * its asserts, shown beside the response.
  * @param {Tab} t
- * @param {import('../playground/asserts.js').Res} res
+ * @param {Res} res
  */
 function checkResponse(t, res) {
   if (!t.item) return;
