@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseOperator, runAssertions, typeOperand } from '../../web/static/js/playground/asserts.js';
 import { interpolate, postResponse, scope } from '../../web/static/js/playground/vars.js';
-import { mergeByName, plan, prepare, sortFolders, summary } from '../../web/static/js/playground/runner.js';
+import { mergeByName, plan, prepare, run, sortFolders, summary } from '../../web/static/js/playground/runner.js';
 import { CASES, RESPONSE, VARS } from './cases.mjs';
 
 test('every shared case passes or fails as Bruno decides', () => {
@@ -134,4 +134,42 @@ test('run order: folders by seq (others alphabetical around them), requests by s
   assert.deepEqual(folders.map((x) => x.requests.map((r) => r.file)), [['account/funds.bru', 'account/analyzer.bru'], ['orders/place.bru', 'orders/cancel.bru']]);
   const s = summary([{ result: 'pass', asserts: [{ status: 'pass' }] }, { result: 'fail', asserts: [{ status: 'fail' }] }], 3);
   assert.deepEqual([s.passedRequests, s.failedRequests, s.skippedRequests, s.passedAssertions, s.totalAssertions], [1, 1, 1, 1, 2]);
+});
+
+test('a run chains variables from one response into the next request, and stops when told', async () => {
+  const sent = [];
+  const fakeFetch = async (url, init) => {
+    sent.push([new URL(url).pathname, init.body]);
+    const body = new URL(url).pathname.endsWith('/placeorder') ? { status: 'success', orderid: '77' } : { status: 'error' };
+    return new Response(JSON.stringify(body), { status: 200, headers: { 'Content-Type': 'application/json' } });
+  };
+  const req = (name, url, body, extra = {}) => ({
+    folder: 'orders', name, file: `orders/${name}.bru`, folderVars: {}, headers: [], resVars: [],
+    data: { http: { method: 'post', url, body: 'json' }, body: { json: body }, ...extra },
+  });
+  const requests = [
+    req('place', '{{host}}/api/v1/placeorder', '{"apikey": "{{apikey}}"}', {
+      vars: { res: [{ name: 'orderid', value: 'res.body.orderid', enabled: true }] },
+      assertions: [{ name: 'res.body.status', value: 'eq success', enabled: true }],
+    }),
+    req('status', '{{host}}/api/v1/orderstatus', '{"orderid": "{{orderid}}"}', {
+      assertions: [{ name: 'res.body.status', value: 'eq success', enabled: true }],
+    }),
+    req('never', '{{host}}/api/v1/funds', '{}'),
+  ];
+  const runtime = {};
+  const heard = [];
+  const ctx = {
+    collection: {}, env: {}, runtime, key: 'k', origin: 'http://127.0.0.1:5000', fetch: fakeFetch,
+    now: () => 0, stopOnFailure: true, stopped: () => false, onResult: (r) => heard.push(r.result),
+  };
+  const results = await run(requests, ctx);
+  assert.deepEqual(sent, [['/api/v1/placeorder', '{"apikey": "k"}'], ['/api/v1/orderstatus', '{"orderid": "77"}']]);
+  assert.deepEqual(runtime, { orderid: '77' });
+  assert.deepEqual(heard, ['pass', 'fail'], 'stopped at the first failure');
+  assert.equal(results.length, 2);
+  sent.length = 0;
+  let calls = 0;
+  await run(requests, { ...ctx, stopOnFailure: false, stopped: () => calls++ > 0 });
+  assert.equal(sent.length, 1, 'Stop ends the run before the next request');
 });
