@@ -88,14 +88,21 @@ pub enum OrderError {
     Store(#[from] StoreError),
 }
 
-/// The order sizes of a split: `total / split` orders of `split`, then the remainder.
-pub fn split_sizes(total: i64, split: i64) -> Vec<i64> {
+/// The order sizes of a split: `total / split` orders of `split`, then the remainder;
+/// `None` past [`MAX_SPLIT_ORDERS`], counted before any size is built, so a huge quantity
+/// (or a damaged stored order) costs nothing.
+pub fn split_sizes(total: i64, split: i64) -> Option<Vec<i64>> {
     let split = split.max(1);
     let (full, rem) = (total.max(0) / split, total.max(0) % split);
-    (0..full)
-        .map(|_| split)
-        .chain((rem > 0).then_some(rem))
-        .collect()
+    if full.saturating_add(i64::from(rem > 0)) > MAX_SPLIT_ORDERS {
+        return None;
+    }
+    Some(
+        (0..full)
+            .map(|_| split)
+            .chain((rem > 0).then_some(rem))
+            .collect(),
+    )
 }
 
 /// The engine orders an operation places.
@@ -129,12 +136,8 @@ pub fn plan(op: &OrderOp) -> Result<Plan, OrderError> {
         OrderOp::Split { order, split } => {
             let split = (*split).max(1);
             let total = order.quantity;
-            // Counted before the sizes are built, so a huge quantity costs nothing.
-            let count = (total / split).saturating_add(i64::from(total % split > 0));
-            if count > MAX_SPLIT_ORDERS {
-                return Err(OrderError::TooManySplits);
-            }
             let legs = split_sizes(total, split)
+                .ok_or(OrderError::TooManySplits)?
                 .into_iter()
                 .map(|quantity| OrderRequest {
                     quantity,
@@ -317,15 +320,20 @@ mod tests {
 
     #[test]
     fn split_sizes_end_with_the_remainder() {
-        assert_eq!(split_sizes(10, 3), vec![3, 3, 3, 1]);
-        assert_eq!(split_sizes(9, 3), vec![3, 3, 3]);
-        assert_eq!(split_sizes(2, 5), vec![2]);
-        assert_eq!(split_sizes(0, 5), Vec::<i64>::new());
+        assert_eq!(split_sizes(10, 3), Some(vec![3, 3, 3, 1]));
+        assert_eq!(split_sizes(9, 3), Some(vec![3, 3, 3]));
+        assert_eq!(split_sizes(2, 5), Some(vec![2]));
+        assert_eq!(split_sizes(0, 5), Some(Vec::<i64>::new()));
         assert_eq!(
             split_sizes(4, 0),
-            vec![1, 1, 1, 1],
+            Some(vec![1, 1, 1, 1]),
             "a split below 1 counts as 1"
         );
+        let cap = MAX_SPLIT_ORDERS;
+        assert_eq!(split_sizes(cap, 1).map(|v| v.len() as i64), Some(cap));
+        assert_eq!(split_sizes(cap + 1, 1), None);
+        assert_eq!(split_sizes(cap * 2 + 1, 2), None, "the remainder counts");
+        assert_eq!(split_sizes(i64::MAX, 1), None);
     }
 
     #[test]

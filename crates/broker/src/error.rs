@@ -45,6 +45,10 @@ pub enum BrokerError {
     #[error("Query parameter is required and cannot be empty")]
     EmptyQuery,
 
+    /// expiry's underlying, blank after trimming.
+    #[error("Symbol parameter is required and cannot be empty")]
+    EmptySymbol,
+
     #[error("Instrumenttype must be either \"futures\" or \"options\"")]
     InvalidExpiryKind,
 

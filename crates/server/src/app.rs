@@ -12,7 +12,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/health", get(|| async { axum::Json(json!({"status": "ok"})) }))
         .route("/ws", get(crate::ws::handler))
-        .nest("/api/v1", crate::api_v1::router())
+        .merge(crate::api_v1::router())
         .route("/api/{*rest}", axum::routing::any(crate::api_v1::not_found))
         .merge(crate::web::router())
         .layer(axum::middleware::from_fn_with_state(

@@ -1,9 +1,9 @@
 //! Extractors every `/api/v1` endpoint uses: the JSON body (any content type, since
 //! TradingView posts `text/plain`), schema validation, then key authentication.
 
-use std::marker::PhantomData;
 use std::time::Duration;
 
+use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Query, Request};
 use axum::http::Uri;
 use axum::http::request::Parts;
@@ -43,7 +43,8 @@ impl FromRequest<AppState> for JsonBody {
         // the client reliably gets the 400 and the connection stays usable.
         let mut body = http_body_util::Limited::new(req.into_body(), limit);
         let mut scanner = json::Scanner::new(JsonLimits::UNTRUSTED);
-        let mut bytes = Vec::new();
+        // Most bodies arrive in one frame, kept as it is; later frames are appended to a copy.
+        let (mut first, mut joined) = (None::<Bytes>, Vec::new());
         let mut refused = None;
         while let Some(frame) = body.frame().await {
             let frame = frame.map_err(|e| body_read_error(e.as_ref(), limit))?;
@@ -62,17 +63,29 @@ impl FromRequest<AppState> for JsonBody {
                 continue;
             }
             match scanner.feed(&data) {
-                Ok(()) => bytes.extend_from_slice(&data),
+                Ok(()) => match &first {
+                    None => first = Some(data),
+                    Some(f) => {
+                        if joined.is_empty() {
+                            joined.extend_from_slice(f);
+                        }
+                        joined.extend_from_slice(&data);
+                    }
+                },
                 Err(e) => {
                     refused = Some((e, tokio::time::Instant::now(), 0));
-                    bytes = Vec::new();
+                    (first, joined) = (None, Vec::new());
                 }
             }
         }
         if let Some((e, _, _)) = refused {
             return Err(bad_json(e));
         }
-        json::parse_scanned(&bytes).map(Self).map_err(bad_json)
+        let bytes = match &first {
+            Some(f) if joined.is_empty() => f.as_ref(),
+            _ => joined.as_slice(),
+        };
+        json::parse_scanned(bytes).map(Self).map_err(bad_json)
     }
 }
 
@@ -111,13 +124,16 @@ pub async fn authenticate(
     Err(ApiError::InvalidKey)
 }
 
-/// An `/api/v1` endpoint's request schema.
+/// An `/api/v1` endpoint: its request schema, and the typed request a validated body
+/// becomes (in `openalgo/`, without the key).
 pub trait Endpoint: Send + Sync + 'static {
     const FIELDS: &'static [Field];
     const STYLE: ErrorStyle;
     /// Query parameters a GET endpoint accepts and ignores (documented upstream but without
     /// effect); anything else outside `FIELDS` is an unknown field.
     const IGNORED: &'static [&'static str] = &[];
+
+    type Request: Send + std::fmt::Debug;
 
     /// Validates the body (before the key is checked, as marshmallow runs first). The
     /// default checks `FIELDS`; endpoints with range rules or nested lists override it.
@@ -127,33 +143,33 @@ pub trait Endpoint: Send + Sync + 'static {
             style: Self::STYLE,
         })
     }
+
+    /// The validated fields (`apikey` removed) as the typed request. Runs after the key is
+    /// checked: a well-formed body naming an unknown symbol is a 403 with a bad key.
+    fn parse(fields: Map<String, Value>) -> Result<Self::Request, ApiError>;
 }
 
-/// Validates `input` against `E`'s schema, then authenticates its `apikey`: the order
-/// OpenAlgo uses, so a bad body is a 400 even with a bad key.
+/// Validates `input` against `E`'s schema, authenticates its `apikey` (the order OpenAlgo
+/// uses, so a bad body is a 400 even with a bad key), then parses the typed request.
 async fn validate_and_authenticate<E: Endpoint>(
     input: &Value,
     ip: Option<ClientIp>,
     state: &AppState,
-) -> Result<(AuthedUser, Map<String, Value>), ApiError> {
-    let fields = E::validate(input)?;
-    let key = fields.get("apikey").and_then(Value::as_str).unwrap_or("");
-    let user = authenticate(state, key, ip).await?;
-    Ok((user, fields))
+) -> Result<(AuthedUser, E::Request), ApiError> {
+    let mut fields = E::validate(input)?;
+    let key = match fields.remove("apikey") {
+        Some(Value::String(key)) => key,
+        _ => String::new(),
+    };
+    let user = authenticate(state, &key, ip).await?;
+    Ok((user, E::parse(fields)?))
 }
 
-/// A validated, authenticated API call: the key's owner and the coerced fields.
+/// A validated, authenticated API call: the key's owner and the typed request.
 #[derive(Debug)]
-pub struct ApiCall<E> {
+pub struct ApiCall<E: Endpoint> {
     pub user: AuthedUser,
-    pub fields: Map<String, Value>,
-    _endpoint: PhantomData<E>,
-}
-
-impl<E> ApiCall<E> {
-    pub fn str(&self, name: &str) -> Option<&str> {
-        self.fields.get(name).and_then(Value::as_str)
-    }
+    pub req: E::Request,
 }
 
 impl<E: Endpoint> FromRequest<AppState> for ApiCall<E> {
@@ -162,12 +178,8 @@ impl<E: Endpoint> FromRequest<AppState> for ApiCall<E> {
     async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
         let ip = req.extensions().get::<ClientIp>().copied();
         let JsonBody(body) = JsonBody::from_request(req, state).await?;
-        let (user, fields) = validate_and_authenticate::<E>(&body, ip, state).await?;
-        Ok(Self {
-            user,
-            fields,
-            _endpoint: PhantomData,
-        })
+        let (user, req) = validate_and_authenticate::<E>(&body, ip, state).await?;
+        Ok(Self { user, req })
     }
 }
 
@@ -179,16 +191,9 @@ impl<E: Endpoint> FromRequest<AppState> for ApiCall<E> {
 /// parameter reaches marshmallow as `None`: `Field may not be null.`, reproduced here. A
 /// missing optional parameter is simply absent. Repeated parameters: the first wins.
 #[derive(Debug)]
-pub struct ApiQuery<E> {
+pub struct ApiQuery<E: Endpoint> {
     pub user: AuthedUser,
-    pub fields: Map<String, Value>,
-    _endpoint: PhantomData<E>,
-}
-
-impl<E> ApiQuery<E> {
-    pub fn str(&self, name: &str) -> Option<&str> {
-        self.fields.get(name).and_then(Value::as_str)
-    }
+    pub req: E::Request,
 }
 
 impl<E: Endpoint> ApiQuery<E> {
@@ -199,12 +204,8 @@ impl<E: Endpoint> ApiQuery<E> {
         state: &AppState,
     ) -> Result<Self, ApiError> {
         let input = query_object::<E>(uri)?;
-        let (user, fields) = validate_and_authenticate::<E>(&input, ip, state).await?;
-        Ok(Self {
-            user,
-            fields,
-            _endpoint: PhantomData,
-        })
+        let (user, req) = validate_and_authenticate::<E>(&input, ip, state).await?;
+        Ok(Self { user, req })
     }
 }
 

@@ -53,32 +53,39 @@ where
     user.and(cap)
 }
 
+/// A log sink for unit tests: what a `fmt` layer writes into it, as text.
+#[cfg(test)]
+#[derive(Clone, Default)]
+pub(crate) struct LogBuf(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+#[cfg(test)]
+impl LogBuf {
+    pub(crate) fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().expect("log buffer")).into_owned()
+    }
+}
+
+#[cfg(test)]
+impl std::io::Write for LogBuf {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("log buffer").extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use std::io::Write;
-    use std::sync::{Arc, Mutex};
-
     use tracing_subscriber::layer::SubscriberExt;
     use tracing_subscriber::{Layer, fmt};
 
     use super::*;
 
-    #[derive(Clone, Default)]
-    struct Buf(Arc<Mutex<Vec<u8>>>);
-
-    impl Write for Buf {
-        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(b);
-            Ok(b.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-
     /// What a subscriber built with `filter(directives)` writes for a set of events.
     fn logged(directives: &str) -> String {
-        let buf = Buf::default();
+        let buf = LogBuf::default();
         let writer = buf.clone();
         let layer = fmt::layer()
             .with_writer(move || writer.clone())
@@ -98,8 +105,7 @@ mod tests {
             tracing::info!(target: "sqlx::query", "sqlx-info");
             tracing::trace!(target: "algogate_server::ws", "ours-trace");
         });
-        let out = buf.0.lock().unwrap().clone();
-        String::from_utf8(out).unwrap()
+        buf.text()
     }
 
     const CAPPED_TRACE: [&str; 5] = [

@@ -658,21 +658,7 @@ mod tests {
 
     #[test]
     fn loading_logs_each_skipped_file_with_file_line_and_column() {
-        use std::io::Write;
-        use std::sync::Mutex;
-
-        #[derive(Clone, Default)]
-        struct Buf(Arc<Mutex<Vec<u8>>>);
-        impl Write for Buf {
-            fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-                self.0.lock().unwrap().extend_from_slice(b);
-                Ok(b.len())
-            }
-            fn flush(&mut self) -> std::io::Result<()> {
-                Ok(())
-            }
-        }
-        let buf = Buf::default();
+        let buf = crate::logging::LogBuf::default();
         let writer = buf.clone();
         let subscriber = tracing_subscriber::fmt()
             .with_writer(move || writer.clone())
@@ -688,7 +674,7 @@ mod tests {
         )
         .unwrap();
         let catalog = tracing::subscriber::with_default(subscriber, || Catalog::load(dir.clone()));
-        let log = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+        let log = buf.text();
         assert!(log.contains("utilities/bad.bru: Line "), "{log}");
         assert!(log.contains("skipping a collection file"), "{log}");
         let snap = catalog.current.try_lock().unwrap().snapshot.clone();

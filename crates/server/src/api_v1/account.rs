@@ -4,21 +4,26 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 use algogate_broker::engine::AccountId;
 
 use crate::error::{ApiError, ErrorStyle};
 use crate::extract::{ApiCall, Endpoint};
 use crate::openalgo::account::{data_body, positionbook_body};
+use crate::openalgo::market::KEY_ONLY;
 use crate::openalgo::schema::{APIKEY, Field, Kind, required};
 use crate::state::AppState;
 
 #[derive(Debug)]
 pub struct KeyOnly;
 impl Endpoint for KeyOnly {
-    const FIELDS: &'static [Field] = &[required("apikey", APIKEY)];
+    const FIELDS: &'static [Field] = KEY_ONLY;
     const STYLE: ErrorStyle = ErrorStyle::Dict;
+    type Request = ();
+    fn parse(_: Map<String, Value>) -> Result<(), ApiError> {
+        Ok(())
+    }
 }
 
 fn account(call: &ApiCall<impl Endpoint>) -> AccountId {
@@ -72,6 +77,11 @@ pub struct AnalyzerToggle;
 impl Endpoint for AnalyzerToggle {
     const FIELDS: &'static [Field] = &[required("apikey", APIKEY), required("mode", Kind::Bool)];
     const STYLE: ErrorStyle = ErrorStyle::Repr;
+    /// The mode asked for: `true` is analyze.
+    type Request = bool;
+    fn parse(fields: Map<String, Value>) -> Result<bool, ApiError> {
+        Ok(fields.get("mode").and_then(Value::as_bool) == Some(true))
+    }
 }
 
 /// algogate keeps no analyzer request log; the count is honestly zero.
@@ -80,7 +90,7 @@ const TOTAL_LOGS: u64 = 0;
 /// Only the paper broker exists, so analyze mode is the only mode: switching it on is a
 /// no-op success; switching to live is refused with a message that says why.
 pub async fn analyzer_toggle(call: ApiCall<AnalyzerToggle>) -> Result<Json<Value>, ApiError> {
-    if call.fields.get("mode").and_then(Value::as_bool) == Some(true) {
+    if call.req {
         return Ok(Json(json!({
             "status": "success",
             "data": {

@@ -24,7 +24,7 @@ use algogate_broker::api::{expiry_message, search_message};
 use algogate_broker::domain::format_expiry;
 use algogate_broker::instruments::{SearchItem, SymbolInfo};
 use algogate_broker::time::IST_OFFSET_SECS;
-use algogate_broker::{Broker, Candle, Exchange, ExpiryKind, Interval, Symbol};
+use algogate_broker::{Broker, BrokerError, Candle, Exchange, Interval, Symbol};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, Uri, header};
@@ -32,14 +32,18 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post};
 use axum::{Extension, Router};
 use chrono::{DateTime, Days, NaiveDate};
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
-use super::method_not_allowed;
+use super::{PREFIX, method_not_allowed};
 use crate::error::{ApiError, ErrorStyle};
 use crate::extract::{ApiCall, ApiQuery, Endpoint};
 use crate::middleware::ClientIp;
-use crate::openalgo::orders::EXCHANGES as EXCHANGE;
-use crate::openalgo::schema::{APIKEY, Field, Kind, TEXT, optional, required};
+use crate::openalgo::market::{
+    EXPIRY, ExpiryRequest, HISTORY, HistoryRequest, INSTRUMENTS, Instrument, InstrumentsRequest,
+    KEY_ONLY, MULTIQUOTES, SEARCH, SYMBOL_EXCHANGE, SearchRequest, SymbolQuery, TICKER,
+    TICKER_IGNORED, TickerQuery, multiquotes_items,
+};
+use crate::openalgo::schema::Field;
 use crate::state::AppState;
 
 /// Registers every route of this module, each as `/name` and `/name/`.
@@ -63,142 +67,67 @@ pub fn routes(router: Router<AppState>) -> Router<AppState> {
     routes.into_iter().fold(router, |r, (path, m)| {
         let m = m.fallback(method_not_allowed);
         if path.ends_with('/') {
-            r.route(path, m)
+            r.route(&format!("{PREFIX}{path}"), m)
         } else {
-            r.route(path, m.clone()).route(&format!("{path}/"), m)
+            r.route(&format!("{PREFIX}{path}"), m.clone())
+                .route(&format!("{PREFIX}{path}/"), m)
         }
     })
 }
 
-/// The expiry schema's F&O exchanges, in its order.
-const FNO_EXCHANGES: [&str; 8] = {
-    let mut out = [""; 8];
-    let mut i = 0;
-    while i < out.len() {
-        out[i] = Exchange::FNO[i].as_str();
-        i += 1;
-    }
-    out
-};
-
-const SYMBOL_EXCHANGE: &[Field] = &[
-    required("apikey", APIKEY),
-    required("symbol", TEXT),
-    required("exchange", EXCHANGE),
-];
-const PAIR: &[Field] = &[required("symbol", TEXT), required("exchange", EXCHANGE)];
-
 macro_rules! endpoint {
-    ($name:ident, $fields:expr, $style:expr $(, ignored = $ignored:expr)?) => {
+    ($name:ident, $fields:expr, $style:expr, $req:ty, $parse:expr $(, ignored = $ignored:expr)?) => {
         #[derive(Debug)]
         pub struct $name;
         impl Endpoint for $name {
             const FIELDS: &'static [Field] = $fields;
             const STYLE: ErrorStyle = $style;
             $(const IGNORED: &'static [&'static str] = $ignored;)?
+            type Request = $req;
+            fn parse(fields: Map<String, Value>) -> Result<$req, ApiError> {
+                let parse: fn(Map<String, Value>) -> Result<$req, BrokerError> = $parse;
+                Ok(parse(fields)?)
+            }
         }
     };
 }
 
-endpoint!(Quotes, SYMBOL_EXCHANGE, ErrorStyle::Dict);
-endpoint!(Depth, SYMBOL_EXCHANGE, ErrorStyle::Dict);
-endpoint!(SymbolLookup, SYMBOL_EXCHANGE, ErrorStyle::Dict);
-endpoint!(
-    MultiQuotes,
-    &[
-        required("apikey", APIKEY),
-        // OpenAlgo sets no cap; 500 bounds the pricing work one request can ask for.
-        required(
-            "symbols",
-            Kind::List {
-                item: PAIR,
-                min: 1,
-                max: MAX_MULTIQUOTES,
-            },
-        ),
-    ],
-    ErrorStyle::Dict
-);
-endpoint!(
-    History,
-    &[
-        required("apikey", APIKEY),
-        required("symbol", TEXT),
-        required("exchange", EXCHANGE),
-        required("interval", TEXT),
-        required("start_date", Kind::Date),
-        required("end_date", Kind::Date),
-        optional("source", Kind::OneOf(&["api", "db"])),
-    ],
-    ErrorStyle::Dict
-);
-endpoint!(Intervals, &[required("apikey", APIKEY)], ErrorStyle::Dict);
-endpoint!(
-    Search,
-    &[
-        required("apikey", APIKEY),
-        required("query", TEXT),
-        optional("exchange", EXCHANGE),
-    ],
-    ErrorStyle::Dict
-);
-endpoint!(
-    Expiry,
-    &[
-        required("apikey", APIKEY),
-        required("symbol", TEXT),
-        required("exchange", Kind::OneOf(&FNO_EXCHANGES)),
-        required("instrumenttype", Kind::OneOf(&["futures", "options"])),
-    ],
-    ErrorStyle::Dict
-);
-endpoint!(Analyzer, &[required("apikey", APIKEY)], ErrorStyle::Repr);
-endpoint!(
-    Instruments,
-    &[
-        required("apikey", APIKEY),
-        optional("exchange", EXCHANGE),
-        optional("format", Kind::LowerOneOf(&["json", "csv"])),
-    ],
-    ErrorStyle::Dict
-);
+const DICT: ErrorStyle = ErrorStyle::Dict;
+endpoint!(Quotes, SYMBOL_EXCHANGE, DICT, Instrument, |f| {
+    Instrument::parse(&f)
+});
+endpoint!(Depth, SYMBOL_EXCHANGE, DICT, Instrument, |f| {
+    Instrument::parse(&f)
+});
+endpoint!(SymbolLookup, SYMBOL_EXCHANGE, DICT, SymbolQuery, |f| Ok(
+    SymbolQuery::parse(f)
+));
+endpoint!(MultiQuotes, MULTIQUOTES, DICT, Vec<(String, String)>, |f| {
+    Ok(multiquotes_items(f))
+});
+endpoint!(History, HISTORY, DICT, HistoryRequest, |f| {
+    HistoryRequest::parse(&f)
+});
+endpoint!(Intervals, KEY_ONLY, DICT, (), |_| Ok(()));
+endpoint!(Search, SEARCH, DICT, SearchRequest, SearchRequest::parse);
+endpoint!(Expiry, EXPIRY, DICT, ExpiryRequest, |f| {
+    ExpiryRequest::parse(&f)
+});
+endpoint!(Analyzer, KEY_ONLY, ErrorStyle::Repr, (), |_| Ok(()));
+endpoint!(Instruments, INSTRUMENTS, DICT, InstrumentsRequest, |f| {
+    InstrumentsRequest::parse(&f)
+});
 endpoint!(
     Ticker,
-    &[
-        required("apikey", APIKEY),
-        optional("interval", TEXT),
-        required("from", Kind::Date),
-        required("to", Kind::Date),
-        optional("format", Kind::LowerOneOf(&["json", "txt"])),
-    ],
-    ErrorStyle::Dict,
-    // Documented upstream (split adjustment, sort order) but without effect there.
-    ignored = &["adjusted", "sort"]
+    TICKER,
+    DICT,
+    TickerQuery,
+    |f| TickerQuery::parse(&f),
+    ignored = TICKER_IGNORED
 );
 
 fn broker(state: &AppState) -> &dyn Broker {
     state.market().as_ref()
-}
-
-fn field<'a>(fields: &'a serde_json::Map<String, Value>, name: &str) -> &'a str {
-    fields.get(name).and_then(Value::as_str).unwrap_or_default()
-}
-
-/// `symbol` and `exchange` of a validated call as domain values.
-fn symbol_exchange(
-    fields: &serde_json::Map<String, Value>,
-) -> Result<(Symbol, Exchange), ApiError> {
-    let symbol = Symbol::parse(field(fields, "symbol"))?;
-    let exchange = Exchange::from_str(field(fields, "exchange"))?;
-    Ok((symbol, exchange))
-}
-
-/// A schema-validated `YYYY-MM-DD` field.
-fn date(fields: &serde_json::Map<String, Value>, name: &str) -> Result<NaiveDate, ApiError> {
-    NaiveDate::parse_from_str(field(fields, name), "%Y-%m-%d").map_err(|_| ApiError::Schema {
-        errors: crate::openalgo::schema::SchemaErrors::single(name, "Not a valid date."),
-        style: ErrorStyle::Dict,
-    })
 }
 
 fn success(data: impl serde::Serialize) -> Json<Value> {
@@ -209,40 +138,23 @@ async fn quotes(
     State(state): State<AppState>,
     call: ApiCall<Quotes>,
 ) -> Result<Json<Value>, ApiError> {
-    let (symbol, exchange) = symbol_exchange(&call.fields)?;
-    Ok(success(broker(&state).quote(&symbol, exchange).await?))
+    let Instrument { symbol, exchange } = &call.req;
+    Ok(success(broker(&state).quote(symbol, *exchange).await?))
 }
 
 async fn depth(
     State(state): State<AppState>,
     call: ApiCall<Depth>,
 ) -> Result<Json<Value>, ApiError> {
-    let (symbol, exchange) = symbol_exchange(&call.fields)?;
-    Ok(success(broker(&state).depth(&symbol, exchange).await?))
+    let Instrument { symbol, exchange } = &call.req;
+    Ok(success(broker(&state).depth(symbol, *exchange).await?))
 }
-
-/// Most symbols one multiquotes request may ask for.
-pub const MAX_MULTIQUOTES: usize = 500;
 
 async fn multiquotes(
     State(state): State<AppState>,
     call: ApiCall<MultiQuotes>,
 ) -> Result<Response, ApiError> {
-    let items: Vec<(String, String)> = call
-        .fields
-        .get("symbols")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_object)
-        .map(|p| {
-            (
-                field(p, "symbol").to_owned(),
-                field(p, "exchange").to_owned(),
-            )
-        })
-        .collect();
-    let quotes = broker(&state).multiquotes(&items).await?;
+    let quotes = broker(&state).multiquotes(&call.req).await?;
     if let Some(first) = quotes.all_invalid() {
         let invalid: Vec<Value> = quotes
             .results
@@ -259,14 +171,14 @@ async fn history(
     State(state): State<AppState>,
     call: ApiCall<History>,
 ) -> Result<Json<Value>, ApiError> {
-    let (symbol, exchange) = symbol_exchange(&call.fields)?;
-    let interval = Interval::from_str(field(&call.fields, "interval"))?;
-    let (start, end) = (
-        date(&call.fields, "start_date")?,
-        date(&call.fields, "end_date")?,
-    );
+    let HistoryRequest {
+        instrument: Instrument { symbol, exchange },
+        interval,
+        start,
+        end,
+    } = &call.req;
     let candles = broker(&state)
-        .history(&symbol, exchange, interval, start, end)
+        .history(symbol, *exchange, *interval, *start, *end)
         .await?;
     Ok(success(candles))
 }
@@ -280,10 +192,7 @@ async fn symbol(
     call: ApiCall<SymbolLookup>,
 ) -> Result<Json<Value>, ApiError> {
     let master = broker(&state).instruments();
-    let info: SymbolInfo<'_> = master.symbol_info(
-        field(&call.fields, "symbol"),
-        field(&call.fields, "exchange"),
-    )?;
+    let info: SymbolInfo<'_> = master.symbol_info(&call.req.symbol, &call.req.exchange)?;
     Ok(success(info))
 }
 
@@ -291,9 +200,8 @@ async fn search(
     State(state): State<AppState>,
     call: ApiCall<Search>,
 ) -> Result<Json<Value>, ApiError> {
-    let exchange = call.str("exchange").map(Exchange::from_str).transpose()?;
     let master = broker(&state).instruments();
-    let hits = master.search(field(&call.fields, "query"), exchange)?;
+    let hits = master.search(&call.req.query, call.req.exchange)?;
     let data: Vec<SearchItem<'_>> = hits.into_iter().map(SearchItem::from).collect();
     Ok(Json(json!({
         "status": "success",
@@ -306,21 +214,19 @@ async fn expiry(
     State(state): State<AppState>,
     call: ApiCall<Expiry>,
 ) -> Result<Json<Value>, ApiError> {
-    let underlying = field(&call.fields, "symbol").trim().to_ascii_uppercase();
-    if underlying.is_empty() {
-        return Err(ApiError::BadRequest(
-            "Symbol parameter is required and cannot be empty".into(),
-        ));
-    }
-    let exchange = Exchange::from_str(field(&call.fields, "exchange"))?;
-    let kind = ExpiryKind::from_str(field(&call.fields, "instrumenttype"))?;
+    let ExpiryRequest {
+        underlying,
+        exchange,
+        kind,
+    } = &call.req;
+    let (exchange, kind) = (*exchange, *kind);
     let dates = broker(&state)
         .instruments()
-        .expiries(&underlying, exchange, kind)?;
+        .expiries(underlying, exchange, kind)?;
     let data: Vec<String> = dates.into_iter().map(format_expiry).collect();
     Ok(Json(json!({
         "status": "success",
-        "message": expiry_message(&underlying, kind.as_str(), exchange.as_str(), data.len()),
+        "message": expiry_message(underlying, kind.as_str(), exchange.as_str(), data.len()),
         "data": data,
     })))
 }
@@ -359,10 +265,10 @@ async fn instruments_inner(
     uri: &Uri,
     ip: Option<ClientIp>,
 ) -> Result<Response, ApiError> {
-    let call = ApiQuery::<Instruments>::from_uri(uri, ip, state).await?;
-    let exchange = call.str("exchange").map(Exchange::from_str).transpose()?;
+    let InstrumentsRequest { exchange, csv } =
+        ApiQuery::<Instruments>::from_uri(uri, ip, state).await?.req;
     let master = broker(state).instruments();
-    if call.str("format") == Some("csv") {
+    if csv {
         let name = exchange.map_or("all", Exchange::as_str);
         let disposition = format!("attachment; filename=instruments_{name}.csv");
         let mut res = master.to_csv(exchange).into_response();
@@ -430,18 +336,21 @@ async fn ticker_inner(
     ip: Option<ClientIp>,
 ) -> Result<Response, ApiError> {
     let (exchange, symbol) = ticker.split_once(':').ok_or_else(bad_ticker)?;
-    let call = ApiQuery::<Ticker>::from_uri(uri, ip, state).await?;
+    let TickerQuery {
+        interval,
+        from,
+        to,
+        txt,
+    } = ApiQuery::<Ticker>::from_uri(uri, ip, state).await?.req;
     let exchange = Exchange::from_str(exchange)?;
     let symbol = Symbol::parse(symbol)?;
-    let interval = Interval::from_str(call.str("interval").unwrap_or("D"))?;
-    let (from, to) = (date(&call.fields, "from")?, date(&call.fields, "to")?);
     let earliest = to
         .checked_sub_days(Days::new(ticker_max_days(interval)))
         .unwrap_or(NaiveDate::MIN);
     let candles = broker(state)
         .history(&symbol, exchange, interval, from.max(earliest), to)
         .await?;
-    if call.str("format") == Some("txt") {
+    if txt {
         let text = ticker_text(exchange, &symbol, interval, &candles);
         let mut res = text.into_response();
         res.headers_mut().insert(
@@ -484,17 +393,6 @@ fn ticker_text(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn exchange_lists_follow_the_broker_order() {
-        use crate::openalgo::orders::EXCHANGE_NAMES;
-        assert_eq!(EXCHANGE_NAMES[0], "NSE");
-        assert_eq!(EXCHANGE_NAMES[13], "CRYPTO");
-        assert_eq!(
-            FNO_EXCHANGES,
-            ["NFO", "BFO", "MCX", "CDS", "NCO", "BCD", "NCDEX", "CRYPTO"]
-        );
-    }
 
     #[test]
     fn ticker_text_prints_dates_in_ist_and_floats_like_python() {

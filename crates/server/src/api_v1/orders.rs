@@ -16,16 +16,16 @@ use serde_json::{Map, Value, json};
 
 use algogate_app::keyservice::AuthedUser;
 use algogate_app::orders::{OrderKind, Submitted, submit};
-use algogate_broker::engine::AccountId;
+use algogate_broker::engine::{AccountId, MarginLeg, Modification, OrderId};
 
 use crate::error::{ApiError, ErrorStyle};
 use crate::extract::{ApiCall, Endpoint};
 use crate::openalgo::checks::{ListSpec, check, check_with_list};
 use crate::openalgo::orders::{
     BY_ORDER_ID_FIELDS, LEG_FIELDS, MARGIN_LEG_FIELDS, MODIFY_FIELDS, OPEN_POSITION_FIELDS,
-    PLACE_FIELDS, PLACE_RANGES, SMART_FIELDS, SMART_RANGES, SPLIT_FIELDS, SPLIT_RANGES,
-    STRATEGY_FIELDS, analyze, cancelled_body, closed_body, decode, executed_body, margin_leg,
-    modification, modified_body, order_data, order_id, position_of, queued_body,
+    OrderCall, PLACE_FIELDS, PLACE_RANGES, PositionQuery, SMART_FIELDS, SMART_RANGES, SPLIT_FIELDS,
+    SPLIT_RANGES, STRATEGY_FIELDS, analyze, cancelled_body, closed_body, executed_body,
+    margin_legs, modification, modified_body, order_id, queued_body,
 };
 use crate::openalgo::schema::{APIKEY, Field, SchemaErrors, required};
 use crate::state::AppState;
@@ -42,19 +42,10 @@ fn schema_err(errors: SchemaErrors, style: ErrorStyle) -> ApiError {
     ApiError::Schema { errors, style }
 }
 
-/// Parses the validated fields into the operation, then runs or queues it for the key's
-/// user.
-async fn run(
-    st: &AppState,
-    kind: OrderKind,
-    user: AuthedUser,
-    fields: Map<String, Value>,
-) -> Result<Json<Value>, ApiError> {
-    let op = decode(kind, &fields)?;
-    let done = submit(st.engine(), st.action_center(), &user, &op, || {
-        order_data(kind, fields)
-    })
-    .await?;
+/// Runs or queues the order for the key's user.
+async fn run(st: &AppState, user: AuthedUser, order: OrderCall) -> Result<Json<Value>, ApiError> {
+    let (op, order_data) = order.into_parts();
+    let done = submit(st.engine(), st.action_center(), &user, &op, order_data).await?;
     Ok(Json(match done {
         Submitted::Queued(id) => queued_body(id),
         Submitted::Executed(ex) => executed_body(&ex),
@@ -71,13 +62,17 @@ impl Endpoint for PlaceOrder {
     fn validate(body: &Value) -> Result<Map<String, Value>, ApiError> {
         check(Self::FIELDS, PLACE_RANGES, true, body).map_err(|e| schema_err(e, Self::STYLE))
     }
+    type Request = OrderCall;
+    fn parse(fields: Map<String, Value>) -> Result<OrderCall, ApiError> {
+        Ok(OrderCall::parse(OrderKind::Place, fields)?)
+    }
 }
 
 pub async fn placeorder(
     State(st): State<AppState>,
     call: ApiCall<PlaceOrder>,
 ) -> Result<Json<Value>, ApiError> {
-    run(&st, OrderKind::Place, call.user, call.fields).await
+    run(&st, call.user, call.req).await
 }
 
 // ---- placesmartorder ----
@@ -90,13 +85,17 @@ impl Endpoint for PlaceSmartOrder {
     fn validate(body: &Value) -> Result<Map<String, Value>, ApiError> {
         check(Self::FIELDS, SMART_RANGES, true, body).map_err(|e| schema_err(e, Self::STYLE))
     }
+    type Request = OrderCall;
+    fn parse(fields: Map<String, Value>) -> Result<OrderCall, ApiError> {
+        Ok(OrderCall::parse(OrderKind::Smart, fields)?)
+    }
 }
 
 pub async fn placesmartorder(
     State(st): State<AppState>,
     call: ApiCall<PlaceSmartOrder>,
 ) -> Result<Json<Value>, ApiError> {
-    run(&st, OrderKind::Smart, call.user, call.fields).await
+    run(&st, call.user, call.req).await
 }
 
 // ---- modifyorder ----
@@ -109,16 +108,18 @@ impl Endpoint for ModifyOrder {
     fn validate(body: &Value) -> Result<Map<String, Value>, ApiError> {
         check(Self::FIELDS, PLACE_RANGES, true, body).map_err(|e| schema_err(e, Self::STYLE))
     }
+    type Request = (OrderId, Modification);
+    fn parse(fields: Map<String, Value>) -> Result<Self::Request, ApiError> {
+        Ok((order_id(&fields), modification(&fields)))
+    }
 }
 
 pub async fn modifyorder(
     State(st): State<AppState>,
     call: ApiCall<ModifyOrder>,
 ) -> Result<Json<Value>, ApiError> {
-    let id = order_id(&call.fields);
-    st.engine()
-        .modify(account(&call.user), &id, modification(&call.fields))
-        .await?;
+    let (id, change) = call.req;
+    st.engine().modify(account(&call.user), &id, change).await?;
     Ok(Json(modified_body(&id)))
 }
 
@@ -129,13 +130,17 @@ pub struct ByOrderId;
 impl Endpoint for ByOrderId {
     const FIELDS: &'static [Field] = BY_ORDER_ID_FIELDS;
     const STYLE: ErrorStyle = ErrorStyle::ReprAnalyze;
+    type Request = OrderId;
+    fn parse(fields: Map<String, Value>) -> Result<OrderId, ApiError> {
+        Ok(order_id(&fields))
+    }
 }
 
 pub async fn cancelorder(
     State(st): State<AppState>,
     call: ApiCall<ByOrderId>,
 ) -> Result<Json<Value>, ApiError> {
-    let id = order_id(&call.fields);
+    let id = call.req;
     st.engine().cancel(account(&call.user), &id).await?;
     Ok(Json(cancelled_body(&id)))
 }
@@ -144,8 +149,10 @@ pub async fn orderstatus(
     State(st): State<AppState>,
     call: ApiCall<ByOrderId>,
 ) -> Result<Json<Value>, ApiError> {
-    let id = order_id(&call.fields);
-    let data = st.engine().order_status(account(&call.user), &id).await?;
+    let data = st
+        .engine()
+        .order_status(account(&call.user), &call.req)
+        .await?;
     Ok(Json(analyze(json!({"status": "success", "data": data}))))
 }
 
@@ -156,6 +163,10 @@ pub struct StrategyOnly;
 impl Endpoint for StrategyOnly {
     const FIELDS: &'static [Field] = STRATEGY_FIELDS;
     const STYLE: ErrorStyle = ErrorStyle::ReprAnalyze;
+    type Request = ();
+    fn parse(_: Map<String, Value>) -> Result<(), ApiError> {
+        Ok(())
+    }
 }
 
 /// Cancels every `open` and `trigger pending` order of the account (the strategy is not a
@@ -202,17 +213,25 @@ pub struct OpenPosition;
 impl Endpoint for OpenPosition {
     const FIELDS: &'static [Field] = OPEN_POSITION_FIELDS;
     const STYLE: ErrorStyle = ErrorStyle::ReprAnalyze;
+    type Request = PositionQuery;
+    fn parse(fields: Map<String, Value>) -> Result<PositionQuery, ApiError> {
+        Ok(PositionQuery::parse(&fields)?)
+    }
 }
 
 pub async fn openposition(
     State(st): State<AppState>,
     call: ApiCall<OpenPosition>,
 ) -> Result<Json<Value>, ApiError> {
-    let (symbol, exchange, product) = position_of(&call.fields)?;
+    let PositionQuery {
+        symbol,
+        exchange,
+        product,
+    } = &call.req;
     let qty = match exchange {
         Some(ex) => {
             st.engine()
-                .open_position(account(&call.user), symbol, ex, product)
+                .open_position(account(&call.user), symbol, *ex, *product)
                 .await?
         }
         None => 0,
@@ -243,6 +262,10 @@ impl Endpoint for BasketOrder {
         );
         Ok(outer)
     }
+    type Request = OrderCall;
+    fn parse(fields: Map<String, Value>) -> Result<OrderCall, ApiError> {
+        Ok(OrderCall::parse(OrderKind::Basket, fields)?)
+    }
 }
 
 /// BUY legs first, then SELL legs (see `execution::plan`).
@@ -250,7 +273,7 @@ pub async fn basketorder(
     State(st): State<AppState>,
     call: ApiCall<BasketOrder>,
 ) -> Result<Json<Value>, ApiError> {
-    run(&st, OrderKind::Basket, call.user, call.fields).await
+    run(&st, call.user, call.req).await
 }
 
 // ---- splitorder ----
@@ -263,13 +286,17 @@ impl Endpoint for SplitOrder {
     fn validate(body: &Value) -> Result<Map<String, Value>, ApiError> {
         check(Self::FIELDS, SPLIT_RANGES, true, body).map_err(|e| schema_err(e, Self::STYLE))
     }
+    type Request = OrderCall;
+    fn parse(fields: Map<String, Value>) -> Result<OrderCall, ApiError> {
+        Ok(OrderCall::parse(OrderKind::Split, fields)?)
+    }
 }
 
 pub async fn splitorder(
     State(st): State<AppState>,
     call: ApiCall<SplitOrder>,
 ) -> Result<Json<Value>, ApiError> {
-    run(&st, OrderKind::Split, call.user, call.fields).await
+    run(&st, call.user, call.req).await
 }
 
 // ---- margin ----
@@ -295,6 +322,10 @@ impl Endpoint for Margin {
         );
         Ok(outer)
     }
+    type Request = Vec<MarginLeg>;
+    fn parse(fields: Map<String, Value>) -> Result<Vec<MarginLeg>, ApiError> {
+        margin_legs(&fields).map_err(ApiError::BadRequest)
+    }
 }
 
 /// What the legs would block as fresh positions with the sandbox's leverage.
@@ -302,18 +333,7 @@ pub async fn margin(
     State(st): State<AppState>,
     call: ApiCall<Margin>,
 ) -> Result<Json<Value>, ApiError> {
-    let legs = call
-        .fields
-        .get("positions")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_object)
-        .enumerate()
-        .map(|(i, m)| margin_leg(i, m))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(ApiError::BadRequest)?;
-    let total = st.engine().margin(&legs)?;
+    let total = st.engine().margin(&call.req)?;
     Ok(Json(analyze(json!({
         "status": "success",
         "data": {"total_margin_required": total, "span_margin": 0.0, "exposure_margin": total},

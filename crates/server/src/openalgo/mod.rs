@@ -5,6 +5,7 @@
 
 pub mod account;
 pub mod checks;
+pub mod market;
 pub mod order_update;
 pub mod orders;
 pub mod python;

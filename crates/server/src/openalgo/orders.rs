@@ -16,16 +16,19 @@ use algogate_broker::{Exchange, engine::Product};
 use super::checks::Range;
 use super::schema::{APIKEY, Field, Kind, TEXT, optional, required};
 
-/// `VALID_EXCHANGES`, in OpenAlgo's order.
-pub const EXCHANGE_NAMES: [&str; 14] = {
-    let mut out = [""; 14];
+/// The names of `list`, in its order, for a schema's `OneOf`.
+pub const fn exchange_names<const N: usize>(list: &[Exchange; N]) -> [&'static str; N] {
+    let mut out = [""; N];
     let mut i = 0;
-    while i < out.len() {
-        out[i] = Exchange::ALL[i].as_str();
+    while i < N {
+        out[i] = list[i].as_str();
         i += 1;
     }
     out
-};
+}
+
+/// `VALID_EXCHANGES`, in OpenAlgo's order.
+pub const EXCHANGE_NAMES: [&str; 14] = exchange_names(&Exchange::ALL);
 pub const EXCHANGES: Kind = Kind::OneOf(&EXCHANGE_NAMES);
 pub const ACTIONS: Kind = Kind::OneOf(&["BUY", "SELL", "buy", "sell"]);
 pub const PRICETYPES: Kind = Kind::OneOf(&["MARKET", "LIMIT", "SL", "SL-M"]);
@@ -215,6 +218,33 @@ pub fn decode(kind: OrderKind, f: &Map<String, Value>) -> Result<OrderOp, OrderE
     })
 }
 
+/// A queueable order as a surface receives it: the operation, and the validated body
+/// (without the key) that becomes OpenAlgo's `order_data` if the order is queued.
+#[derive(Debug)]
+pub struct OrderCall {
+    pub kind: OrderKind,
+    pub op: OrderOp,
+    body: Map<String, Value>,
+}
+
+impl OrderCall {
+    pub fn parse(kind: OrderKind, mut body: Map<String, Value>) -> Result<Self, OrderError> {
+        body.remove("apikey");
+        Ok(Self {
+            kind,
+            op: decode(kind, &body)?,
+            body,
+        })
+    }
+
+    /// The operation, and the body as the Action Center would store it (made only when
+    /// the order is queued).
+    pub fn into_parts(self) -> (OrderOp, impl FnOnce() -> Map<String, Value>) {
+        let Self { kind, op, body } = self;
+        (op, move || order_data(kind, body))
+    }
+}
+
 /// What OpenAlgo stores as a queued order's `order_data`: the post-schema request with its
 /// defaults filled in (reference §5.2), without the key.
 pub fn order_data(kind: OrderKind, mut fields: Map<String, Value>) -> Map<String, Value> {
@@ -256,22 +286,40 @@ pub fn modification(f: &Map<String, Value>) -> Modification {
     }
 }
 
-/// openposition's instrument; the exchange is not validated upstream, so an unknown one is
-/// `None` (it simply has no position).
-pub fn position_of(
-    f: &Map<String, Value>,
-) -> Result<(&str, Option<Exchange>, Product), OrderError> {
-    let product = known(s(f, "product").parse().ok(), "product")?;
-    Ok((
-        s(f, "symbol"),
-        Exchange::parse_lenient(s(f, "exchange")).ok(),
-        product,
-    ))
+/// openposition's instrument.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PositionQuery {
+    pub symbol: String,
+    /// Not validated upstream, so an unknown exchange is `None` (it has no position).
+    pub exchange: Option<Exchange>,
+    pub product: Product,
+}
+
+impl PositionQuery {
+    pub fn parse(f: &Map<String, Value>) -> Result<Self, OrderError> {
+        Ok(Self {
+            symbol: s(f, "symbol").to_owned(),
+            exchange: Exchange::parse_lenient(s(f, "exchange")).ok(),
+            product: known(s(f, "product").parse().ok(), "product")?,
+        })
+    }
+}
+
+/// margin's validated `positions` as the engine's legs.
+pub fn margin_legs(f: &Map<String, Value>) -> Result<Vec<MarginLeg>, String> {
+    f.get("positions")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_object)
+        .enumerate()
+        .map(|(i, m)| margin_leg(i, m))
+        .collect()
 }
 
 /// One `margin.positions` entry as the engine's leg; its numbers are strings upstream, and
 /// one that is not a non-negative number (or a quantity of 0) is a 400 naming it.
-pub fn margin_leg(i: usize, m: &Map<String, Value>) -> Result<MarginLeg, String> {
+fn margin_leg(i: usize, m: &Map<String, Value>) -> Result<MarginLeg, String> {
     let bad = |field: &str| {
         format!(
             "positions[{i}].{field}: '{}' is not a valid number",

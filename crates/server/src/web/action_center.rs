@@ -343,9 +343,9 @@ fn order_view(r: &PendingRow, username: &str) -> Value {
         "splitorder" => {
             let total = data["quantity"].as_f64().unwrap_or(0.0).trunc() as i64;
             let split = data["splitsize"].as_i64().unwrap_or(1).max(1);
-            // Queued splits were planned, so at most MAX_SPLIT_ORDERS sizes.
             v["split_size"] = Value::from(split);
-            v["split_sizes"] = Value::from(split_sizes(total, split));
+            // Queued splits were planned; a damaged row past the cap shows no sizes.
+            v["split_sizes"] = split_sizes(total, split).map_or(Value::Null, Value::from);
         }
         "smartorder" => v["position_size"] = get("position_size"),
         _ => {}

@@ -3,6 +3,10 @@
 // Bruno collection, tabs, a JSON editor with the key filled in, the response viewer,
 // history in localStorage (keys redacted), editable headers and code snippets. Only our
 // own /api/ routes can be called. The key is fetched over the session, never in the HTML.
+// A request opened from the collection carries its Bruno blocks: {{var}} interpolation
+// from the chosen environment and this tab's runtime variables on send, then its asserts
+// beside the response and its vars:post-response into the variables panel; the Runner
+// mode runs a folder or the whole collection (playground/run-panel.js).
 import { initShell } from '../app.js';
 import { copyText, toast } from '../ui.js';
 import { errorMessage, getJson } from '../api.js';
@@ -10,14 +14,22 @@ import { $, $$, cell, dateTime, el, pretty } from '../dom.js';
 import { allowedApiPath, apiKey, formatSize, renderJson } from '../playground/common.js';
 import { curl, requests as pyRequests, sdk } from '../playground/snippets.js';
 import { initWs } from '../playground/ws.js';
+import { runAssertions, show } from '../playground/asserts.js';
+import { KEY_VAR, entries, interpolate, loadEnvName, loadRuntime, postResponse, saveEnvName, saveRuntime, scope } from '../playground/vars.js';
+import { mergeByName, plan, send as sendPrepared } from '../playground/runner.js';
+import { initRunPanel } from '../playground/run-panel.js';
 
 /** @import { Request } from '../playground/snippets.js' */
 /** @import { Endpoint } from '../playground/common.js' */
+/** @import { AssertResult, Res } from '../playground/asserts.js' */
+/** @import { Collection, PlannedRequest } from '../playground/runner.js' */
 
 /**
- * An open request: `initial` is its body when opened, for the modified mark and Reset.
+ * An open request: `initial` is its body when opened, for the modified mark and Reset;
+ * `item` is its request in the collection (asserts, variables) when it came from there.
  * @typedef {{ id: number, name: string, method: string, path: string, initial: string,
- *   body: string, headers: Array<{ name: string, value: string }> }} Tab
+ *   body: string, headers: Array<{ name: string, value: string }>,
+ *   item: PlannedRequest | null }} Tab
  * @typedef {{ status: number, ms: number, text: string, headers: Array<[string, string]> }} Result
  * @typedef {{ at: number, name: string, method: string, path: string, body: string | null,
  *   status: number, ms: number }} HistoryEntry a sent request, its key blanked
@@ -35,13 +47,17 @@ const pathInput = $('path', HTMLInputElement);
 const gutter = $('gutter');
 
 /**
+ * `collection` is the catalog's Bruno JSON, `requests` its HTTP requests in run order,
+ * `runtime` this tab's runtime variables (sessionStorage), `envName` the chosen environment.
  * @type {{ endpoints: Record<string, Endpoint[]>, key: string, tabs: Tab[], active: number | null,
  *   nextId: number, keyVisible: boolean, collapsed: Set<string>,
- *   last: { status: number, text: string } | null, busy: boolean }}
+ *   last: { status: number, text: string } | null, busy: boolean, collection: Collection,
+ *   requests: PlannedRequest[], runtime: Record<string, unknown>, envName: string }}
  */
 const state = {
   endpoints: {}, key: '', tabs: [], active: null, nextId: 1, keyVisible: false,
-  collapsed: new Set(), last: null, busy: false,
+  collapsed: new Set(), last: null, busy: false, collection: {}, requests: [], runtime: {},
+  envName: '',
 };
 
 /** @param {number | null} id */
@@ -107,7 +123,17 @@ function openEndpoint(ep) {
   setMode('rest');
   const existing = state.tabs.find((t) => t.path === ep.path && t.name === ep.name);
   if (existing) { activate(existing.id); return; }
-  openTab(ep.name, ep.method, ep.path, defaultBody(ep));
+  openTab(ep.name, ep.method, ep.path, defaultBody(ep), itemFor(ep));
+}
+
+/**
+ * The collection's request behind an endpoint: same name, URL ending in its path.
+ * @param {Endpoint} ep
+ * @returns {PlannedRequest | null}
+ */
+function itemFor(ep) {
+  return state.requests.find((r) => r.name === ep.name
+    && (r.data.http?.url || '').split(/[?#]/)[0]?.endsWith(ep.path)) || null;
 }
 
 /**
@@ -116,12 +142,13 @@ function openEndpoint(ep) {
  * @param {string} method
  * @param {string} path
  * @param {string} body the editor's text
+ * @param {PlannedRequest | null} [item] the collection's request, for asserts and vars
  */
-function openTab(name, method, path, body) {
+function openTab(name, method, path, body, item = null) {
   /** @type {Tab} */
   const tab = {
     id: state.nextId++, name, method, path, initial: body, body,
-    headers: DEFAULT_HEADERS.map(([k, v]) => ({ name: k, value: v })),
+    headers: DEFAULT_HEADERS.map(([k, v]) => ({ name: k, value: v })), item,
   };
   state.tabs.push(tab);
   activate(tab.id);
@@ -222,9 +249,10 @@ function buildRequest() {
   const t = current();
   if (!t) return { error: 'No request is open.' };
   const method = t.method;
-  const path = t.path.trim();
+  const vars = varsFor(t);
+  const path = interpolate(t.path.trim(), vars);
   if (!allowedApiPath(path)) return { error: 'Only this server\'s /api/ routes can be called from the playground.' };
-  const text = t.body;
+  const text = interpolate(t.body, vars);
   const url = new URL(path, location.origin);
   let body = null;
   if (method === 'GET') {
@@ -243,7 +271,7 @@ function buildRequest() {
   }
   const href = url.toString();
   /** @type {Array<[string, string]>} */
-  const headers = t.headers.filter((h) => h.name.trim()).map((h) => [h.name.trim(), h.value]);
+  const headers = t.headers.filter((h) => h.name.trim()).map((h) => [interpolate(h.name.trim(), vars), interpolate(h.value, vars)]);
   return { method, url: href, body, headers, path: new URL(href).pathname, name: t.name };
 }
 
@@ -267,6 +295,7 @@ function clearResponse() {
   $('no-response').hidden = false;
   $('copy-response', HTMLButtonElement).disabled = true;
   $('res-headers').replaceChildren();
+  renderAsserts(null, []);
 }
 
 /** @param {Result} result */
@@ -301,6 +330,7 @@ function showResponse({ status, ms, text, headers }) {
 
 async function send() {
   if (state.busy || !current()) return;
+  const tab = current();
   const r = buildRequest();
   if (r.error !== undefined) { toast(r.error, 'error'); return; }
   state.busy = true;
@@ -312,18 +342,16 @@ async function send() {
   const started = performance.now();
   /** @type {Result} */
   let result;
+  /** @type {Res | null} */
+  let res = null;
   try {
-    const res = await fetch(r.url, {
-      method: r.method, headers: r.headers, credentials: 'same-origin', cache: 'no-store',
-      body: r.method === 'GET' ? undefined : r.body,
-    });
-    const raw = await res.text();
-    const ms = Math.round(performance.now() - started);
+    const answer = await sendPrepared({ ...r, body: r.method === 'GET' ? null : r.body }, fetch.bind(window), () => performance.now());
+    res = answer;
     let text;
-    try { text = pretty(JSON.parse(raw)); } catch {
-      text = pretty({ text: raw, contentType: res.headers.get('content-type') || '' });
+    try { text = pretty(JSON.parse(answer.text)); } catch {
+      text = pretty({ text: answer.text, contentType: answer.headers['content-type'] || '' });
     }
-    result = { status: res.status, ms, text, headers: [...res.headers.entries()] };
+    result = { status: answer.status, ms: answer.responseTime, text, headers: Object.entries(answer.headers) };
   } catch (e) {
     result = { status: 0, ms: Math.round(performance.now() - started), text: pretty({ error: errorMessage(e) || String(e) }), headers: [] };
   }
@@ -332,7 +360,109 @@ async function send() {
   $('send-label').textContent = 'Send';
   $('loading').hidden = true;
   showResponse(result);
+  if (tab && res) checkResponse(tab, res);
   addHistory(r, result);
+}
+
+// ---- asserts and variables ---------------------------------------------------------
+/** The chosen environment's variables, without the key (it comes from the session). */
+function envVars() {
+  const env = (state.collection.environments || []).find((e) => e.name === state.envName);
+  const vars = entries(env?.variables);
+  delete vars[KEY_VAR];
+  return vars;
+}
+
+
+/**
+ * Every variable in scope for a tab, in bru run's precedence, the session key last.
+ * @param {Tab} t
+ */
+function varsFor(t) {
+  return scope({
+    collection: entries(state.collection.root?.vars?.req ?? state.collection.root?.request?.vars?.req), env: envVars(),
+    folder: t.item?.folderVars, request: entries(t.item?.data.vars?.req), runtime: state.runtime,
+    key: state.key, host: location.origin,
+  });
+}
+
+/**
+ * A collection request's response: vars:post-response into the runtime variables, then
+ * its asserts, shown beside the response.
+ * @param {Tab} t
+ * @param {Res} res
+ */
+function checkResponse(t, res) {
+  if (!t.item) return;
+  const vars = varsFor(t);
+  const post = postResponse(mergeByName(t.item.resVars, t.item.data.vars?.res), res, vars);
+  if (Object.keys(post.set).length) setRuntime({ ...state.runtime, ...post.set });
+  renderAsserts(runAssertions(t.item.data.assertions || [], res, { ...vars, ...post.set }), post.errors);
+}
+
+/**
+ * @param {AssertResult[] | null} results null: the request is not from the collection
+ * @param {string[]} varErrors
+ */
+function renderAsserts(results, varErrors) {
+  const list = $('assert-list');
+  list.replaceChildren(...(results || []).map((a) => el('li', { 'data-status': a.status },
+    el('span', a.status === 'pass' ? 'pg-pass' : 'pg-fail', a.status),
+    el('code', '', `${a.name}: ${a.value}`),
+    a.status === 'fail' ? el('span', 'pg-why', `${a.error || ''}${a.actual ? ` (actual ${a.actual})` : ''}`) : null)));
+  const item = current()?.item;
+  const pending = item ? `Send the request to run its ${(item.data.assertions || []).filter((a) => a.enabled !== false).length} asserts.` : 'Open a request from the collection to see its asserts.';
+  $('assert-none').hidden = Boolean(results && results.length);
+  $('assert-none').textContent = results ? 'This request has no asserts.' : pending;
+  const count = $('assert-count');
+  count.hidden = !results || !results.length;
+  if (results) {
+    const passed = results.filter((a) => a.status === 'pass').length;
+    count.textContent = `${passed}/${results.length}`;
+    count.dataset.ok = String(passed === results.length);
+  }
+  const errors = $('var-errors');
+  errors.hidden = !varErrors.length;
+  errors.textContent = varErrors.length ? `vars:post-response: ${varErrors.join('; ')}` : '';
+}
+
+/** @param {Record<string, unknown>} vars */
+function setRuntime(vars) {
+  state.runtime = vars;
+  delete state.runtime[KEY_VAR];
+  saveRuntime(state.runtime);
+  renderVars();
+}
+
+/** @param {unknown} v */
+function varText(v) { return typeof v === 'string' ? v : show(v); }
+
+function renderVars() {
+  const rows = $('vars-rows');
+  rows.replaceChildren();
+  /** @param {string} name @param {string} value @param {string} source */
+  const fixed = (name, value, source) => {
+    const n = el('td', { title: name }, name, el('span', 'pg-var-src', source));
+    rows.append(el('tr', { 'data-var': name }, n, el('td', { title: value }, value), el('td')));
+  };
+  fixed(KEY_VAR, state.key ? '•••• (session)' : '(no key)', 'session');
+  fixed('host', location.origin, 'page');
+  for (const [k, v] of Object.entries(envVars())) if (k !== 'host') fixed(k, varText(v), 'env');
+  for (const [k, v] of Object.entries(state.runtime)) {
+    const input = el('input', { class: 'pg-input', value: varText(v), 'aria-label': `Value of ${k}` });
+    input.addEventListener('change', () => setRuntime({ ...state.runtime, [k]: input.value }));
+    const del = el('button', { class: 'icon-btn', type: 'button', 'aria-label': `Remove ${k}` }, '×');
+    del.addEventListener('click', () => { const next = { ...state.runtime }; delete next[k]; setRuntime(next); });
+    rows.append(el('tr', { 'data-var': k }, el('td', { title: k }, k, el('span', 'pg-var-src', 'runtime')), el('td', '', input), el('td', '', del)));
+  }
+  $('vars-count').textContent = `(${Object.keys(state.runtime).length} runtime)`;
+}
+
+function renderEnvOptions() {
+  const select = $('env-select', HTMLSelectElement);
+  const names = (state.collection.environments || []).map((e) => e.name);
+  select.replaceChildren(el('option', { value: '' }, 'No environment'), ...names.map((n) => el('option', { value: n }, n)));
+  select.value = names.includes(state.envName) ? state.envName : '';
 }
 
 // ---- history (localStorage; the key is never stored) -------------------------------
@@ -349,7 +479,9 @@ function redact(r) {
   }
   const url = new URL(r.url);
   if (url.searchParams.has('apikey')) url.searchParams.set('apikey', '');
-  return { body, path: url.pathname + url.search };
+  // {{apikey}} may have put the key in any field or parameter.
+  const scrub = (/** @type {string} */ s) => (state.key ? s.split(state.key).join('') : s);
+  return { body: body === null ? null : scrub(body), path: scrub(url.pathname + url.search) };
 }
 
 /** @returns {HistoryEntry[]} */
@@ -404,12 +536,14 @@ function renderHistory() {
 }
 
 // ---- modes -------------------------------------------------------------------------
-/** @param {'rest' | 'ws'} mode */
+/** @param {'rest' | 'ws' | 'run'} mode */
 function setMode(mode) {
   $('mode-rest').setAttribute('aria-pressed', String(mode === 'rest'));
   $('mode-ws').setAttribute('aria-pressed', String(mode === 'ws'));
+  $('mode-run').setAttribute('aria-pressed', String(mode === 'run'));
   $('rest-panel').hidden = mode !== 'rest';
   $('ws-panel').hidden = mode !== 'ws';
+  $('run-panel').hidden = mode !== 'run';
 }
 
 // ---- wiring ------------------------------------------------------------------------
@@ -424,6 +558,23 @@ $('new-tab').addEventListener('click', () => {
 });
 $('mode-rest').addEventListener('click', () => setMode('rest'));
 $('mode-ws').addEventListener('click', () => setMode('ws'));
+$('mode-run').addEventListener('click', () => setMode('run'));
+$('env-select').addEventListener('change', () => {
+  state.envName = $('env-select', HTMLSelectElement).value;
+  saveEnvName(state.envName);
+  renderVars();
+  renderCode();
+});
+$('var-add').addEventListener('submit', (e) => {
+  e.preventDefault();
+  const name = $('var-name', HTMLInputElement).value.trim();
+  if (!/^[\w.-]+$/.test(name)) { toast('A variable name is letters, digits, _ . or -', 'error'); return; }
+  if (name === KEY_VAR) { toast('The API key always comes from your session', 'error'); return; }
+  setRuntime({ ...state.runtime, [name]: $('var-value', HTMLInputElement).value });
+  $('var-name', HTMLInputElement).value = '';
+  $('var-value', HTMLInputElement).value = '';
+});
+$('vars-clear').addEventListener('click', () => setRuntime({}));
 $('body').addEventListener('input', () => {
   const t = current();
   if (!t) return;
@@ -504,10 +655,30 @@ let ws = null;
 async function init() {
   initShell();
   $('origin').textContent = location.origin;
-  /** @type {[Record<string, Endpoint[]>, string]} */
-  const [endpoints, key] = await Promise.all([getJson('/playground/endpoints'), apiKey()]);
+  /** @type {[Record<string, Endpoint[]>, string, Collection]} */
+  const [endpoints, key, collection] = await Promise.all([
+    getJson('/playground/endpoints'), apiKey(), getJson('/playground/collections?format=bruno'),
+  ]);
   state.endpoints = endpoints;
   state.key = key;
+  state.collection = collection;
+  const folders = plan(collection);
+  state.requests = folders.flatMap((f) => f.requests);
+  state.runtime = loadRuntime();
+  const envs = (collection.environments || []).map((e) => e.name);
+  const saved = loadEnvName();
+  state.envName = saved !== null && (saved === '' || envs.includes(saved)) ? saved : envs[0] || '';
+  renderEnvOptions();
+  renderVars();
+  initRunPanel({
+    folders,
+    context: () => ({
+      collection: entries(collection.root?.vars?.req ?? collection.root?.request?.vars?.req),
+      env: envVars(), runtime: state.runtime, key: state.key, origin: location.origin,
+    }),
+    environment: () => state.envName,
+    onVars: () => setRuntime(state.runtime),
+  });
   $('key-field', HTMLInputElement).value = key;
   $('key-eye', HTMLButtonElement).disabled = !key;
   $('key-copy', HTMLButtonElement).disabled = !key;
