@@ -290,8 +290,7 @@ fn acme_domain(d: &str) -> Result<String, String> {
     if d.is_empty() || d.len() > 253 || !d.split('.').all(label_ok) {
         return Err(format!("{d:?} is not a DNS name"));
     }
-    if d.parse::<std::net::IpAddr>().is_ok() || d.bytes().all(|b| b.is_ascii_digit() || b == b'.')
-    {
+    if d.parse::<std::net::IpAddr>().is_ok() || d.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
         return Err(format!("{d:?} is an IP address; ACME needs a DNS name"));
     }
     Ok(d)
@@ -617,11 +616,11 @@ impl Config {
         if !overrides.acme_domains.is_empty() {
             c.tls.acme_domains = overrides.acme_domains.clone();
         }
-        set(&mut c.tls.acme_email, overrides.acme_email.clone().map(Some));
         set(
-            &mut c.tls.acme_directory,
-            overrides.acme_directory.clone(),
+            &mut c.tls.acme_email,
+            overrides.acme_email.clone().map(Some),
         );
+        set(&mut c.tls.acme_directory, overrides.acme_directory.clone());
         set(
             &mut c.http_redirect_addr,
             overrides.http_redirect_addr.map(Some),
@@ -630,8 +629,7 @@ impl Config {
         if c.http_redirect_addr.is_some() && !c.tls.enabled() {
             return Err(ConfigError::Env {
                 var: "http_redirect_addr".into(),
-                message: "redirects to HTTPS, so it needs tls_cert/tls_key or acme_domains"
-                    .into(),
+                message: "redirects to HTTPS, so it needs tls_cert/tls_key or acme_domains".into(),
             });
         }
         if !db_url_set {
@@ -656,7 +654,9 @@ fn check_tls(t: &mut TlsSettings) -> Result<(), ConfigError> {
     };
     match (&t.cert, &t.key) {
         (Some(_), None) => return Err(err("tls_key", "tls_cert is set but tls_key is not".into())),
-        (None, Some(_)) => return Err(err("tls_cert", "tls_key is set but tls_cert is not".into())),
+        (None, Some(_)) => {
+            return Err(err("tls_cert", "tls_key is set but tls_cert is not".into()));
+        }
         _ => {}
     }
     if t.cert.is_some() && !t.acme_domains.is_empty() {
@@ -668,7 +668,10 @@ fn check_tls(t: &mut TlsSettings) -> Result<(), ConfigError> {
     if t.acme_domains.len() > 100 {
         return Err(err(
             "acme_domains",
-            format!("at most 100 names (a CA's limit), got {}", t.acme_domains.len()),
+            format!(
+                "at most 100 names (a CA's limit), got {}",
+                t.acme_domains.len()
+            ),
         ));
     }
     let mut names = Vec::with_capacity(t.acme_domains.len());
@@ -680,8 +683,12 @@ fn check_tls(t: &mut TlsSettings) -> Result<(), ConfigError> {
     }
     t.acme_domains = names;
     if !t.acme_domains.is_empty() {
-        let url = url::Url::parse(&t.acme_directory)
-            .map_err(|e| err("acme_directory", format!("{e} (got {:?})", t.acme_directory)))?;
+        let url = url::Url::parse(&t.acme_directory).map_err(|e| {
+            err(
+                "acme_directory",
+                format!("{e} (got {:?})", t.acme_directory),
+            )
+        })?;
         if url.scheme() != "https" {
             return Err(err(
                 "acme_directory",
@@ -940,5 +947,110 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(e.contains("SESSION_EXPIRY_TIME"), "{e}");
+    }
+
+    #[test]
+    fn tls_settings_from_file_env_and_flags() {
+        let c = Config::load(&Overrides::default(), &env_of(&[])).unwrap();
+        assert!(!c.tls.enabled());
+        assert_eq!(c.tls.acme_directory, LETS_ENCRYPT_PRODUCTION);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.toml");
+        std::fs::write(
+            &path,
+            "acme_domains = [\"GW.example.\", \"gw.example\", \"b.example\"]\n\
+             acme_email = \"ops@example.com\"\nacme_renew_before_hours = 48\n\
+             http_redirect_addr = \"0.0.0.0:80\"\n",
+        )
+        .unwrap();
+        let o = Overrides {
+            config_file: Some(path),
+            ..Default::default()
+        };
+        let c = Config::load(&o, &env_of(&[])).unwrap();
+        assert!(c.tls.enabled());
+        assert_eq!(c.tls.acme_domains, ["gw.example", "b.example"]);
+        assert_eq!(c.tls.acme_renew_before, Duration::from_secs(48 * 3600));
+        assert_eq!(c.http_redirect_addr, Some("0.0.0.0:80".parse().unwrap()));
+        let c = Config::load(
+            &o,
+            &env_of(&[
+                ("ALGOGATE_ACME_DOMAINS", "c.example, d.example"),
+                ("ALGOGATE_ACME_DIRECTORY", LETS_ENCRYPT_STAGING),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.tls.acme_domains, ["c.example", "d.example"]);
+        assert_eq!(c.tls.acme_directory, LETS_ENCRYPT_STAGING);
+        let flags = Overrides {
+            tls_cert: Some("/c.pem".into()),
+            tls_key: Some("/k.pem".into()),
+            ..Default::default()
+        };
+        let c = Config::load(&flags, &env_of(&[])).unwrap();
+        assert_eq!(c.tls.cert, Some(PathBuf::from("/c.pem")));
+        assert!(c.tls.acme_domains.is_empty());
+    }
+
+    #[test]
+    fn inconsistent_tls_settings_name_the_setting() {
+        for (pairs, named) in [
+            (vec![("ALGOGATE_TLS_CERT", "/c.pem")], "tls_key"),
+            (vec![("ALGOGATE_TLS_KEY", "/k.pem")], "tls_cert"),
+            (
+                vec![
+                    ("ALGOGATE_TLS_CERT", "/c.pem"),
+                    ("ALGOGATE_TLS_KEY", "/k.pem"),
+                    ("ALGOGATE_ACME_DOMAINS", "gw.example"),
+                ],
+                "not both",
+            ),
+            (
+                vec![("ALGOGATE_ACME_DOMAINS", "*.example.com")],
+                "acme_domains",
+            ),
+            (vec![("ALGOGATE_ACME_DOMAINS", "10.0.0.1")], "IP address"),
+            (vec![("ALGOGATE_ACME_DOMAINS", "a..b")], "acme_domains"),
+            (
+                vec![
+                    ("ALGOGATE_ACME_DOMAINS", "gw.example"),
+                    ("ALGOGATE_ACME_DIRECTORY", "http://ca.example/dir"),
+                ],
+                "https://",
+            ),
+            (
+                vec![
+                    ("ALGOGATE_ACME_DOMAINS", "gw.example"),
+                    ("ALGOGATE_ACME_EMAIL", "nobody"),
+                ],
+                "acme_email",
+            ),
+            (
+                vec![
+                    ("ALGOGATE_ACME_DOMAINS", "gw.example"),
+                    ("ALGOGATE_ACME_RENEW_BEFORE_HOURS", "0"),
+                ],
+                "acme_renew_before_hours",
+            ),
+            (
+                vec![("ALGOGATE_HTTP_REDIRECT_ADDR", "0.0.0.0:80")],
+                "http_redirect_addr",
+            ),
+        ] {
+            let e = Config::load(&Overrides::default(), &env_of(&pairs))
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(named), "{pairs:?}: {e}");
+        }
+        let many = (0..101)
+            .map(|i| format!("n{i}.example"))
+            .collect::<Vec<_>>();
+        let e = Config::load(
+            &Overrides::default(),
+            &env_of(&[("ALGOGATE_ACME_DOMAINS", &many.join(","))]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("at most 100"), "{e}");
     }
 }

@@ -566,8 +566,17 @@ async fn connection(
 ) {
     let slot = stream.guard.slot.clone();
     let Some(acceptor) = tls else {
-        return http(TokioIo::new(stream), false, slot, remote, router, limits, builder, drain)
-            .await;
+        return http(
+            TokioIo::new(stream),
+            false,
+            slot,
+            remote,
+            router,
+            limits,
+            builder,
+            drain,
+        )
+        .await;
     };
     let handshake = within_head(&slot, &limits, &mut drain, remote, async {
         let mut first = [0u8; 1];

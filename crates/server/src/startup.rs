@@ -156,12 +156,13 @@ impl Server {
         let ws_listener = TcpListener::bind(rt.config.ws_addr)
             .await
             .with_context(|| format!("cannot listen on {} (WebSocket)", rt.config.ws_addr))?;
-        let redirect_listener = match rt.config.http_redirect_addr {
-            Some(addr) => Some(TcpListener::bind(addr).await.with_context(|| {
-                format!("cannot listen on {addr} (HTTP to HTTPS redirect)")
-            })?),
-            None => None,
-        };
+        let redirect_listener =
+            match rt.config.http_redirect_addr {
+                Some(addr) => Some(TcpListener::bind(addr).await.with_context(|| {
+                    format!("cannot listen on {addr} (HTTP to HTTPS redirect)")
+                })?),
+                None => None,
+            };
         let state = AppState::new(
             rt.config,
             rt.store,

@@ -87,9 +87,15 @@ pub fn parse(
         })?;
     let certified = CertifiedKey::new(chain, signing);
     // ring's keys all expose their public key, so "unknown" cannot hide a mismatch.
-    certified.keys_match().map_err(|_| TlsError::Mismatch {
-        cert: cert_name.into(),
-        key: key_name.into(),
+    certified.keys_match().map_err(|e| match e {
+        rustls::Error::InconsistentKeys(_) => TlsError::Mismatch {
+            cert: cert_name.into(),
+            key: key_name.into(),
+        },
+        e => TlsError::BadCertificate {
+            path: cert_name.into(),
+            reason: e.to_string(),
+        },
     })?;
     Ok(Loaded {
         key: Arc::new(certified),
@@ -123,11 +129,20 @@ mod tests {
         assert!(matches!(e, TlsError::Mismatch { .. }), "{e}");
         assert!(e.to_string().contains("k.pem") && e.to_string().contains("c.pem"));
         let e = parse(b"hello", key.as_bytes(), "c.pem", "k.pem").unwrap_err();
-        assert!(e.to_string().starts_with("c.pem: no PEM certificate"), "{e}");
+        assert!(
+            e.to_string().starts_with("c.pem: no PEM certificate"),
+            "{e}"
+        );
         let e = parse(cert.as_bytes(), cert.as_bytes(), "c.pem", "k.pem").unwrap_err();
-        assert!(e.to_string().starts_with("k.pem: no PEM private key"), "{e}");
+        assert!(
+            e.to_string().starts_with("k.pem: no PEM private key"),
+            "{e}"
+        );
         let garbage = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
         let e = parse(garbage.as_bytes(), key.as_bytes(), "c.pem", "k.pem").unwrap_err();
-        assert!(e.to_string().contains("c.pem: not an X.509 certificate"), "{e}");
+        assert!(
+            e.to_string().contains("c.pem: not an X.509 certificate"),
+            "{e}"
+        );
     }
 }

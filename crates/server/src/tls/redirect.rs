@@ -92,7 +92,12 @@ mod tests {
     fn a_served_name_is_kept_anything_else_is_not() {
         let names = ["gw.example", "alt.example"];
         assert_eq!(
-            target(&names, "0.0.0.0:443", Some("ALT.example:80"), "/api/v1/ping?x=1"),
+            target(
+                &names,
+                "0.0.0.0:443",
+                Some("ALT.example:80"),
+                "/api/v1/ping?x=1"
+            ),
             "https://alt.example/api/v1/ping?x=1"
         );
         assert_eq!(

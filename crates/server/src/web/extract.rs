@@ -8,8 +8,8 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, header};
 
 use super::error::WebError;
-use crate::middleware::ClientIp;
 use crate::connections::OverTls;
+use crate::middleware::ClientIp;
 use crate::state::AppState;
 use algogate_app::session::Session;
 
