@@ -200,7 +200,7 @@ impl Server {
             .state
             .tls()
             .and_then(|t| t.names().into_iter().next())
-            .map_or_else(|| addr.ip().to_string(), |n| n);
+            .unwrap_or_else(|| addr.ip().to_string());
         let host = match addr.ip() {
             std::net::IpAddr::V6(_) if !host.contains(|c: char| c.is_ascii_alphabetic()) => {
                 format!("[{host}]")

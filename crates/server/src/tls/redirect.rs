@@ -32,7 +32,7 @@ fn redirect(
         .and_then(|h| h.to_str().ok())
         .map(|h| host_only(h).to_ascii_lowercase());
     let host = match asked {
-        Some(h) if names.iter().any(|n| *n == h) => h,
+        Some(h) if names.contains(&h) => h,
         _ => names.first().cloned().unwrap_or_else(|| match https_addr {
             SocketAddr::V4(a) => a.ip().to_string(),
             SocketAddr::V6(a) => format!("[{}]", a.ip()),
