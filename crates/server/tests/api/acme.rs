@@ -188,6 +188,11 @@ async fn acme_obtains_serves_and_renews_a_certificate_from_pebble() {
     // A restart reuses the stored account and certificate.
     let (mut server, out2) = start();
     wait_for_line(&out2, "ACME certificate loaded from", 30).await;
+    wait_for_line(&out2, "algogate is listening on ", 30).await;
+    // Up and serving (the stored certificate, or its renewal when that was due).
+    handshake(addr, "localhost", &root)
+        .await
+        .expect("a verified certificate is served after the restart");
     let created = out.lock().unwrap().matches("ACME account created").count()
         + out2.lock().unwrap().matches("ACME account created").count();
     assert_eq!(created, 1, "one account across restarts");
