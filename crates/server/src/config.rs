@@ -122,6 +122,9 @@ pub struct TlsSettings {
     /// Renew when less than this is left, or a third of the certificate's lifetime if
     /// that is shorter (short-lived certificates).
     pub acme_renew_before: Duration,
+    /// `Strict-Transport-Security: max-age=…` under TLS; 0 sends none (local tries on
+    /// `localhost`, where a browser would otherwise insist on HTTPS for every port).
+    pub hsts_max_age_secs: u64,
 }
 
 impl Default for TlsSettings {
@@ -134,6 +137,7 @@ impl Default for TlsSettings {
             acme_directory: LETS_ENCRYPT_PRODUCTION.into(),
             acme_ca_root: None,
             acme_renew_before: Duration::from_secs(30 * 86_400),
+            hsts_max_age_secs: 31_536_000,
         }
     }
 }
@@ -245,6 +249,7 @@ struct FileConfig {
     acme_directory: Option<String>,
     acme_ca_root: Option<PathBuf>,
     acme_renew_before_hours: Option<u64>,
+    hsts_max_age_secs: Option<u64>,
     http_redirect_addr: Option<SocketAddr>,
 }
 
@@ -426,6 +431,7 @@ impl Config {
                 f.acme_renew_before_hours
                     .map(|h| Duration::from_secs(h.saturating_mul(3600))),
             );
+            set(&mut c.tls.hsts_max_age_secs, f.hsts_max_age_secs);
             set(&mut c.http_redirect_addr, f.http_redirect_addr.map(Some));
         }
 
@@ -571,6 +577,9 @@ impl Config {
         if let Some(v) = var("ALGOGATE_ACME_RENEW_BEFORE_HOURS") {
             let h: u64 = parse_env("ALGOGATE_ACME_RENEW_BEFORE_HOURS", &v)?;
             c.tls.acme_renew_before = Duration::from_secs(h.saturating_mul(3600));
+        }
+        if let Some(v) = var("ALGOGATE_HSTS_MAX_AGE_SECS") {
+            c.tls.hsts_max_age_secs = parse_env("ALGOGATE_HSTS_MAX_AGE_SECS", &v)?;
         }
         if let Some(v) = var("ALGOGATE_HTTP_REDIRECT_ADDR") {
             c.http_redirect_addr = Some(parse_env("ALGOGATE_HTTP_REDIRECT_ADDR", &v)?);
@@ -971,6 +980,7 @@ mod tests {
         assert!(c.tls.enabled());
         assert_eq!(c.tls.acme_domains, ["gw.example", "b.example"]);
         assert_eq!(c.tls.acme_renew_before, Duration::from_secs(48 * 3600));
+        assert_eq!(c.tls.hsts_max_age_secs, 31_536_000);
         assert_eq!(c.http_redirect_addr, Some("0.0.0.0:80".parse().unwrap()));
         let c = Config::load(
             &o,
@@ -982,6 +992,8 @@ mod tests {
         .unwrap();
         assert_eq!(c.tls.acme_domains, ["c.example", "d.example"]);
         assert_eq!(c.tls.acme_directory, LETS_ENCRYPT_STAGING);
+        let c = Config::load(&o, &env_of(&[("ALGOGATE_HSTS_MAX_AGE_SECS", "0")])).unwrap();
+        assert_eq!(c.tls.hsts_max_age_secs, 0);
         let flags = Overrides {
             tls_cert: Some("/c.pem".into()),
             tls_key: Some("/k.pem".into()),

@@ -54,9 +54,6 @@ use crate::config::Config;
 /// only the validation handshake and carries no HTTP.
 pub const ACME_TLS_ALPN: &[u8] = b"acme-tls/1";
 
-/// `Strict-Transport-Security` on every response over TLS: browsers use HTTPS for a year.
-const HSTS: &str = "max-age=31536000";
-
 /// A request-head's worth of plain HTTP read (and dropped) before the 400 that tells the
 /// client this port speaks HTTPS, so the close does not reset the answer away.
 const PLAIN_HTTP_READ: usize = 16 * 1024;
@@ -64,6 +61,22 @@ const PLAIN_HTTP_READ: usize = 16 * 1024;
 /// Request extension: the request came over TLS (HTTPS or WSS).
 #[derive(Debug, Clone, Copy)]
 pub struct OverTls;
+
+/// TLS for a listener: the acceptor, and the `Strict-Transport-Security` value put on
+/// every response (none when `hsts_max_age_secs` is 0).
+#[derive(Clone)]
+pub struct TlsTransport {
+    pub acceptor: TlsAcceptor,
+    pub hsts: Option<HeaderValue>,
+}
+
+impl std::fmt::Debug for TlsTransport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TlsTransport")
+            .field("hsts", &self.hsts)
+            .finish_non_exhaustive()
+    }
+}
 
 /// Descriptors kept for everything that is not a client connection: the database pool
 /// (each SQLite connection holds the database, its WAL and shared memory), the listeners,
@@ -502,7 +515,7 @@ pub async fn serve(
     listener: TcpListener,
     router: Router,
     conns: Arc<Connections>,
-    tls: Option<TlsAcceptor>,
+    tls: Option<TlsTransport>,
     shutdown: impl Future<Output = ()>,
 ) {
     // Each connection task holds a receiver: a value asks it to finish, and the server is
@@ -562,13 +575,13 @@ async fn connection(
     limits: Limits,
     builder: http1::Builder,
     mut drain: watch::Receiver<()>,
-    tls: Option<TlsAcceptor>,
+    tls: Option<TlsTransport>,
 ) {
     let slot = stream.guard.slot.clone();
-    let Some(acceptor) = tls else {
+    let Some(TlsTransport { acceptor, hsts }) = tls else {
         return http(
             TokioIo::new(stream),
-            false,
+            None,
             slot,
             remote,
             router,
@@ -603,7 +616,7 @@ async fn connection(
     }
     http(
         TokioIo::new(tls_stream),
-        true,
+        Some(hsts),
         slot,
         remote,
         router,
@@ -673,10 +686,11 @@ async fn refuse_plain_http<T>(mut stream: TrackedStream, remote: SocketAddr) -> 
 }
 
 /// HTTP/1.1 on an accepted (and, with TLS, handshaken) connection until it closes.
+/// `tls` is `Some(HSTS value)` over TLS.
 #[allow(clippy::too_many_arguments)]
 async fn http<I>(
     io: TokioIo<I>,
-    secure: bool,
+    tls: Option<Option<HeaderValue>>,
     slot: Arc<Slot>,
     remote: SocketAddr,
     router: Router,
@@ -695,7 +709,7 @@ async fn http<I>(
                 slot.clone(),
                 remote,
                 limits.body_timeout,
-                secure,
+                tls.clone(),
             )
         }
     });
@@ -744,11 +758,11 @@ async fn handle(
     slot: Arc<Slot>,
     remote: SocketAddr,
     body_timeout: Duration,
-    secure: bool,
+    tls: Option<Option<HeaderValue>>,
 ) -> Result<Response<TrackedBody>, Infallible> {
     let busy = BusyGuard::enter(slot);
     req.extensions_mut().insert(ConnectInfo(remote));
-    if secure {
+    if tls.is_some() {
         req.extensions_mut().insert(OverTls);
     }
     let expired = Arc::new(AtomicBool::new(false));
@@ -768,10 +782,10 @@ async fn handle(
         // The handler saw a failed body read and answered for that; say what happened.
         res = body_timeout_response();
     }
-    if secure {
+    if let Some(Some(hsts)) = tls {
         res.headers_mut()
             .entry(header::STRICT_TRANSPORT_SECURITY)
-            .or_insert(HeaderValue::from_static(HSTS));
+            .or_insert(hsts);
     }
     if res.status() == StatusCode::SWITCHING_PROTOCOLS {
         busy.slot.upgraded();

@@ -286,7 +286,7 @@ impl Server {
         }
         let conns = Connections::new(limits);
         let tls = state.tls().cloned();
-        let acceptor = tls.as_ref().map(Tls::acceptor);
+        let acceptor = tls.as_ref().map(Tls::transport);
         let certificates = tls.as_ref().map(|t| t.spawn(state.clock().clone()));
         let https_addr = self.local_addr();
         let http = connections::serve(

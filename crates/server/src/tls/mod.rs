@@ -19,7 +19,7 @@ use tokio::task::JoinHandle;
 use tokio_rustls::TlsAcceptor;
 
 use crate::config::{Config, TlsSettings};
-use crate::connections::ACME_TLS_ALPN;
+use crate::connections::{ACME_TLS_ALPN, TlsTransport};
 use algogate_app::clock::Clock;
 
 pub use acme::{AcmeSnapshot, AcmeStatus};
@@ -109,8 +109,16 @@ impl Tls {
         }))
     }
 
-    pub fn acceptor(&self) -> TlsAcceptor {
-        self.acceptor.clone()
+    /// What the accept loop needs: the acceptor and the HSTS header value.
+    pub fn transport(&self) -> TlsTransport {
+        let age = self.settings.hsts_max_age_secs;
+        TlsTransport {
+            acceptor: self.acceptor.clone(),
+            hsts: (age > 0).then(|| {
+                axum::http::HeaderValue::from_str(&format!("max-age={age}"))
+                    .expect("digits are header text")
+            }),
+        }
     }
 
     pub fn resolver(&self) -> &Arc<CertResolver> {

@@ -419,6 +419,7 @@ async fn a_silent_tls_client_is_closed_at_the_header_timeout_and_http_redirects(
         .env("ALGOGATE_TLS_CERT", certs.path().join("cert.pem"))
         .env("ALGOGATE_TLS_KEY", certs.path().join("key.pem"))
         .env("ALGOGATE_HTTP_HEADER_TIMEOUT_SECS", "1")
+        .env("ALGOGATE_HSTS_MAX_AGE_SECS", "600")
         .args([
             "serve",
             "--http-addr",
@@ -453,7 +454,7 @@ async fn a_silent_tls_client_is_closed_at_the_header_timeout_and_http_redirects(
         .send()
         .await
         .unwrap();
-    assert!(res.headers().contains_key("strict-transport-security"));
+    assert_eq!(res.headers()["strict-transport-security"], "max-age=600");
 
     // The redirect listener sends to HTTPS on a served name, whatever the Host says.
     let r = wait_for_line(&out, "Plain HTTP on ", 10).await;
