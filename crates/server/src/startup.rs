@@ -207,7 +207,11 @@ impl Server {
             }
             _ => host,
         };
-        format!("{}://{host}:{}", self.scheme(ws), addr.port())
+        match (self.scheme(ws), addr.port()) {
+            // The default port of the scheme is left out, as a browser shows it.
+            ("https" | "wss", 443) => format!("{}://{host}", self.scheme(ws)),
+            (scheme, port) => format!("{scheme}://{host}:{port}"),
+        }
     }
 
     /// The REST API and web UI's base URL (`https://name:port` under TLS).
