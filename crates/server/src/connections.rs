@@ -611,7 +611,8 @@ async fn connection(
     };
     if tls_stream.get_ref().1.alpn_protocol() == Some(ACME_TLS_ALPN) {
         // The CA has seen the challenge certificate; that is all this connection is for.
-        let _ = tls_stream.shutdown().await;
+        // Bounded: a peer that stops reading cannot hold the task.
+        let _ = tokio::time::timeout(Duration::from_secs(1), tls_stream.shutdown()).await;
         return;
     }
     http(
