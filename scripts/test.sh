@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Runs every test: the Rust workspace (unit, integration, black-box binary tests), the
-# Python interop checks, the OpenAPI document's validation, the compatibility run against a live server with real clients, and
-# the browser tests (e2e/run.sh: Playwright driving Debian's Chromium).
+# Python interop checks, the OpenAPI document's validation, the compatibility run against a
+# live server with real clients, and the browser tests (e2e/run.sh: Playwright driving
+# Debian's Chromium). The ACME tests run Debian's pebble (scripts/ensure-pebble.sh installs it).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
 python="$(scripts/python-env.sh)"
 scripts/ensure-chromium.sh
+scripts/ensure-pebble.sh
 
 echo "== cargo test --workspace"
 cargo test --workspace

@@ -173,6 +173,7 @@ test('the security page bans and unbans an IP', async () => {
   await page.waitForSelector('#nav-security', { state: 'visible', timeout: 5000 });
   await page.waitForSelector('#settings dd');
   assert.match(await page.textContent('#settings'), /Auto-ban\s*off/);
+  assert.match(await page.textContent('#tls'), /HTTPS\s*off/);
   await page.fill('#ban-ip', '203.0.113.9');
   await page.fill('#ban-reason', 'e2e ban');
   await page.fill('#ban-hours', '3');

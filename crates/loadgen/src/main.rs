@@ -43,7 +43,7 @@ struct Args {
     /// Python with argon2-cffi, for the side-by-side Argon2 reference.
     #[arg(long, default_value = ".venv/bin/python")]
     python: PathBuf,
-    /// Which measurements: auth, orders, spray, market, abuse, or all.
+    /// Which measurements: auth, orders, spray, market, abuse, tls, or all.
     #[arg(long, default_value = "all")]
     suite: String,
     /// Orders in the day before the orderbook latency is measured.
@@ -76,10 +76,25 @@ impl Server {
     }
 
     fn start(bin: &Path) -> anyhow::Result<Self> {
+        Self::start_with(bin, &[])
+    }
+
+    /// A server with extra environment (the tls suite's certificate files).
+    fn start_with(bin: &Path, env: &[(&str, &Path)]) -> anyhow::Result<Self> {
         let dir = tempfile::tempdir()?;
         let log = dir.path().join("server.log");
-        let mut child = Self::command(bin, dir.path())
-            .args(["serve", "--http-addr", "127.0.0.1:0"])
+        let mut cmd = Self::command(bin, dir.path());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd
+            .args([
+                "serve",
+                "--http-addr",
+                "127.0.0.1:0",
+                "--ws-addr",
+                "127.0.0.1:0",
+            ])
             .stdout(std::fs::File::create(&log)?)
             .stderr(Stdio::null())
             .spawn()
@@ -87,11 +102,14 @@ impl Server {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             let text = std::fs::read_to_string(&log).unwrap_or_default();
-            if let Some(a) = text
+            // `http://127.0.0.1:PORT`, or `https://localhost:PORT` under TLS; it listens
+            // on 127.0.0.1 either way.
+            if let Some(port) = text
                 .lines()
-                .find_map(|l| l.strip_prefix("algogate is listening on http://"))
+                .find_map(|l| l.strip_prefix("algogate is listening on "))
+                .and_then(|u| u.trim().rsplit(':').next())
             {
-                let addr = a.trim().parse()?;
+                let addr = SocketAddr::from(([127, 0, 0, 1], port.parse()?));
                 return Ok(Self {
                     child,
                     addr,
@@ -173,17 +191,49 @@ async fn load(
     conns: usize,
     dur: Duration,
 ) -> anyhow::Result<Stats> {
+    load_over(addr, None, make, expect, conns, dur).await
+}
+
+/// An HTTP/1.1 connection to `addr`, over TLS when `tls` is given.
+async fn connect(
+    addr: SocketAddr,
+    tls: Option<&tokio_rustls::TlsConnector>,
+) -> anyhow::Result<hyper::client::conn::http1::SendRequest<Full<Bytes>>> {
+    let stream = tokio::net::TcpStream::connect(addr).await?;
+    stream.set_nodelay(true)?;
+    Ok(match tls {
+        None => {
+            let (send, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
+            tokio::spawn(conn);
+            send
+        }
+        Some(c) => {
+            let name = rustls::pki_types::ServerName::try_from("localhost")?;
+            let stream = c.connect(name, stream).await?;
+            let (send, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
+            tokio::spawn(conn);
+            send
+        }
+    })
+}
+
+/// `load` over plain TCP or TLS.
+async fn load_over(
+    addr: SocketAddr,
+    tls: Option<tokio_rustls::TlsConnector>,
+    make: MakeReq,
+    expect: u16,
+    conns: usize,
+    dur: Duration,
+) -> anyhow::Result<Stats> {
     let start = Instant::now();
     let deadline = start + dur;
     let mut tasks = Vec::new();
     for c in 0..conns {
         let make = make.clone();
+        let tls = tls.clone();
         tasks.push(tokio::spawn(async move {
-            let stream = tokio::net::TcpStream::connect(addr).await?;
-            stream.set_nodelay(true)?;
-            let (mut send, conn) =
-                hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
-            tokio::spawn(conn);
+            let mut send = connect(addr, tls.as_ref()).await?;
             let mut lat = Vec::with_capacity(100_000);
             let mut unexpected = 0u64;
             let mut i = (c as u64) << 40;
@@ -321,7 +371,168 @@ async fn main() -> anyhow::Result<()> {
     if all || args.suite == "abuse" {
         abuse_suite(&args, &server, &key).await?;
     }
+    if all || args.suite == "tls" {
+        tls_suite(&args, &server, &key).await?;
+    }
     Ok(())
+}
+
+/// The cost of TLS: the same server binary once over plain TCP and once with a
+/// certificate (ECDSA P-256, TLS 1.3), side by side: ping at `connections` keep-alive
+/// connections, then new connections per second (connect, handshake, one ping, close) with
+/// full handshakes and with session resumption.
+async fn tls_suite(args: &Args, plain: &Server, key: &str) -> anyhow::Result<()> {
+    let certs = tempfile::tempdir()?;
+    let ck = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()])?;
+    let (cert_file, key_file) = (certs.path().join("cert.pem"), certs.path().join("key.pem"));
+    std::fs::write(&cert_file, ck.cert.pem())?;
+    std::fs::write(&key_file, ck.signing_key.serialize_pem())?;
+    let tls_server = Server::start_with(
+        &args.server_bin,
+        &[
+            ("ALGOGATE_TLS_CERT", &cert_file),
+            ("ALGOGATE_TLS_KEY", &key_file),
+        ],
+    )?;
+    tls_server.cli(
+        &["user", "create", "--username", "bench", "--password-stdin"],
+        Some("Loadgen-Secret-42\n"),
+    )?;
+    let tls_key = tls_server.cli(&["apikey", "show", "--user", "bench"], None)?;
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(ck.cert.der().clone())?;
+    let client = |resume: bool| {
+        let mut c = rustls::ClientConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .expect("ring supports the defaults")
+        .with_root_certificates(roots.clone())
+        .with_no_client_auth();
+        if !resume {
+            c.resumption = rustls::client::Resumption::disabled();
+        }
+        tokio_rustls::TlsConnector::from(Arc::new(c))
+    };
+    let (full, resumed) = (client(false), client(true));
+    let ping = |k: &str| -> MakeReq {
+        let body = Bytes::from(format!("{{\"apikey\":\"{k}\"}}"));
+        Arc::new(move |_| post(body.clone()))
+    };
+    // Warm both key caches.
+    load(plain.addr, ping(key), 200, 1, Duration::from_millis(300)).await?;
+    load_over(
+        tls_server.addr,
+        Some(full.clone()),
+        ping(&tls_key),
+        200,
+        1,
+        Duration::from_millis(300),
+    )
+    .await?;
+
+    let dur = Duration::from_secs_f64(args.seconds);
+    let (mut p, mut t) = (Stats::default(), Stats::default());
+    for _ in 0..args.rounds {
+        p.merge(load(plain.addr, ping(key), 200, args.connections, dur).await?);
+        t.merge(
+            load_over(
+                tls_server.addr,
+                Some(full.clone()),
+                ping(&tls_key),
+                200,
+                args.connections,
+                dur,
+            )
+            .await?,
+        );
+    }
+    println!(
+        "\n### Ping over keep-alive connections, plain vs TLS ({} connections, {} rounds x {} s, alternating)\n",
+        args.connections, args.rounds, args.seconds
+    );
+    print_periods(
+        "transport | req/s",
+        &[("plain HTTP".into(), &p), ("HTTPS (TLS 1.3)".into(), &t)],
+    );
+    println!(
+        "\nTLS / plain: throughput {:.2}x, p50 {:.2}x, p99 {:.2}x; unexpected statuses {} / {}",
+        t.rps() / p.rps(),
+        t.pct(0.5) / p.pct(0.5),
+        t.pct(0.99) / p.pct(0.99),
+        p.unexpected,
+        t.unexpected
+    );
+
+    // New connections: bounded by count (no port exhaustion), 4 at a time.
+    const PER_ROUND: usize = 1500;
+    const PARALLEL: usize = 4;
+    let (mut rp, mut rf, mut rr) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..args.rounds {
+        rp.push(new_connections(plain.addr, None, key, PER_ROUND, PARALLEL).await?);
+        rf.push(
+            new_connections(tls_server.addr, Some(&full), &tls_key, PER_ROUND, PARALLEL).await?,
+        );
+        rr.push(
+            new_connections(
+                tls_server.addr,
+                Some(&resumed),
+                &tls_key,
+                PER_ROUND,
+                PARALLEL,
+            )
+            .await?,
+        );
+    }
+    let (mp, mf, mr) = (median(rp), median(rf), median(rr));
+    println!(
+        "\n### New connections per second: connect, handshake, one ping, close ({PER_ROUND} per round, {PARALLEL} at a time, median of {} rounds)\n",
+        args.rounds
+    );
+    println!("| transport | connections/s | vs plain |");
+    println!("| --- | ---: | ---: |");
+    println!("| plain HTTP | {mp:.0} | 1.00x |");
+    println!(
+        "| HTTPS, full handshake (ECDSA P-256, TLS 1.3) | {mf:.0} | {:.2}x |",
+        mf / mp
+    );
+    println!("| HTTPS, resumed session | {mr:.0} | {:.2}x |", mr / mp);
+    Ok(())
+}
+
+/// `total` connections, `parallel` at a time, each one ping then closed; per second.
+async fn new_connections(
+    addr: SocketAddr,
+    tls: Option<&tokio_rustls::TlsConnector>,
+    key: &str,
+    total: usize,
+    parallel: usize,
+) -> anyhow::Result<f64> {
+    let body = Bytes::from(format!("{{\"apikey\":\"{key}\"}}"));
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..parallel {
+        let tls = tls.cloned();
+        let body = body.clone();
+        tasks.push(tokio::spawn(async move {
+            for _ in 0..total / parallel {
+                let mut send = connect(addr, tls.as_ref()).await?;
+                let mut req = post(body.clone());
+                req.headers_mut().insert(
+                    "connection",
+                    hyper::header::HeaderValue::from_static("close"),
+                );
+                let res = send.send_request(req).await?;
+                anyhow::ensure!(res.status() == 200, "ping: {}", res.status());
+                res.into_body().collect().await?;
+            }
+            anyhow::Ok(())
+        }));
+    }
+    for t in tasks {
+        t.await??;
+    }
+    Ok((total / parallel * parallel) as f64 / start.elapsed().as_secs_f64())
 }
 
 /// A Markdown table of periods: `head` names the first two columns, then p50 and p99.

@@ -93,6 +93,60 @@ pub struct Config {
     /// The Bruno collection the API Playground reads (the copy embedded in the binary
     /// when this directory does not exist).
     pub collections_dir: PathBuf,
+    /// HTTPS and WSS on both ports: from certificate files or from an ACME CA.
+    pub tls: TlsSettings,
+    /// A plain-HTTP listener that only redirects to HTTPS (e.g. `0.0.0.0:80`).
+    pub http_redirect_addr: Option<SocketAddr>,
+}
+
+/// Let's Encrypt's production directory, the default ACME CA.
+pub const LETS_ENCRYPT_PRODUCTION: &str = "https://acme-v02.api.letsencrypt.org/directory";
+/// Let's Encrypt's staging directory (untrusted certificates, generous rate limits).
+pub const LETS_ENCRYPT_STAGING: &str = "https://acme-staging-v02.api.letsencrypt.org/directory";
+
+/// Where the TLS certificate comes from. Files and ACME exclude each other.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsSettings {
+    /// PEM certificate chain and private key, reloaded when they change.
+    pub cert: Option<PathBuf>,
+    pub key: Option<PathBuf>,
+    /// Names to obtain a certificate for over ACME (TLS-ALPN-01 on `http_addr`).
+    pub acme_domains: Vec<String>,
+    /// Contact address given to the CA (expiry notices).
+    pub acme_email: Option<String>,
+    /// The CA's directory URL.
+    pub acme_directory: String,
+    /// A PEM root to trust for the directory's own HTTPS (test CAs such as pebble);
+    /// the system roots otherwise.
+    pub acme_ca_root: Option<PathBuf>,
+    /// Renew when less than this is left, or a third of the certificate's lifetime if
+    /// that is shorter (short-lived certificates).
+    pub acme_renew_before: Duration,
+    /// `Strict-Transport-Security: max-age=…` under TLS; 0 sends none (local tries on
+    /// `localhost`, where a browser would otherwise insist on HTTPS for every port).
+    pub hsts_max_age_secs: u64,
+}
+
+impl Default for TlsSettings {
+    fn default() -> Self {
+        Self {
+            cert: None,
+            key: None,
+            acme_domains: Vec::new(),
+            acme_email: None,
+            acme_directory: LETS_ENCRYPT_PRODUCTION.into(),
+            acme_ca_root: None,
+            acme_renew_before: Duration::from_secs(30 * 86_400),
+            hsts_max_age_secs: 31_536_000,
+        }
+    }
+}
+
+impl TlsSettings {
+    /// HTTPS is on (from files or ACME).
+    pub fn enabled(&self) -> bool {
+        self.cert.is_some() || !self.acme_domains.is_empty()
+    }
 }
 
 impl Default for Config {
@@ -132,6 +186,8 @@ impl Default for Config {
             ws_max_subscriptions: 1000,
             ws_allowed_origins: Vec::new(),
             collections_dir: PathBuf::from("collections"),
+            tls: TlsSettings::default(),
+            http_redirect_addr: None,
         }
     }
 }
@@ -186,6 +242,15 @@ struct FileConfig {
     ws_max_subscriptions: Option<usize>,
     ws_allowed_origins: Option<Vec<String>>,
     collections_dir: Option<PathBuf>,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
+    acme_domains: Option<Vec<String>>,
+    acme_email: Option<String>,
+    acme_directory: Option<String>,
+    acme_ca_root: Option<PathBuf>,
+    acme_renew_before_hours: Option<u64>,
+    hsts_max_age_secs: Option<u64>,
+    http_redirect_addr: Option<SocketAddr>,
 }
 
 /// Command-line overrides (highest precedence).
@@ -195,6 +260,45 @@ pub struct Overrides {
     pub http_addr: Option<SocketAddr>,
     pub ws_addr: Option<SocketAddr>,
     pub data_dir: Option<PathBuf>,
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
+    /// Replaces the configured list when not empty.
+    pub acme_domains: Vec<String>,
+    pub acme_email: Option<String>,
+    pub acme_directory: Option<String>,
+    pub http_redirect_addr: Option<SocketAddr>,
+}
+
+/// Longest accepted renew-before period (a year; certificates live 90 days or less).
+const MAX_RENEW_BEFORE_HOURS: u64 = 8_760;
+
+/// A comma-separated list, blanks dropped.
+fn split_list(v: &str) -> Vec<String> {
+    v.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// A DNS name a CA can issue for: letters, digits and hyphens in dot-separated labels of
+/// at most 63 characters, 253 in all; lower-cased. No wildcards (TLS-ALPN-01 cannot
+/// validate them) and no IP addresses.
+fn acme_domain(d: &str) -> Result<String, String> {
+    let d = d.trim().trim_end_matches('.').to_ascii_lowercase();
+    let label_ok = |l: &str| {
+        (1..=63).contains(&l.len())
+            && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+    };
+    if d.is_empty() || d.len() > 253 || !d.split('.').all(label_ok) {
+        return Err(format!("{d:?} is not a DNS name"));
+    }
+    if d.parse::<std::net::IpAddr>().is_ok() || d.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        return Err(format!("{d:?} is an IP address; ACME needs a DNS name"));
+    }
+    Ok(d)
 }
 
 fn parse_time(s: &str) -> Option<NaiveTime> {
@@ -316,6 +420,19 @@ impl Config {
             set(&mut c.ws_max_subscriptions, f.ws_max_subscriptions);
             set(&mut c.ws_allowed_origins, f.ws_allowed_origins);
             set(&mut c.collections_dir, f.collections_dir);
+            set(&mut c.tls.cert, f.tls_cert.map(Some));
+            set(&mut c.tls.key, f.tls_key.map(Some));
+            set(&mut c.tls.acme_domains, f.acme_domains);
+            set(&mut c.tls.acme_email, f.acme_email.map(Some));
+            set(&mut c.tls.acme_directory, f.acme_directory);
+            set(&mut c.tls.acme_ca_root, f.acme_ca_root.map(Some));
+            set(
+                &mut c.tls.acme_renew_before,
+                f.acme_renew_before_hours
+                    .map(|h| Duration::from_secs(h.saturating_mul(3600))),
+            );
+            set(&mut c.tls.hsts_max_age_secs, f.hsts_max_age_secs);
+            set(&mut c.http_redirect_addr, f.http_redirect_addr.map(Some));
         }
 
         let var = |name: &str| env(name).filter(|v| !v.trim().is_empty());
@@ -434,15 +551,38 @@ impl Config {
             c.ws_max_subscriptions = parse_env("ALGOGATE_WS_MAX_SUBSCRIPTIONS", &v)?;
         }
         if let Some(v) = var("ALGOGATE_WS_ALLOWED_ORIGINS") {
-            c.ws_allowed_origins = v
-                .split(',')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned)
-                .collect();
+            c.ws_allowed_origins = split_list(&v);
         }
         if let Some(v) = var("ALGOGATE_COLLECTIONS_DIR") {
             c.collections_dir = PathBuf::from(v);
+        }
+        if let Some(v) = var("ALGOGATE_TLS_CERT") {
+            c.tls.cert = Some(PathBuf::from(v));
+        }
+        if let Some(v) = var("ALGOGATE_TLS_KEY") {
+            c.tls.key = Some(PathBuf::from(v));
+        }
+        if let Some(v) = var("ALGOGATE_ACME_DOMAINS") {
+            c.tls.acme_domains = split_list(&v);
+        }
+        if let Some(v) = var("ALGOGATE_ACME_EMAIL") {
+            c.tls.acme_email = Some(v);
+        }
+        if let Some(v) = var("ALGOGATE_ACME_DIRECTORY") {
+            c.tls.acme_directory = v;
+        }
+        if let Some(v) = var("ALGOGATE_ACME_CA_ROOT") {
+            c.tls.acme_ca_root = Some(PathBuf::from(v));
+        }
+        if let Some(v) = var("ALGOGATE_ACME_RENEW_BEFORE_HOURS") {
+            let h: u64 = parse_env("ALGOGATE_ACME_RENEW_BEFORE_HOURS", &v)?;
+            c.tls.acme_renew_before = Duration::from_secs(h.saturating_mul(3600));
+        }
+        if let Some(v) = var("ALGOGATE_HSTS_MAX_AGE_SECS") {
+            c.tls.hsts_max_age_secs = parse_env("ALGOGATE_HSTS_MAX_AGE_SECS", &v)?;
+        }
+        if let Some(v) = var("ALGOGATE_HTTP_REDIRECT_ADDR") {
+            c.http_redirect_addr = Some(parse_env("ALGOGATE_HTTP_REDIRECT_ADDR", &v)?);
         }
         for (name, value) in [
             ("http_header_timeout_secs", c.http_header_timeout),
@@ -480,6 +620,27 @@ impl Config {
         set(&mut c.http_addr, overrides.http_addr);
         set(&mut c.ws_addr, overrides.ws_addr);
         set(&mut c.data_dir, overrides.data_dir.clone());
+        set(&mut c.tls.cert, overrides.tls_cert.clone().map(Some));
+        set(&mut c.tls.key, overrides.tls_key.clone().map(Some));
+        if !overrides.acme_domains.is_empty() {
+            c.tls.acme_domains = overrides.acme_domains.clone();
+        }
+        set(
+            &mut c.tls.acme_email,
+            overrides.acme_email.clone().map(Some),
+        );
+        set(&mut c.tls.acme_directory, overrides.acme_directory.clone());
+        set(
+            &mut c.http_redirect_addr,
+            overrides.http_redirect_addr.map(Some),
+        );
+        check_tls(&mut c.tls)?;
+        if c.http_redirect_addr.is_some() && !c.tls.enabled() {
+            return Err(ConfigError::Env {
+                var: "http_redirect_addr".into(),
+                message: "redirects to HTTPS, so it needs tls_cert/tls_key or acme_domains".into(),
+            });
+        }
         if !db_url_set {
             c.database_url = default_db_url(&c.data_dir);
         }
@@ -492,6 +653,73 @@ impl Config {
     pub fn secrets_file(&self) -> PathBuf {
         self.data_dir.join("secrets.env")
     }
+}
+
+/// The TLS settings make sense together; domains are normalised.
+fn check_tls(t: &mut TlsSettings) -> Result<(), ConfigError> {
+    let err = |var: &str, message: String| ConfigError::Env {
+        var: var.into(),
+        message,
+    };
+    match (&t.cert, &t.key) {
+        (Some(_), None) => return Err(err("tls_key", "tls_cert is set but tls_key is not".into())),
+        (None, Some(_)) => {
+            return Err(err("tls_cert", "tls_key is set but tls_cert is not".into()));
+        }
+        _ => {}
+    }
+    if t.cert.is_some() && !t.acme_domains.is_empty() {
+        return Err(err(
+            "acme_domains",
+            "use either certificate files (tls_cert/tls_key) or ACME, not both".into(),
+        ));
+    }
+    if t.acme_domains.len() > 100 {
+        return Err(err(
+            "acme_domains",
+            format!(
+                "at most 100 names (a CA's limit), got {}",
+                t.acme_domains.len()
+            ),
+        ));
+    }
+    let mut names = Vec::with_capacity(t.acme_domains.len());
+    for d in &t.acme_domains {
+        let d = acme_domain(d).map_err(|m| err("acme_domains", m))?;
+        if !names.contains(&d) {
+            names.push(d);
+        }
+    }
+    t.acme_domains = names;
+    if !t.acme_domains.is_empty() {
+        let url = url::Url::parse(&t.acme_directory).map_err(|e| {
+            err(
+                "acme_directory",
+                format!("{e} (got {:?})", t.acme_directory),
+            )
+        })?;
+        if url.scheme() != "https" {
+            return Err(err(
+                "acme_directory",
+                format!("must be an https:// URL, got {:?}", t.acme_directory),
+            ));
+        }
+        if let Some(e) = &t.acme_email {
+            let e = e.trim();
+            if e.is_empty() || e.len() > 254 || !e.contains('@') || e.contains(char::is_whitespace)
+            {
+                return Err(err("acme_email", format!("{e:?} is not an e-mail address")));
+            }
+        }
+    }
+    let hours = t.acme_renew_before.as_secs() / 3600;
+    if !(1..=MAX_RENEW_BEFORE_HOURS).contains(&hours) {
+        return Err(err(
+            "acme_renew_before_hours",
+            format!("expected 1 to {MAX_RENEW_BEFORE_HOURS} hours, got {hours}"),
+        ));
+    }
+    Ok(())
 }
 
 fn set<T>(slot: &mut T, v: Option<T>) {
@@ -728,5 +956,113 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(e.contains("SESSION_EXPIRY_TIME"), "{e}");
+    }
+
+    #[test]
+    fn tls_settings_from_file_env_and_flags() {
+        let c = Config::load(&Overrides::default(), &env_of(&[])).unwrap();
+        assert!(!c.tls.enabled());
+        assert_eq!(c.tls.acme_directory, LETS_ENCRYPT_PRODUCTION);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.toml");
+        std::fs::write(
+            &path,
+            "acme_domains = [\"GW.example.\", \"gw.example\", \"b.example\"]\n\
+             acme_email = \"ops@example.com\"\nacme_renew_before_hours = 48\n\
+             http_redirect_addr = \"0.0.0.0:80\"\n",
+        )
+        .unwrap();
+        let o = Overrides {
+            config_file: Some(path),
+            ..Default::default()
+        };
+        let c = Config::load(&o, &env_of(&[])).unwrap();
+        assert!(c.tls.enabled());
+        assert_eq!(c.tls.acme_domains, ["gw.example", "b.example"]);
+        assert_eq!(c.tls.acme_renew_before, Duration::from_secs(48 * 3600));
+        assert_eq!(c.tls.hsts_max_age_secs, 31_536_000);
+        assert_eq!(c.http_redirect_addr, Some("0.0.0.0:80".parse().unwrap()));
+        let c = Config::load(
+            &o,
+            &env_of(&[
+                ("ALGOGATE_ACME_DOMAINS", "c.example, d.example"),
+                ("ALGOGATE_ACME_DIRECTORY", LETS_ENCRYPT_STAGING),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.tls.acme_domains, ["c.example", "d.example"]);
+        assert_eq!(c.tls.acme_directory, LETS_ENCRYPT_STAGING);
+        let c = Config::load(&o, &env_of(&[("ALGOGATE_HSTS_MAX_AGE_SECS", "0")])).unwrap();
+        assert_eq!(c.tls.hsts_max_age_secs, 0);
+        let flags = Overrides {
+            tls_cert: Some("/c.pem".into()),
+            tls_key: Some("/k.pem".into()),
+            ..Default::default()
+        };
+        let c = Config::load(&flags, &env_of(&[])).unwrap();
+        assert_eq!(c.tls.cert, Some(PathBuf::from("/c.pem")));
+        assert!(c.tls.acme_domains.is_empty());
+    }
+
+    #[test]
+    fn inconsistent_tls_settings_name_the_setting() {
+        for (pairs, named) in [
+            (vec![("ALGOGATE_TLS_CERT", "/c.pem")], "tls_key"),
+            (vec![("ALGOGATE_TLS_KEY", "/k.pem")], "tls_cert"),
+            (
+                vec![
+                    ("ALGOGATE_TLS_CERT", "/c.pem"),
+                    ("ALGOGATE_TLS_KEY", "/k.pem"),
+                    ("ALGOGATE_ACME_DOMAINS", "gw.example"),
+                ],
+                "not both",
+            ),
+            (
+                vec![("ALGOGATE_ACME_DOMAINS", "*.example.com")],
+                "acme_domains",
+            ),
+            (vec![("ALGOGATE_ACME_DOMAINS", "10.0.0.1")], "IP address"),
+            (vec![("ALGOGATE_ACME_DOMAINS", "a..b")], "acme_domains"),
+            (
+                vec![
+                    ("ALGOGATE_ACME_DOMAINS", "gw.example"),
+                    ("ALGOGATE_ACME_DIRECTORY", "http://ca.example/dir"),
+                ],
+                "https://",
+            ),
+            (
+                vec![
+                    ("ALGOGATE_ACME_DOMAINS", "gw.example"),
+                    ("ALGOGATE_ACME_EMAIL", "nobody"),
+                ],
+                "acme_email",
+            ),
+            (
+                vec![
+                    ("ALGOGATE_ACME_DOMAINS", "gw.example"),
+                    ("ALGOGATE_ACME_RENEW_BEFORE_HOURS", "0"),
+                ],
+                "acme_renew_before_hours",
+            ),
+            (
+                vec![("ALGOGATE_HTTP_REDIRECT_ADDR", "0.0.0.0:80")],
+                "http_redirect_addr",
+            ),
+        ] {
+            let e = Config::load(&Overrides::default(), &env_of(&pairs))
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(named), "{pairs:?}: {e}");
+        }
+        let many = (0..101)
+            .map(|i| format!("n{i}.example"))
+            .collect::<Vec<_>>();
+        let e = Config::load(
+            &Overrides::default(),
+            &env_of(&[("ALGOGATE_ACME_DOMAINS", &many.join(","))]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("at most 100"), "{e}");
     }
 }

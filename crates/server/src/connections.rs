@@ -13,6 +13,11 @@
 //!          closed                     ▼  (the socket's own timeouts) closed
 //! ```
 //!
+//! With TLS the handshake happens in `Head`, so the header timeout bounds it too: a client
+//! that opens a connection and says nothing, or trickles its ClientHello, is closed like
+//! one that trickles its request head. A first byte that is not a TLS handshake record is
+//! plain HTTP: it gets a short 400 saying the port speaks HTTPS, then the connection closes.
+//!
 //! hyper's own `header_read_timeout` is not used: it runs whenever hyper waits for a head,
 //! so it would also close keep-alive connections between requests after the (short)
 //! header timeout. Here a connection between requests has the idle timeout until the first
@@ -36,13 +41,42 @@ use http_body::{Frame, SizeHint};
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::TokioIo;
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Notify, watch};
 use tokio::time::{Instant, Sleep};
+use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
 
 use crate::config::Config;
+
+/// The ALPN protocol of the ACME TLS-ALPN-01 challenge (RFC 8737): such a connection is
+/// only the validation handshake and carries no HTTP.
+pub const ACME_TLS_ALPN: &[u8] = b"acme-tls/1";
+
+/// A request-head's worth of plain HTTP read (and dropped) before the 400 that tells the
+/// client this port speaks HTTPS, so the close does not reset the answer away.
+const PLAIN_HTTP_READ: usize = 16 * 1024;
+
+/// Request extension: the request came over TLS (HTTPS or WSS).
+#[derive(Debug, Clone, Copy)]
+pub struct OverTls;
+
+/// TLS for a listener: the acceptor, and the `Strict-Transport-Security` value put on
+/// every response (none when `hsts_max_age_secs` is 0).
+#[derive(Clone)]
+pub struct TlsTransport {
+    pub acceptor: TlsAcceptor,
+    pub hsts: Option<HeaderValue>,
+}
+
+impl std::fmt::Debug for TlsTransport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TlsTransport")
+            .field("hsts", &self.hsts)
+            .finish_non_exhaustive()
+    }
+}
 
 /// Descriptors kept for everything that is not a client connection: the database pool
 /// (each SQLite connection holds the database, its WAL and shared memory), the listeners,
@@ -481,6 +515,7 @@ pub async fn serve(
     listener: TcpListener,
     router: Router,
     conns: Arc<Connections>,
+    tls: Option<TlsTransport>,
     shutdown: impl Future<Output = ()>,
 ) {
     // Each connection task holds a receiver: a value asks it to finish, and the server is
@@ -525,6 +560,7 @@ pub async fn serve(
             conns.limits,
             builder.clone(),
             drain.subscribe(),
+            tls.clone(),
         ));
     }
     drop(listener);
@@ -539,8 +575,132 @@ async fn connection(
     limits: Limits,
     builder: http1::Builder,
     mut drain: watch::Receiver<()>,
+    tls: Option<TlsTransport>,
 ) {
     let slot = stream.guard.slot.clone();
+    let Some(TlsTransport { acceptor, hsts }) = tls else {
+        return http(
+            TokioIo::new(stream),
+            None,
+            slot,
+            remote,
+            router,
+            limits,
+            builder,
+            drain,
+        )
+        .await;
+    };
+    let handshake = within_head(&slot, &limits, &mut drain, remote, async {
+        let mut first = [0u8; 1];
+        match stream.stream.peek(&mut first).await {
+            Ok(1..) if first[0] == 0x16 => {}
+            Ok(1..) => return refuse_plain_http(stream, remote).await,
+            Ok(0) | Err(_) => return None,
+        }
+        match acceptor.accept(stream).await {
+            Ok(s) => Some(s),
+            Err(e) => {
+                tracing::debug!(%remote, error = %e, "TLS handshake failed");
+                None
+            }
+        }
+    });
+    let Some(mut tls_stream) = handshake.await.flatten() else {
+        return;
+    };
+    if tls_stream.get_ref().1.alpn_protocol() == Some(ACME_TLS_ALPN) {
+        // The CA has seen the challenge certificate; that is all this connection is for.
+        // Bounded: a peer that stops reading cannot hold the task.
+        let _ = tokio::time::timeout(Duration::from_secs(1), tls_stream.shutdown()).await;
+        return;
+    }
+    http(
+        TokioIo::new(tls_stream),
+        Some(hsts),
+        slot,
+        remote,
+        router,
+        limits,
+        builder,
+        drain,
+    )
+    .await;
+}
+
+/// Runs `fut` (the TLS handshake) while the connection is in `Head`: `None` when the
+/// header timeout passes, the connection is shed for a newcomer, or shutdown begins.
+async fn within_head<T>(
+    slot: &Slot,
+    limits: &Limits,
+    drain: &mut watch::Receiver<()>,
+    remote: SocketAddr,
+    fut: impl Future<Output = T>,
+) -> Option<T> {
+    let mut fut = pin!(fut);
+    let mut timer = pin!(tokio::time::sleep(Duration::ZERO));
+    loop {
+        let timed = match slot.due(limits) {
+            Due::Now(reason) => {
+                tracing::debug!(%remote, reason, "closing connection before its handshake");
+                return None;
+            }
+            Due::At(at) => {
+                timer.as_mut().reset(at);
+                true
+            }
+            Due::Never => false,
+        };
+        tokio::select! {
+            r = fut.as_mut() => return Some(r),
+            () = slot.changed.notified() => {}
+            _ = drain.changed() => return None,
+            () = &mut timer, if timed => {}
+        }
+    }
+}
+
+/// Plain HTTP on the TLS port: reads (and drops) up to a request head, answers a short
+/// 400 naming the scheme to use, and closes.
+async fn refuse_plain_http<T>(mut stream: TrackedStream, remote: SocketAddr) -> Option<T> {
+    tracing::debug!(%remote, "plain HTTP on the TLS port");
+    let mut buf = vec![0u8; PLAIN_HTTP_READ];
+    let mut len = 0;
+    while len < buf.len() {
+        match stream.read(&mut buf[len..]).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => len += n,
+        }
+        if buf[..len].windows(4).any(|w| w == b"\r\n\r\n") {
+            break;
+        }
+    }
+    let body = "This port speaks HTTPS: use https:// (and wss:// for the WebSocket feed).\n";
+    let res = format!(
+        "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let _ = stream.write_all(res.as_bytes()).await;
+    let _ = stream.shutdown().await;
+    None
+}
+
+/// HTTP/1.1 on an accepted (and, with TLS, handshaken) connection until it closes.
+/// `tls` is `Some(HSTS value)` over TLS.
+#[allow(clippy::too_many_arguments)]
+async fn http<I>(
+    io: TokioIo<I>,
+    tls: Option<Option<HeaderValue>>,
+    slot: Arc<Slot>,
+    remote: SocketAddr,
+    router: Router,
+    limits: Limits,
+    builder: http1::Builder,
+    mut drain: watch::Receiver<()>,
+) where
+    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
     let service = hyper::service::service_fn({
         let slot = slot.clone();
         move |req| {
@@ -550,14 +710,11 @@ async fn connection(
                 slot.clone(),
                 remote,
                 limits.body_timeout,
+                tls.clone(),
             )
         }
     });
-    let mut conn = pin!(
-        builder
-            .serve_connection(TokioIo::new(stream), service)
-            .with_upgrades()
-    );
+    let mut conn = pin!(builder.serve_connection(io, service).with_upgrades());
     let mut timer = pin!(tokio::time::sleep(Duration::ZERO));
     let mut draining = false;
     loop {
@@ -594,17 +751,21 @@ async fn connection(
     }
 }
 
-/// One request: the peer address for `ConnectInfo`, the body under its deadline, and the
-/// connection marked busy until the response body is done.
+/// One request: the peer address for `ConnectInfo` (and `OverTls`), the body under its
+/// deadline, and the connection marked busy until the response body is done.
 async fn handle(
     mut req: Request<Incoming>,
     router: Router,
     slot: Arc<Slot>,
     remote: SocketAddr,
     body_timeout: Duration,
+    tls: Option<Option<HeaderValue>>,
 ) -> Result<Response<TrackedBody>, Infallible> {
     let busy = BusyGuard::enter(slot);
     req.extensions_mut().insert(ConnectInfo(remote));
+    if tls.is_some() {
+        req.extensions_mut().insert(OverTls);
+    }
     let expired = Arc::new(AtomicBool::new(false));
     let req = req.map(|b| {
         Body::new(DeadlineBody {
@@ -621,6 +782,11 @@ async fn handle(
     if expired.load(Ordering::Relaxed) {
         // The handler saw a failed body read and answered for that; say what happened.
         res = body_timeout_response();
+    }
+    if let Some(Some(hsts)) = tls {
+        res.headers_mut()
+            .entry(header::STRICT_TRANSPORT_SECURITY)
+            .or_insert(hsts);
     }
     if res.status() == StatusCode::SWITCHING_PROTOCOLS {
         busy.slot.upgraded();

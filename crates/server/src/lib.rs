@@ -4,7 +4,8 @@
 //! Layers, each importing only those below it:
 //! - surfaces: `api_v1` (REST), `web` (session routes and pages), `ws` (the feed's
 //!   sockets), `middleware` (bans, rate limits), `app` (the router), `extract`, `error`;
-//! - `state` (the services handlers share), `startup`, `config`, `secrets`, `brucli`;
+//! - `state` (the services handlers share), `startup`, `connections` (the accept loop),
+//!   `tls` (certificates from files or ACME), `config`, `secrets`, `brucli`;
 //! - `openalgo` (the wire format), `feed` (the WebSocket fan-out), `playground` (the Bruno
 //!   collection), `json` (bounded parsing).
 
@@ -25,5 +26,6 @@ pub mod playground;
 pub mod secrets;
 pub mod startup;
 pub mod state;
+pub mod tls;
 pub mod web;
 pub mod ws;

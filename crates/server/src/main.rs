@@ -30,6 +30,29 @@ struct Cli {
     command: Option<Command>,
 }
 
+/// HTTPS settings of `serve` (see README, "HTTPS").
+#[derive(Debug, clap::Args)]
+struct TlsArgs {
+    /// PEM certificate chain: serve HTTPS and WSS (reloaded when the file changes).
+    #[arg(long)]
+    tls_cert: Option<PathBuf>,
+    /// PEM private key of --tls-cert.
+    #[arg(long)]
+    tls_key: Option<PathBuf>,
+    /// Obtain and renew a certificate for this name over ACME (repeat or comma-separate).
+    #[arg(long, value_delimiter = ',')]
+    acme_domain: Vec<String>,
+    /// Contact e-mail for the ACME account.
+    #[arg(long)]
+    acme_email: Option<String>,
+    /// ACME directory URL (default Let's Encrypt production).
+    #[arg(long)]
+    acme_directory: Option<String>,
+    /// Also listen here for plain HTTP and redirect it to HTTPS (e.g. 0.0.0.0:80).
+    #[arg(long)]
+    http_redirect_addr: Option<std::net::SocketAddr>,
+}
+
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Start the server (the default when no command is given).
@@ -40,6 +63,8 @@ enum Command {
         /// Address for the WebSocket feed (default 127.0.0.1:8765, the SDK's default).
         #[arg(long)]
         ws_addr: Option<std::net::SocketAddr>,
+        #[command(flatten)]
+        tls: TlsArgs,
     },
     /// Manage users.
     User {
@@ -159,9 +184,20 @@ fn main() -> std::process::ExitCode {
         data_dir: cli.data_dir.clone(),
         ..Default::default()
     };
-    if let Some(Command::Serve { http_addr, ws_addr }) = &cli.command {
+    if let Some(Command::Serve {
+        http_addr,
+        ws_addr,
+        tls,
+    }) = &cli.command
+    {
         overrides.http_addr = *http_addr;
         overrides.ws_addr = *ws_addr;
+        overrides.tls_cert = tls.tls_cert.clone();
+        overrides.tls_key = tls.tls_key.clone();
+        overrides.acme_domains = tls.acme_domain.clone();
+        overrides.acme_email = tls.acme_email.clone();
+        overrides.acme_directory = tls.acme_directory.clone();
+        overrides.http_redirect_addr = tls.http_redirect_addr;
     }
     let config = match Config::load(&overrides, &process_env) {
         Ok(c) => c,

@@ -145,20 +145,26 @@ fn write_secrets_file(path: &Path, entries: &[(&str, &str)]) -> Result<(), Secre
     for (k, v) in entries {
         text.push_str(&format!("{k}={v}\n"));
     }
+    write_private_file(path, text.as_bytes()).map_err(err)
+}
+
+/// Writes `bytes` to `path` readable by the owner only (0600), through a temporary file
+/// and a rename, so a crash never leaves half a file; creates the directory.
+pub fn write_private_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(err)?;
+        std::fs::create_dir_all(dir)?;
     }
-    let tmp = path.with_extension("env.tmp");
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = std::path::PathBuf::from(tmp);
     let _ = std::fs::remove_file(&tmp);
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-    let mut f = opts.open(&tmp).map_err(err)?;
-    f.write_all(text.as_bytes())
-        .and_then(|_| f.sync_all())
-        .map_err(err)?;
-    std::fs::rename(&tmp, path).map_err(err)
+    let mut f = opts.open(&tmp)?;
+    f.write_all(bytes).and_then(|_| f.sync_all())?;
+    std::fs::rename(&tmp, path)
 }
 
 /// Resolves the secrets. `db_is_fresh` allows generating them (never for a database that

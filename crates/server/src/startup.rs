@@ -16,6 +16,7 @@ use crate::config::Config;
 use crate::connections::{self, Connections, Limits};
 use crate::secrets;
 use crate::state::AppState;
+use crate::tls::Tls;
 use algogate_app::clock::{Clock, SystemClock};
 use algogate_app::keyservice::{Crypto, KeyService, KeyServiceConfig};
 use algogate_app::security::Security;
@@ -139,10 +140,14 @@ pub struct Server {
     pub state: AppState,
     listener: TcpListener,
     ws_listener: TcpListener,
+    /// The plain-HTTP listener that redirects to HTTPS, when configured.
+    redirect_listener: Option<TcpListener>,
 }
 
 impl Server {
     pub async fn bind(rt: Runtime) -> anyhow::Result<Self> {
+        // Before any port is taken: a bad certificate path or key stops start-up here.
+        let tls = Tls::from_config(&rt.config).context("cannot set up HTTPS")?;
         let listener = TcpListener::bind(rt.config.http_addr)
             .await
             .with_context(|| format!("cannot listen on {}", rt.config.http_addr))?;
@@ -151,6 +156,13 @@ impl Server {
         let ws_listener = TcpListener::bind(rt.config.ws_addr)
             .await
             .with_context(|| format!("cannot listen on {} (WebSocket)", rt.config.ws_addr))?;
+        let redirect_listener =
+            match rt.config.http_redirect_addr {
+                Some(addr) => Some(TcpListener::bind(addr).await.with_context(|| {
+                    format!("cannot listen on {addr} (HTTP to HTTPS redirect)")
+                })?),
+                None => None,
+            };
         let state = AppState::new(
             rt.config,
             rt.store,
@@ -160,11 +172,63 @@ impl Server {
             rt.engine,
             rt.clock,
         );
+        if let Some(tls) = tls {
+            state.set_tls(tls);
+        }
         Ok(Self {
             state,
             listener,
             ws_listener,
+            redirect_listener,
         })
+    }
+
+    /// `https` under TLS, else `http` (`wss`/`ws` for the feed with `ws`).
+    fn scheme(&self, ws: bool) -> &'static str {
+        match (self.state.tls().is_some(), ws) {
+            (true, false) => "https",
+            (true, true) => "wss",
+            (false, false) => "http",
+            (false, true) => "ws",
+        }
+    }
+
+    /// `scheme://host:port` of a listener: under TLS the first served name (what the
+    /// certificate is valid for), else the bound address.
+    fn origin(&self, addr: SocketAddr, ws: bool) -> String {
+        let host = self
+            .state
+            .tls()
+            .and_then(|t| t.names().into_iter().next())
+            .unwrap_or_else(|| addr.ip().to_string());
+        let host = match addr.ip() {
+            std::net::IpAddr::V6(_) if !host.contains(|c: char| c.is_ascii_alphabetic()) => {
+                format!("[{host}]")
+            }
+            _ => host,
+        };
+        match (self.scheme(ws), addr.port()) {
+            // The default port of the scheme is left out, as a browser shows it.
+            ("https" | "wss", 443) => format!("{}://{host}", self.scheme(ws)),
+            (scheme, port) => format!("{scheme}://{host}:{port}"),
+        }
+    }
+
+    /// The REST API and web UI's base URL (`https://name:port` under TLS).
+    pub fn base_url(&self) -> String {
+        self.origin(self.local_addr(), false)
+    }
+
+    /// The feed port's URL (`wss://` under TLS).
+    pub fn ws_url(&self) -> String {
+        self.origin(self.ws_local_addr(), true)
+    }
+
+    /// The redirect listener's address, when configured.
+    pub fn redirect_local_addr(&self) -> Option<SocketAddr> {
+        self.redirect_listener
+            .as_ref()
+            .and_then(|l| l.local_addr().ok())
     }
 
     pub fn local_addr(&self) -> SocketAddr {
@@ -187,8 +251,8 @@ impl Server {
         }
         let token = self.state.setup().issue();
         Ok(Some(format!(
-            "http://{}/setup?token={}",
-            self.local_addr(),
+            "{}/setup?token={}",
+            self.base_url(),
             token.expose()
         )))
     }
@@ -225,19 +289,40 @@ impl Server {
             );
         }
         let conns = Connections::new(limits);
+        let tls = state.tls().cloned();
+        let acceptor = tls.as_ref().map(Tls::transport);
+        let certificates = tls.as_ref().map(|t| t.spawn(state.clock().clone()));
+        let https_addr = self.local_addr();
         let http = connections::serve(
             self.listener,
             crate::app::app(state.clone()),
             conns.clone(),
+            acceptor.clone(),
             state.shutdown().begun(),
         );
         let ws = connections::serve(
             self.ws_listener,
             crate::ws::router(state.clone()),
-            conns,
+            conns.clone(),
+            acceptor,
             state.shutdown().begun(),
         );
-        tokio::join!(http, ws);
+        let redirect = async {
+            if let (Some(listener), Some(tls)) = (self.redirect_listener, tls) {
+                connections::serve(
+                    listener,
+                    crate::tls::redirect::router(tls, https_addr),
+                    conns,
+                    None,
+                    state.shutdown().begun(),
+                )
+                .await;
+            }
+        };
+        tokio::join!(http, ws, redirect);
+        if let Some(t) = certificates {
+            t.abort();
+        }
         // Upgraded sockets outlive their HTTP connection: each closes itself with 1001.
         state.shutdown().begin();
         hub.drain(Duration::from_secs(5)).await;
@@ -367,9 +452,27 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
         println!("No user exists yet. Create the admin account (one-time link):\n\n    {url}\n");
         println!("or from the command line: algogate user create --username admin --admin\n");
     }
-    tracing::info!(%addr, "algogate listening (REST API and web UI)");
-    println!("algogate is listening on http://{addr}");
+    let (base, ws_url) = (server.base_url(), server.ws_url());
+    tracing::info!(%addr, tls = server.state.tls().is_some(), "algogate listening (REST API and web UI)");
+    println!("algogate is listening on {base}");
     tracing::info!(%ws_addr, "WebSocket feed listening");
-    println!("WebSocket feed on ws://{ws_addr} (also ws://{addr}/ws)");
+    // http → ws, https → wss.
+    let also = format!("{}/ws", base.replacen("http", "ws", 1));
+    println!("WebSocket feed on {ws_url} (also {also})");
+    if let Some(r) = server.redirect_local_addr() {
+        tracing::info!(addr = %r, "redirecting plain HTTP to HTTPS");
+        println!("Plain HTTP on {r} redirects to HTTPS");
+    }
+    if let Some(status) = server.state.tls().and_then(|t| t.acme().cloned()) {
+        let s = status.snapshot();
+        if s.not_after.is_none() {
+            println!(
+                "Requesting a certificate for {} from {} (TLS-ALPN-01 on port {})",
+                s.domains.join(", "),
+                s.directory,
+                addr.port()
+            );
+        }
+    }
     server.run(shutdown_signal()).await
 }

@@ -7,6 +7,7 @@ use algogate_broker::engine::Engine;
 use algogate_store::Store;
 
 use crate::config::Config;
+use crate::tls::Tls;
 use algogate_app::shutdown::Shutdown;
 
 use crate::feed::Hub;
@@ -44,6 +45,8 @@ struct Inner {
     shutdown: Shutdown,
     action_center: ActionCenter,
     playground: Arc<Catalog>,
+    /// Set once at bind when HTTPS is configured.
+    tls: std::sync::OnceLock<Tls>,
 }
 
 impl AppState {
@@ -103,6 +106,7 @@ impl AppState {
             clock,
             shutdown,
             action_center,
+            tls: std::sync::OnceLock::new(),
         }))
     }
     /// The API Playground's view of our Bruno collection.
@@ -168,5 +172,13 @@ impl AppState {
     /// Semi-auto mode's queue of orders awaiting approval.
     pub fn action_center(&self) -> &ActionCenter {
         &self.0.action_center
+    }
+    /// HTTPS (certificate and ACME state), when configured.
+    pub fn tls(&self) -> Option<&Tls> {
+        self.0.tls.get()
+    }
+    /// Called once, before serving.
+    pub fn set_tls(&self, tls: Tls) {
+        let _ = self.0.tls.set(tls);
     }
 }

@@ -8,6 +8,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, header};
 
 use super::error::WebError;
+use crate::connections::OverTls;
 use crate::middleware::ClientIp;
 use crate::state::AppState;
 use algogate_app::session::Session;
@@ -63,9 +64,11 @@ pub fn client_ip(parts: &Parts, _state: &AppState) -> IpAddr {
         .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip())
 }
 
-/// Whether cookies must be `Secure`: configured, or HTTPS reported by a trusted proxy.
+/// Whether cookies must be `Secure`: configured, served over our own TLS, or HTTPS
+/// reported by a trusted proxy.
 pub fn secure_cookies(parts: &Parts, state: &AppState) -> bool {
     state.config().cookie_secure
+        || parts.extensions.get::<OverTls>().is_some()
         || trusted_header(parts, state, "x-forwarded-proto")
             .is_some_and(|p| p.trim().eq_ignore_ascii_case("https"))
 }

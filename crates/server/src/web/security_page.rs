@@ -44,7 +44,7 @@ async fn page(CurrentSession(s): CurrentSession) -> Result<Response, WebError> {
     Ok(assets::page(assets::SECURITY))
 }
 
-/// `{attempts, bans, settings}`; each ban says whether it is still `active`.
+/// `{attempts, bans, settings, tls}`; each ban says whether it is still `active`.
 async fn data(
     State(st): State<AppState>,
     CurrentSession(s): CurrentSession,
@@ -75,7 +75,36 @@ async fn data(
             "repeat_offender_limit": c.repeat_offender_limit,
             "trust_proxy_headers": st.config().trust_proxy_headers,
         },
+        "tls": tls_status(&st),
     })))
+}
+
+/// HTTPS on this server: off, from files, or ACME with its renewal state (times in
+/// milliseconds, like the rest of the page).
+fn tls_status(st: &AppState) -> Value {
+    let ms = |s: Option<i64>| s.map(|s| s.saturating_mul(1000));
+    let Some(tls) = st.tls() else {
+        return json!({"mode": "off"});
+    };
+    let cert = tls.resolver().info();
+    let acme = tls.acme().map(|a| {
+        let s = a.snapshot();
+        json!({
+            "domains": s.domains,
+            "directory": s.directory,
+            "not_after": ms(s.not_after),
+            "last_renewal": ms(s.last_renewal),
+            "next_renewal": ms(s.next_renewal),
+            "last_error": s.last_error,
+            "last_error_at": ms(s.last_error_at),
+        })
+    });
+    json!({
+        "mode": if acme.is_some() { "acme" } else { "files" },
+        "names": cert.as_ref().map(|c| c.dns_names.clone()).unwrap_or_default(),
+        "not_after": ms(cert.map(|c| c.not_after)),
+        "acme": acme,
+    })
 }
 
 fn ip_of(m: &serde_json::Map<String, Value>) -> Result<IpAddr, WebError> {

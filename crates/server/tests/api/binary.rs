@@ -14,7 +14,7 @@ use crate::helpers::*;
 pub(crate) const BIN: &str = env!("CARGO_BIN_EXE_algogate");
 const PASSWORD: &str = "binary-test-password-7d1e";
 
-fn cmd(dir: &std::path::Path) -> Command {
+pub(crate) fn cmd(dir: &std::path::Path) -> Command {
     let mut c = Command::new(BIN);
     c.env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -25,7 +25,11 @@ fn cmd(dir: &std::path::Path) -> Command {
     c
 }
 
-fn run(dir: &std::path::Path, args: &[&str], stdin: Option<&str>) -> (bool, String, String) {
+pub(crate) fn run(
+    dir: &std::path::Path,
+    args: &[&str],
+    stdin: Option<&str>,
+) -> (bool, String, String) {
     let mut child = cmd(dir)
         .args(args)
         .stdin(Stdio::piped())

@@ -37,6 +37,16 @@ impl Browser {
         }
     }
 
+    /// A browser of the server at `base` through `client` (e.g. one that trusts a test CA).
+    pub(crate) fn over(base: String, client: reqwest::Client) -> Self {
+        Self {
+            base,
+            client,
+            cookies: HashMap::new(),
+            csrf: None,
+        }
+    }
+
     fn cookie_header(&self) -> String {
         self.cookies
             .iter()

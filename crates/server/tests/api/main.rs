@@ -3,6 +3,7 @@
 mod helpers;
 
 mod abuse;
+mod acme;
 mod action_center;
 mod binary;
 mod browser;
@@ -20,5 +21,6 @@ mod ratelimit;
 mod security;
 mod startup;
 mod sweep;
+mod tls;
 mod webui;
 mod ws;

@@ -15,7 +15,12 @@ import { $, cell, dateTime as when, el, fillDefinitions, fillTable, rowButton } 
  *   last_attempt_at: number }} Attempts
  * @typedef {{ auto_ban_enabled: boolean, api_threshold: number, api_ban_duration_hours: number,
  *   repeat_offender_limit: number, trust_proxy_headers: boolean }} Settings
- * @typedef {{ bans: Ban[], attempts: Attempts[], settings: Settings }} SecurityData
+ * @typedef {{ domains: string[], directory: string, not_after: number | null,
+ *   last_renewal: number | null, next_renewal: number | null, last_error: string | null,
+ *   last_error_at: number | null }} Acme
+ * @typedef {{ mode: 'off' | 'files' | 'acme', names?: string[], not_after?: number | null,
+ *   acme?: Acme | null }} Tls
+ * @typedef {{ bans: Ban[], attempts: Attempts[], settings: Settings, tls: Tls }} SecurityData
  */
 
 const banIp = $('ban-ip', HTMLInputElement);
@@ -68,6 +73,30 @@ function render(d) {
     ['Trust proxy headers', s.trust_proxy_headers ? 'yes' : 'no'],
   ];
   fillDefinitions('settings', items);
+  fillDefinitions('tls', tlsItems(d.tls));
+}
+
+/**
+ * @param {Tls} t
+ * @returns {Array<[string, string | number]>}
+ */
+function tlsItems(t) {
+  if (t.mode === 'off') return [['HTTPS', 'off (plain HTTP)']];
+  /** @param {number | null | undefined} ms */
+  const at = (ms) => (ms == null ? '—' : when(ms));
+  /** @type {Array<[string, string | number]>} */
+  const items = [
+    ['Certificate', t.mode === 'acme' ? 'automatic (ACME)' : 'from files (reloaded on change)'],
+    ['Names', (t.names ?? []).join(', ') || '—'],
+    ['Expires', at(t.not_after)],
+  ];
+  const a = t.acme;
+  if (a) {
+    items.push(['Domains', a.domains.join(', ')], ['CA directory', a.directory],
+      ['Last renewal', at(a.last_renewal)], ['Next renewal', at(a.next_renewal)],
+      ['Last error', a.last_error ? `${a.last_error} (${at(a.last_error_at)})` : 'none']);
+  }
+  return items;
 }
 
 async function load() {
