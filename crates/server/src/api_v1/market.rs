@@ -48,7 +48,20 @@ use crate::state::AppState;
 
 /// Registers every route of this module, each as `/name` and `/name/`.
 pub fn routes(router: Router<AppState>) -> Router<AppState> {
-    let routes: [(&str, MethodRouter<AppState>); 12] = [
+    table().into_iter().fold(router, |r, (path, m)| {
+        let m = m.fallback(method_not_allowed);
+        if path.ends_with('/') {
+            r.route(&format!("{PREFIX}{path}"), m)
+        } else {
+            r.route(&format!("{PREFIX}{path}"), m.clone())
+                .route(&format!("{PREFIX}{path}/"), m)
+        }
+    })
+}
+
+/// This module's routes, relative to [`PREFIX`].
+pub(super) fn table() -> [(&'static str, MethodRouter<AppState>); 12] {
+    [
         ("/quotes", post(quotes)),
         ("/multiquotes", post(multiquotes)),
         ("/depth", post(depth)),
@@ -63,16 +76,7 @@ pub fn routes(router: Router<AppState>) -> Router<AppState> {
         // `ticker` with an empty symbol part (`/ticker/`) is upstream's default-symbol
         // case; we answer it with the same 400 as any malformed ticker.
         ("/ticker/", get(ticker_without_symbol)),
-    ];
-    routes.into_iter().fold(router, |r, (path, m)| {
-        let m = m.fallback(method_not_allowed);
-        if path.ends_with('/') {
-            r.route(&format!("{PREFIX}{path}"), m)
-        } else {
-            r.route(&format!("{PREFIX}{path}"), m.clone())
-                .route(&format!("{PREFIX}{path}/"), m)
-        }
-    })
+    ]
 }
 
 macro_rules! endpoint {

@@ -8,6 +8,7 @@ mod binary;
 mod browser;
 mod bru;
 mod connections;
+mod header_key;
 mod import;
 mod keys;
 mod market;
