@@ -1,10 +1,9 @@
 //! The router, apart from `main` so tests can drive it directly or on a real socket.
 
 use axum::Router;
-use axum::http::{Request, header};
+use axum::http::Request;
 use axum::routing::get;
 use serde_json::json;
-use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::state::AppState;
@@ -31,16 +30,6 @@ pub fn app(state: AppState) -> Router {
                 tracing::info_span!("http", method = %req.method(), path = %req.uri().path())
             }),
         )
-        .layer(sensitive_headers())
+        .layer(crate::extract::sensitive_headers())
         .with_state(state)
-}
-
-/// Marks the headers that carry credentials as sensitive before anything sees the
-/// request, so that any `Debug` of them (a span, a dependency's trace) prints `Sensitive`.
-pub fn sensitive_headers() -> SetSensitiveRequestHeadersLayer {
-    SetSensitiveRequestHeadersLayer::new([
-        header::AUTHORIZATION,
-        header::COOKIE,
-        crate::extract::X_API_KEY,
-    ])
 }

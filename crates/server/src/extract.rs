@@ -11,6 +11,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderName, Uri, header};
 use http_body_util::BodyExt;
 use serde_json::{Map, Value};
+use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
 
 use crate::error::{ApiError, ErrorStyle};
 use crate::json::{self, JsonLimits};
@@ -155,6 +156,13 @@ pub trait Endpoint: Send + Sync + 'static {
 /// The header every HTTP client and gateway knows for API keys (OpenAlgo's Telegram routes
 /// read it too).
 pub const X_API_KEY: HeaderName = HeaderName::from_static("x-api-key");
+
+/// Marks the headers that carry credentials as sensitive before anything sees the
+/// request (outside the trace layer, on both ports), so that any `Debug` of them (a span,
+/// a dependency's trace) prints `Sensitive`.
+pub fn sensitive_headers() -> SetSensitiveRequestHeadersLayer {
+    SetSensitiveRequestHeadersLayer::new([header::AUTHORIZATION, header::COOKIE, X_API_KEY])
+}
 
 /// Which header carried a key, for the messages that name it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

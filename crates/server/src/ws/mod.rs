@@ -59,7 +59,7 @@ pub async fn handler(
 pub fn router(state: AppState) -> Router {
     Router::new()
         .fallback(handler)
-        .layer(crate::app::sensitive_headers())
+        .layer(crate::extract::sensitive_headers())
         .with_state(state)
 }
 
