@@ -383,3 +383,66 @@ impl<E: Endpoint> FromRequestParts<AppState> for ApiQuery<E> {
         Self::from_uri(&parts.uri, &parts.headers, ip, state).await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use axum::http::{HeaderValue, Request, StatusCode};
+    use axum::routing::get;
+    use tower::ServiceExt;
+
+    fn headers(pairs: &[(&HeaderName, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (name, value) in pairs {
+            h.append(*name, HeaderValue::from_str(value).unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn header_key_reads_either_header_and_ignores_other_schemes() {
+        let key = "ab".repeat(32);
+        let bearer = format!("Bearer {key}");
+        for h in [
+            headers(&[(&X_API_KEY, &key)]),
+            headers(&[(&header::AUTHORIZATION, &bearer)]),
+            headers(&[(&header::AUTHORIZATION, "Basic eDp5"), (&X_API_KEY, &key)]),
+        ] {
+            assert_eq!(header_key(&h).unwrap().unwrap().expose(), key);
+        }
+        let h = headers(&[(&header::AUTHORIZATION, "Basic eDp5")]);
+        assert!(header_key(&h).unwrap().is_none());
+        assert!(bearer_token(b"Bearerx abc").is_none());
+        assert_eq!(bearer_token(b"bEaReR  abc "), Some(&b"abc"[..]));
+        // The key never shows in Debug.
+        let found = header_key(&headers(&[(&X_API_KEY, &key)])).unwrap();
+        assert!(!format!("{found:?}").contains(&key));
+    }
+
+    #[tokio::test]
+    async fn credential_headers_reach_handlers_marked_sensitive() {
+        let app = axum::Router::new()
+            .route(
+                "/",
+                get(|h: HeaderMap| async move {
+                    let marked = [X_API_KEY, header::AUTHORIZATION, header::COOKIE]
+                        .iter()
+                        .all(|n| h.get(n).is_some_and(HeaderValue::is_sensitive));
+                    if marked && format!("{h:?}").contains("Sensitive") {
+                        StatusCode::OK
+                    } else {
+                        StatusCode::IM_A_TEAPOT
+                    }
+                }),
+            )
+            .layer(sensitive_headers());
+        let req = Request::get("/")
+            .header(X_API_KEY, "k")
+            .header(header::AUTHORIZATION, "Bearer k")
+            .header(header::COOKIE, "c=1")
+            .body(Body::empty())
+            .unwrap();
+        assert_eq!(app.oneshot(req).await.unwrap().status(), StatusCode::OK);
+    }
+}
