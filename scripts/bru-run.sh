@@ -4,11 +4,12 @@
 # request errors or an assertion fails.
 #
 # Usage:
-#   scripts/bru-run.sh [--host URL] [--apikey KEY] [--env NAME] [extra `bru run` args...]
+#   scripts/bru-run.sh [--host URL] [--apikey KEY] [--env NAME] [--collection DIR] [extra `bru run` args...]
 #
 #   --host URL    server base URL  (default: $ALGOGATE_HOST or http://127.0.0.1:5000)
 #   --apikey KEY  OpenAlgo API key (default: $ALGOGATE_APIKEY; required)
 #   --env NAME    environment in collections/environments (default: local)
+#   --collection DIR  the collection to run (default: collections/)
 #   Extra arguments go to `bru run`, e.g. --bail or --reporter-junit /abs/path.xml
 #   (use absolute paths: the run happens in a temporary copy of the collection).
 #
@@ -20,6 +21,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 host="${ALGOGATE_HOST:-http://127.0.0.1:5000}"
 apikey="${ALGOGATE_APIKEY:-}"
 env_name="local"
+collection="$root/collections"
 extra=()
 
 while [ $# -gt 0 ]; do
@@ -30,7 +32,9 @@ while [ $# -gt 0 ]; do
     --apikey=*) apikey="${1#*=}"; shift ;;
     --env) env_name="${2:?--env needs a name}"; shift 2 ;;
     --env=*) env_name="${1#*=}"; shift ;;
-    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --collection) collection="${2:?--collection needs a directory}"; shift 2 ;;
+    --collection=*) collection="${1#*=}"; shift ;;
+    -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) extra+=("$1"); shift ;;
   esac
 done
@@ -50,7 +54,7 @@ fi
 # OpenAlgo's extension, which it cannot parse; so run a copy without websocket/.
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-for entry in "$root/collections"/* "$root/collections"/.env; do
+for entry in "$collection"/* "$collection"/.env; do
   [ -e "$entry" ] || continue
   case "$(basename "$entry")" in
     websocket|node_modules) continue ;;

@@ -50,6 +50,14 @@ fi
 
 status=0
 "$root/scripts/bru-run.sh" --host "$base" --apikey "$key" || status=1
+# Again with the key only in an X-API-KEY header: a copy of the collection with every
+# body/query `apikey` moved there (crates/bruno/examples/header_auth.rs).
+echo "compat: bru run with the key in an X-API-KEY header"
+if (cd "$root" && cargo run --quiet -p algogate-bruno --example header_auth -- collections "$work/header-collection"); then
+  "$root/scripts/bru-run.sh" --host "$base" --apikey "$key" --collection "$work/header-collection" || status=1
+else
+  status=1
+fi
 for t in "$root"/tests/compat/test_*.py; do
   [ -e "$t" ] || continue
   echo "compat: $(basename "$t")"

@@ -139,6 +139,17 @@ test('REST mode: endpoints, send, errors, cURL, history; the key stays out of th
   assert.match(snippet, /from openalgo import api/);
   assert.match(snippet, /client\.placeorder\(/);
   assert.match(snippet, /price_type="MARKET"/);
+  // The header forms: the key leaves the body for X-API-KEY, and the command still works.
+  await page.selectOption('#code-lang', 'curl-header');
+  const headerCmd = await page.locator('#code').innerText();
+  assert.ok(headerCmd.includes(`-H 'X-API-KEY: ${key}'`), headerCmd);
+  assert.ok(!headerCmd.includes('"apikey"'), headerCmd);
+  const headerOut = JSON.parse(execFileSync('bash', ['-c', headerCmd], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
+  assert.equal(headerOut.status, 'success', JSON.stringify(headerOut));
+  await page.selectOption('#code-lang', 'requests-header');
+  const pyHeader = await page.locator('#code').innerText();
+  assert.match(pyHeader, /"X-API-KEY": "[0-9a-f]{64}"/);
+  assert.ok(!pyHeader.includes('"apikey"'), pyHeader);
 
   // History keeps requests without the key, and replays them with it.
   const stored = await page.evaluate(() => localStorage.getItem('algogate-playground-history'));

@@ -30,5 +30,6 @@ pub fn app(state: AppState) -> Router {
                 tracing::info_span!("http", method = %req.method(), path = %req.uri().path())
             }),
         )
+        .layer(crate::extract::sensitive_headers())
         .with_state(state)
 }

@@ -27,7 +27,7 @@ use algogate_broker::time::IST_OFFSET_SECS;
 use algogate_broker::{Broker, BrokerError, Candle, Exchange, Interval, Symbol};
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::{HeaderValue, StatusCode, Uri, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post};
 use axum::{Extension, Router};
@@ -48,7 +48,20 @@ use crate::state::AppState;
 
 /// Registers every route of this module, each as `/name` and `/name/`.
 pub fn routes(router: Router<AppState>) -> Router<AppState> {
-    let routes: [(&str, MethodRouter<AppState>); 12] = [
+    table().into_iter().fold(router, |r, (path, m)| {
+        let m = m.fallback(method_not_allowed);
+        if path.ends_with('/') {
+            r.route(&format!("{PREFIX}{path}"), m)
+        } else {
+            r.route(&format!("{PREFIX}{path}"), m.clone())
+                .route(&format!("{PREFIX}{path}/"), m)
+        }
+    })
+}
+
+/// This module's routes, relative to [`PREFIX`].
+pub(super) fn table() -> [(&'static str, MethodRouter<AppState>); 12] {
+    [
         ("/quotes", post(quotes)),
         ("/multiquotes", post(multiquotes)),
         ("/depth", post(depth)),
@@ -63,16 +76,7 @@ pub fn routes(router: Router<AppState>) -> Router<AppState> {
         // `ticker` with an empty symbol part (`/ticker/`) is upstream's default-symbol
         // case; we answer it with the same 400 as any malformed ticker.
         ("/ticker/", get(ticker_without_symbol)),
-    ];
-    routes.into_iter().fold(router, |r, (path, m)| {
-        let m = m.fallback(method_not_allowed);
-        if path.ends_with('/') {
-            r.route(&format!("{PREFIX}{path}"), m)
-        } else {
-            r.route(&format!("{PREFIX}{path}"), m.clone())
-                .route(&format!("{PREFIX}{path}/"), m)
-        }
-    })
+    ]
 }
 
 macro_rules! endpoint {
@@ -250,10 +254,11 @@ fn raw_format(uri: &Uri) -> Option<String> {
 async fn instruments(
     State(state): State<AppState>,
     ip: Option<Extension<ClientIp>>,
+    headers: HeaderMap,
     uri: Uri,
 ) -> Response {
     let csv = raw_format(&uri).as_deref() == Some("csv");
-    match instruments_inner(&state, &uri, ip.map(|e| e.0)).await {
+    match instruments_inner(&state, &uri, &headers, ip.map(|e| e.0)).await {
         Ok(res) => res,
         Err(e) if csv => e.into_text_response(),
         Err(e) => e.into_response(),
@@ -263,10 +268,13 @@ async fn instruments(
 async fn instruments_inner(
     state: &AppState,
     uri: &Uri,
+    headers: &HeaderMap,
     ip: Option<ClientIp>,
 ) -> Result<Response, ApiError> {
     let InstrumentsRequest { exchange, csv } =
-        ApiQuery::<Instruments>::from_uri(uri, ip, state).await?.req;
+        ApiQuery::<Instruments>::from_uri(uri, headers, ip, state)
+            .await?
+            .req;
     let master = broker(state).instruments();
     if csv {
         let name = exchange.map_or("all", Exchange::as_str);
@@ -301,11 +309,12 @@ async fn ticker(
     State(state): State<AppState>,
     path: Result<Path<String>, axum::extract::rejection::PathRejection>,
     ip: Option<Extension<ClientIp>>,
+    headers: HeaderMap,
     uri: Uri,
 ) -> Response {
     let txt = raw_format(&uri).as_deref() == Some("txt");
     let result = match path {
-        Ok(Path(ticker)) => ticker_inner(&state, &ticker, &uri, ip.map(|e| e.0)).await,
+        Ok(Path(ticker)) => ticker_inner(&state, &ticker, &uri, &headers, ip.map(|e| e.0)).await,
         Err(_) => Err(bad_ticker()),
     };
     match result {
@@ -333,6 +342,7 @@ async fn ticker_inner(
     state: &AppState,
     ticker: &str,
     uri: &Uri,
+    headers: &HeaderMap,
     ip: Option<ClientIp>,
 ) -> Result<Response, ApiError> {
     let (exchange, symbol) = ticker.split_once(':').ok_or_else(bad_ticker)?;
@@ -341,7 +351,9 @@ async fn ticker_inner(
         from,
         to,
         txt,
-    } = ApiQuery::<Ticker>::from_uri(uri, ip, state).await?.req;
+    } = ApiQuery::<Ticker>::from_uri(uri, headers, ip, state)
+        .await?
+        .req;
     let exchange = Exchange::from_str(exchange)?;
     let symbol = Symbol::parse(symbol)?;
     let earliest = to

@@ -31,7 +31,23 @@ pub mod market;
 pub const PREFIX: &str = "/api/v1";
 
 pub fn router() -> Router<AppState> {
-    let router = post_routes(&[
+    market::routes(post_routes(&post_table()))
+}
+
+/// Every path registered under [`PREFIX`] (each also answers with a trailing `/`), from the
+/// tables the router is built from, so tests can cover every route.
+pub fn paths() -> Vec<String> {
+    let post = post_table()
+        .into_iter()
+        .map(|(name, _)| format!("{PREFIX}/{name}"));
+    let market = market::table()
+        .into_iter()
+        .map(|(path, _)| format!("{PREFIX}{path}"));
+    post.chain(market).collect()
+}
+
+fn post_table() -> [(&'static str, MethodRouter<AppState>); 18] {
+    [
         ("ping", post(ping)),
         // Paper broker: orders (reference §3.3-§3.12, §3.15) and account books (§3.2, §3.16).
         ("placeorder", post(orders::placeorder)),
@@ -51,8 +67,7 @@ pub fn router() -> Router<AppState> {
         ("positionbook", post(account::positionbook)),
         ("holdings", post(account::holdings)),
         ("analyzer/toggle", post(account::analyzer_toggle)),
-    ]);
-    market::routes(router)
+    ]
 }
 
 /// `/name` and `/name/` for each POST route, with the JSON 405 for other methods.

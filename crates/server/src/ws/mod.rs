@@ -10,19 +10,28 @@
 mod session;
 mod socket;
 
-use axum::Router;
 use axum::extract::{State, WebSocketUpgrade};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use axum::{Extension, Router};
 
+use crate::extract::{authenticate, header_key};
+use crate::middleware::ClientIp;
 use crate::state::AppState;
 
 /// Largest client frame accepted (Python `websockets`' default, as OpenAlgo runs it).
 const MAX_MESSAGE: usize = 1 << 20;
 
 /// The upgrade handler, for `/ws` and for every path of the dedicated port.
+///
+/// A key in the handshake's `X-API-KEY` or `Authorization: Bearer` header (non-browser
+/// clients; a browser's WebSocket cannot set headers) is checked before the upgrade, as
+/// the REST API checks it: a bad one is refused with the same HTTP error, so the client's
+/// connect fails instead of a socket opening that can do nothing; a good one starts the
+/// socket authenticated, with nothing sent until the client speaks.
 pub async fn handler(
     State(state): State<AppState>,
+    ip: Option<Extension<ClientIp>>,
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Response {
@@ -30,17 +39,28 @@ pub async fn handler(
         tracing::warn!("WebSocket upgrade refused: Origin not allowed");
         return (StatusCode::FORBIDDEN, "Origin not allowed").into_response();
     }
+    let authed = match header_key(&headers) {
+        Ok(None) => None,
+        Ok(Some(key)) => match authenticate(&state, key.expose(), ip.map(|e| e.0)).await {
+            Ok(user) => Some((user, key.into_secret())),
+            Err(e) => return e.into_response(),
+        },
+        Err(e) => return e.into_response(),
+    };
     // Client messages are small: a 4 KiB read buffer (not the 128 KiB default) keeps idle
     // connections cheap; it grows for larger frames up to the limit.
     ws.read_buffer_size(4096)
         .max_message_size(MAX_MESSAGE)
         .max_frame_size(MAX_MESSAGE)
-        .on_upgrade(move |socket| socket::run(socket, state))
+        .on_upgrade(move |socket| socket::run(socket, state, authed))
 }
 
 /// The dedicated WebSocket port: any path upgrades.
 pub fn router(state: AppState) -> Router {
-    Router::new().fallback(handler).with_state(state)
+    Router::new()
+        .fallback(handler)
+        .layer(crate::extract::sensitive_headers())
+        .with_state(state)
 }
 
 /// Browsers send `Origin`; other clients usually do not. Allowed: no `Origin`, an origin on

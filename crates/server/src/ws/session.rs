@@ -66,6 +66,12 @@ impl Session {
         }
     }
 
+    /// A socket whose handshake carried a valid key starts as if it had authenticated
+    /// with it (kept for the same re-checks when keys change).
+    pub fn authenticated_at_handshake(&mut self, user: AuthedUser, key: SecretString) {
+        self.authed = Some(Authed { user, key });
+    }
+
     pub fn is_authenticated(&self) -> bool {
         self.authed.is_some()
     }

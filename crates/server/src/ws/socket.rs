@@ -12,6 +12,8 @@ use tokio::sync::{broadcast, mpsc};
 use super::session::{End, Session};
 use crate::openalgo::ws::{self as protocol, close, code};
 use crate::state::AppState;
+use algogate_app::keyservice::AuthedUser;
+use algogate_keys::SecretString;
 
 /// Messages written per flush at most (one syscall per batch, not per message).
 const BATCH: usize = 256;
@@ -28,7 +30,8 @@ enum Ctl {
     },
 }
 
-pub async fn run(socket: WebSocket, state: AppState) {
+/// Runs one socket; `authed` is the user and key the handshake's headers authenticated.
+pub async fn run(socket: WebSocket, state: AppState, authed: Option<(AuthedUser, SecretString)>) {
     let hub = state.ws().clone();
     let (out, rx, _live) = hub.open();
     let (sink, mut stream) = socket.split();
@@ -43,6 +46,9 @@ pub async fn run(socket: WebSocket, state: AppState) {
         hub.clone(),
         out.clone(),
     );
+    if let Some((user, key)) = authed {
+        session.authenticated_at_handshake(user, key);
+    }
     let auth_deadline = tokio::time::sleep(cfg.ws_auth_timeout);
     tokio::pin!(auth_deadline);
     let ping_every = cfg.ws_ping_interval.max(Duration::from_millis(10));

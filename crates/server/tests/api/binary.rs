@@ -270,8 +270,10 @@ async fn bad_configuration_is_reported_with_the_setting_name() {
 
 /// `ALGOGATE_LOG=trace` is the most a user can ask for; dependencies that log payloads at
 /// trace (tungstenite prints every received message, an `authenticate` with its key
-/// among them) are held at debug. The output goes to the capture directory too, so the
-/// secrecy check of .ci/run searches a trace-level run as well.
+/// among them) are held at debug. The key travels in every form: WebSocket message and
+/// handshake headers, JSON body, query string, `X-API-KEY` and `Authorization: Bearer`.
+/// The output goes to the capture directory too, so the secrecy check of .ci/run searches
+/// a trace-level run as well.
 #[tokio::test]
 async fn at_trace_level_a_websocket_authentication_never_logs_the_key() {
     use futures_util::{SinkExt, StreamExt};
@@ -327,9 +329,67 @@ async fn at_trace_level_a_websocket_authentication_never_logs_the_key() {
         }
         ws.close(None).await.unwrap();
         while let Some(Ok(_)) = ws.next().await {}
+        // The key in the handshake's headers.
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        for (name, value) in [
+            ("x-api-key", key.clone()),
+            ("authorization", format!("Bearer {key}")),
+        ] {
+            let mut req = url.as_str().into_client_request().unwrap();
+            req.headers_mut().insert(name, value.parse().unwrap());
+            let (mut ws, _) = tokio_tungstenite::connect_async(req).await.unwrap();
+            ws.send(Message::text(r#"{"action":"get_broker_info"}"#))
+                .await
+                .unwrap();
+            match ws.next().await {
+                Some(Ok(Message::Text(t))) => assert!(t.contains("\"tracer\""), "{t}"),
+                other => panic!("no broker info: {other:?}"),
+            }
+            ws.close(None).await.unwrap();
+            while let Some(Ok(_)) = ws.next().await {}
+        }
     }
-    // The key in a JSON body and in a query string.
+    // The key in a header, alone and beside a different body key (refused).
     let client = reqwest::Client::new();
+    for (name, value) in [
+        ("x-api-key", key.clone()),
+        ("authorization", format!("Bearer {key}")),
+    ] {
+        let res = client
+            .post(format!("{base}/api/v1/ping"))
+            .header(name, &value)
+            .json(&json!({}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        let res = client
+            .get(format!(
+                "{base}/api/v1/ticker/NSE:SBIN?interval=D&from=2025-01-01&to=2025-01-10"
+            ))
+            .header(name, &value)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        let res = client
+            .post(format!("{base}/api/v1/funds"))
+            .header(name, &value)
+            .json(&json!({"apikey": "0".repeat(64)}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 400);
+    }
+    let res = client
+        .post(format!("{base}/api/v1/ping"))
+        .header("x-api-key", "f".repeat(64))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    // The key in a JSON body and in a query string.
     let res = client
         .post(format!("{base}/api/v1/ping"))
         .json(&json!({ "apikey": key }))

@@ -9,6 +9,7 @@ mod binary;
 mod browser;
 mod bru;
 mod connections;
+mod header_key;
 mod import;
 mod keys;
 mod market;

@@ -10,7 +10,7 @@ use serde_json::{Map, Value, json};
 use crate::helpers::*;
 
 /// Every POST endpoint with a valid body (the key is added per request).
-fn endpoints() -> Vec<(&'static str, Value)> {
+pub(crate) fn endpoints() -> Vec<(&'static str, Value)> {
     let order = json!({"strategy": "s", "exchange": "NSE", "symbol": "SBIN", "action": "BUY",
         "quantity": "1", "pricetype": "MARKET", "product": "MIS"});
     let mut smart = order.clone();

@@ -817,3 +817,148 @@ async fn ws_orders_placed_over_rest_reach_the_owners_order_subscription() {
         "{got}"
     );
 }
+
+/// A handshake request to `url` with these extra headers.
+fn handshake(
+    url: &str,
+    headers: &[(&'static str, String)],
+) -> tokio_tungstenite::tungstenite::handshake::client::Request {
+    let mut req = url.into_client_request().unwrap();
+    for (name, value) in headers {
+        req.headers_mut().insert(*name, value.parse().unwrap());
+    }
+    req
+}
+
+async fn refused_with(
+    req: tokio_tungstenite::tungstenite::handshake::client::Request,
+) -> (u16, Value) {
+    match tokio_tungstenite::connect_async(req).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(res)) => {
+            let body = res.body().as_deref().unwrap_or_default();
+            (res.status().as_u16(), serde_json::from_slice(body).unwrap())
+        }
+        other => panic!("expected an HTTP refusal, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn ws_a_key_in_the_handshake_headers_authenticates_the_socket() {
+    // Short enough that a socket still waiting for an `authenticate` would be closed.
+    let app = app_with(|c| c.ws_auth_timeout = Duration::from_millis(50)).await;
+    let (_, key) = app.create_user("wsheader").await;
+    let key = key.expose().to_owned();
+    let http_ws = format!("{}/ws", app.base.replace("http://", "ws://"));
+    for (url, header) in [
+        (app.ws_url.as_str(), ("x-api-key", key.clone())),
+        (http_ws.as_str(), ("authorization", format!("Bearer {key}"))),
+    ] {
+        let (s, _) = tokio_tungstenite::connect_async(handshake(url, &[header]))
+            .await
+            .unwrap();
+        let mut c = Ws { s };
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        // Nothing was sent unasked, and the socket is authenticated: it subscribes.
+        let r = c
+            .ask(json!({"action": "subscribe", "symbol": "SBIN", "exchange": "NSE", "mode": 1}))
+            .await;
+        assert_eq!(r["status"], "success", "{r}");
+        assert_eq!(
+            c.ask(json!({"action": "get_broker_info"})).await["user_id"],
+            "wsheader"
+        );
+        // An `authenticate` message still works: the same key, then a wrong one, which is
+        // answered and leaves the socket as it was.
+        c.auth(&key).await;
+        assert_eq!(
+            c.ask(json!({"action": "authenticate", "api_key": "0".repeat(64)}))
+                .await,
+            err("AUTHENTICATION_ERROR", "Invalid API key")
+        );
+        let r = c.ask(json!({"action": "subscribe_orders"})).await;
+        assert_eq!(r["status"], "success", "{r}");
+    }
+
+    // A bad key is refused before the upgrade, with the REST API's answer.
+    let wrong = "0".repeat(64);
+    assert_eq!(
+        refused_with(handshake(&app.ws_url, &[("x-api-key", wrong.clone())])).await,
+        (403, invalid_key())
+    );
+    assert_eq!(
+        refused_with(handshake(
+            &http_ws,
+            &[("authorization", format!("Bearer {wrong}"))]
+        ))
+        .await,
+        (403, invalid_key())
+    );
+    let (status, body) = refused_with(handshake(
+        &app.ws_url,
+        &[
+            ("x-api-key", key.clone()),
+            ("authorization", format!("Bearer {wrong}")),
+        ],
+    ))
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("different API keys"),
+        "{body}"
+    );
+    assert!(!body.to_string().contains(&key));
+    let (status, _) = refused_with(handshake(
+        &app.ws_url,
+        &[("authorization", "Bearer".into())],
+    ))
+    .await;
+    assert_eq!(status, 400);
+    // Browser origins are checked first, as before, key or not.
+    let req = handshake(
+        &app.ws_url,
+        &[
+            ("x-api-key", key.clone()),
+            ("origin", "https://evil.example".into()),
+        ],
+    );
+    match tokio_tungstenite::connect_async(req).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(res)) => assert_eq!(res.status(), 403),
+        other => panic!("expected 403, got {other:?}"),
+    }
+    // Another scheme is not ours: the socket opens unauthenticated.
+    let (s, _) = tokio_tungstenite::connect_async(handshake(
+        &app.ws_url,
+        &[("authorization", "Basic dXNlcjpwYXNz".into())],
+    ))
+    .await
+    .unwrap();
+    let mut c = Ws { s };
+    assert_eq!(c.closed().await, Some((4401, "auth timeout".into())));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn ws_a_regenerated_key_ends_a_socket_authenticated_by_its_headers() {
+    let app = app_with(|_| {}).await;
+    let (id, key) = app.create_user("wsregen").await;
+    let (s, _) = tokio_tungstenite::connect_async(handshake(
+        &app.ws_url,
+        &[("x-api-key", key.expose().to_owned())],
+    ))
+    .await
+    .unwrap();
+    let mut c = Ws { s };
+    assert_eq!(c.ask(json!({"action": "ping"})).await["type"], "pong");
+    let (new, _) = app.state.keys().regenerate(id).await.unwrap();
+    note_secret(new.expose());
+    assert_eq!(
+        c.reply().await["code"],
+        "AUTHENTICATION_ERROR",
+        "told before the close"
+    );
+    assert_eq!(c.closed().await, Some((4401, "api key revoked".into())));
+    app.stop().await;
+}

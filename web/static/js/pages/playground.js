@@ -12,7 +12,7 @@ import { copyText, toast } from '../ui.js';
 import { errorMessage, getJson } from '../api.js';
 import { $, $$, cell, dateTime, el, pretty } from '../dom.js';
 import { allowedApiPath, apiKey, formatSize, renderJson } from '../playground/common.js';
-import { curl, requests as pyRequests, sdk } from '../playground/snippets.js';
+import { curl, headerKey, requests as pyRequests, sdk } from '../playground/snippets.js';
 import { initWs } from '../playground/ws.js';
 import { runAssertions, show } from '../playground/asserts.js';
 import { KEY_VAR, entries, interpolate, loadEnvName, loadRuntime, postResponse, saveEnvName, saveRuntime, scope } from '../playground/vars.js';
@@ -281,7 +281,9 @@ function renderCode() {
   const r = buildRequest();
   if (r.error !== undefined) { $('code').textContent = `# ${r.error}`; return; }
   const lang = $('code-lang', HTMLSelectElement).value;
-  $('code').textContent = lang === 'curl' ? curl(r) : lang === 'sdk' ? sdk(r, location.origin) : pyRequests(r);
+  // The "-header" forms move the key into X-API-KEY; the SDK always sends it in the body.
+  const req = lang.endsWith('-header') ? headerKey(r) : r;
+  $('code').textContent = lang.startsWith('curl') ? curl(req) : lang === 'sdk' ? sdk(r, location.origin) : pyRequests(req);
 }
 
 // ---- sending and the response ------------------------------------------------------

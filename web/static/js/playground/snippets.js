@@ -1,7 +1,8 @@
 // @ts-check
 // Code snippets for a request: cURL, Python with the official `openalgo` SDK, Python
-// `requests`. A request is {method, url (absolute, GET params folded in), body (text),
-// headers: [[name, value]]}.
+// `requests`; cURL and `requests` also with the key in an `X-API-KEY` header instead of
+// the body or query string (headerKey). A request is {method, url (absolute, GET params
+// folded in), body (text), headers: [[name, value]]}.
 
 /**
  * A request as the playground sends it.
@@ -64,6 +65,30 @@ function parseBody(body) {
     return v && typeof v === 'object' && !Array.isArray(v) ? /** @type {Record<string, unknown>} */ (v) : null;
   } catch {
     return null;
+  }
+}
+
+/**
+ * The same request with its key moved from the body's `apikey` (or the query string's)
+ * into an `X-API-KEY` header; unchanged when it carries no key there.
+ * @template {Omit<Request, 'path'>} R
+ * @param {R} request
+ * @returns {R}
+ */
+export function headerKey(request) {
+  const obj = parseBody(request.body);
+  if (request.method !== 'GET' && obj && typeof obj.apikey === 'string') {
+    const { apikey, ...rest } = obj;
+    return { ...request, body: JSON.stringify(rest, null, 2), headers: [...request.headers, ['X-API-KEY', apikey]] };
+  }
+  try {
+    const url = new URL(request.url);
+    const key = url.searchParams.get('apikey');
+    if (key === null) return request;
+    url.searchParams.delete('apikey');
+    return { ...request, url: url.toString(), headers: [...request.headers, ['X-API-KEY', key]] };
+  } catch {
+    return request;
   }
 }
 
