@@ -472,6 +472,11 @@ fn operation(op: &Operation, requests: &[(String, &Value)], limits: &RateLimits)
             }
         }
     }
+    // The key in the body (`apikey`, or the query on GET: no scheme) or in a header.
+    o.insert(
+        "security".into(),
+        json!([{}, {"ApiKeyHeader": []}, {"BearerKey": []}]),
+    );
     let forbidden = ApiError::InvalidKey.status_and_body(None).1;
     let limited = crate::middleware::too_many_body(1000, limit_for(op.path, limits));
     o.insert(
@@ -512,7 +517,21 @@ fn operation(op: &Operation, requests: &[(String, &Value)], limits: &RateLimits)
 }
 
 fn components() -> Value {
-    json!({"schemas": {
+    json!({
+    "securitySchemes": {
+        "ApiKeyHeader": {
+            "type": "apiKey",
+            "in": "header",
+            "name": "X-API-KEY",
+            "description": "The API key in a header instead of the `apikey` field; the field may then be left out (a different value in both is a 400).",
+        },
+        "BearerKey": {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "The API key as `Authorization: Bearer <key>`.",
+        },
+    },
+    "schemas": {
         "Success": {
             "type": "object",
             "required": ["status"],
@@ -613,6 +632,23 @@ mod tests {
 
     fn doc() -> Value {
         document(&build(&embedded_files()), &RateLimits::default())
+    }
+
+    #[test]
+    fn every_operation_takes_the_key_in_the_body_or_a_header() {
+        let d = doc();
+        let schemes = &d["components"]["securitySchemes"];
+        assert_eq!(schemes["ApiKeyHeader"]["name"], "X-API-KEY");
+        assert_eq!(schemes["BearerKey"]["scheme"], "bearer");
+        for (path, item) in d["paths"].as_object().unwrap() {
+            for (method, op) in item.as_object().unwrap() {
+                assert_eq!(
+                    op["security"],
+                    json!([{}, {"ApiKeyHeader": []}, {"BearerKey": []}]),
+                    "{method} {path}"
+                );
+            }
+        }
     }
 
     /// The routes the router registers, read from its own route tables (`api_v1/mod.rs`
