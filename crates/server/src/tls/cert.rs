@@ -7,8 +7,14 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::sign::CertifiedKey;
 
-use super::resolver::Loaded;
 use super::{TlsError, provider};
+
+/// A certificate ready for handshakes and what it says about itself.
+#[derive(Debug)]
+pub struct Loaded {
+    pub key: Arc<CertifiedKey>,
+    pub info: CertInfo,
+}
 
 /// The leaf certificate's validity (Unix seconds) and DNS names.
 #[derive(Debug, Clone, PartialEq, Eq)]

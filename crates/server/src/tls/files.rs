@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use tokio::io::AsyncReadExt;
 
-use super::resolver::{CertResolver, Loaded};
+use super::cert::Loaded;
+use super::resolver::CertResolver;
 use super::{MAX_PEM_BYTES, TlsError, cert, shown};
 
 /// How often the files are read again. Two small reads; a renewal shows within seconds.

@@ -8,15 +8,8 @@ use arc_swap::ArcSwapOption;
 use rustls::server::{ClientHello, ResolvesServerCert};
 use rustls::sign::CertifiedKey;
 
-use super::cert::CertInfo;
+use super::cert::{CertInfo, Loaded};
 use crate::connections::ACME_TLS_ALPN;
-
-/// A certificate ready for handshakes and what it says about itself.
-#[derive(Debug)]
-pub struct Loaded {
-    pub key: Arc<CertifiedKey>,
-    pub info: CertInfo,
-}
 
 #[derive(Default)]
 pub struct CertResolver {
