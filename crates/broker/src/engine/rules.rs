@@ -6,13 +6,12 @@ mod amend;
 mod fill;
 mod margin;
 mod place;
+mod segment;
 mod session;
 
 pub use amend::{cancel, modify};
 pub use fill::{evaluate, fill_order, on_price};
 pub use margin::margin_for;
 pub use place::{AUTO_SQUARE_OFF, close_position, place, smart_order_leg};
-pub use session::{
-    EXPIRY_CLOSE, MIS_RESUME, housekeeping, mis_gate, roll_session, settle_expired, settle_t1,
-    square_off, square_off_time,
-};
+pub use segment::{EXPIRY_CLOSE, MIS_RESUME, mis_gate, square_off_time};
+pub use session::{housekeeping, roll_session, settle_expired, settle_t1, square_off};

@@ -2,7 +2,7 @@
 
 use super::fill::{evaluate, fill_order, key_of};
 use super::margin::margin_for;
-use super::place::is_derivative_exchange;
+use super::segment::is_derivative_exchange;
 use crate::engine::error::{EngineError, Result};
 use crate::engine::tx::Tx;
 use crate::engine::types::*;

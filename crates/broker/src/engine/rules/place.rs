@@ -2,7 +2,7 @@
 
 use super::fill::{evaluate, fill_order};
 use super::margin::margin_for;
-use super::session::mis_gate;
+use super::segment::{is_derivative_exchange, mis_gate};
 use crate::domain::Exchange;
 use crate::engine::error::{EngineError, Result};
 use crate::engine::tx::Tx;
@@ -10,20 +10,6 @@ use crate::engine::types::*;
 
 /// Strategy of orders the engine places itself.
 pub const AUTO_SQUARE_OFF: &str = "AUTO_SQUARE_OFF";
-
-/// F&O exchanges where CNC is refused and lot sizes are enforced (NCO is not among them).
-pub(super) fn is_derivative_exchange(ex: Exchange) -> bool {
-    matches!(
-        ex,
-        Exchange::Nfo
-            | Exchange::Bfo
-            | Exchange::Mcx
-            | Exchange::Cds
-            | Exchange::Bcd
-            | Exchange::Ncdex
-            | Exchange::Crypto
-    )
-}
 
 /// §6.3: validate, block margin, record the order, fill it if the market allows.
 pub fn place(
