@@ -6,7 +6,15 @@ use std::str::FromStr;
 use chrono::{Datelike, NaiveDate};
 use serde::{Serialize, Serializer};
 
-use crate::error::BrokerError;
+/// Text that names no value of a domain type: which type, and the text given. The broker's
+/// error type turns it into OpenAlgo's message (which lists the valid values).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ParseError {
+    Exchange(String),
+    Symbol(String),
+    Interval(String),
+    ExpiryKind,
+}
 
 /// OpenAlgo's `VALID_EXCHANGES`, declared in its error-message order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -96,11 +104,11 @@ impl Exchange {
     }
 
     /// Case-insensitive parse, as OpenAlgo's data services upper-case the exchange first.
-    pub fn parse_lenient(s: &str) -> Result<Self, BrokerError> {
+    pub fn parse_lenient(s: &str) -> Result<Self, ParseError> {
         s.trim()
             .to_ascii_uppercase()
             .parse()
-            .map_err(|_| BrokerError::InvalidExchange(s.to_owned()))
+            .map_err(|_| ParseError::Exchange(s.to_owned()))
     }
 }
 
@@ -109,14 +117,14 @@ fn join<'a>(items: impl Iterator<Item = &'a str>) -> String {
 }
 
 impl FromStr for Exchange {
-    type Err = BrokerError;
+    type Err = ParseError;
 
     /// Exact, case-sensitive match (marshmallow's `OneOf`).
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Exchange::ALL
             .into_iter()
             .find(|e| e.as_str() == s)
-            .ok_or_else(|| BrokerError::InvalidExchange(s.to_owned()))
+            .ok_or_else(|| ParseError::Exchange(s.to_owned()))
     }
 }
 
@@ -142,13 +150,13 @@ pub struct Symbol(Box<str>);
 pub const MAX_SYMBOL_LEN: usize = 64;
 
 impl Symbol {
-    pub fn parse(s: &str) -> Result<Self, BrokerError> {
+    pub fn parse(s: &str) -> Result<Self, ParseError> {
         let ok =
             !s.trim().is_empty() && s.len() <= MAX_SYMBOL_LEN && !s.chars().any(char::is_control);
         if ok {
             Ok(Symbol(s.into()))
         } else {
-            Err(BrokerError::InvalidSymbol(s.to_owned()))
+            Err(ParseError::Symbol(s.to_owned()))
         }
     }
 
@@ -443,13 +451,13 @@ impl Interval {
 }
 
 impl FromStr for Interval {
-    type Err = BrokerError;
+    type Err = ParseError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Interval::ALL
             .into_iter()
             .find(|i| i.as_str() == s)
-            .ok_or_else(|| BrokerError::InvalidInterval(s.to_owned()))
+            .ok_or_else(|| ParseError::Interval(s.to_owned()))
     }
 }
 
@@ -543,14 +551,14 @@ impl ExpiryKind {
 }
 
 impl FromStr for ExpiryKind {
-    type Err = BrokerError;
+    type Err = ParseError;
 
     /// Case-insensitive, as OpenAlgo lower-cases it before checking.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s.trim().to_ascii_lowercase().as_str() {
             "futures" => Ok(ExpiryKind::Futures),
             "options" => Ok(ExpiryKind::Options),
-            _ => Err(BrokerError::InvalidExpiryKind),
+            _ => Err(ParseError::ExpiryKind),
         }
     }
 }

@@ -1,6 +1,6 @@
 //! The broker layer's one error type. Messages are OpenAlgo's, word for word, where it has one.
 
-use crate::domain::Exchange;
+use crate::domain::{Exchange, ParseError};
 
 /// What went wrong, with the text a client sees. The server maps variants to status codes
 /// (see [`BrokerError::is_not_found`]).
@@ -57,6 +57,17 @@ pub enum BrokerError {
 
     #[error("Instrument file line {line}: {reason}")]
     InstrumentCsv { line: usize, reason: String },
+}
+
+impl From<ParseError> for BrokerError {
+    fn from(e: ParseError) -> Self {
+        match e {
+            ParseError::Exchange(s) => BrokerError::InvalidExchange(s),
+            ParseError::Symbol(s) => BrokerError::InvalidSymbol(s),
+            ParseError::Interval(s) => BrokerError::InvalidInterval(s),
+            ParseError::ExpiryKind => BrokerError::InvalidExpiryKind,
+        }
+    }
 }
 
 impl BrokerError {

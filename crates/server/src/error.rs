@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 
 use algogate_app::orders::OrderError;
 use algogate_broker::BrokerError;
+use algogate_broker::domain::ParseError;
 use algogate_broker::engine::EngineError;
 
 use crate::openalgo::orders::order_error_body;
@@ -70,6 +71,12 @@ impl From<algogate_app::keyservice::KeyError> for ApiError {
 
 pub fn error_body(message: impl Into<Value>) -> Value {
     json!({"status": "error", "message": message.into()})
+}
+
+impl From<ParseError> for ApiError {
+    fn from(e: ParseError) -> Self {
+        BrokerError::from(e).into()
+    }
 }
 
 impl From<BrokerError> for ApiError {

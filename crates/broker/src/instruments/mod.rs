@@ -508,7 +508,7 @@ impl Columns {
         let exchange: Exchange = self
             .get(f, "exchange")
             .parse()
-            .map_err(|e: BrokerError| e.to_string())?;
+            .map_err(|e| BrokerError::from(e).to_string())?;
         let itype_raw = self.get(f, "instrumenttype");
         let derived = DerivativeSymbol::parse(symbol);
         let instrumenttype = match InstrumentType::parse_with_symbol(itype_raw, symbol) {

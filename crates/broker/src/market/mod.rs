@@ -154,7 +154,9 @@ impl PaperMarket {
     pub fn multiquotes(&self, items: &[(String, String)]) -> MultiQuotes {
         let (mut bad, mut good) = (Vec::new(), Vec::new());
         for (symbol, exchange) in items {
-            let quote = Exchange::parse_lenient(exchange).and_then(|ex| self.quote(symbol, ex));
+            let quote = Exchange::parse_lenient(exchange)
+                .map_err(BrokerError::from)
+                .and_then(|ex| self.quote(symbol, ex));
             let (data, error) = match quote {
                 Ok(q) => (Some(q), None),
                 Err(BrokerError::InvalidExchange(_)) | Err(BrokerError::SymbolNotFound { .. }) => (

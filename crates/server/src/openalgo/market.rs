@@ -89,6 +89,7 @@ fn optional_exchange(fields: &Map<String, Value>) -> Result<Option<Exchange>, Br
         .and_then(Value::as_str)
         .map(Exchange::from_str)
         .transpose()
+        .map_err(BrokerError::from)
 }
 
 /// A schema-normalised `YYYY-MM-DD` field.
