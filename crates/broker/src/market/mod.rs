@@ -5,6 +5,7 @@ mod bs;
 pub mod history;
 pub(crate) mod path;
 pub(crate) mod rng;
+mod ticks;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
