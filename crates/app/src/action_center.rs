@@ -22,11 +22,13 @@ use crate::shutdown::Shutdown;
 
 use algogate_broker::engine::{AccountId, Engine, OrderId};
 use algogate_broker::time::ist_timestamp;
-use algogate_store::{Outcome, PendingRow, PendingStats, Stamp, Store, StoreError, UserId};
+use algogate_store::{
+    OrderMode, Outcome, PendingRow, PendingStats, Stamp, Store, StoreError, UserId,
+};
 
 use crate::clock::Clock;
 use crate::keyservice::AuthedUser;
-use crate::orders::{Executed, LegSink, OrderError, OrderKind, OrderOp, execute, plan};
+use crate::orders::{Executed, LegSink, NoSink, OrderError, OrderKind, OrderOp, execute, plan};
 
 pub const INTERRUPTED: &str = "Execution was interrupted by a server restart before its \
      result was recorded; it was not retried. The order ids recorded before the interruption \
@@ -470,6 +472,36 @@ async fn broker_status(engine: &Engine, acc: AccountId, ex: &Executed) -> String
     } else {
         "open".into()
     }
+}
+
+/// What became of a submitted operation.
+#[derive(Debug)]
+pub enum Submitted {
+    /// Semi-auto: queued in the Action Center as this pending order.
+    Queued(i64),
+    Executed(Executed),
+}
+
+/// Runs `op` for `user` now (auto mode) or queues it for approval (semi-auto), with
+/// `order_data` as the row the Action Center stores (OpenAlgo's post-schema request,
+/// without the key).
+pub async fn submit(
+    engine: &Engine,
+    center: &ActionCenter,
+    user: &AuthedUser,
+    op: &OrderOp,
+    order_data: impl FnOnce() -> serde_json::Map<String, serde_json::Value>,
+) -> Result<Submitted, OrderError> {
+    if user.order_mode == OrderMode::SemiAuto {
+        return center
+            .queue(user, op, order_data())
+            .await
+            .map(Submitted::Queued);
+    }
+    let acc = AccountId(user.user_id.0);
+    execute(engine, acc, op, &NoSink)
+        .await
+        .map(Submitted::Executed)
 }
 
 #[cfg(test)]

@@ -7,10 +7,7 @@
 use algogate_broker::engine::{
     AccountId, Action, Engine, EngineError, OrderId, OrderRequest, SmartOutcome,
 };
-use algogate_store::{OrderMode, StoreError};
-
-use crate::action_center::ActionCenter;
-use crate::keyservice::AuthedUser;
+use algogate_store::StoreError;
 
 /// OpenAlgo's cap on the orders one split may create.
 pub const MAX_SPLIT_ORDERS: i64 = 100;
@@ -266,36 +263,6 @@ async fn place_legs(
         legs.push(Leg { order, result });
     }
     Ok(legs)
-}
-
-/// What became of a submitted operation.
-#[derive(Debug)]
-pub enum Submitted {
-    /// Semi-auto: queued in the Action Center as this pending order.
-    Queued(i64),
-    Executed(Executed),
-}
-
-/// Runs `op` for `user` now (auto mode) or queues it for approval (semi-auto), with
-/// `order_data` as the row the Action Center stores (OpenAlgo's post-schema request,
-/// without the key).
-pub async fn submit(
-    engine: &Engine,
-    center: &ActionCenter,
-    user: &AuthedUser,
-    op: &OrderOp,
-    order_data: impl FnOnce() -> serde_json::Map<String, serde_json::Value>,
-) -> Result<Submitted, OrderError> {
-    if user.order_mode == OrderMode::SemiAuto {
-        return center
-            .queue(user, op, order_data())
-            .await
-            .map(Submitted::Queued);
-    }
-    let acc = AccountId(user.user_id.0);
-    execute(engine, acc, op, &NoSink)
-        .await
-        .map(Submitted::Executed)
 }
 
 #[cfg(test)]

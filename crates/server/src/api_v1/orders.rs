@@ -4,7 +4,7 @@
 //!
 //! Semi-auto mode (reference §5.2): placeorder, placesmartorder, basketorder and splitorder
 //! are validated, then queued in the Action Center instead of executed
-//! (`algogate_app::orders::submit`). Modify, cancel, cancel-all and close run immediately:
+//! (`algogate_app::action_center::submit`). Modify, cancel, cancel-all and close run immediately:
 //! OpenAlgo blocks them only for a live broker and allows them when analyze mode is on, and
 //! this paper broker always answers as analyze mode (every body says `"mode": "analyze"`).
 //! Reads always run.
@@ -14,8 +14,9 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde_json::{Map, Value, json};
 
+use algogate_app::action_center::{Submitted, submit};
 use algogate_app::keyservice::AuthedUser;
-use algogate_app::orders::{OrderKind, Submitted, submit};
+use algogate_app::orders::OrderKind;
 use algogate_broker::engine::{AccountId, MarginLeg, Modification, OrderId};
 
 use crate::error::{ApiError, ErrorStyle};
