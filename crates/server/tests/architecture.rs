@@ -118,36 +118,8 @@ fn module_edges() -> BTreeMap<String, BTreeSet<String>> {
 #[test]
 fn the_servers_modules_form_no_cycle() {
     let edges = module_edges();
-    // Depth-first search for a back edge, reporting the cycle it closes.
-    fn visit(
-        m: &str,
-        edges: &BTreeMap<String, BTreeSet<String>>,
-        path: &mut Vec<String>,
-        done: &mut BTreeSet<String>,
-    ) -> Option<Vec<String>> {
-        if let Some(at) = path.iter().position(|p| p == m) {
-            let mut cycle = path[at..].to_vec();
-            cycle.push(m.to_owned());
-            return Some(cycle);
-        }
-        if done.contains(m) {
-            return None;
-        }
-        path.push(m.to_owned());
-        for n in edges.get(m).into_iter().flatten() {
-            if let Some(c) = visit(n, edges, path, done) {
-                return Some(c);
-            }
-        }
-        path.pop();
-        done.insert(m.to_owned());
-        None
-    }
-    let mut done = BTreeSet::new();
-    for m in edges.keys() {
-        if let Some(cycle) = visit(m, &edges, &mut Vec::new(), &mut done) {
-            panic!("module cycle: {}", cycle.join(" -> "));
-        }
+    if let Some(cycle) = find_cycle(&edges) {
+        panic!("module cycle: {}", cycle.join(" -> "));
     }
     // The wire format and the pure parts never reach up into a surface or the state.
     for lower in ["openalgo", "feed", "json", "playground", "config"] {
