@@ -16,10 +16,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
+use std::net::IpAddr;
+
 use algogate_keys::{
-    ApiKey, Fingerprint, Fingerprinter, Hasher, KeyCipher, Password, SecretString,
+    ApiKey, Fingerprint, Fingerprinter, Hasher, KeyCipher, Password, Scope, SecretString,
 };
-use algogate_store::{KeyRow, NewKey, OrderMode, Store, StoreError, UserId};
+use algogate_store::{FoundKey, KeyRow, NewKey, OrderMode, Store, StoreError, UserId};
 use chrono::{DateTime, NaiveTime, Utc};
 use dashmap::DashMap;
 use moka::Expiry;
@@ -27,13 +29,46 @@ use moka::future::Cache;
 use tokio::sync::{Semaphore, broadcast};
 
 use crate::clock::{Clock, next_session_boundary};
+use crate::keypolicy::{Denial, KeyPolicy};
 
-/// Who a valid key belongs to.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Who a valid key belongs to, and with which key.
+#[derive(Debug, Clone, PartialEq)]
 pub struct AuthedUser {
     pub user_id: UserId,
     pub username: String,
+    /// The key's: the user's for the primary key, the named key's own otherwise.
     pub order_mode: OrderMode,
+    /// `None`: the primary key, which may do everything.
+    pub named: Option<Arc<NamedKey>>,
+}
+
+/// The named key a request was made with, its policy parsed when it was loaded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NamedKey {
+    pub id: i64,
+    pub name: String,
+    pub policy: KeyPolicy,
+}
+
+impl AuthedUser {
+    /// Whether this key may make a request that needs `need` (`None`: any valid key) from
+    /// `ip`: the scope, then the IP allowlist. The primary key may do everything.
+    pub fn permit(&self, need: Option<Scope>, ip: Option<IpAddr>) -> Result<(), Denial> {
+        let Some(k) = &self.named else {
+            return Ok(());
+        };
+        if let Some(scope) = need
+            && !k.policy.scopes.contains(scope)
+        {
+            return Err(Denial::Scope(scope));
+        }
+        k.policy.check_ip(need, ip)
+    }
+
+    /// The named key's name (`None` for the primary key).
+    pub fn key_name(&self) -> Option<&str> {
+        self.named.as_ref().map(|k| k.name.as_str())
+    }
 }
 
 /// A user's key as their own pages see it.
@@ -57,6 +92,8 @@ pub enum KeyChange {
 pub enum KeyError {
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Policy(#[from] crate::keypolicy::PolicyError),
     #[error("hashing failed: {0}")]
     Hash(String),
     #[error("the Argon2 worker pool is shut down")]
@@ -268,44 +305,109 @@ impl KeyService {
         let epoch = self.epoch.load(Ordering::SeqCst);
         let failed = |e: KeyError| Miss::Failed(Arc::new(e));
         self.stats.db_lookups.fetch_add(1, Ordering::Relaxed);
-        let row = self
+        let found = self
             .store
-            .key_by_fingerprint(&fp.to_hex())
+            .find_key(&fp.to_hex())
             .await
             .map_err(|e| failed(e.into()))?;
-        let row = match row {
-            Some(row) => row,
-            None if self.legacy_rows.load(Ordering::Relaxed) => self
-                .match_legacy(&key)
-                .await
-                .map_err(failed)?
-                .ok_or(Miss::Unknown)?,
+        let now = self.clock.now();
+        let mut expires_at = next_session_boundary(now, self.cfg.session_expiry_time);
+        let (user_id, username, order_mode, hash, named) = match found {
+            Some(FoundKey::Primary(row)) => (
+                row.user_id,
+                row.username,
+                row.order_mode,
+                row.api_key_hash,
+                None,
+            ),
+            Some(FoundKey::Named {
+                row,
+                hash,
+                grace_until,
+            }) => {
+                let policy = KeyPolicy::from_stored(&row.policy).map_err(|e| {
+                    tracing::error!(key = %row.name, error = %e, "stored key policy is unreadable; refusing the key");
+                    Miss::Unknown
+                })?;
+                // Past its expiry or its rotation's grace deadline, a key is unknown; the
+                // entry never outlives either (fail closed).
+                let grace = match grace_until.as_deref().map(crate::keypolicy::parse_expiry) {
+                    Some(Ok(t)) => Some(t),
+                    Some(Err(_)) => return Err(Miss::Unknown),
+                    None => None,
+                };
+                for deadline in [policy.expires_at, grace].into_iter().flatten() {
+                    if deadline <= now {
+                        if Some(deadline) == policy.expires_at {
+                            self.audit(row.user_id, &row.name, "expired", "").await;
+                        }
+                        return Err(Miss::Unknown);
+                    }
+                    expires_at = expires_at.min(deadline);
+                }
+                let named = NamedKey {
+                    id: row.id,
+                    name: row.name,
+                    policy,
+                };
+                (
+                    row.user_id,
+                    row.username,
+                    named.policy.order_mode,
+                    hash,
+                    Some(Arc::new(named)),
+                )
+            }
+            None if self.legacy_rows.load(Ordering::Relaxed) => {
+                let row = self
+                    .match_legacy(&key)
+                    .await
+                    .map_err(failed)?
+                    .ok_or(Miss::Unknown)?;
+                (
+                    row.user_id,
+                    row.username,
+                    row.order_mode,
+                    row.api_key_hash,
+                    None,
+                )
+            }
             None => return Err(Miss::Unknown),
         };
-        let hash = row.api_key_hash.clone();
         let ok = self
             .on_argon2_pool(move |c| c.hasher.verify(&hash, key.expose()))
             .await
             .map_err(failed)?
             .unwrap_or_else(|e| {
-                tracing::error!(user_id = %row.user_id, error = %e, "stored API key hash is malformed");
+                tracing::error!(user_id = %user_id, error = %e, "stored API key hash is malformed");
                 false
             });
         if !ok {
             return Err(Miss::Unknown);
         }
-        let now = self.clock.now();
-        let expires_at = next_session_boundary(now, self.cfg.session_expiry_time);
         Ok(Arc::new(Entry {
             user: AuthedUser {
-                user_id: row.user_id,
-                username: row.username,
-                order_mode: row.order_mode,
+                user_id,
+                username,
+                order_mode,
+                named,
             },
             epoch,
             expires_at,
             ttl: (expires_at - now).to_std().unwrap_or(Duration::ZERO),
         }))
+    }
+
+    /// Appends to the user's key audit log; a failure is logged, never the caller's error.
+    pub async fn audit(&self, user: UserId, key_name: &str, event: &str, detail: &str) {
+        let at = self.clock.now().to_rfc3339();
+        if let Err(e) = self
+            .store
+            .insert_audit(user, key_name, event, detail, &at)
+            .await
+        {
+            tracing::error!(error = %e, event, "cannot write the key audit log");
+        }
     }
 
     /// Level 3: rows imported from an OpenAlgo that kept keys in plain text. Matched in
@@ -358,6 +460,38 @@ impl KeyService {
         if let Some(fp) = Fingerprint::from_hex(&sealed.fingerprint) {
             self.negative.invalidate(&fp).await;
         }
+        Ok((key, id))
+    }
+
+    /// Creates a named key for `user`. `mode` defaults to the user's order mode. Returns
+    /// the key (shown once; a Fernet copy is kept for reveal) and its id.
+    pub async fn create_named(
+        &self,
+        user: UserId,
+        name: &str,
+        mut policy: KeyPolicy,
+        mode: Option<OrderMode>,
+    ) -> Result<(ApiKey, i64), KeyError> {
+        crate::keypolicy::check_name(name)?;
+        policy.validate(self.clock.now())?;
+        policy.order_mode = match mode {
+            Some(m) => m,
+            None => self
+                .store
+                .key_for_user(user)
+                .await?
+                .map_or(OrderMode::Auto, |r| r.order_mode),
+        };
+        let key = ApiKey::generate();
+        let sealed = self.seal(key.clone()).await?;
+        let id = self
+            .store
+            .insert_named_key(user, name, &sealed, &policy.to_stored())
+            .await?;
+        if let Some(fp) = Fingerprint::from_hex(&sealed.fingerprint) {
+            self.negative.invalidate(&fp).await;
+        }
+        self.audit(user, name, "created", &describe(&policy)).await;
         Ok((key, id))
     }
 
@@ -433,4 +567,43 @@ impl KeyService {
     pub async fn seal_new(&self, key: ApiKey) -> Result<NewKey, KeyError> {
         self.seal(key).await
     }
+}
+
+/// A policy in one line, for the audit log and the CLI's list (no secrets in it).
+pub fn describe(p: &KeyPolicy) -> String {
+    let mut parts = vec![
+        format!("scopes={}", p.scopes.to_list()),
+        format!("mode={}", p.order_mode.as_str()),
+    ];
+    let join = |v: &[String]| v.join(",");
+    if let Some(s) = &p.symbols {
+        parts.push(format!(
+            "symbols={}",
+            join(&s.iter().map(ToString::to_string).collect::<Vec<_>>())
+        ));
+    }
+    if let Some(n) = p.max_qty {
+        parts.push(format!("max_qty={n}"));
+    }
+    if let Some(v) = p.max_value {
+        parts.push(format!("max_value={v}"));
+    }
+    if let Some(n) = p.max_orders_per_day {
+        parts.push(format!("max_orders_per_day={n}"));
+    }
+    if let Some(t) = p.expires_at {
+        parts.push(format!("expires={}", t.to_rfc3339()));
+    }
+    if let Some(ips) = &p.allow_ips {
+        parts.push(format!(
+            "allow_ip={}{}",
+            join(&ips.iter().map(ToString::to_string).collect::<Vec<_>>()),
+            if p.ip_all_requests {
+                " (all requests)"
+            } else {
+                ""
+            }
+        ));
+    }
+    parts.join(" ")
 }

@@ -6,10 +6,13 @@ use std::sync::Arc;
 
 use algogate_app::accounts;
 use algogate_app::clock::SystemClock;
+use algogate_app::keypolicy::{KeyPolicy, parse_expiry};
+use algogate_keys::Scopes;
 use algogate_keys::{FernetSalt, Password, Pepper};
 use algogate_server::brucli;
 use algogate_server::config::{Config, Overrides};
 use algogate_server::startup::{self, Runtime, process_env};
+use algogate_store::OrderMode;
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 
@@ -157,6 +160,73 @@ enum ApikeyCommand {
         #[arg(long)]
         user: String,
     },
+    /// Create a named key with its own scopes, order mode and limits; prints the key.
+    Create(CreateArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct CreateArgs {
+    #[arg(long)]
+    user: String,
+    #[arg(long)]
+    name: String,
+    /// Comma-separated: data, account, place, modify, cancel, close (default: all).
+    #[arg(long)]
+    scopes: Option<String>,
+    /// auto or semi_auto (default: the user's order mode).
+    #[arg(long)]
+    mode: Option<String>,
+    /// Expiry, RFC 3339 (e.g. 2026-12-31T15:30:00+05:30).
+    #[arg(long)]
+    expires: Option<String>,
+    /// An address or CIDR allowed to change orders (repeatable).
+    #[arg(long)]
+    allow_ip: Vec<String>,
+    /// Apply the IP allowlist to every request, not only order changes.
+    #[arg(long)]
+    ip_all_requests: bool,
+    /// Comma-separated EXCHANGE:SYMBOL (EXCHANGE:* for a whole exchange).
+    #[arg(long)]
+    symbols: Option<String>,
+    #[arg(long)]
+    max_qty: Option<i64>,
+    /// Maximum order value (quantity × price; the LTP for MARKET orders), in rupees.
+    #[arg(long)]
+    max_value: Option<f64>,
+    #[arg(long)]
+    max_orders_per_day: Option<i64>,
+}
+
+impl CreateArgs {
+    /// The policy and mode asked for; bad values are errors naming the flag.
+    fn policy(&self) -> anyhow::Result<(KeyPolicy, Option<OrderMode>)> {
+        let mode = self
+            .mode
+            .as_deref()
+            .map(|m| {
+                m.parse::<OrderMode>()
+                    .map_err(|()| anyhow::anyhow!("--mode: expected auto or semi_auto"))
+            })
+            .transpose()?;
+        let policy = KeyPolicy {
+            scopes: match &self.scopes {
+                Some(s) => s.parse().map_err(|e| anyhow::anyhow!("--scopes: {e}"))?,
+                None => Scopes::ALL,
+            },
+            symbols: match &self.symbols {
+                Some(s) => KeyPolicy::parse_symbols(s)?,
+                None => None,
+            },
+            max_qty: self.max_qty,
+            max_value: self.max_value,
+            max_orders_per_day: self.max_orders_per_day,
+            expires_at: self.expires.as_deref().map(parse_expiry).transpose()?,
+            allow_ips: KeyPolicy::parse_ips(self.allow_ip.iter().map(String::as_str))?,
+            ip_all_requests: self.ip_all_requests,
+            ..KeyPolicy::default()
+        };
+        Ok((policy, mode))
+    }
 }
 
 fn main() -> std::process::ExitCode {
@@ -277,6 +347,18 @@ async fn run(command: Option<Command>, config: Config) -> anyhow::Result<()> {
                     rt.store.bump_key_generation().await?;
                     println!("{}", key.expose());
                     eprintln!("The previous key of {user} no longer works.");
+                    Ok(())
+                }
+                ApikeyCommand::Create(args) => {
+                    let (policy, mode) = args.policy()?;
+                    let u = find_user(&rt, &args.user).await?;
+                    let (key, _) = rt
+                        .keys
+                        .create_named(u.user_id(), &args.name, policy, mode)
+                        .await?;
+                    rt.store.bump_key_generation().await?;
+                    eprintln!("Created key {:?} for {}.", args.name, args.user);
+                    println!("{}", key.expose());
                     Ok(())
                 }
             }

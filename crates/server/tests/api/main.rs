@@ -19,6 +19,7 @@ mod pages;
 mod ping;
 mod playground;
 mod ratelimit;
+mod scoped_keys;
 mod security;
 mod startup;
 mod sweep;
