@@ -2,6 +2,7 @@
 //! authenticates, the handler calls one domain operation and shapes OpenAlgo's response.
 
 pub mod account;
+pub mod calendar;
 pub mod orders;
 
 use std::sync::LazyLock;
@@ -46,7 +47,7 @@ pub fn paths() -> Vec<String> {
     post.chain(market).collect()
 }
 
-fn post_table() -> [(&'static str, MethodRouter<AppState>); 18] {
+fn post_table() -> [(&'static str, MethodRouter<AppState>); 21] {
     [
         ("ping", post(ping)),
         // Paper broker: orders (reference §3.3-§3.12, §3.15) and account books (§3.2, §3.16).
@@ -67,6 +68,10 @@ fn post_table() -> [(&'static str, MethodRouter<AppState>); 18] {
         ("positionbook", post(account::positionbook)),
         ("holdings", post(account::holdings)),
         ("analyzer/toggle", post(account::analyzer_toggle)),
+        // The market calendar and the session's P&L by symbol (options-gtt-calendar §11, §12).
+        ("market/holidays", post(calendar::holidays)),
+        ("market/timings", post(calendar::timings)),
+        ("pnl/symbols", post(account::pnl_symbols)),
     ]
 }
 

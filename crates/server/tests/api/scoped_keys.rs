@@ -20,7 +20,9 @@ fn need(route: &str) -> Option<Scope> {
         "cancelorder" | "cancelallorder" => Scope::Cancel,
         "closeposition" => Scope::Close,
         "orderstatus" | "openposition" | "margin" | "funds" | "orderbook" | "tradebook"
-        | "positionbook" | "holdings" | "analyzer" | "analyzer/toggle" => Scope::Account,
+        | "positionbook" | "holdings" | "analyzer" | "analyzer/toggle" | "pnl/symbols" => {
+            Scope::Account
+        }
         _ => Scope::Data,
     })
 }
