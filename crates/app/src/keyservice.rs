@@ -21,7 +21,9 @@ use std::net::IpAddr;
 use algogate_keys::{
     ApiKey, Fingerprint, Fingerprinter, Hasher, KeyCipher, Password, Scope, SecretString,
 };
-use algogate_store::{FoundKey, KeyRow, NewKey, OrderMode, Store, StoreError, UserId};
+use algogate_store::{
+    FoundKey, KeyRow, KeyUse, NamedKeyRow, NewKey, OrderMode, Store, StoreError, UserId,
+};
 use chrono::{DateTime, NaiveTime, Utc};
 use dashmap::DashMap;
 use moka::Expiry;
@@ -76,6 +78,45 @@ impl AuthedUser {
 pub struct KeyOverview {
     pub api_key: Option<SecretString>,
     pub order_mode: OrderMode,
+}
+
+/// A named key as its owner's list shows it (no secret).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct NamedKeyInfo {
+    pub name: String,
+    pub scopes: String,
+    pub mode: &'static str,
+    /// The limits in one line (`describe` without scopes and mode).
+    pub policy: String,
+    pub expires_at: Option<String>,
+    pub created_at: String,
+    pub last_used_at: Option<String>,
+    pub last_ip: Option<String>,
+    /// While a rotation's grace period runs: when the old secret stops.
+    pub previous_valid_until: Option<String>,
+    /// The stored policy no longer parses (the key is refused).
+    pub unreadable: bool,
+}
+
+impl NamedKeyInfo {
+    fn from_row(r: NamedKeyRow) -> Self {
+        let parsed = KeyPolicy::from_stored(&r.policy);
+        let policy = parsed.as_ref().map(describe).unwrap_or_default();
+        // `describe` begins with scopes and mode, shown in their own columns.
+        let limits = policy.split(' ').skip(2).collect::<Vec<_>>().join(" ");
+        Self {
+            name: r.name,
+            scopes: r.policy.scopes.clone(),
+            mode: r.policy.order_mode.unwrap_or(OrderMode::Auto).as_str(),
+            policy: limits,
+            expires_at: r.policy.expires_at.clone(),
+            created_at: r.created_at,
+            last_used_at: r.last_used_at,
+            last_ip: r.last_ip,
+            previous_valid_until: r.prev_valid_until,
+            unreadable: parsed.is_err(),
+        }
+    }
 }
 
 /// A change that may have revoked keys, for holders of long-lived authentications (the
@@ -170,8 +211,18 @@ pub struct KeyService {
     argon2_pool: Arc<Semaphore>,
     legacy_rows: AtomicBool,
     changes: broadcast::Sender<KeyChange>,
+    /// Named-key uses since the last flush: (key id, client IP) → (user, key name, when).
+    uses: DashMap<UseKey, UseNote>,
     pub stats: KeyStats,
 }
+
+/// A named key and the client address it was used from.
+type UseKey = (i64, Option<IpAddr>);
+/// Whose key it is, its name, and the last time it was used so.
+type UseNote = (UserId, String, DateTime<Utc>);
+
+/// Distinct (key, IP) uses kept between two flushes; past it new pairs wait for the next.
+const MAX_PENDING_USES: usize = 10_000;
 
 impl std::fmt::Debug for KeyService {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -211,6 +262,7 @@ impl KeyService {
             all_invalidated_at: AtomicU64::new(0),
             legacy_rows: AtomicBool::new(legacy),
             changes: broadcast::channel(256).0,
+            uses: DashMap::new(),
             stats: KeyStats::default(),
         })
     }
@@ -398,6 +450,52 @@ impl KeyService {
         }))
     }
 
+    /// Notes that `user` used a named key from `ip`; written by [`Self::flush_uses`], in
+    /// batches, not one write per request.
+    pub fn note_use(&self, user: &AuthedUser, ip: Option<IpAddr>) {
+        let Some(k) = &user.named else { return };
+        let now = self.clock.now();
+        if let Some(mut e) = self.uses.get_mut(&(k.id, ip)) {
+            e.2 = now;
+            return;
+        }
+        if self.uses.len() < MAX_PENDING_USES {
+            self.uses
+                .insert((k.id, ip), (user.user_id, k.name.clone(), now));
+        }
+    }
+
+    /// Writes the noted uses (last used time and IP) in one transaction, and audits the
+    /// first use of a key from an IP it was not used from before.
+    pub async fn flush_uses(&self) -> Result<usize, KeyError> {
+        let keys: Vec<_> = self.uses.iter().map(|e| *e.key()).collect();
+        let mut batch: Vec<(UseKey, UseNote)> = keys
+            .into_iter()
+            .filter_map(|k| self.uses.remove(&k))
+            .collect();
+        if batch.is_empty() {
+            return Ok(0);
+        }
+        batch.sort_by_key(|(_, (_, _, at))| *at);
+        for ((_, ip), (user, name, _)) in &batch {
+            let Some(ip) = ip else { continue };
+            let ip = ip.to_string();
+            if !self.store.audit_has(*user, name, "new_ip", &ip).await? {
+                self.audit(*user, name, "new_ip", &ip).await;
+            }
+        }
+        let uses: Vec<KeyUse> = batch
+            .iter()
+            .map(|((id, ip), (_, _, at))| KeyUse {
+                key_id: *id,
+                at: at.to_rfc3339(),
+                ip: ip.map(|i| i.to_string()),
+            })
+            .collect();
+        self.store.record_key_uses(&uses).await?;
+        Ok(uses.len())
+    }
+
     /// Appends to the user's key audit log; a failure is logged, never the caller's error.
     pub async fn audit(&self, user: UserId, key_name: &str, event: &str, detail: &str) {
         let at = self.clock.now().to_rfc3339();
@@ -493,6 +591,118 @@ impl KeyService {
         }
         self.audit(user, name, "created", &describe(&policy)).await;
         Ok((key, id))
+    }
+
+    /// Drops every cached verdict on a named key's fingerprints after a change to it (the
+    /// user's whole cache, as regeneration does; sockets are told).
+    async fn invalidate_named(&self, user: UserId, fingerprints: &[String]) {
+        let stamp = self.epoch.fetch_add(1, Ordering::SeqCst) + 1;
+        self.invalidated_at
+            .entry(user)
+            .and_modify(|at| *at = (*at).max(stamp))
+            .or_insert(stamp);
+        for fp in fingerprints.iter().filter_map(|f| Fingerprint::from_hex(f)) {
+            self.cache.invalidate(&fp).await;
+            self.negative.invalidate(&fp).await;
+        }
+        let _ = self.changes.send(KeyChange::User(user));
+    }
+
+    fn not_found(name: &str) -> KeyError {
+        KeyError::Store(StoreError::NotFound(format!(
+            "a key named {:?}",
+            name.chars().take(64).collect::<String>()
+        )))
+    }
+
+    /// The user's named keys with their parsed policies.
+    pub async fn list_named(&self, user: UserId) -> Result<Vec<NamedKeyInfo>, KeyError> {
+        let rows = self.store.named_keys(user).await?;
+        Ok(rows.into_iter().map(NamedKeyInfo::from_row).collect())
+    }
+
+    /// Revokes a named key: it fails on the very next request (and its sockets close).
+    pub async fn revoke_named(&self, user: UserId, name: &str) -> Result<(), KeyError> {
+        let row = self
+            .store
+            .named_key(user, name)
+            .await?
+            .ok_or_else(|| Self::not_found(name))?;
+        let fps = self.store.named_key_fingerprints(row.id).await?;
+        if !self.store.delete_named_key(user, name).await? {
+            return Err(Self::not_found(name));
+        }
+        self.invalidate_named(user, &fps).await;
+        self.audit(user, name, "revoked", "").await;
+        Ok(())
+    }
+
+    /// A new secret for a named key, working at once; the old one keeps working for
+    /// `grace` (none: it stops now). Returns the new key.
+    pub async fn rotate_named(
+        &self,
+        user: UserId,
+        name: &str,
+        grace: Duration,
+    ) -> Result<ApiKey, KeyError> {
+        let row = self
+            .store
+            .named_key(user, name)
+            .await?
+            .ok_or_else(|| Self::not_found(name))?;
+        let old = self.store.named_key_fingerprints(row.id).await?;
+        let key = ApiKey::generate();
+        let sealed = self.seal(key.clone()).await?;
+        let until = (!grace.is_zero()).then(|| {
+            (self.clock.now() + chrono::Duration::from_std(grace).unwrap_or(chrono::Duration::MAX))
+                .to_rfc3339()
+        });
+        if !self
+            .store
+            .rotate_named_key(user, name, &sealed, until.as_deref())
+            .await?
+        {
+            return Err(Self::not_found(name));
+        }
+        let mut fps = old;
+        fps.push(sealed.fingerprint.clone());
+        self.invalidate_named(user, &fps).await;
+        let detail = until.map_or_else(
+            || "no grace period".to_owned(),
+            |u| format!("old key valid until {u}"),
+        );
+        self.audit(user, name, "rotated", &detail).await;
+        Ok(key)
+    }
+
+    /// Replaces a named key's policy (`mode`: kept when `None`); applies to the very next
+    /// request.
+    pub async fn update_named(
+        &self,
+        user: UserId,
+        name: &str,
+        mut policy: KeyPolicy,
+        mode: Option<OrderMode>,
+    ) -> Result<(), KeyError> {
+        policy.validate(self.clock.now())?;
+        let row = self
+            .store
+            .named_key(user, name)
+            .await?
+            .ok_or_else(|| Self::not_found(name))?;
+        policy.order_mode = mode.or(row.policy.order_mode).unwrap_or(OrderMode::Auto);
+        self.store
+            .update_named_policy(user, name, &policy.to_stored())
+            .await?;
+        let fps = self.store.named_key_fingerprints(row.id).await?;
+        self.invalidate_named(user, &fps).await;
+        self.audit(user, name, "updated", &describe(&policy)).await;
+        Ok(())
+    }
+
+    /// A named key's secret, decrypted, for its owner's page.
+    pub fn reveal_named(&self, row: &NamedKeyRow) -> Option<SecretString> {
+        self.crypto.cipher.decrypt(&row.key_encrypted).ok()
     }
 
     /// Sets the order mode; cached entries of that user are dropped before this returns.

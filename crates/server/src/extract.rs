@@ -162,7 +162,9 @@ pub async fn permit(
     need: Need,
     ip: Option<ClientIp>,
 ) -> Result<(), ApiError> {
-    let Err(denial) = user.permit(need.scope(), ip.map(|ClientIp(ip)| ip)) else {
+    let ip = ip.map(|ClientIp(ip)| ip);
+    let Err(denial) = user.permit(need.scope(), ip) else {
+        state.keys().note_use(user, ip);
         return Ok(());
     };
     if let Some(name) = user.key_name() {

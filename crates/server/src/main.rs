@@ -162,6 +162,28 @@ enum ApikeyCommand {
     },
     /// Create a named key with its own scopes, order mode and limits; prints the key.
     Create(CreateArgs),
+    /// List the user's named keys and their policies (no secrets).
+    List {
+        #[arg(long)]
+        user: String,
+    },
+    /// Revoke a named key; it fails on the next request.
+    Revoke {
+        #[arg(long)]
+        user: String,
+        #[arg(long)]
+        name: String,
+    },
+    /// Give a named key a new secret (printed); the old one works for --grace seconds.
+    Rotate {
+        #[arg(long)]
+        user: String,
+        #[arg(long)]
+        name: String,
+        /// Seconds the old secret keeps working (default 0: it stops now).
+        #[arg(long, default_value_t = 0)]
+        grace: u64,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -361,6 +383,36 @@ async fn run(command: Option<Command>, config: Config) -> anyhow::Result<()> {
                     println!("{}", key.expose());
                     Ok(())
                 }
+                ApikeyCommand::List { user } => {
+                    let u = find_user(&rt, &user).await?;
+                    let keys = rt.keys.list_named(u.user_id()).await?;
+                    print!("{}", key_table(&keys));
+                    Ok(())
+                }
+                ApikeyCommand::Revoke { user, name } => {
+                    let u = find_user(&rt, &user).await?;
+                    rt.keys.revoke_named(u.user_id(), &name).await?;
+                    rt.store.bump_key_generation().await?;
+                    println!("Revoked key {name:?} of {user}.");
+                    Ok(())
+                }
+                ApikeyCommand::Rotate { user, name, grace } => {
+                    let u = find_user(&rt, &user).await?;
+                    let key = rt
+                        .keys
+                        .rotate_named(u.user_id(), &name, std::time::Duration::from_secs(grace))
+                        .await?;
+                    rt.store.bump_key_generation().await?;
+                    if grace == 0 {
+                        eprintln!("The previous secret of {name:?} no longer works.");
+                    } else {
+                        eprintln!(
+                            "The previous secret of {name:?} works for {grace} more seconds."
+                        );
+                    }
+                    println!("{}", key.expose());
+                    Ok(())
+                }
             }
         }
         Some(Command::ImportOpenalgo {
@@ -415,6 +467,59 @@ async fn open(config: Config) -> anyhow::Result<Runtime> {
 fn current_pepper(config: &Config) -> anyhow::Result<Pepper> {
     let s = algogate_server::secrets::load(&config.secrets_file(), &process_env, false)?;
     Ok(s.pepper)
+}
+
+/// `apikey list`: one row per key, columns padded to their widest cell.
+fn key_table(keys: &[algogate_app::keyservice::NamedKeyInfo]) -> String {
+    let head = ["NAME", "SCOPES", "MODE", "LIMITS", "EXPIRES", "LAST USED"];
+    let rows: Vec<[String; 6]> = keys
+        .iter()
+        .map(|k| {
+            [
+                k.name.clone(),
+                k.scopes.clone(),
+                k.mode.to_owned(),
+                if k.unreadable {
+                    "(unreadable policy: refused)".to_owned()
+                } else if k.policy.is_empty() {
+                    "-".to_owned()
+                } else {
+                    k.policy.clone()
+                },
+                k.expires_at.clone().unwrap_or_else(|| "never".into()),
+                match (&k.last_used_at, &k.last_ip) {
+                    (Some(at), Some(ip)) => format!("{at} from {ip}"),
+                    (Some(at), None) => at.clone(),
+                    _ => "never".into(),
+                },
+            ]
+        })
+        .collect();
+    let mut width = head.map(str::len);
+    for r in &rows {
+        for (w, c) in width.iter_mut().zip(r) {
+            *w = (*w).max(c.len());
+        }
+    }
+    let line = |cells: [&str; 6]| {
+        let mut out = String::new();
+        for (i, (c, w)) in cells.iter().zip(width).enumerate() {
+            if i == 5 {
+                out.push_str(c);
+            } else {
+                out.push_str(&format!("{c:<w$}  "));
+            }
+        }
+        out.trim_end().to_owned() + "\n"
+    };
+    let mut out = line(head);
+    for r in &rows {
+        out.push_str(&line([&r[0], &r[1], &r[2], &r[3], &r[4], &r[5]]));
+    }
+    if rows.is_empty() {
+        out.push_str("(no named keys)\n");
+    }
+    out
 }
 
 async fn find_user(rt: &Runtime, name: &str) -> anyhow::Result<algogate_store::UserRow> {

@@ -374,33 +374,41 @@ impl Store {
         Ok(())
     }
 
-    /// Counts one order for `key_id` in `session` unless `max` are already counted;
-    /// `false` when the limit is reached (nothing counted). One statement, so concurrent
-    /// orders cannot both take the last one.
-    pub async fn take_key_order(&self, key_id: i64, session: &str, max: i64) -> Result<bool> {
-        if max <= 0 {
+    /// Counts `n` orders for `key_id` in `session` unless that would pass `max`; `false`
+    /// when it would (nothing counted). One statement, so concurrent orders cannot both
+    /// take the last one.
+    pub async fn take_key_orders(
+        &self,
+        key_id: i64,
+        session: &str,
+        n: i64,
+        max: i64,
+    ) -> Result<bool> {
+        if n > max {
             return Ok(false);
         }
-        let n: Option<i64> = sqlx::query_scalar(
-            "INSERT INTO named_key_orders (key_id, session, count) VALUES (?1, ?2, 1) \
-             ON CONFLICT (key_id, session) DO UPDATE SET count = count + 1 \
-               WHERE count < ?3 \
+        let taken: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO named_key_orders (key_id, session, count) VALUES (?1, ?2, ?3) \
+             ON CONFLICT (key_id, session) DO UPDATE SET count = count + ?3 \
+               WHERE count + ?3 <= ?4 \
              RETURNING count",
         )
         .bind(key_id)
         .bind(session)
+        .bind(n)
         .bind(max)
         .fetch_optional(&self.pool)
         .await?;
-        Ok(n.is_some())
+        Ok(taken.is_some())
     }
 
-    /// Gives back an order counted by [`Self::take_key_order`] that was not placed.
-    pub async fn return_key_order(&self, key_id: i64, session: &str) -> Result<()> {
+    /// Gives back `n` orders counted by [`Self::take_key_orders`] that were not placed.
+    pub async fn return_key_orders(&self, key_id: i64, session: &str, n: i64) -> Result<()> {
         sqlx::query(
-            "UPDATE named_key_orders SET count = count - 1 \
-             WHERE key_id = ? AND session = ? AND count > 0",
+            "UPDATE named_key_orders SET count = MAX(count - ?, 0) \
+             WHERE key_id = ? AND session = ?",
         )
+        .bind(n)
         .bind(key_id)
         .bind(session)
         .execute(&self.pool)
@@ -438,6 +446,26 @@ impl Store {
         .execute(&self.pool)
         .await?;
         Ok(())
+    }
+
+    /// Whether the user's log already has this event with this detail for this key.
+    pub async fn audit_has(
+        &self,
+        user: UserId,
+        key_name: &str,
+        event: &str,
+        detail: &str,
+    ) -> Result<bool> {
+        Ok(sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM key_audit \
+               WHERE user_id = ? AND key_name = ? AND event = ? AND detail = ?)",
+        )
+        .bind(user.0)
+        .bind(key_name)
+        .bind(event)
+        .bind(detail)
+        .fetch_one(&self.pool)
+        .await?)
     }
 
     /// The user's audit log, newest first, at most `limit` entries.

@@ -123,6 +123,9 @@ pub async fn modifyorder(
     call: ApiCall<ModifyOrder>,
 ) -> Result<Json<Value>, ApiError> {
     let (id, change) = call.req;
+    st.action_center()
+        .check_modify(st.engine(), &call.user, &id, &change)
+        .await?;
     st.engine().modify(account(&call.user), &id, change).await?;
     Ok(Json(modified_body(&id)))
 }
