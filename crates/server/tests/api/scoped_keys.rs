@@ -618,3 +618,164 @@ async fn bad_policies_are_refused_with_the_field() {
     assert!(e.to_string().contains("already exists"), "{e}");
     app.stop().await;
 }
+
+/// Waits (at most 10 s) until `key` answers ping with `want`.
+async fn ping_until(base: &str, key: &str, want: u16) {
+    let client = reqwest::Client::new();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let status = client
+            .post(format!("{base}/api/v1/ping"))
+            .json(&json!({ "apikey": key }))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16();
+        if status == want {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "ping stayed {status}, wanted {want}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+fn last_line_key(out: &str) -> String {
+    let key = out.lines().last().unwrap_or_default().trim().to_owned();
+    assert!(
+        key.len() == 64
+            && key
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)),
+        "the last stdout line is a key: {out:?}"
+    );
+    note_secret(&key);
+    key
+}
+
+#[tokio::test]
+async fn the_apikey_cli_works_against_a_running_server() {
+    use crate::binary::{cmd, create_admin, run, serve, sigterm_and_wait, wait_for_addr};
+    let dir = tempfile::tempdir().unwrap();
+    let (mut server, out) = serve(&mut cmd(dir.path()));
+    let base = wait_for_addr(&out).await;
+    let primary = create_admin(dir.path(), "cli-scoped-password-1f9a");
+    let d = dir.path();
+
+    let (ok, stdout, err) = run(
+        d,
+        &[
+            "apikey",
+            "create",
+            "--user",
+            "admin",
+            "--name",
+            "reader",
+            "--scopes",
+            "data,account",
+            "--mode",
+            "semi_auto",
+            "--allow-ip",
+            "127.0.0.1",
+            "--allow-ip",
+            "10.0.0.0/8",
+            "--symbols",
+            "NSE:SBIN",
+            "--max-qty",
+            "5",
+            "--max-value",
+            "50000",
+            "--max-orders-per-day",
+            "3",
+            "--expires",
+            "2099-01-01T00:00:00Z",
+        ],
+        None,
+    );
+    assert!(ok, "{err}");
+    let reader = last_line_key(&stdout);
+    ping_until(&base, &reader, 200).await;
+    let client = reqwest::Client::new();
+    let res = client
+        .post(format!("{base}/api/v1/placeorder"))
+        .json(&order(&reader, "SBIN", "1"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 403);
+    assert_eq!(res.json::<Value>().await.unwrap(), lacks(Scope::Place));
+
+    let (ok, stdout, err) = run(d, &["apikey", "list", "--user", "admin"], None);
+    assert!(ok, "{err}");
+    let row = stdout
+        .lines()
+        .find(|l| l.starts_with("reader"))
+        .unwrap_or_else(|| panic!("{stdout}"));
+    for part in [
+        "data,account",
+        "semi_auto",
+        "symbols=NSE:SBIN",
+        "max_qty=5",
+        "max_orders_per_day=3",
+        "2099-01-01",
+    ] {
+        assert!(row.contains(part), "{part} in {row}");
+    }
+    assert!(
+        !stdout.contains(&reader) && !stdout.contains(&primary),
+        "no secrets in the list"
+    );
+
+    // Rotation without grace reaches the server within a second or so.
+    let (ok, stdout, err) = run(
+        d,
+        &["apikey", "rotate", "--user", "admin", "--name", "reader"],
+        None,
+    );
+    assert!(ok, "{err}");
+    let rotated = last_line_key(&stdout);
+    ping_until(&base, &reader, 403).await;
+    ping_until(&base, &rotated, 200).await;
+
+    let (ok, _, err) = run(
+        d,
+        &["apikey", "revoke", "--user", "admin", "--name", "reader"],
+        None,
+    );
+    assert!(ok, "{err}");
+    ping_until(&base, &rotated, 403).await;
+    ping_until(&base, &primary, 200).await;
+
+    // Bad input names the flag; nothing is created.
+    for (args, want) in [
+        (vec!["--scopes", "data,trade"], "--scopes"),
+        (vec!["--mode", "manual"], "--mode"),
+        (vec!["--allow-ip", "10.0.0.0/99"], "allow-ip"),
+        (vec!["--symbols", "SBIN"], "symbols"),
+        (vec!["--expires", "tomorrow"], "expires"),
+        (vec!["--max-qty", "0"], "max-qty"),
+    ] {
+        let mut full = vec!["apikey", "create", "--user", "admin", "--name", "bad"];
+        full.extend(args);
+        let (ok, stdout, err) = run(d, &full, None);
+        assert!(!ok && stdout.is_empty(), "{full:?}: {stdout}");
+        assert!(err.contains(want), "{want} in {err}");
+    }
+    let (_, stdout, _) = run(
+        d,
+        &["apikey", "revoke", "--user", "admin", "--name", "bad"],
+        None,
+    );
+    assert!(stdout.is_empty());
+    sigterm_and_wait(&mut server);
+    let log = out.lock().unwrap().clone();
+    for secret in [&primary, &reader, &rotated] {
+        assert!(
+            !log.contains(secret.as_str()),
+            "a key appeared in the server output"
+        );
+    }
+}
