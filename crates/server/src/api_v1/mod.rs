@@ -2,6 +2,7 @@
 //! authenticates, the handler calls one domain operation and shapes OpenAlgo's response.
 
 pub mod account;
+pub mod options;
 pub mod orders;
 
 use std::sync::LazyLock;
@@ -46,7 +47,7 @@ pub fn paths() -> Vec<String> {
     post.chain(market).collect()
 }
 
-fn post_table() -> [(&'static str, MethodRouter<AppState>); 18] {
+fn post_table() -> [(&'static str, MethodRouter<AppState>); 23] {
     [
         ("ping", post(ping)),
         // Paper broker: orders (reference §3.3-§3.12, §3.15) and account books (§3.2, §3.16).
@@ -67,6 +68,12 @@ fn post_table() -> [(&'static str, MethodRouter<AppState>); 18] {
         ("positionbook", post(account::positionbook)),
         ("holdings", post(account::holdings)),
         ("analyzer/toggle", post(account::analyzer_toggle)),
+        // Options on the paper market (options reference §2, §5, §7-§9).
+        ("optionsymbol", post(options::optionsymbol)),
+        ("optionchain", post(options::optionchain)),
+        ("optiongreeks", post(options::optiongreeks)),
+        ("multioptiongreeks", post(options::multioptiongreeks)),
+        ("syntheticfuture", post(options::syntheticfuture)),
     ]
 }
 

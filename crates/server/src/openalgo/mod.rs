@@ -6,6 +6,7 @@
 pub mod account;
 pub mod checks;
 pub mod market;
+pub mod options;
 pub mod order_update;
 pub mod orders;
 pub mod python;
