@@ -135,6 +135,7 @@ pub fn is_listed_offset(s: &str) -> bool {
         && !n.is_empty()
         && !n.starts_with('0')
         && n.len() <= 2
+        && n.bytes().all(|b| b.is_ascii_digit())
         && n.parse::<u32>().is_ok_and(|n| (1..=50).contains(&n))
 }
 
@@ -366,6 +367,8 @@ pub fn expiry_cutoff(exchange: Exchange) -> (u32, u32) {
 
 /// Years clamped below this (about 53 minutes) keep the model finite near the cut-off.
 pub const MIN_YEARS: f64 = 0.0001;
+/// [`MIN_YEARS`] in days, as OpenAlgo reports it.
+const MIN_DAYS: f64 = 0.0365;
 
 /// Calendar time to the expiry instant: (days, years), clamped at [`MIN_YEARS`]; `None`
 /// once the instant has passed.
@@ -377,7 +380,7 @@ pub fn time_to_expiry(expiry: NaiveDate, cutoff: (u32, u32), now_ms: i64) -> Opt
     }
     let years = days / 365.0;
     if years < MIN_YEARS {
-        Some((MIN_YEARS * 365.0, MIN_YEARS))
+        Some((MIN_DAYS, MIN_YEARS))
     } else {
         Some((days, years))
     }
