@@ -11,12 +11,13 @@ use serde_json::{Map, Value, json};
 use crate::error::{ApiError, ErrorStyle};
 use crate::extract::{ApiCall, Endpoint};
 use crate::openalgo::checks::check;
+use crate::openalgo::options::MAX_GREEKS_SYMBOLS;
 use crate::openalgo::options::{
     CHAIN_RANGES, GREEKS_RANGES, MULTI_GREEKS, MULTI_RANGES, OPTION_CHAIN, OPTION_GREEKS,
     OPTION_SYMBOL, STRIKE_INT, SYNTHETIC, chain_body, chain_request, check_offset, expiry_title,
     greeks_body, greeks_request, symbol_body, symbol_request, synthetic_body,
 };
-use crate::openalgo::schema::{Field, SchemaErrors};
+use crate::openalgo::schema::{Field, FieldErrors, SchemaErrors};
 use crate::state::AppState;
 
 fn service(st: &AppState) -> Options {
@@ -28,15 +29,16 @@ fn schema(errors: SchemaErrors, style: ErrorStyle) -> ApiError {
 }
 
 macro_rules! options_endpoint {
-    ($name:ident, $fields:expr, $style:expr, $ranges:expr $(, then = $then:expr)?) => {
+    ($name:ident, $fields:expr, $style:expr, $ranges:expr $(, then = $then:expr)? $(, errors = $fix:expr)?) => {
         #[derive(Debug)]
         pub struct $name;
         impl Endpoint for $name {
             const FIELDS: &'static [Field] = $fields;
             const STYLE: ErrorStyle = $style;
             fn validate(body: &Value) -> Result<Map<String, Value>, ApiError> {
-                let fields =
-                    check(Self::FIELDS, $ranges, false, body).map_err(|e| schema(e, Self::STYLE))?;
+                let fields = check(Self::FIELDS, $ranges, false, body)
+                    $( .map_err(|e| $fix(e, body)) )?
+                    .map_err(|e| schema(e, Self::STYLE))?;
                 $( $then(&fields).map_err(|e| schema(e, Self::STYLE))?; )?
                 Ok(fields)
             }
@@ -67,22 +69,26 @@ options_endpoint!(
     MULTI_GREEKS,
     ErrorStyle::ErrorsFailed,
     MULTI_RANGES,
-    then = non_empty_symbols
+    errors = empty_symbols
 );
 options_endpoint!(SyntheticFuture, SYNTHETIC, ErrorStyle::Errors, &[]);
 
 /// `symbols` is `Length(1, 50)`: an empty list gets that message too.
-fn non_empty_symbols(fields: &Map<String, Value>) -> Result<(), SchemaErrors> {
-    match fields.get("symbols").and_then(Value::as_array) {
-        Some(list) if list.is_empty() => Err(SchemaErrors::single(
-            "symbols",
-            format!(
-                "Length must be between 1 and {}.",
-                crate::openalgo::options::MAX_GREEKS_SYMBOLS
-            ),
-        )),
-        _ => Ok(()),
+fn empty_symbols(mut errors: SchemaErrors, body: &Value) -> SchemaErrors {
+    if body
+        .get("symbols")
+        .and_then(Value::as_array)
+        .is_some_and(|l| l.is_empty())
+    {
+        for (field, e) in &mut errors.0 {
+            if field == "symbols" {
+                *e = FieldErrors::Messages(vec![format!(
+                    "Length must be between 1 and {MAX_GREEKS_SYMBOLS}."
+                )]);
+            }
+        }
     }
+    errors
 }
 
 pub async fn optionsymbol(

@@ -14,6 +14,7 @@ mod import;
 mod keys;
 mod market;
 mod openapi;
+mod options;
 mod orders;
 mod pages;
 mod ping;
