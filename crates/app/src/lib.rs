@@ -12,6 +12,7 @@ pub mod clock;
 pub mod import;
 pub mod keyservice;
 pub mod login;
+pub mod options;
 pub mod orders;
 pub mod ratelimit;
 pub mod security;

@@ -132,13 +132,15 @@ async fn every_route_takes_the_key_from_either_header_as_from_the_body() {
             .unwrap_or_else(|| panic!("no request for the route {route}: add one"));
         let body = send(&app, case, Form::Body, &key).await;
         let without_symbol = route == "/api/v1/ticker/";
-        // Order ids in the requests do not exist (404), the rest succeeds.
+        // Order ids in the requests do not exist (404), the rest succeeds; the greeks'
+        // contract is outside the chain (a 400 from its quote, after the key was checked).
+        let after_auth: &[StatusCode] = if route == "/api/v1/optiongreeks" {
+            &[StatusCode::BAD_REQUEST]
+        } else {
+            &[StatusCode::OK, StatusCode::NOT_FOUND]
+        };
         if !without_symbol {
-            assert!(
-                [StatusCode::OK, StatusCode::NOT_FOUND].contains(&body.0),
-                "{route}: {}",
-                body.1
-            );
+            assert!(after_auth.contains(&body.0), "{route}: {}", body.1);
         }
         for form in [Form::XApiKey, Form::Bearer, Form::BodyAndHeader] {
             let got = send(&app, case, form, &key).await;

@@ -15,6 +15,7 @@ mod import;
 mod keys;
 mod market;
 mod openapi;
+mod options;
 mod orders;
 mod pages;
 mod ping;
