@@ -10,6 +10,7 @@ pub mod accounts;
 pub mod action_center;
 pub mod clock;
 pub mod import;
+pub mod keypolicy;
 pub mod keyservice;
 pub mod login;
 pub mod options;

@@ -83,6 +83,9 @@ pub enum OrderError {
     Unreadable(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The named key's policy refuses the order (a limit).
+    #[error(transparent)]
+    Denied(#[from] crate::keypolicy::Denial),
 }
 
 /// The order sizes of a split: `total / split` orders of `split`, then the remainder;

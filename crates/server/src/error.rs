@@ -74,6 +74,12 @@ impl From<algogate_app::keyservice::KeyError> for ApiError {
     }
 }
 
+impl From<algogate_app::keypolicy::Denial> for ApiError {
+    fn from(d: algogate_app::keypolicy::Denial) -> Self {
+        Self::Status(StatusCode::FORBIDDEN, d.to_string())
+    }
+}
+
 pub fn error_body(message: impl Into<Value>) -> Value {
     json!({"status": "error", "message": message.into()})
 }

@@ -17,7 +17,7 @@ use axum::routing::{MethodRouter, post};
 use serde_json::{Map, Value, json};
 
 use crate::error::{ApiError, ErrorStyle, error_body};
-use crate::extract::{ApiCall, Endpoint};
+use crate::extract::{ApiCall, Endpoint, Need};
 use crate::openalgo::market::KEY_ONLY;
 use crate::openalgo::schema::Field;
 use crate::state::AppState;
@@ -95,6 +95,7 @@ fn post_routes(routes: &[(&str, MethodRouter<AppState>)]) -> Router<AppState> {
 pub struct Ping;
 impl Endpoint for Ping {
     const FIELDS: &'static [Field] = KEY_ONLY;
+    const NEED: Need = Need::Key;
     const STYLE: ErrorStyle = ErrorStyle::Dict;
     type Request = ();
     fn parse(_: Map<String, Value>) -> Result<(), ApiError> {

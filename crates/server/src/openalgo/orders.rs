@@ -449,6 +449,10 @@ pub fn order_error_body(e: &OrderError) -> Option<(StatusCode, Value)> {
             StatusCode::BAD_REQUEST,
             json!({"status": "error", "message": m}),
         ),
+        OrderError::Denied(d) => (
+            StatusCode::FORBIDDEN,
+            json!({"status": "error", "message": d.to_string()}),
+        ),
         OrderError::Engine(EngineError::Ledger(_)) | OrderError::Store(_) => return None,
     })
 }

@@ -11,7 +11,7 @@ use crate::helpers::*;
 
 /// How a request carries the key.
 #[derive(Debug, Clone, Copy)]
-enum Form {
+pub(crate) enum Form {
     Body,
     XApiKey,
     Bearer,
@@ -20,7 +20,7 @@ enum Form {
 }
 
 /// A request for every route: (method, path, fields without the key).
-fn cases() -> BTreeMap<String, (reqwest::Method, String, Value)> {
+pub(crate) fn cases() -> BTreeMap<String, (reqwest::Method, String, Value)> {
     let mut cases: BTreeMap<String, (reqwest::Method, String, Value)> = crate::sweep::endpoints()
         .into_iter()
         .map(|(name, body)| {
@@ -67,7 +67,7 @@ fn cases() -> BTreeMap<String, (reqwest::Method, String, Value)> {
     cases
 }
 
-async fn send(
+pub(crate) async fn send(
     app: &TestApp,
     (method, path, fields): &(reqwest::Method, String, Value),
     form: Form,

@@ -21,6 +21,7 @@ mod pages;
 mod ping;
 mod playground;
 mod ratelimit;
+mod scoped_keys;
 mod security;
 mod startup;
 mod sweep;

@@ -24,6 +24,9 @@ pub(crate) fn endpoints() -> Vec<(&'static str, Value)> {
         ("holdings", json!({})),
         ("analyzer", json!({})),
         ("intervals", json!({})),
+        ("market/holidays", json!({})),
+        ("market/timings", json!({"date": "2026-01-05"})),
+        ("pnl/symbols", json!({})),
         ("placeorder", order.clone()),
         ("placesmartorder", smart),
         (
