@@ -6,6 +6,7 @@
 //! tokens and fingerprints are opaque strings here), configuration files.
 
 mod bans;
+mod chart;
 mod keys;
 mod openalgo;
 mod pending;
@@ -22,6 +23,7 @@ use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
 pub use bans::BanRow;
+pub use chart::{PrefQuota, QuotaExceeded};
 pub use keys::{KeyRow, NewKey};
 pub use openalgo::{OpenAlgoKey, OpenAlgoUser, read_openalgo};
 pub use pending::{Outcome, PendingRow, PendingStats, Stamp};

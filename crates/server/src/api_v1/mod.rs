@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod calendar;
+pub mod chart;
 pub mod orders;
 
 use std::sync::LazyLock;
@@ -47,7 +48,7 @@ pub fn paths() -> Vec<String> {
     post.chain(market).collect()
 }
 
-fn post_table() -> [(&'static str, MethodRouter<AppState>); 21] {
+fn post_table() -> [(&'static str, MethodRouter<AppState>); 22] {
     [
         ("ping", post(ping)),
         // Paper broker: orders (reference §3.3-§3.12, §3.15) and account books (§3.2, §3.16).
@@ -72,6 +73,8 @@ fn post_table() -> [(&'static str, MethodRouter<AppState>); 21] {
         ("market/holidays", post(calendar::holidays)),
         ("market/timings", post(calendar::timings)),
         ("pnl/symbols", post(account::pnl_symbols)),
+        // Chart preferences: GET reads, POST merges (§13).
+        ("chart", post(chart::post).get(chart::get)),
     ]
 }
 

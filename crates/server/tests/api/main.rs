@@ -9,6 +9,7 @@ mod binary;
 mod browser;
 mod bru;
 mod calendar;
+mod chart;
 mod connections;
 mod header_key;
 mod import;
