@@ -4,6 +4,7 @@
 pub mod account;
 pub mod calendar;
 pub mod chart;
+pub mod gtt;
 pub mod orders;
 
 use std::sync::LazyLock;
@@ -48,7 +49,7 @@ pub fn paths() -> Vec<String> {
     post.chain(market).collect()
 }
 
-fn post_table() -> [(&'static str, MethodRouter<AppState>); 22] {
+fn post_table() -> [(&'static str, MethodRouter<AppState>); 26] {
     [
         ("ping", post(ping)),
         // Paper broker: orders (reference §3.3-§3.12, §3.15) and account books (§3.2, §3.16).
@@ -75,6 +76,11 @@ fn post_table() -> [(&'static str, MethodRouter<AppState>); 22] {
         ("pnl/symbols", post(account::pnl_symbols)),
         // Chart preferences: GET reads, POST merges (§13).
         ("chart", post(chart::post).get(chart::get)),
+        // GTT orders in the paper engine (§10).
+        ("placegttorder", post(gtt::placegttorder)),
+        ("modifygttorder", post(gtt::modifygttorder)),
+        ("cancelgttorder", post(gtt::cancelgttorder)),
+        ("gttorderbook", post(gtt::gttorderbook)),
     ]
 }
 
