@@ -24,7 +24,11 @@ const fn nullable(name: &'static str, kind: Kind) -> Field {
     }
 }
 
-const TRIGGER_ID: Kind = Kind::Str { min: 1, max: 255 };
+/// marshmallow's `Length(min=1)` (no maximum; the body limit bounds it).
+const TRIGGER_ID: Kind = Kind::Str {
+    min: 1,
+    max: usize::MAX,
+};
 
 macro_rules! gtt_fields {
     ([$($id:expr),*], [$($tail:expr),*]) => {

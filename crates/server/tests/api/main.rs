@@ -11,6 +11,7 @@ mod bru;
 mod calendar;
 mod chart;
 mod connections;
+mod gtt;
 mod header_key;
 mod import;
 mod keys;
