@@ -1212,3 +1212,41 @@ async fn a_gtt_survives_a_restart_and_fires_once_on_the_ticks() {
     let g = e3.gtts(acc).await.unwrap();
     assert_eq!(g[0].status, GttStatus::Triggered);
 }
+
+#[tokio::test]
+async fn a_firing_whose_commit_fails_neither_loses_nor_doubles_the_order() {
+    let (clock, market) = market_at(ist_ms(2026, 1, 6, 10, 0));
+    let ledger = Arc::new(MemoryLedger::default());
+    let e = Engine::start(market.clone(), ledger.clone(), EngineConfig::default())
+        .await
+        .unwrap();
+    let acc = AccountId(4);
+    let ltp = market.quote("SBIN", Exchange::Nse).unwrap().ltp;
+    // Already crossed: the next tick fires it.
+    let id = e
+        .place_gtt(
+            acc,
+            &gtt_req(GttKind::Single, &[(ltp * 2.0, Direction::Below, 0.0)]),
+        )
+        .await
+        .unwrap();
+    ledger
+        .fail_next
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    clock.advance_ms(1000);
+    e.on_tick(&market.tick("SBIN", Exchange::Nse).unwrap())
+        .await;
+    // The crash-equivalent: nothing of the firing was written or applied.
+    assert_eq!(e.gtt_book(acc).await.unwrap()[0].id, id);
+    assert!(e.orderbook(acc).await.unwrap().orders.is_empty());
+    let restarted = Engine::start(market.clone(), ledger.clone(), EngineConfig::default())
+        .await
+        .unwrap();
+    assert_eq!(restarted.gtt_book(acc).await.unwrap()[0].id, id);
+    clock.advance_ms(1000);
+    let tick = market.tick("SBIN", Exchange::Nse).unwrap();
+    restarted.on_tick(&tick).await;
+    restarted.on_tick(&tick).await;
+    assert!(restarted.gtt_book(acc).await.unwrap().is_empty());
+    assert_eq!(restarted.orderbook(acc).await.unwrap().orders.len(), 1);
+}
