@@ -8,6 +8,7 @@
 
 pub mod accounts;
 pub mod action_center;
+pub mod chart;
 pub mod clock;
 pub mod import;
 pub mod keypolicy;

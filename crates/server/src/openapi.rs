@@ -13,7 +13,7 @@
 use algogate_app::ratelimit::{Limit, RateLimits, route_of};
 use serde_json::{Map, Value, json};
 
-use crate::api_v1::{self, account, calendar, market, options, orders};
+use crate::api_v1::{self, account, calendar, chart, gtt, market, options, orders};
 use crate::error::{ApiError, ErrorStyle};
 use crate::extract::Endpoint;
 use crate::openalgo::orders::{LEG_FIELDS, MARGIN_LEG_FIELDS};
@@ -145,6 +145,12 @@ pub const OPERATIONS: &[Operation] = &[
         },
     ),
     post::<options::SyntheticFuture>("/syntheticfuture"),
+    get::<chart::ChartGet>("/chart"),
+    post::<chart::ChartPost>("/chart"),
+    post::<gtt::PlaceGtt>("/placegttorder"),
+    post::<gtt::ModifyGtt>("/modifygttorder"),
+    post::<gtt::CancelGtt>("/cancelgttorder"),
+    post::<gtt::GttBook>("/gttorderbook"),
     post::<market::Quotes>("/quotes"),
     post::<market::MultiQuotes>("/multiquotes"),
     post::<market::Depth>("/depth"),

@@ -3,6 +3,8 @@
 
 pub mod account;
 pub mod calendar;
+pub mod chart;
+pub mod gtt;
 pub mod options;
 pub mod orders;
 
@@ -48,7 +50,7 @@ pub fn paths() -> Vec<String> {
     post.chain(market).collect()
 }
 
-fn post_table() -> [(&'static str, MethodRouter<AppState>); 26] {
+fn post_table() -> [(&'static str, MethodRouter<AppState>); 31] {
     [
         ("ping", post(ping)),
         // Paper broker: orders (reference §3.3-§3.12, §3.15) and account books (§3.2, §3.16).
@@ -79,6 +81,13 @@ fn post_table() -> [(&'static str, MethodRouter<AppState>); 26] {
         ("optiongreeks", post(options::optiongreeks)),
         ("multioptiongreeks", post(options::multioptiongreeks)),
         ("syntheticfuture", post(options::syntheticfuture)),
+        // Chart preferences: GET reads, POST merges (§13).
+        ("chart", post(chart::post).get(chart::get)),
+        // GTT orders in the paper engine (§10).
+        ("placegttorder", post(gtt::placegttorder)),
+        ("modifygttorder", post(gtt::modifygttorder)),
+        ("cancelgttorder", post(gtt::cancelgttorder)),
+        ("gttorderbook", post(gtt::gttorderbook)),
     ]
 }
 
