@@ -20,7 +20,9 @@ use tokio::sync::{broadcast, watch};
 
 use crate::shutdown::Shutdown;
 
-use algogate_broker::engine::{AccountId, Engine, Modification, OrderId, OrderRequest, PriceType};
+use algogate_broker::engine::{
+    AccountId, Engine, GttRequest, Modification, OrderId, OrderRequest, PriceType,
+};
 use algogate_broker::time::ist_timestamp;
 use algogate_store::{
     OrderMode, Outcome, PendingRow, PendingStats, Stamp, Store, StoreError, UserId,
@@ -603,6 +605,55 @@ impl ActionCenter {
         {
             tracing::error!(error = %e, "cannot write the key audit log");
         }
+    }
+
+    /// A named key's limits on a GTT (placed or modified): its symbol, and each leg's child
+    /// order measured at its limit price (the trigger for a MARKET child); a new GTT also
+    /// counts as one order of the day.
+    pub async fn check_gtt(
+        &self,
+        engine: &Engine,
+        user: &AuthedUser,
+        req: &GttRequest,
+        new: bool,
+    ) -> Result<(), OrderError> {
+        let Some(key) = &user.named else {
+            return Ok(());
+        };
+        let checked = req.legs.iter().try_for_each(|leg| {
+            let child = OrderRequest {
+                symbol: req.symbol.clone(),
+                exchange: req.exchange,
+                action: req.action,
+                quantity: req.quantity,
+                pricetype: PriceType::Limit,
+                product: req.product,
+                price: if req.pricetype == PriceType::Market {
+                    leg.trigger_price
+                } else {
+                    leg.price
+                },
+                trigger_price: leg.trigger_price,
+                strategy: String::new(),
+            };
+            key.policy.check_order(&child, None)
+        });
+        let checked = match (checked, key.policy.max_orders_per_day) {
+            (Ok(()), Some(max)) if new => {
+                let session = self.session_id(engine);
+                if self.store.take_key_orders(key.id, &session, 1, max).await? {
+                    Ok(())
+                } else {
+                    Err(Denial::MaxOrders(max))
+                }
+            }
+            (r, _) => r,
+        };
+        if let Err(d) = checked {
+            self.audit(user, &key.name, "denied", &d.to_string()).await;
+            return Err(d.into());
+        }
+        Ok(())
     }
 
     /// The limits a named key puts on a modification: quantity and value (at the new or the

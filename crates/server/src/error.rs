@@ -21,6 +21,11 @@ pub enum ErrorStyle {
     Repr,
     /// Style S plus `"mode": "analyze"`, as the sandbox's order endpoints answer.
     ReprAnalyze,
+    /// Style E: `"message": "Validation error", "errors": {"field": ["..."]}` (the options
+    /// endpoints).
+    Errors,
+    /// Style E′: the same with `"message": "Validation failed"` (the greeks endpoints).
+    ErrorsFailed,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -57,6 +62,19 @@ impl From<OrderError> for ApiError {
     }
 }
 
+impl From<algogate_app::chart::ChartError> for ApiError {
+    /// Over a user's stored totals is the client's 400; the database's failure is ours.
+    fn from(e: algogate_app::chart::ChartError) -> Self {
+        use algogate_app::chart::ChartError;
+        match e {
+            ChartError::TooManyStored | ChartError::TooLargeStored => {
+                Self::BadRequest(e.to_string())
+            }
+            ChartError::Store(_) => Self::Internal(e.into()),
+        }
+    }
+}
+
 impl From<EngineError> for ApiError {
     fn from(e: EngineError) -> Self {
         OrderError::from(e).into()
@@ -77,6 +95,17 @@ impl From<algogate_app::keypolicy::Denial> for ApiError {
 
 pub fn error_body(message: impl Into<Value>) -> Value {
     json!({"status": "error", "message": message.into()})
+}
+
+impl From<algogate_app::options::OptionsError> for ApiError {
+    fn from(e: algogate_app::options::OptionsError) -> Self {
+        use algogate_app::options::OptionsError as O;
+        match e {
+            O::Invalid(m) => Self::BadRequest(m),
+            O::NotFound(m) => Self::Status(StatusCode::NOT_FOUND, m),
+            O::Failed(m) => Self::Status(StatusCode::INTERNAL_SERVER_ERROR, m),
+        }
+    }
 }
 
 impl From<ParseError> for ApiError {
@@ -103,8 +132,20 @@ impl ApiError {
         let (status, message) = match self {
             Self::Schema { errors, style: own } => {
                 let style = style.unwrap_or(own);
+                if let ErrorStyle::Errors | ErrorStyle::ErrorsFailed = style {
+                    let message = if style == ErrorStyle::Errors {
+                        "Validation error"
+                    } else {
+                        "Validation failed"
+                    };
+                    let mut body = error_body(message);
+                    body["errors"] = errors.to_json();
+                    return (StatusCode::BAD_REQUEST, body);
+                }
                 let mut body = error_body(match style {
-                    ErrorStyle::Dict => errors.to_json(),
+                    ErrorStyle::Dict | ErrorStyle::Errors | ErrorStyle::ErrorsFailed => {
+                        errors.to_json()
+                    }
                     ErrorStyle::Repr | ErrorStyle::ReprAnalyze => {
                         Value::String(errors.to_python_repr())
                     }

@@ -13,7 +13,7 @@
 use algogate_app::ratelimit::{Limit, RateLimits, route_of};
 use serde_json::{Map, Value, json};
 
-use crate::api_v1::{self, account, calendar, market, orders};
+use crate::api_v1::{self, account, calendar, chart, gtt, market, options, orders};
 use crate::error::{ApiError, ErrorStyle};
 use crate::extract::Endpoint;
 use crate::openalgo::orders::{LEG_FIELDS, MARGIN_LEG_FIELDS};
@@ -133,6 +133,24 @@ pub const OPERATIONS: &[Operation] = &[
     post::<calendar::Holidays>("/market/holidays"),
     post::<calendar::Timings>("/market/timings"),
     post::<account::KeyOnly>("/pnl/symbols"),
+    post::<options::OptionSymbol>("/optionsymbol"),
+    post::<options::OptionChain>("/optionchain"),
+    post::<options::OptionGreeks>("/optiongreeks"),
+    with_list(
+        post::<options::MultiOptionGreeks>("/multioptiongreeks"),
+        ListDoc {
+            name: "symbols",
+            items: crate::openalgo::options::GREEKS_ITEM,
+            len: Some((1, crate::openalgo::options::MAX_GREEKS_SYMBOLS)),
+        },
+    ),
+    post::<options::SyntheticFuture>("/syntheticfuture"),
+    get::<chart::ChartGet>("/chart"),
+    post::<chart::ChartPost>("/chart"),
+    post::<gtt::PlaceGtt>("/placegttorder"),
+    post::<gtt::ModifyGtt>("/modifygttorder"),
+    post::<gtt::CancelGtt>("/cancelgttorder"),
+    post::<gtt::GttBook>("/gttorderbook"),
     post::<market::Quotes>("/quotes"),
     post::<market::MultiQuotes>("/multiquotes"),
     post::<market::Depth>("/depth"),
@@ -371,6 +389,7 @@ fn error_schema_ref(style: ErrorStyle) -> Value {
         ErrorStyle::Dict => "SchemaErrorDict",
         ErrorStyle::Repr => "SchemaErrorRepr",
         ErrorStyle::ReprAnalyze => "SchemaErrorAnalyze",
+        ErrorStyle::Errors | ErrorStyle::ErrorsFailed => "SchemaErrorErrors",
     };
     json!({"$ref": format!("#/components/schemas/{name}")})
 }
@@ -565,6 +584,16 @@ fn components() -> Value {
             "properties": {
                 "status": {"const": "error"},
                 "message": {"type": "string"},
+            },
+        },
+        "SchemaErrorErrors": {
+            "type": "object",
+            "description": "The options endpoints' schema errors: message \"Validation error\" (\"Validation failed\" for the greeks), field → messages under errors; other refusals as a message alone.",
+            "required": ["status", "message"],
+            "properties": {
+                "status": {"const": "error"},
+                "message": {"type": "string"},
+                "errors": {"type": "object"},
             },
         },
         "SchemaErrorAnalyze": {

@@ -6,6 +6,7 @@
 //! tokens and fingerprints are opaque strings here), configuration files.
 
 mod bans;
+mod chart;
 mod keys;
 mod named_keys;
 mod openalgo;
@@ -23,6 +24,7 @@ use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
 pub use bans::BanRow;
+pub use chart::{PrefQuota, QuotaExceeded};
 pub use keys::{KeyRow, NewKey};
 pub use named_keys::{AuditRow, FoundKey, KeyUse, NamedKeyRow, StoredPolicy};
 pub use openalgo::{OpenAlgoKey, OpenAlgoUser, read_openalgo};

@@ -8,7 +8,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex as StdMutex, PoisonError, Weak};
 use std::time::Duration;
 
-use tokio::sync::{Mutex, broadcast};
+use tokio::sync::{Mutex, RwLock, broadcast};
 use tokio::task::JoinHandle;
 
 use super::account::{Account, Delta};
@@ -79,6 +79,14 @@ impl IdGen {
 struct SharedIds<'a>(&'a StdMutex<IdGen>);
 
 impl IdSource for SharedIds<'_> {
+    fn gtt_id(&mut self, now_ms: i64) -> GttId {
+        GttId(format!(
+            "GTT-{}-{:08x}",
+            ist(now_ms).format("%y%m%d"),
+            random_u32()
+        ))
+    }
+
     fn order_id(&mut self, now_ms: i64) -> OrderId {
         self.0
             .lock()
@@ -134,6 +142,11 @@ pub struct Engine {
     watches: StdMutex<HashMap<(Exchange, String), Watch>>,
     ids: StdMutex<IdGen>,
     updates: broadcast::Sender<OrderUpdate>,
+    /// Held shared by every state change and exclusively while the option chains are
+    /// re-generated, so no order lands on a contract between the in-use scan and the swap.
+    chains: RwLock<()>,
+    /// The session (its start, epoch ms) the chains were last laid for.
+    chains_session: StdMutex<i64>,
 }
 
 impl Engine {
@@ -145,6 +158,7 @@ impl Engine {
     ) -> Result<Arc<Self>> {
         let (updates, _) = broadcast::channel(4096);
         let now = market.clock().now_ms();
+        let cfg_boundary = cfg.session_boundary;
         let day = ist_parts(now).0.format("%y%m%d").to_string();
         let issued = ledger
             .order_ids_with_prefix(&day)
@@ -161,6 +175,8 @@ impl Engine {
             watches: StdMutex::default(),
             ids: StdMutex::new(IdGen { day, issued }),
             updates,
+            chains: RwLock::new(()),
+            chains_session: StdMutex::new(session_start_ms(now, cfg_boundary)),
         });
         let ids = engine
             .ledger
@@ -172,6 +188,9 @@ impl Engine {
             let acc = acc.lock().await;
             for o in acc.resting() {
                 engine.watch(o);
+            }
+            for g in acc.gtts.values() {
+                engine.watch_gtt(g);
             }
         }
         Ok(engine)
@@ -271,6 +290,7 @@ impl Engine {
     /// Runs `f` on the account in one transaction: housekeeping first, then the command;
     /// the delta is committed before the in-memory state changes or updates go out.
     async fn exec<R>(&self, id: AccountId, f: impl FnOnce(&Self, &mut Tx<'_>) -> R) -> Result<R> {
+        let _chains = self.chains.read().await;
         let acc = self.account(id).await?;
         let mut acc = acc.lock().await;
         let (r, delta) = {
@@ -278,6 +298,7 @@ impl Engine {
             let now = self.market.clock().now_ms();
             let mut tx = Tx::new(&acc, &self.cfg, now, &mut ids);
             rules::housekeeping(&mut tx, &|s, e| self.quote(s, e));
+            rules::expire_gtts(&mut tx);
             let r = f(self, &mut tx);
             (r, tx.finish())
         };
@@ -293,6 +314,9 @@ impl Engine {
     }
 
     fn after_commit(&self, delta: &Delta) {
+        for g in &delta.gtts {
+            self.watch_gtt(g);
+        }
         for o in &delta.orders {
             if o.status.is_resting() {
                 self.watch(o);
@@ -326,6 +350,41 @@ impl Engine {
         }
     }
 
+    /// An active GTT keeps its instrument on the feed like a resting order (its id, which
+    /// can never be an order id, stands in the watch's set); any other is dropped from it.
+    fn watch_gtt(&self, g: &Gtt) {
+        let stand_in = Order {
+            id: OrderId(g.id.0.clone()),
+            account: g.account,
+            symbol: g.symbol.clone(),
+            exchange: g.exchange,
+            action: g.action,
+            quantity: g.quantity,
+            price: 0.0,
+            trigger_price: 0.0,
+            pricetype: g.pricetype,
+            product: g.product,
+            status: OrderStatus::Open,
+            filled_quantity: 0,
+            average_price: 0.0,
+            rejection_reason: String::new(),
+            strategy: String::new(),
+            margin_blocked: 0.0,
+            contract: Contract {
+                kind: crate::domain::InstrumentType::Equity,
+                lot_size: 1,
+                expiry: None,
+            },
+            created_ms: g.created_ms,
+            updated_ms: g.updated_ms,
+        };
+        if g.status == GttStatus::Active {
+            self.watch(&stand_in);
+        } else {
+            self.unwatch(&stand_in);
+        }
+    }
+
     fn unwatch(&self, o: &Order) {
         let mut w = self.watches.lock().unwrap_or_else(PoisonError::into_inner);
         let key = (o.exchange, o.symbol.clone());
@@ -349,8 +408,10 @@ impl Engine {
         let px = Px::from(tick);
         for acc in accounts {
             let r = self
-                .exec(acc, |_, tx| {
-                    rules::on_price(tx, &tick.symbol, tick.exchange, &px)
+                .exec(acc, |e, tx| {
+                    rules::on_price(tx, &tick.symbol, tick.exchange, &px);
+                    let contract = e.contract(&tick.symbol, tick.exchange);
+                    rules::fire_gtts(tx, &tick.symbol, tick.exchange, &px, contract);
                 })
                 .await;
             if let Err(e) = r {
@@ -359,8 +420,51 @@ impl Engine {
         }
     }
 
-    /// Time-driven jobs for every account: session roll, T+1, expiries, MIS square-off.
+    /// Re-lays the option chains around the spots now, keeping every contract with a
+    /// resting order or an open position in any stored account. Returns the master's rows.
+    pub async fn refresh_chains(&self) -> Result<usize> {
+        let _exclusive = self.chains.write().await;
+        let ids = self
+            .ledger
+            .accounts()
+            .await
+            .map_err(|e| EngineError::Ledger(e.0))?;
+        let mut keep = HashSet::new();
+        for id in ids {
+            let acc = self.account(id).await?;
+            let acc = acc.lock().await;
+            keep.extend(acc.resting().map(|o| (o.exchange, o.symbol.clone())));
+            keep.extend(
+                acc.positions
+                    .values()
+                    .filter(|p| p.quantity != 0)
+                    .map(|p| (p.key.exchange, p.key.symbol.clone())),
+            );
+        }
+        let rows = self.market.regenerate_chains(&keep);
+        let now = self.market.clock().now_ms();
+        *self
+            .chains_session
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) =
+            session_start_ms(now, self.cfg.session_boundary);
+        Ok(rows)
+    }
+
+    /// Time-driven jobs: the chains follow the spot into each new session; then, for every
+    /// account, session roll, T+1, expiries, MIS square-off.
     pub async fn run_jobs(&self) {
+        let now = self.market.clock().now_ms();
+        let session = session_start_ms(now, self.cfg.session_boundary);
+        let laid = *self
+            .chains_session
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if session != laid {
+            if let Err(err) = self.refresh_chains().await {
+                tracing_err("chains", &err);
+            }
+        }
         let ids: Vec<AccountId> = self.accounts.lock().await.keys().copied().collect();
         for id in ids {
             let r = self
@@ -497,6 +601,46 @@ impl Engine {
 
     fn session_start(&self) -> i64 {
         session_start_ms(self.market.clock().now_ms(), self.cfg.session_boundary)
+    }
+
+    /// `placegttorder`: an active GTT, snapshotting the LTP (0 without a quote).
+    pub async fn place_gtt(&self, acc: AccountId, req: &GttRequest) -> Result<GttId> {
+        self.exec(acc, |e, tx| {
+            let ltp = e.quote(&req.symbol, req.exchange).map_or(0.0, |q| q.ltp);
+            rules::place_gtt(tx, req, e.contract(&req.symbol, req.exchange), ltp)
+        })
+        .await?
+    }
+
+    /// `modifygttorder`: replaces an active GTT's order and triggers.
+    pub async fn modify_gtt(&self, acc: AccountId, id: &GttId, req: &GttRequest) -> Result<()> {
+        self.exec(acc, |_, tx| rules::modify_gtt(tx, id, req))
+            .await?
+    }
+
+    /// `cancelgttorder`.
+    pub async fn cancel_gtt(&self, acc: AccountId, id: &GttId) -> Result<()> {
+        self.exec(acc, |_, tx| rules::cancel_gtt(tx, id)).await?
+    }
+
+    /// `gttorderbook`: the active GTTs, newest first.
+    pub async fn gtt_book(&self, acc: AccountId) -> Result<Vec<Gtt>> {
+        self.read(acc, |a| {
+            let mut v: Vec<Gtt> = a
+                .gtts
+                .values()
+                .filter(|g| g.status == GttStatus::Active)
+                .cloned()
+                .collect();
+            v.sort_by(|a, b| (b.created_ms, &b.id).cmp(&(a.created_ms, &a.id)));
+            v
+        })
+        .await
+    }
+
+    /// Every GTT of the account kept in memory (active, or ended this session).
+    pub async fn gtts(&self, acc: AccountId) -> Result<Vec<Gtt>> {
+        self.read(acc, |a| a.gtts.values().cloned().collect()).await
     }
 
     /// `orderbook`: the current session's orders (and older ones still resting).
@@ -641,6 +785,7 @@ fn from_stored(id: AccountId, s: StoredAccount) -> Account {
             .into_iter()
             .map(|h| ((h.exchange, h.symbol.clone()), h))
             .collect(),
+        gtts: s.gtts.into_iter().map(|g| (g.id.clone(), g)).collect(),
     }
 }
 

@@ -3,6 +3,9 @@
 
 pub mod account;
 pub mod calendar;
+pub mod chart;
+pub mod gtt;
+pub mod options;
 pub mod orders;
 
 use std::sync::LazyLock;
@@ -47,7 +50,7 @@ pub fn paths() -> Vec<String> {
     post.chain(market).collect()
 }
 
-fn post_table() -> [(&'static str, MethodRouter<AppState>); 21] {
+fn post_table() -> [(&'static str, MethodRouter<AppState>); 31] {
     [
         ("ping", post(ping)),
         // Paper broker: orders (reference §3.3-§3.12, §3.15) and account books (§3.2, §3.16).
@@ -72,6 +75,19 @@ fn post_table() -> [(&'static str, MethodRouter<AppState>); 21] {
         ("market/holidays", post(calendar::holidays)),
         ("market/timings", post(calendar::timings)),
         ("pnl/symbols", post(account::pnl_symbols)),
+        // Options on the paper market (options reference §2, §5, §7-§9).
+        ("optionsymbol", post(options::optionsymbol)),
+        ("optionchain", post(options::optionchain)),
+        ("optiongreeks", post(options::optiongreeks)),
+        ("multioptiongreeks", post(options::multioptiongreeks)),
+        ("syntheticfuture", post(options::syntheticfuture)),
+        // Chart preferences: GET reads, POST merges (§13).
+        ("chart", post(chart::post).get(chart::get)),
+        // GTT orders in the paper engine (§10).
+        ("placegttorder", post(gtt::placegttorder)),
+        ("modifygttorder", post(gtt::modifygttorder)),
+        ("cancelgttorder", post(gtt::cancelgttorder)),
+        ("gttorderbook", post(gtt::gttorderbook)),
     ]
 }
 

@@ -45,6 +45,16 @@ pub(crate) fn cases() -> BTreeMap<String, (reqwest::Method, String, Value)> {
                 json!({"strategy": "s", "orders": [order]}),
             ),
         ),
+        // GTT and chart bodies accept unknown fields (upstream does), so they are not in the
+        // malformed-body sweep.
+        (
+            "/api/v1/chart".to_owned(),
+            (
+                reqwest::Method::POST,
+                "/api/v1/chart".to_owned(),
+                json!({"tv_theme": "dark"}),
+            ),
+        ),
         get(
             "/api/v1/instruments",
             "/api/v1/instruments",
@@ -61,10 +71,36 @@ pub(crate) fn cases() -> BTreeMap<String, (reqwest::Method, String, Value)> {
             "/api/v1/ticker/",
             json!({"interval": "D"}),
         ),
-    ] {
+    ]
+    .into_iter()
+    .chain(gtt_cases())
+    {
         cases.insert(route, case);
     }
     cases
+}
+
+fn gtt_cases() -> Vec<(String, (reqwest::Method, String, Value))> {
+    let gtt = json!({"strategy": "dip", "trigger_type": "SINGLE", "exchange": "NSE",
+        "symbol": "SBIN", "action": "BUY", "product": "CNC", "quantity": 10,
+        "pricetype": "LIMIT", "price": 1.0, "triggerprice_sl": 1.0, "triggerprice_tg": 0});
+    let mut modify = gtt.clone();
+    modify["trigger_id"] = json!("GTT-000000000000000");
+    [
+        ("placegttorder", gtt),
+        ("modifygttorder", modify),
+        (
+            "cancelgttorder",
+            json!({"strategy": "dip", "trigger_id": "GTT-000000000000000"}),
+        ),
+        ("gttorderbook", json!({})),
+    ]
+    .into_iter()
+    .map(|(name, body)| {
+        let path = format!("/api/v1/{name}");
+        (path.clone(), (reqwest::Method::POST, path, body))
+    })
+    .collect()
 }
 
 pub(crate) async fn send(
@@ -132,13 +168,15 @@ async fn every_route_takes_the_key_from_either_header_as_from_the_body() {
             .unwrap_or_else(|| panic!("no request for the route {route}: add one"));
         let body = send(&app, case, Form::Body, &key).await;
         let without_symbol = route == "/api/v1/ticker/";
-        // Order ids in the requests do not exist (404), the rest succeeds.
+        // Order ids in the requests do not exist (404), the rest succeeds; the greeks'
+        // contract is outside the chain (a 400 from its quote, after the key was checked).
+        let after_auth: &[StatusCode] = if route == "/api/v1/optiongreeks" {
+            &[StatusCode::BAD_REQUEST]
+        } else {
+            &[StatusCode::OK, StatusCode::NOT_FOUND]
+        };
         if !without_symbol {
-            assert!(
-                [StatusCode::OK, StatusCode::NOT_FOUND].contains(&body.0),
-                "{route}: {}",
-                body.1
-            );
+            assert!(after_auth.contains(&body.0), "{route}: {}", body.1);
         }
         for form in [Form::XApiKey, Form::Bearer, Form::BodyAndHeader] {
             let got = send(&app, case, form, &key).await;

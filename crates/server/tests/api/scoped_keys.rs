@@ -15,14 +15,15 @@ fn need(route: &str) -> Option<Scope> {
     let name = route.trim_start_matches("/api/v1/");
     Some(match name {
         "ping" => return None,
-        "placeorder" | "placesmartorder" | "basketorder" | "splitorder" => Scope::Place,
-        "modifyorder" => Scope::Modify,
-        "cancelorder" | "cancelallorder" => Scope::Cancel,
+        "placeorder" | "placesmartorder" | "basketorder" | "splitorder" | "placegttorder" => {
+            Scope::Place
+        }
+        "modifyorder" | "modifygttorder" => Scope::Modify,
+        "cancelorder" | "cancelallorder" | "cancelgttorder" => Scope::Cancel,
         "closeposition" => Scope::Close,
         "orderstatus" | "openposition" | "margin" | "funds" | "orderbook" | "tradebook"
-        | "positionbook" | "holdings" | "analyzer" | "analyzer/toggle" | "pnl/symbols" => {
-            Scope::Account
-        }
+        | "positionbook" | "holdings" | "analyzer" | "analyzer/toggle" | "pnl/symbols"
+        | "chart" | "gttorderbook" => Scope::Account,
         _ => Scope::Data,
     })
 }
@@ -227,6 +228,18 @@ async fn each_limit_refuses_with_its_message_and_places_nothing() {
         app.post_json("/api/v1/placesmartorder", &smart).await,
         refused(sym)
     );
+    let gtt = json!({"apikey": key, "strategy": "dip", "trigger_type": "SINGLE",
+        "exchange": "NSE", "symbol": "SBIN", "action": "BUY", "product": "CNC",
+        "quantity": 50, "pricetype": "LIMIT", "price": 1.0, "triggerprice_sl": 1.0,
+        "triggerprice_tg": 0});
+    assert_eq!(
+        app.post_json("/api/v1/placegttorder", &gtt).await,
+        refused(qty)
+    );
+    let (_, book) = app
+        .post_json("/api/v1/gttorderbook", &json!({"apikey": primary}))
+        .await;
+    assert_eq!(book["data"].as_array().map_or(0, Vec::len), 0, "{book}");
     assert_eq!(order_count(&app, primary).await, 0);
 
     // Two orders a day; refusals above counted nothing.
@@ -249,7 +262,7 @@ async fn each_limit_refuses_with_its_message_and_places_nothing() {
     assert_eq!(status, 200);
     let log = app.state.store().audit_log(user, 50).await.unwrap();
     let denied = log.iter().filter(|e| e.event == "denied").count();
-    assert_eq!(denied, 6, "{log:?}");
+    assert_eq!(denied, 7, "{log:?}");
     app.stop().await;
 }
 
