@@ -34,7 +34,9 @@ fn main() {
     let per_master = (rss_kib() - before) / runs as u64;
     let rows = kept[0].len();
     drop(kept);
-    println!("builtin master: {rows} rows, best of {runs}: {best:.1} ms, ~{per_master} KiB resident");
+    println!(
+        "builtin master: {rows} rows, best of {runs}: {best:.1} ms, ~{per_master} KiB resident"
+    );
     let mut best = f64::INFINITY;
     for _ in 0..runs {
         let clock = Arc::new(ManualClock::at_ist(2026, 12, 2, 10, 0, 0));

@@ -13,7 +13,7 @@
 use algogate_app::ratelimit::{Limit, RateLimits, route_of};
 use serde_json::{Map, Value, json};
 
-use crate::api_v1::{self, account, market, options, orders};
+use crate::api_v1::{self, account, calendar, market, options, orders};
 use crate::error::{ApiError, ErrorStyle};
 use crate::extract::Endpoint;
 use crate::openalgo::orders::{LEG_FIELDS, MARGIN_LEG_FIELDS};
@@ -142,6 +142,9 @@ pub const OPERATIONS: &[Operation] = &[
         },
     ),
     post::<options::SyntheticFuture>("/syntheticfuture"),
+    post::<calendar::Holidays>("/market/holidays"),
+    post::<calendar::Timings>("/market/timings"),
+    post::<account::KeyOnly>("/pnl/symbols"),
     post::<market::Quotes>("/quotes"),
     post::<market::MultiQuotes>("/multiquotes"),
     post::<market::Depth>("/depth"),

@@ -10,7 +10,7 @@ use algogate_broker::engine::AccountId;
 
 use crate::error::{ApiError, ErrorStyle};
 use crate::extract::{ApiCall, Endpoint};
-use crate::openalgo::account::{data_body, positionbook_body};
+use crate::openalgo::account::{data_body, pnl_symbols_body, positionbook_body};
 use crate::openalgo::market::KEY_ONLY;
 use crate::openalgo::schema::{APIKEY, Field, Kind, required};
 use crate::state::AppState;
@@ -61,6 +61,16 @@ pub async fn positionbook(
 ) -> Result<Json<Value>, ApiError> {
     let b = st.engine().positionbook(account(&call)).await?;
     Ok(Json(positionbook_body(b)))
+}
+
+/// `pnl/symbols`: the session's P&L per symbol, the position book's rows (open, or closed
+/// with realized P&L since the 03:00 IST boundary) marked at the market's price.
+pub async fn pnl_symbols(
+    State(st): State<AppState>,
+    call: ApiCall<KeyOnly>,
+) -> Result<Json<Value>, ApiError> {
+    let b = st.engine().positionbook(account(&call)).await?;
+    Ok(Json(pnl_symbols_body(b)))
 }
 
 pub async fn holdings(

@@ -2,6 +2,7 @@
 //! authenticates, the handler calls one domain operation and shapes OpenAlgo's response.
 
 pub mod account;
+pub mod calendar;
 pub mod options;
 pub mod orders;
 
@@ -47,7 +48,7 @@ pub fn paths() -> Vec<String> {
     post.chain(market).collect()
 }
 
-fn post_table() -> [(&'static str, MethodRouter<AppState>); 23] {
+fn post_table() -> [(&'static str, MethodRouter<AppState>); 26] {
     [
         ("ping", post(ping)),
         // Paper broker: orders (reference §3.3-§3.12, §3.15) and account books (§3.2, §3.16).
@@ -74,6 +75,10 @@ fn post_table() -> [(&'static str, MethodRouter<AppState>); 23] {
         ("optiongreeks", post(options::optiongreeks)),
         ("multioptiongreeks", post(options::multioptiongreeks)),
         ("syntheticfuture", post(options::syntheticfuture)),
+        // The market calendar and the session's P&L by symbol (options-gtt-calendar §11, §12).
+        ("market/holidays", post(calendar::holidays)),
+        ("market/timings", post(calendar::timings)),
+        ("pnl/symbols", post(account::pnl_symbols)),
     ]
 }
 

@@ -4,6 +4,8 @@
 //! parse and answer through this module; it knows the application's types but no route.
 
 pub mod account;
+pub mod calendar;
+pub mod chart;
 pub mod checks;
 pub mod market;
 pub mod options;

@@ -252,7 +252,7 @@ fn coerce_list(item: &[Field], min: usize, max: usize, v: &Value) -> Result<Valu
 
 /// `YYYY-MM-DD` as Python's `strptime("%Y-%m-%d")` reads it: four-digit year, one- or
 /// two-digit month and day, a real calendar date.
-fn parse_date(s: &str) -> Option<chrono::NaiveDate> {
+pub fn parse_date(s: &str) -> Option<chrono::NaiveDate> {
     let mut parts = s.split('-');
     let (y, m, d) = (parts.next()?, parts.next()?, parts.next()?);
     let digits = |p: &str, lo: usize, hi: usize| {

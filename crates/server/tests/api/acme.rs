@@ -9,9 +9,8 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::binary::{Spawned, capture, cmd, run, sigterm_and_wait};
+use crate::binary::{Spawned, capture, cmd, create_admin, serve_on, sigterm_and_wait};
 use crate::browser::Browser;
-use crate::helpers::note_secret;
 use crate::tls::{Ca, handshake, https_client, wait_for_line};
 
 const PASSWORD: &str = "acme-test-password-9b3f";
@@ -85,41 +84,18 @@ async fn acme_obtains_serves_and_renews_a_certificate_from_pebble() {
     let port = free_port();
     let (mut pebble, directory, mgmt) = start_pebble(work.path(), &ca, port).await;
 
-    let (ok, _, err) = run(
-        dir.path(),
-        &[
-            "user",
-            "create",
-            "--username",
-            "admin",
-            "--admin",
-            "--password-stdin",
-        ],
-        Some(&format!("{PASSWORD}\n")),
-    );
-    assert!(ok, "{err}");
-    note_secret(PASSWORD);
+    create_admin(dir.path(), PASSWORD);
 
     let start = || {
-        let mut server = cmd(dir.path())
-            .env("ALGOGATE_ACME_DOMAINS", "localhost")
-            .env("ALGOGATE_ACME_DIRECTORY", &directory)
-            .env("ALGOGATE_ACME_CA_ROOT", &ca_file)
-            .env("ALGOGATE_ACME_EMAIL", "ops@example.com")
-            .args([
-                "serve",
-                "--http-addr",
-                &format!("127.0.0.1:{port}"),
-                "--ws-addr",
-                "127.0.0.1:0",
-            ])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .map(Spawned)
-            .unwrap();
-        let out = capture(&mut server.0);
-        (server, out)
+        serve_on(
+            cmd(dir.path())
+                .env("ALGOGATE_ACME_DOMAINS", "localhost")
+                .env("ALGOGATE_ACME_DIRECTORY", &directory)
+                .env("ALGOGATE_ACME_CA_ROOT", &ca_file)
+                .env("ALGOGATE_ACME_EMAIL", "ops@example.com"),
+            &format!("127.0.0.1:{port}"),
+            &[],
+        )
     };
     let (mut server, out) = start();
     let line = wait_for_line(&out, "algogate is listening on ", 30).await;

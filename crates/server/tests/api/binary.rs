@@ -86,6 +86,61 @@ pub(crate) fn capture(child: &mut Child) -> Arc<Mutex<String>> {
     buf
 }
 
+/// `algogate user create --admin` (the password on stdin), then the admin's key; both are
+/// noted as secrets for the log scan.
+pub(crate) fn create_admin(dir: &Path, password: &str) -> String {
+    let (ok, _, err) = run(
+        dir,
+        &[
+            "user",
+            "create",
+            "--username",
+            "admin",
+            "--admin",
+            "--password-stdin",
+        ],
+        Some(&format!("{password}\n")),
+    );
+    assert!(ok, "{err}");
+    note_secret(password);
+    let (ok, key, err) = run(dir, &["apikey", "show", "--user", "admin"], None);
+    assert!(ok, "{err}");
+    let key = key.trim().to_owned();
+    assert_eq!(key.len(), 64, "a key: {key:?}");
+    note_secret(&key);
+    key
+}
+
+/// `serve` on `http_addr` and a free WebSocket port, with `extra` arguments; its output is
+/// captured and it is killed if the test ends early.
+pub(crate) fn serve_on(
+    c: &mut Command,
+    http_addr: &str,
+    extra: &[&str],
+) -> (Spawned, Arc<Mutex<String>>) {
+    let mut server = c
+        .args([
+            "serve",
+            "--http-addr",
+            http_addr,
+            "--ws-addr",
+            "127.0.0.1:0",
+        ])
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map(Spawned)
+        .unwrap();
+    let out = capture(&mut server.0);
+    (server, out)
+}
+
+/// `serve` on free loopback ports.
+pub(crate) fn serve(c: &mut Command) -> (Spawned, Arc<Mutex<String>>) {
+    serve_on(c, "127.0.0.1:0", &[])
+}
+
 pub(crate) async fn wait_for_addr(out: &Arc<Mutex<String>>) -> String {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
@@ -142,20 +197,7 @@ pub(crate) fn sigterm_and_wait(Spawned(server): &mut Spawned) {
 #[tokio::test]
 async fn the_binary_serves_manages_keys_from_the_cli_and_never_prints_secrets() {
     let dir = tempfile::tempdir().unwrap();
-    let mut server = cmd(dir.path())
-        .args([
-            "serve",
-            "--http-addr",
-            "127.0.0.1:0",
-            "--ws-addr",
-            "127.0.0.1:0",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map(Spawned)
-        .unwrap();
-    let out = capture(&mut server.0);
+    let (mut server, out) = serve(&mut cmd(dir.path()));
     let base = wait_for_addr(&out).await;
     assert!(
         out.lock().unwrap().contains("/setup?token="),
@@ -179,25 +221,7 @@ async fn the_binary_serves_manages_keys_from_the_cli_and_never_prints_secrets() 
     }
 
     // Passwords never come from argv.
-    let (ok, _, err) = run(
-        dir.path(),
-        &[
-            "user",
-            "create",
-            "--username",
-            "admin",
-            "--admin",
-            "--password-stdin",
-        ],
-        Some(&format!("{PASSWORD}\n")),
-    );
-    assert!(ok, "{err}");
-    let (ok, key, err) = run(dir.path(), &["apikey", "show", "--user", "admin"], None);
-    assert!(ok, "{err}");
-    let key = key.trim().to_string();
-    assert_eq!(key.len(), 64);
-    note_secret(&key);
-    note_secret(PASSWORD);
+    let key = create_admin(dir.path(), PASSWORD);
 
     let client = reqwest::Client::new();
     let ping = |k: String| {
@@ -280,21 +304,7 @@ async fn at_trace_level_a_websocket_authentication_never_logs_the_key() {
     use tokio_tungstenite::tungstenite::Message;
 
     let dir = tempfile::tempdir().unwrap();
-    let mut server = cmd(dir.path())
-        .env("ALGOGATE_LOG", "trace")
-        .args([
-            "serve",
-            "--http-addr",
-            "127.0.0.1:0",
-            "--ws-addr",
-            "127.0.0.1:0",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map(Spawned)
-        .unwrap();
-    let out = capture(&mut server.0);
+    let (mut server, out) = serve(cmd(dir.path()).env("ALGOGATE_LOG", "trace"));
     let base = wait_for_addr(&out).await;
     let ws_url = wait_for_ws_url(&out).await;
 

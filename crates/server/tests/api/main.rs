@@ -8,6 +8,7 @@ mod action_center;
 mod binary;
 mod browser;
 mod bru;
+mod calendar;
 mod connections;
 mod header_key;
 mod import;

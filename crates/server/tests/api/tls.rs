@@ -5,7 +5,6 @@
 
 use std::net::SocketAddr;
 use std::path::Path;
-use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -16,9 +15,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::binary::{Spawned, capture, cmd, run, sigterm_and_wait};
+use crate::binary::{cmd, create_admin, serve, serve_on, sigterm_and_wait};
 use crate::browser::Browser;
-use crate::helpers::note_secret;
 
 const PASSWORD: &str = "tls-test-password-5c2a";
 
@@ -176,41 +174,13 @@ async fn https_from_files_serves_rest_login_and_feed_and_reloads_without_droppin
     let certs = tempfile::tempdir().unwrap();
     let (ca1, ca2) = (Ca::new("first test CA"), Ca::new("second test CA"));
     write_pair(certs.path(), &ca1.leaf(&["localhost"]));
-    let (ok, _, err) = run(
-        dir.path(),
-        &[
-            "user",
-            "create",
-            "--username",
-            "admin",
-            "--admin",
-            "--password-stdin",
-        ],
-        Some(&format!("{PASSWORD}\n")),
-    );
-    assert!(ok, "{err}");
-    note_secret(PASSWORD);
-    let (ok, key, err) = run(dir.path(), &["apikey", "show", "--user", "admin"], None);
-    assert!(ok, "{err}");
-    let key = key.trim().to_owned();
-    note_secret(&key);
+    let key = create_admin(dir.path(), PASSWORD);
 
-    let mut server = cmd(dir.path())
-        .env("ALGOGATE_TLS_CERT", certs.path().join("cert.pem"))
-        .env("ALGOGATE_TLS_KEY", certs.path().join("key.pem"))
-        .args([
-            "serve",
-            "--http-addr",
-            "127.0.0.1:0",
-            "--ws-addr",
-            "127.0.0.1:0",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map(Spawned)
-        .unwrap();
-    let out = capture(&mut server.0);
+    let (mut server, out) = serve(
+        cmd(dir.path())
+            .env("ALGOGATE_TLS_CERT", certs.path().join("cert.pem"))
+            .env("ALGOGATE_TLS_KEY", certs.path().join("key.pem")),
+    );
     let line = wait_for_line(&out, "algogate is listening on ", 30).await;
     let base = line.split_whitespace().last().unwrap().to_owned();
     assert!(base.starts_with("https://localhost:"), "{line}");
@@ -324,20 +294,7 @@ fn start_fails(dir: &Path, env: &[(&str, &str)]) -> String {
     for (k, v) in env {
         c.env(k, v);
     }
-    let mut server = c
-        .args([
-            "serve",
-            "--http-addr",
-            "127.0.0.1:0",
-            "--ws-addr",
-            "127.0.0.1:0",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map(Spawned)
-        .unwrap();
-    let out = capture(&mut server.0);
+    let (mut server, out) = serve(&mut c);
     let deadline = Instant::now() + Duration::from_secs(30);
     let status = loop {
         if let Some(s) = server.0.try_wait().unwrap() {
@@ -415,26 +372,15 @@ async fn a_silent_tls_client_is_closed_at_the_header_timeout_and_http_redirects(
     let certs = tempfile::tempdir().unwrap();
     let ca = Ca::new("test CA");
     write_pair(certs.path(), &ca.leaf(&["localhost", "127.0.0.1"]));
-    let mut server = cmd(dir.path())
-        .env("ALGOGATE_TLS_CERT", certs.path().join("cert.pem"))
-        .env("ALGOGATE_TLS_KEY", certs.path().join("key.pem"))
-        .env("ALGOGATE_HTTP_HEADER_TIMEOUT_SECS", "1")
-        .env("ALGOGATE_HSTS_MAX_AGE_SECS", "600")
-        .args([
-            "serve",
-            "--http-addr",
-            "127.0.0.1:0",
-            "--ws-addr",
-            "127.0.0.1:0",
-            "--http-redirect-addr",
-            "127.0.0.1:0",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map(Spawned)
-        .unwrap();
-    let out = capture(&mut server.0);
+    let (mut server, out) = serve_on(
+        cmd(dir.path())
+            .env("ALGOGATE_TLS_CERT", certs.path().join("cert.pem"))
+            .env("ALGOGATE_TLS_KEY", certs.path().join("key.pem"))
+            .env("ALGOGATE_HTTP_HEADER_TIMEOUT_SECS", "1")
+            .env("ALGOGATE_HSTS_MAX_AGE_SECS", "600"),
+        "127.0.0.1:0",
+        &["--http-redirect-addr", "127.0.0.1:0"],
+    );
     let line = wait_for_line(&out, "algogate is listening on ", 30).await;
     let port = port_of(line.split_whitespace().last().unwrap());
     let addr: SocketAddr = ([127, 0, 0, 1], port).into();

@@ -1,13 +1,14 @@
 //! When the simulated market is open, and which days expiries may fall on.
 
+pub mod book;
+
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Datelike, Days, NaiveDate, Utc, Weekday};
 
 use crate::error::BrokerError;
 use crate::time::{ist_date, ist_epoch};
-
-const BUILTIN_HOLIDAYS: &str = include_str!("../data/holidays.csv");
+use book::HolidayBook;
 
 /// Exchange holidays (NSE's trading-holiday list, which BSE shares).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -16,26 +17,17 @@ pub struct Holidays(BTreeSet<NaiveDate>);
 impl Holidays {
     /// The list shipped with the binary.
     pub fn builtin() -> Self {
-        Self::from_csv(BUILTIN_HOLIDAYS).expect("builtin holiday list is valid")
+        Self::from_book(&HolidayBook::builtin())
     }
 
-    /// One `YYYY-MM-DD[,description]` per line; `#` comments and a `date,...` header are skipped.
+    /// The days of `book` without a normal session (settlement holidays trade).
+    pub fn from_book(book: &HolidayBook) -> Self {
+        Self::from_dates(book.closing_dates())
+    }
+
+    /// The rows of a holiday list (`data/holidays.csv`'s format).
     pub fn from_csv(text: &str) -> Result<Self, BrokerError> {
-        let mut set = BTreeSet::new();
-        for (i, line) in text.lines().enumerate() {
-            let first = line.split(',').next().unwrap_or("").trim();
-            if first.is_empty() || first.starts_with('#') || first == "date" {
-                continue;
-            }
-            let date = NaiveDate::parse_from_str(first, "%Y-%m-%d").map_err(|_| {
-                BrokerError::InstrumentCsv {
-                    line: i + 1,
-                    reason: format!("bad date '{first}'"),
-                }
-            })?;
-            set.insert(date);
-        }
-        Ok(Holidays(set))
+        HolidayBook::from_csv(text).map(|b| Self::from_book(&b))
     }
 
     pub fn from_dates(dates: impl IntoIterator<Item = NaiveDate>) -> Self {
