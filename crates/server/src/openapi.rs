@@ -142,6 +142,15 @@ pub const OPERATIONS: &[Operation] = &[
         },
     ),
     post::<options::SyntheticFuture>("/syntheticfuture"),
+    post::<options::OptionsOrder>("/optionsorder"),
+    with_list(
+        post::<options::OptionsMultiOrder>("/optionsmultiorder"),
+        ListDoc {
+            name: "legs",
+            items: crate::openalgo::option_orders::LEG,
+            len: Some((1, crate::openalgo::option_orders::MAX_LEGS)),
+        },
+    ),
     post::<calendar::Holidays>("/market/holidays"),
     post::<calendar::Timings>("/market/timings"),
     post::<account::KeyOnly>("/pnl/symbols"),

@@ -48,7 +48,7 @@ pub fn paths() -> Vec<String> {
     post.chain(market).collect()
 }
 
-fn post_table() -> [(&'static str, MethodRouter<AppState>); 26] {
+fn post_table() -> [(&'static str, MethodRouter<AppState>); 28] {
     [
         ("ping", post(ping)),
         // Paper broker: orders (reference §3.3-§3.12, §3.15) and account books (§3.2, §3.16).
@@ -75,6 +75,8 @@ fn post_table() -> [(&'static str, MethodRouter<AppState>); 26] {
         ("optiongreeks", post(options::optiongreeks)),
         ("multioptiongreeks", post(options::multioptiongreeks)),
         ("syntheticfuture", post(options::syntheticfuture)),
+        ("optionsorder", post(options::optionsorder)),
+        ("optionsmultiorder", post(options::optionsmultiorder)),
         // The market calendar and the session's P&L by symbol (options-gtt-calendar §11, §12).
         ("market/holidays", post(calendar::holidays)),
         ("market/timings", post(calendar::timings)),

@@ -8,6 +8,7 @@ pub mod calendar;
 pub mod chart;
 pub mod checks;
 pub mod market;
+pub mod option_orders;
 pub mod options;
 pub mod order_update;
 pub mod orders;
