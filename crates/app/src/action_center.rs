@@ -30,8 +30,8 @@ use crate::clock::Clock;
 use crate::keypolicy::Denial;
 use crate::keyservice::AuthedUser;
 use crate::orders::{
-    Executed, LegSink, MAX_SPLIT_ORDERS, NoSink, OrderError, OrderKind, OrderOp, execute, plan,
-    split_sizes,
+    Executed, LegSink, MAX_SPLIT_ORDERS, NoSink, OptionLeg, OrderError, OrderKind, OrderOp,
+    execute, plan, split_sizes,
 };
 
 pub const INTERRUPTED: &str = "Execution was interrupted by a server restart before its \
@@ -535,6 +535,16 @@ fn order_count(op: &OrderOp) -> i64 {
         OrderOp::Split { order, split } => {
             split_sizes(order.quantity, *split).map_or(MAX_SPLIT_ORDERS + 1, |v| v.len() as i64)
         }
+        OrderOp::Options(leg) => option_leg_count(leg),
+        OrderOp::OptionsMulti(legs) => legs.iter().map(option_leg_count).sum(),
+    }
+}
+
+fn option_leg_count(leg: &OptionLeg) -> i64 {
+    if leg.split > 0 {
+        split_sizes(leg.order.quantity, leg.split).map_or(MAX_SPLIT_ORDERS + 1, |v| v.len() as i64)
+    } else {
+        1
     }
 }
 
@@ -560,6 +570,10 @@ impl ActionCenter {
                 vec![o]
             }
             OrderOp::Basket(legs) => legs.iter().collect(),
+            // The contract is chosen at execution: before that its symbol is unknown, so a
+            // symbol list or a value limit refuses it (fail closed); quantity limits apply.
+            OrderOp::Options(leg) => vec![&leg.order],
+            OrderOp::OptionsMulti(legs) => legs.iter().map(|l| &l.order).collect(),
         };
         for o in orders {
             let ltp = if policy.needs_ltp() && o.pricetype == PriceType::Market {

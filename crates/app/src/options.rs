@@ -159,12 +159,12 @@ const IV_IMPOSSIBLE: &str = "IV calculation not possible - theoretical deep ITM 
 /// Multi-greeks turns an expired option into this success item.
 pub const EXPIRED_NOTE: &str = "Option has expired - Greeks are no longer applicable";
 
-/// The options services over the paper market (and the engine, which knows which
-/// contracts are in use when a chain has to follow the spot).
-#[derive(Debug, Clone)]
-pub struct Options {
-    market: Arc<PaperMarket>,
-    engine: Arc<Engine>,
+/// The options services over the engine's paper market (the engine knows which contracts
+/// are in use when a chain has to follow the spot).
+#[derive(Debug, Clone, Copy)]
+pub struct Options<'e> {
+    market: &'e Arc<PaperMarket>,
+    engine: &'e Engine,
 }
 
 /// Where an underlying is quoted and its options trade.
@@ -195,9 +195,21 @@ impl Venue {
     }
 }
 
-impl Options {
-    pub fn new(market: Arc<PaperMarket>, engine: Arc<Engine>) -> Self {
-        Options { market, engine }
+impl<'e> Options<'e> {
+    pub fn new(engine: &'e Engine) -> Self {
+        Options {
+            market: engine.market(),
+            engine,
+        }
+    }
+
+    /// The underlying's LTP for a multi-leg order, fetched once (`None` if it cannot be).
+    pub fn underlying_ltp(&self, underlying: &str, exchange: Exchange) -> Option<f64> {
+        let v = Venue::of(underlying, exchange).ok()?;
+        self.market
+            .quote(&v.quote_symbol, v.quote_exchange)
+            .ok()
+            .map(|q| q.ltp)
     }
 
     fn ltp(&self, symbol: &str, exchange: Exchange, sep: &str) -> Result<QuoteData, OptionsError> {

@@ -151,6 +151,15 @@ pub const OPERATIONS: &[Operation] = &[
     post::<gtt::ModifyGtt>("/modifygttorder"),
     post::<gtt::CancelGtt>("/cancelgttorder"),
     post::<gtt::GttBook>("/gttorderbook"),
+    post::<options::OptionsOrder>("/optionsorder"),
+    with_list(
+        post::<options::OptionsMultiOrder>("/optionsmultiorder"),
+        ListDoc {
+            name: "legs",
+            items: crate::openalgo::option_orders::LEG,
+            len: Some((1, crate::openalgo::option_orders::MAX_LEGS)),
+        },
+    ),
     post::<market::Quotes>("/quotes"),
     post::<market::MultiQuotes>("/multiquotes"),
     post::<market::Depth>("/depth"),
