@@ -273,11 +273,19 @@ impl ActionCenter {
             Err(e) => Err(e),
         };
         let ids = sink.ids.lock().map(|v| v.clone()).unwrap_or_default();
-        let broker_order_id = join_ids(&ids);
+        let mut broker_order_id = join_ids(&ids);
         let (_, done_ist) = stamps(self.clock.as_ref());
         let approval = match result {
             Ok(ex) if ex.failed < ex.legs || ex.legs == 0 => {
-                let status = broker_status(engine, acc, &ex).await;
+                // A GTT records its trigger id and stays open until it fires (upstream's
+                // broker_order_id = trigger_id, broker_status = open).
+                let status = match &ex.outcome {
+                    crate::orders::Outcome::Gtt(gtt) => {
+                        broker_order_id = Some(gtt.0.clone());
+                        "open".to_owned()
+                    }
+                    _ => broker_status(engine, acc, &ex).await,
+                };
                 let result = self.codec.executed_body(&ex);
                 let body = result.to_string();
                 self.store

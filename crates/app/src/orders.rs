@@ -1,11 +1,11 @@
 //! The order operations that semi-auto mode queues (placeorder, placesmartorder,
-//! basketorder, splitorder): typed as the surfaces parse them, planned (checked without
+//! basketorder, splitorder, placegttorder): typed as the surfaces parse them, planned (checked without
 //! placing anything) and executed on the paper engine. The `/api/v1` handlers run them at
 //! once in auto mode; the Action Center runs the stored ones after approval. Both go
 //! through [`execute`], so an approved order behaves exactly as the API call would have.
 
 use algogate_broker::engine::{
-    AccountId, Action, Engine, EngineError, OrderId, OrderRequest, SmartOutcome,
+    AccountId, Action, Engine, EngineError, GttId, GttRequest, OrderId, OrderRequest, SmartOutcome,
 };
 use algogate_store::StoreError;
 
@@ -19,6 +19,7 @@ pub enum OrderKind {
     Smart,
     Basket,
     Split,
+    Gtt,
 }
 
 impl OrderKind {
@@ -28,6 +29,7 @@ impl OrderKind {
             Self::Smart => "smartorder",
             Self::Basket => "basketorder",
             Self::Split => "splitorder",
+            Self::Gtt => "placegttorder",
         }
     }
 
@@ -37,6 +39,7 @@ impl OrderKind {
             "smartorder" => Self::Smart,
             "basketorder" => Self::Basket,
             "splitorder" => Self::Split,
+            "placegttorder" => Self::Gtt,
             _ => return None,
         })
     }
@@ -58,6 +61,8 @@ pub enum OrderOp {
         order: OrderRequest,
         split: i64,
     },
+    /// A GTT to place (it fires later, on the market's ticks).
+    Gtt(GttRequest),
 }
 
 impl OrderOp {
@@ -67,6 +72,7 @@ impl OrderOp {
             Self::Smart { .. } => OrderKind::Smart,
             Self::Basket(_) => OrderKind::Basket,
             Self::Split { .. } => OrderKind::Split,
+            Self::Gtt(_) => OrderKind::Gtt,
         }
     }
 }
@@ -113,6 +119,7 @@ pub enum Plan {
         total: i64,
         legs: Vec<OrderRequest>,
     },
+    Gtt(GttRequest),
 }
 
 /// The engine orders `op` would place, checked without placing anything (the split count
@@ -143,6 +150,7 @@ pub fn plan(op: &OrderOp) -> Result<Plan, OrderError> {
                 .collect();
             Plan::Split { split, total, legs }
         }
+        OrderOp::Gtt(g) => Plan::Gtt(g.clone()),
     })
 }
 
@@ -176,6 +184,8 @@ pub enum Outcome {
         total: i64,
         legs: Vec<Leg>,
     },
+    /// The GTT placed (no order exists until it fires).
+    Gtt(GttId),
 }
 
 /// An execution's outcome and the engine orders it created.
@@ -226,6 +236,10 @@ pub async fn execute(
         Plan::Split { split, total, legs } => {
             let legs = place_legs(engine, acc, legs, sink).await?;
             Ok(batch(legs, |legs| Outcome::Split { split, total, legs }))
+        }
+        Plan::Gtt(req) => {
+            let id = engine.place_gtt(acc, &req).await?;
+            Ok(one(Outcome::Gtt(id), vec![]))
         }
     }
 }

@@ -16,21 +16,7 @@ use algogate_broker::{Exchange, engine::Product};
 use super::checks::Range;
 use super::schema::{APIKEY, Field, Kind, TEXT, optional, required};
 
-/// The names of `list`, in its order, for a schema's `OneOf`.
-pub const fn exchange_names<const N: usize>(list: &[Exchange; N]) -> [&'static str; N] {
-    let mut out = [""; N];
-    let mut i = 0;
-    while i < N {
-        out[i] = list[i].as_str();
-        i += 1;
-    }
-    out
-}
-
-/// `VALID_EXCHANGES`, in OpenAlgo's order.
-pub const EXCHANGE_NAMES: [&str; 14] = exchange_names(&Exchange::ALL);
-pub const EXCHANGES: Kind = Kind::OneOf(&EXCHANGE_NAMES);
-pub const ACTIONS: Kind = Kind::OneOf(&["BUY", "SELL", "buy", "sell"]);
+pub use super::schema::{ACTIONS, EXCHANGE_NAMES, EXCHANGES, exchange_names};
 pub const PRICETYPES: Kind = Kind::OneOf(&["MARKET", "LIMIT", "SL", "SL-M"]);
 pub const PRODUCTS: Kind = Kind::OneOf(&["MIS", "NRML", "CNC"]);
 
@@ -215,6 +201,7 @@ pub fn decode(kind: OrderKind, f: &Map<String, Value>) -> Result<OrderOp, OrderE
             order: order_request(f)?,
             split: f.get("splitsize").and_then(Value::as_i64).unwrap_or(1),
         },
+        OrderKind::Gtt => OrderOp::Gtt(super::gtt::gtt_request(f).map_err(OrderError::Unreadable)?),
     })
 }
 
@@ -260,6 +247,10 @@ pub fn order_data(kind: OrderKind, mut fields: Map<String, Value>) -> Map<String
         }
     }
     fields.remove("apikey");
+    // A GTT's body is already normalised by its schema (defaults, derived trigger_price).
+    if kind == OrderKind::Gtt {
+        return fields;
+    }
     if kind == OrderKind::Basket {
         if let Some(Value::Array(legs)) = fields.get_mut("orders") {
             legs.iter_mut()
@@ -381,6 +372,7 @@ pub fn executed_body(ex: &Executed) -> Value {
     let placed = |id: &OrderId| json!({"status": "success", "orderid": id.0});
     analyze(match &ex.outcome {
         Outcome::Placed(id) | Outcome::Smart(SmartOutcome::Placed(id)) => placed(id),
+        Outcome::Gtt(id) => json!({"status": "success", "trigger_id": id.0}),
         Outcome::Smart(SmartOutcome::AlreadyMatched) => json!({"status": "success",
             "message": "Positions Already Matched. No Action needed."}),
         Outcome::Smart(SmartOutcome::NothingToExit) => json!({"status": "success",
