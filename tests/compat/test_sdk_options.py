@@ -54,9 +54,17 @@ if len(legs) == 2:
 bad = client.optionsymbol(underlying="NIFTY", exchange="NSE_INDEX", expiry_date=expiry, offset="OTM99", option_type="CE")
 check("optionsymbol refuses OTM99 with the schema's message", bad.get("code") == 400 and "OTM50" in bad.get("message", ""), bad)
 
+def net(rows):
+    """Quantity per symbol, summed over products (MIS and NRML rows are separate)."""
+    out = {}
+    for p in rows:
+        out[p["symbol"]] = out.get(p["symbol"], 0) + int(p["quantity"])
+    return out
+
+
 def positions():
     pb = client.positionbook()
-    return {p["symbol"]: int(p["quantity"]) for p in pb.get("data", [])} if isinstance(pb, dict) else {}
+    return net(pb.get("data", [])) if isinstance(pb, dict) else {}
 
 
 # Other clients (the Bruno run) share this account: positions are compared before/after.
@@ -115,7 +123,7 @@ if sf and chain:
 
 pb = ok("positionbook", client.positionbook())
 if pb and len(legs) == 2:
-    qty = {p["symbol"]: int(p["quantity"]) for p in pb["data"]}
+    qty = net(pb["data"])
     for right in ("CE", "PE"):
         sym = legs[right]["symbol"]
         check(f"short {right} position", qty.get(sym, 0) - before.get(sym, 0) == -65, (before, qty))
