@@ -454,7 +454,6 @@ pub fn order_error_body(e: &OrderError) -> Option<(StatusCode, Value)> {
             let status = match o {
                 O::Invalid(_) => StatusCode::BAD_REQUEST,
                 O::NotFound(_) => StatusCode::NOT_FOUND,
-                O::Failed(_) => StatusCode::INTERNAL_SERVER_ERROR,
             };
             (status, json!({"status": "error", "message": o.to_string()}))
         }
