@@ -32,8 +32,8 @@ use crate::clock::Clock;
 use crate::keypolicy::Denial;
 use crate::keyservice::AuthedUser;
 use crate::orders::{
-    Executed, LegSink, MAX_SPLIT_ORDERS, NoSink, OrderError, OrderKind, OrderOp, execute, plan,
-    split_sizes,
+    Executed, LegSink, MAX_SPLIT_ORDERS, NoSink, OptionLeg, OrderError, OrderKind, OrderOp,
+    execute, plan, split_sizes,
 };
 
 pub const INTERRUPTED: &str = "Execution was interrupted by a server restart before its \
@@ -280,11 +280,19 @@ impl ActionCenter {
             Err(e) => Err(e),
         };
         let ids = sink.ids.lock().map(|v| v.clone()).unwrap_or_default();
-        let broker_order_id = join_ids(&ids);
+        let mut broker_order_id = join_ids(&ids);
         let (_, done_ist) = stamps(self.clock.as_ref());
         let approval = match result {
             Ok(ex) if ex.failed < ex.legs || ex.legs == 0 => {
-                let status = broker_status(engine, acc, &ex).await;
+                // A GTT records its trigger id and stays open until it fires (upstream's
+                // broker_order_id = trigger_id, broker_status = open).
+                let status = match &ex.outcome {
+                    crate::orders::Outcome::Gtt(gtt) => {
+                        broker_order_id = Some(gtt.0.clone());
+                        "open".to_owned()
+                    }
+                    _ => broker_status(engine, acc, &ex).await,
+                };
                 let result = self.codec.executed_body(&ex);
                 let body = result.to_string();
                 self.store
@@ -537,6 +545,18 @@ fn order_count(op: &OrderOp) -> i64 {
         OrderOp::Split { order, split } => {
             split_sizes(order.quantity, *split).map_or(MAX_SPLIT_ORDERS + 1, |v| v.len() as i64)
         }
+        OrderOp::Options(leg) => option_leg_count(leg),
+        OrderOp::OptionsMulti(legs) => legs.iter().map(option_leg_count).sum(),
+        // Counted when placed: a GTT places at most one order when it fires.
+        OrderOp::Gtt(_) => 1,
+    }
+}
+
+fn option_leg_count(leg: &OptionLeg) -> i64 {
+    if leg.split > 0 {
+        split_sizes(leg.order.quantity, leg.split).map_or(MAX_SPLIT_ORDERS + 1, |v| v.len() as i64)
+    } else {
+        1
     }
 }
 
@@ -555,6 +575,9 @@ impl ActionCenter {
             return Ok(None);
         };
         let policy = &key.policy;
+        if let OrderOp::Gtt(g) = op {
+            policy.check_gtt(g)?;
+        }
         let orders: Vec<&OrderRequest> = match op {
             OrderOp::Place(o)
             | OrderOp::Smart { order: o, .. }
@@ -562,6 +585,11 @@ impl ActionCenter {
                 vec![o]
             }
             OrderOp::Basket(legs) => legs.iter().collect(),
+            // The contract is chosen at execution: before that its symbol is unknown, so a
+            // symbol list or a value limit refuses it (fail closed); quantity limits apply.
+            OrderOp::Options(leg) => vec![&leg.order],
+            OrderOp::OptionsMulti(legs) => legs.iter().map(|l| &l.order).collect(),
+            OrderOp::Gtt(_) => vec![],
         };
         for o in orders {
             let ltp = if policy.needs_ltp() && o.pricetype == PriceType::Market {
@@ -607,49 +635,16 @@ impl ActionCenter {
         }
     }
 
-    /// A named key's limits on a GTT (placed or modified): its symbol, and each leg's child
-    /// order measured at its limit price (the trigger for a MARKET child); a new GTT also
-    /// counts as one order of the day.
-    pub async fn check_gtt(
+    /// The limits a named key puts on a GTT as modified (a full replacement).
+    pub async fn check_gtt_modify(
         &self,
-        engine: &Engine,
         user: &AuthedUser,
-        req: &GttRequest,
-        new: bool,
+        g: &GttRequest,
     ) -> Result<(), OrderError> {
         let Some(key) = &user.named else {
             return Ok(());
         };
-        let checked = req.legs.iter().try_for_each(|leg| {
-            let child = OrderRequest {
-                symbol: req.symbol.clone(),
-                exchange: req.exchange,
-                action: req.action,
-                quantity: req.quantity,
-                pricetype: PriceType::Limit,
-                product: req.product,
-                price: if req.pricetype == PriceType::Market {
-                    leg.trigger_price
-                } else {
-                    leg.price
-                },
-                trigger_price: leg.trigger_price,
-                strategy: String::new(),
-            };
-            key.policy.check_order(&child, None)
-        });
-        let checked = match (checked, key.policy.max_orders_per_day) {
-            (Ok(()), Some(max)) if new => {
-                let session = self.session_id(engine);
-                if self.store.take_key_orders(key.id, &session, 1, max).await? {
-                    Ok(())
-                } else {
-                    Err(Denial::MaxOrders(max))
-                }
-            }
-            (r, _) => r,
-        };
-        if let Err(d) = checked {
+        if let Err(d) = key.policy.check_gtt(g) {
             self.audit(user, &key.name, "denied", &d.to_string()).await;
             return Err(d.into());
         }

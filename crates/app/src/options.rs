@@ -21,9 +21,6 @@ pub enum OptionsError {
     /// 404.
     #[error("{0}")]
     NotFound(String),
-    /// 500, with a message OpenAlgo also sends (never an internal detail of ours).
-    #[error("{0}")]
-    Failed(String),
 }
 
 /// `optionsymbol`'s (and the orders') request, validated.
@@ -159,12 +156,12 @@ const IV_IMPOSSIBLE: &str = "IV calculation not possible - theoretical deep ITM 
 /// Multi-greeks turns an expired option into this success item.
 pub const EXPIRED_NOTE: &str = "Option has expired - Greeks are no longer applicable";
 
-/// The options services over the paper market (and the engine, which knows which
-/// contracts are in use when a chain has to follow the spot).
-#[derive(Debug, Clone)]
-pub struct Options {
-    market: Arc<PaperMarket>,
-    engine: Arc<Engine>,
+/// The options services over the engine's paper market (the engine knows which contracts
+/// are in use when a chain has to follow the spot).
+#[derive(Debug, Clone, Copy)]
+pub struct Options<'e> {
+    market: &'e Arc<PaperMarket>,
+    engine: &'e Engine,
 }
 
 /// Where an underlying is quoted and its options trade.
@@ -195,9 +192,21 @@ impl Venue {
     }
 }
 
-impl Options {
-    pub fn new(market: Arc<PaperMarket>, engine: Arc<Engine>) -> Self {
-        Options { market, engine }
+impl<'e> Options<'e> {
+    pub fn new(engine: &'e Engine) -> Self {
+        Options {
+            market: engine.market(),
+            engine,
+        }
+    }
+
+    /// The underlying's LTP for a multi-leg order, fetched once (`None` if it cannot be).
+    pub fn underlying_ltp(&self, underlying: &str, exchange: Exchange) -> Option<f64> {
+        let v = Venue::of(underlying, exchange).ok()?;
+        self.market
+            .quote(&v.quote_symbol, v.quote_exchange)
+            .ok()
+            .map(|q| q.ltp)
     }
 
     fn ltp(&self, symbol: &str, exchange: Exchange, sep: &str) -> Result<QuoteData, OptionsError> {
@@ -420,7 +429,7 @@ impl Options {
             .get(&ce.symbol, ce.exchange)
             .map(|i| i.strike)
             .ok_or_else(|| {
-                OptionsError::Failed(format!(
+                OptionsError::NotFound(format!(
                     "Failed to parse strike from option symbol: {}",
                     ce.symbol
                 ))
@@ -430,7 +439,7 @@ impl Options {
                 .quote(&r.symbol, r.exchange)
                 .map(|q| q.ltp)
                 .map_err(|_| {
-                    OptionsError::Failed(format!(
+                    OptionsError::NotFound(format!(
                         "Could not fetch LTP for {side} option: {}",
                         r.symbol
                     ))
@@ -499,14 +508,14 @@ impl Options {
     /// a report marked `expired` (with zero greeks).
     pub async fn greeks(&self, req: &GreeksRequest) -> Result<GreeksReport, OptionsError> {
         let parsed = opt::parse_option_symbol(&req.symbol).map_err(|reason| {
-            OptionsError::Failed(format!(
+            OptionsError::Invalid(format!(
                 "Failed to get option Greeks: Failed to parse option symbol {}: {reason}",
                 req.symbol
             ))
         })?;
         let cutoff = match &req.expiry_time {
             Some(t) => parse_expiry_time(t)
-                .map_err(|m| OptionsError::Failed(format!("Failed to get option Greeks: {m}")))?,
+                .map_err(|m| OptionsError::Invalid(format!("Failed to get option Greeks: {m}")))?,
             None => opt::expiry_cutoff(req.exchange),
         };
         let forward = self.forward(req, &parsed).await?;
@@ -628,7 +637,7 @@ fn compute(
     let vol = match inputs.implied_vol(premium) {
         Ok(v) => v,
         Err(IvError::AboveMaximum) => {
-            return Err(OptionsError::Failed(format!(
+            return Err(OptionsError::Invalid(format!(
                 "Failed to calculate Implied Volatility: {}",
                 IvError::AboveMaximum
             )));

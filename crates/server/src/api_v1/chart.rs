@@ -18,8 +18,8 @@ use algogate_app::chart::PrefUpdate;
 #[derive(Debug)]
 pub struct ChartGet;
 impl Endpoint for ChartGet {
-    const FIELDS: &'static [Field] = KEY_ONLY;
     const NEED: Need = Need::Account;
+    const FIELDS: &'static [Field] = KEY_ONLY;
     const STYLE: ErrorStyle = ErrorStyle::Dict;
     type Request = ();
     fn validate(body: &Value) -> Result<Map<String, Value>, ApiError> {
@@ -40,8 +40,8 @@ impl Endpoint for ChartGet {
 #[derive(Debug)]
 pub struct ChartPost;
 impl Endpoint for ChartPost {
-    const FIELDS: &'static [Field] = KEY_ONLY;
     const NEED: Need = Need::Account;
+    const FIELDS: &'static [Field] = KEY_ONLY;
     const STYLE: ErrorStyle = ErrorStyle::Dict;
     type Request = PrefUpdate;
     fn validate(body: &Value) -> Result<Map<String, Value>, ApiError> {

@@ -3,13 +3,17 @@
 //! (`algogate_broker::engine::rules::gtt`: fired by the market's ticks, exactly once).
 //! Errors are style S with the sandbox's `mode`; the book's are style D.
 //!
-//! Modify and cancel run in semi-auto mode too: upstream blocks them only while analyze
+//! Semi-auto mode queues placegttorder in the Action Center (`api_type` `placegttorder`,
+//! the normalised body as `order_data`); approval places the GTT. Modify and cancel run in
+//! semi-auto mode too: upstream blocks them only while analyze
 //! mode is off, and this paper broker always answers as analyze mode.
 
 use axum::Json;
 use axum::extract::State;
 use serde_json::{Map, Value};
 
+use algogate_app::action_center::{Submitted, submit};
+use algogate_app::orders::{OrderKind, Outcome};
 use algogate_broker::engine::{AccountId, GttId, GttRequest};
 
 use crate::error::{ApiError, ErrorStyle};
@@ -19,6 +23,7 @@ use crate::openalgo::gtt::{
     trigger_body, trigger_id,
 };
 use crate::openalgo::market::KEY_ONLY;
+use crate::openalgo::orders::{OrderCall, executed_body, queued_body};
 use crate::openalgo::schema::Field;
 use crate::state::AppState;
 
@@ -42,23 +47,23 @@ fn account(call: &ApiCall<impl Endpoint>) -> AccountId {
 #[derive(Debug)]
 pub struct PlaceGtt;
 impl Endpoint for PlaceGtt {
-    const FIELDS: &'static [Field] = PLACE_GTT_FIELDS;
     const NEED: Need = Need::Place;
+    const FIELDS: &'static [Field] = PLACE_GTT_FIELDS;
     const STYLE: ErrorStyle = STYLE;
-    type Request = GttRequest;
+    type Request = OrderCall;
     fn validate(body: &Value) -> Result<Map<String, Value>, ApiError> {
         schema(Self::FIELDS, body)
     }
-    fn parse(fields: Map<String, Value>) -> Result<GttRequest, ApiError> {
-        request(&fields)
+    fn parse(fields: Map<String, Value>) -> Result<OrderCall, ApiError> {
+        Ok(OrderCall::parse(OrderKind::Gtt, fields)?)
     }
 }
 
 #[derive(Debug)]
 pub struct ModifyGtt;
 impl Endpoint for ModifyGtt {
-    const FIELDS: &'static [Field] = MODIFY_GTT_FIELDS;
     const NEED: Need = Need::Modify;
+    const FIELDS: &'static [Field] = MODIFY_GTT_FIELDS;
     const STYLE: ErrorStyle = STYLE;
     type Request = (GttId, GttRequest);
     fn validate(body: &Value) -> Result<Map<String, Value>, ApiError> {
@@ -72,8 +77,8 @@ impl Endpoint for ModifyGtt {
 #[derive(Debug)]
 pub struct CancelGtt;
 impl Endpoint for CancelGtt {
-    const FIELDS: &'static [Field] = CANCEL_GTT_FIELDS;
     const NEED: Need = Need::Cancel;
+    const FIELDS: &'static [Field] = CANCEL_GTT_FIELDS;
     const STYLE: ErrorStyle = STYLE;
     type Request = GttId;
     fn parse(fields: Map<String, Value>) -> Result<GttId, ApiError> {
@@ -84,8 +89,8 @@ impl Endpoint for CancelGtt {
 #[derive(Debug)]
 pub struct GttBook;
 impl Endpoint for GttBook {
-    const FIELDS: &'static [Field] = KEY_ONLY;
     const NEED: Need = Need::Account;
+    const FIELDS: &'static [Field] = KEY_ONLY;
     const STYLE: ErrorStyle = ErrorStyle::Dict;
     type Request = ();
     fn parse(_: Map<String, Value>) -> Result<(), ApiError> {
@@ -97,11 +102,15 @@ pub async fn placegttorder(
     State(st): State<AppState>,
     call: ApiCall<PlaceGtt>,
 ) -> Result<Json<Value>, ApiError> {
-    st.action_center()
-        .check_gtt(st.engine(), &call.user, &call.req, true)
-        .await?;
-    let id = st.engine().place_gtt(account(&call), &call.req).await?;
-    Ok(Json(trigger_body(&id)))
+    let (op, order_data) = call.req.into_parts();
+    let done = submit(st.engine(), st.action_center(), &call.user, &op, order_data).await?;
+    Ok(Json(match done {
+        Submitted::Queued(id) => queued_body(id),
+        Submitted::Executed(ex) => match &ex.outcome {
+            Outcome::Gtt(id) => trigger_body(id),
+            _ => executed_body(&ex),
+        },
+    }))
 }
 
 pub async fn modifygttorder(
@@ -109,9 +118,7 @@ pub async fn modifygttorder(
     call: ApiCall<ModifyGtt>,
 ) -> Result<Json<Value>, ApiError> {
     let (id, req) = &call.req;
-    st.action_center()
-        .check_gtt(st.engine(), &call.user, req, false)
-        .await?;
+    st.action_center().check_gtt_modify(&call.user, req).await?;
     st.engine().modify_gtt(account(&call), id, req).await?;
     Ok(Json(trigger_body(id)))
 }

@@ -50,7 +50,7 @@ pub fn paths() -> Vec<String> {
     post.chain(market).collect()
 }
 
-fn post_table() -> [(&'static str, MethodRouter<AppState>); 31] {
+fn post_table() -> [(&'static str, MethodRouter<AppState>); 33] {
     [
         ("ping", post(ping)),
         // Paper broker: orders (reference §3.3-§3.12, §3.15) and account books (§3.2, §3.16).
@@ -88,6 +88,8 @@ fn post_table() -> [(&'static str, MethodRouter<AppState>); 31] {
         ("modifygttorder", post(gtt::modifygttorder)),
         ("cancelgttorder", post(gtt::cancelgttorder)),
         ("gttorderbook", post(gtt::gttorderbook)),
+        ("optionsorder", post(options::optionsorder)),
+        ("optionsmultiorder", post(options::optionsmultiorder)),
     ]
 }
 

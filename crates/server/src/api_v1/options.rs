@@ -12,16 +12,23 @@ use crate::error::{ApiError, ErrorStyle};
 use crate::extract::{ApiCall, Endpoint, Need};
 use crate::openalgo::checks::check;
 use crate::openalgo::options::MAX_GREEKS_SYMBOLS;
+use algogate_app::orders::OrderKind;
+
+use crate::openalgo::option_orders::{
+    LEG, LEG_RANGES, LEGS_MESSAGE, MAX_LEGS, MULTI_ORDER_RANGES, OPTIONS_MULTI, OPTIONS_ORDER,
+    OPTIONS_ORDER_RANGES,
+};
 use crate::openalgo::options::{
     CHAIN_RANGES, GREEKS_RANGES, MULTI_GREEKS, MULTI_RANGES, OPTION_CHAIN, OPTION_GREEKS,
     OPTION_SYMBOL, STRIKE_INT, SYNTHETIC, chain_body, chain_request, check_offset, expiry_title,
     greeks_body, greeks_request, symbol_body, symbol_request, synthetic_body,
 };
+use crate::openalgo::orders::OrderCall;
 use crate::openalgo::schema::{Field, FieldErrors, SchemaErrors};
 use crate::state::AppState;
 
-fn service(st: &AppState) -> Options {
-    Options::new(st.market().clone(), st.engine().clone())
+fn service(st: &AppState) -> Options<'_> {
+    Options::new(st.engine())
 }
 
 fn schema(errors: SchemaErrors, style: ErrorStyle) -> ApiError {
@@ -33,9 +40,8 @@ macro_rules! options_endpoint {
         #[derive(Debug)]
         pub struct $name;
         impl Endpoint for $name {
-            const FIELDS: &'static [Field] = $fields;
-            // Option symbols, chains and greeks are market data.
             const NEED: Need = Need::Data;
+            const FIELDS: &'static [Field] = $fields;
             const STYLE: ErrorStyle = $style;
             fn validate(body: &Value) -> Result<Map<String, Value>, ApiError> {
                 let fields = check(Self::FIELDS, $ranges, false, body)
@@ -213,4 +219,79 @@ pub async fn syntheticfuture(
         .synthetic(text("underlying"), exchange, text("expiry_date"))
         .await?;
     Ok(Json(synthetic_body(&s)))
+}
+
+// ---- optionsorder and optionsmultiorder: the order path, queued in semi-auto ----
+
+#[derive(Debug)]
+pub struct OptionsOrder;
+impl Endpoint for OptionsOrder {
+    const NEED: Need = Need::Place;
+    const FIELDS: &'static [Field] = OPTIONS_ORDER;
+    const STYLE: ErrorStyle = ErrorStyle::Errors;
+    fn validate(body: &Value) -> Result<Map<String, Value>, ApiError> {
+        check(Self::FIELDS, OPTIONS_ORDER_RANGES, false, body).map_err(|e| schema(e, Self::STYLE))
+    }
+    type Request = OrderCall;
+    fn parse(fields: Map<String, Value>) -> Result<OrderCall, ApiError> {
+        Ok(OrderCall::parse(OrderKind::Options, fields)?)
+    }
+}
+
+pub async fn optionsorder(
+    State(st): State<AppState>,
+    call: ApiCall<OptionsOrder>,
+) -> Result<Json<Value>, ApiError> {
+    super::orders::run(&st, call.user, call.req).await
+}
+
+#[derive(Debug)]
+pub struct OptionsMultiOrder;
+impl Endpoint for OptionsMultiOrder {
+    const NEED: Need = Need::Place;
+    const FIELDS: &'static [Field] = OPTIONS_MULTI;
+    const STYLE: ErrorStyle = ErrorStyle::Errors;
+    fn validate(body: &Value) -> Result<Map<String, Value>, ApiError> {
+        let legs_len = body.get("legs").and_then(Value::as_array).map(Vec::len);
+        let legs_message = |mut e: SchemaErrors| {
+            // `Length(1, 20)` with OpenAlgo's own message, for too few and too many.
+            if legs_len.is_some_and(|n| n == 0 || n > MAX_LEGS) {
+                for (field, errs) in &mut e.0 {
+                    if field == "legs" {
+                        *errs = FieldErrors::Messages(vec![LEGS_MESSAGE.into()]);
+                    }
+                }
+            }
+            schema(e, Self::STYLE)
+        };
+        let fields = check(Self::FIELDS, MULTI_ORDER_RANGES, false, body).map_err(legs_message)?;
+        // Each leg's ranges, keyed by its index as marshmallow reports nested errors.
+        let items: Vec<(usize, SchemaErrors)> = body
+            .get("legs")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+            .filter_map(|(i, leg)| check(LEG, LEG_RANGES, false, leg).err().map(|e| (i, e)))
+            .collect();
+        if !items.is_empty() {
+            return Err(schema(
+                SchemaErrors(vec![("legs".into(), FieldErrors::Items(items))]),
+                Self::STYLE,
+            ));
+        }
+        Ok(fields)
+    }
+    type Request = OrderCall;
+    fn parse(fields: Map<String, Value>) -> Result<OrderCall, ApiError> {
+        Ok(OrderCall::parse(OrderKind::OptionsMulti, fields)?)
+    }
+}
+
+/// BUY legs run before SELL legs; results come back in request order.
+pub async fn optionsmultiorder(
+    State(st): State<AppState>,
+    call: ApiCall<OptionsMultiOrder>,
+) -> Result<Json<Value>, ApiError> {
+    super::orders::run(&st, call.user, call.req).await
 }

@@ -44,7 +44,11 @@ fn schema_err(errors: SchemaErrors, style: ErrorStyle) -> ApiError {
 }
 
 /// Runs or queues the order for the key's user.
-async fn run(st: &AppState, user: AuthedUser, order: OrderCall) -> Result<Json<Value>, ApiError> {
+pub(super) async fn run(
+    st: &AppState,
+    user: AuthedUser,
+    order: OrderCall,
+) -> Result<Json<Value>, ApiError> {
     let (op, order_data) = order.into_parts();
     let done = submit(st.engine(), st.action_center(), &user, &op, order_data).await?;
     Ok(Json(match done {

@@ -5,7 +5,6 @@
 use algogate_app::options::{
     Chain, ChainLeg, ChainRequest, GreeksReport, GreeksRequest, Resolved, SymbolRequest, Synthetic,
 };
-use algogate_broker::domain::OptionKind;
 use algogate_broker::options::is_listed_offset;
 use algogate_broker::{Exchange, QuoteData};
 use chrono::NaiveDate;
@@ -13,13 +12,13 @@ use serde_json::{Map, Value, json};
 
 use super::checks::Range;
 use super::market::FNO_EXCHANGES;
-use super::orders::EXCHANGES;
+use super::option_orders::{OPTION_TYPE, float, kind, text};
+use super::schema::EXCHANGES;
 use super::schema::{APIKEY, Field, Kind, SchemaErrors, TEXT, nullable, optional, required};
 
 /// Most options one multioptiongreeks request may carry (OpenAlgo's limit).
 pub const MAX_GREEKS_SYMBOLS: usize = 50;
 
-const OPTION_TYPE: Kind = Kind::OneOf(&["CE", "PE", "ce", "pe"]);
 const FNO: Kind = Kind::OneOf(&FNO_EXCHANGES);
 
 pub const OPTION_SYMBOL: &[Field] = &[
@@ -102,27 +101,12 @@ pub fn check_offset(fields: &Map<String, Value>) -> Result<(), SchemaErrors> {
     }
 }
 
-fn text(f: &Map<String, Value>, name: &str) -> Option<String> {
-    f.get(name).and_then(Value::as_str).map(str::to_owned)
-}
-
 fn exchange(f: &Map<String, Value>) -> Exchange {
     // The schema has already checked it against the exchange list.
     f.get("exchange")
         .and_then(Value::as_str)
         .and_then(|e| e.parse().ok())
         .unwrap_or(Exchange::Nfo)
-}
-
-fn kind(f: &Map<String, Value>) -> OptionKind {
-    match f.get("option_type").and_then(Value::as_str) {
-        Some("PE" | "pe") => OptionKind::Put,
-        _ => OptionKind::Call,
-    }
-}
-
-fn float(f: &Map<String, Value>, name: &str) -> Option<f64> {
-    f.get(name).and_then(Value::as_f64)
 }
 
 pub fn symbol_request(f: &Map<String, Value>) -> SymbolRequest {

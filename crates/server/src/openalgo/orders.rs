@@ -16,21 +16,7 @@ use algogate_broker::{Exchange, engine::Product};
 use super::checks::Range;
 use super::schema::{APIKEY, Field, Kind, TEXT, optional, required};
 
-/// The names of `list`, in its order, for a schema's `OneOf`.
-pub const fn exchange_names<const N: usize>(list: &[Exchange; N]) -> [&'static str; N] {
-    let mut out = [""; N];
-    let mut i = 0;
-    while i < N {
-        out[i] = list[i].as_str();
-        i += 1;
-    }
-    out
-}
-
-/// `VALID_EXCHANGES`, in OpenAlgo's order.
-pub const EXCHANGE_NAMES: [&str; 14] = exchange_names(&Exchange::ALL);
-pub const EXCHANGES: Kind = Kind::OneOf(&EXCHANGE_NAMES);
-pub const ACTIONS: Kind = Kind::OneOf(&["BUY", "SELL", "buy", "sell"]);
+pub use super::schema::{ACTIONS, EXCHANGE_NAMES, EXCHANGES, exchange_names};
 pub const PRICETYPES: Kind = Kind::OneOf(&["MARKET", "LIMIT", "SL", "SL-M"]);
 pub const PRODUCTS: Kind = Kind::OneOf(&["MIS", "NRML", "CNC"]);
 
@@ -215,6 +201,11 @@ pub fn decode(kind: OrderKind, f: &Map<String, Value>) -> Result<OrderOp, OrderE
             order: order_request(f)?,
             split: f.get("splitsize").and_then(Value::as_i64).unwrap_or(1),
         },
+        OrderKind::Options | OrderKind::OptionsMulti => known(
+            super::option_orders::decode_options(kind == OrderKind::OptionsMulti, f),
+            "options order",
+        )?,
+        OrderKind::Gtt => OrderOp::Gtt(super::gtt::gtt_request(f).map_err(OrderError::Unreadable)?),
     })
 }
 
@@ -260,8 +251,17 @@ pub fn order_data(kind: OrderKind, mut fields: Map<String, Value>) -> Map<String
         }
     }
     fields.remove("apikey");
-    if kind == OrderKind::Basket {
-        if let Some(Value::Array(legs)) = fields.get_mut("orders") {
+    // A GTT's body is already normalised by its schema (defaults, derived trigger_price).
+    if kind == OrderKind::Gtt {
+        return fields;
+    }
+    let list = match kind {
+        OrderKind::Basket => Some("orders"),
+        OrderKind::OptionsMulti => Some("legs"),
+        _ => None,
+    };
+    if let Some(list) = list {
+        if let Some(Value::Array(legs)) = fields.get_mut(list) {
             legs.iter_mut()
                 .filter_map(Value::as_object_mut)
                 .for_each(fill);
@@ -381,6 +381,7 @@ pub fn executed_body(ex: &Executed) -> Value {
     let placed = |id: &OrderId| json!({"status": "success", "orderid": id.0});
     analyze(match &ex.outcome {
         Outcome::Placed(id) | Outcome::Smart(SmartOutcome::Placed(id)) => placed(id),
+        Outcome::Gtt(id) => json!({"status": "success", "trigger_id": id.0}),
         Outcome::Smart(SmartOutcome::AlreadyMatched) => json!({"status": "success",
             "message": "Positions Already Matched. No Action needed."}),
         Outcome::Smart(SmartOutcome::NothingToExit) => json!({"status": "success",
@@ -404,20 +405,7 @@ pub fn executed_body(ex: &Executed) -> Value {
             json!({"status": "success", "results": results})
         }
         Outcome::Split { split, total, legs } => {
-            let results: Vec<Value> = legs
-                .iter()
-                .enumerate()
-                .map(|(i, Leg { order, result })| match result {
-                    Ok(id) => json!({
-                        "order_num": i + 1, "orderid": id.0, "quantity": order.quantity,
-                        "status": "success",
-                    }),
-                    Err(message) => json!({
-                        "order_num": i + 1, "quantity": order.quantity, "status": "error",
-                        "message": message,
-                    }),
-                })
-                .collect();
+            let results = super::option_orders::split_results(legs);
             json!({
                 "status": "success",
                 "split_size": split,
@@ -425,6 +413,11 @@ pub fn executed_body(ex: &Executed) -> Value {
                 "results": results,
             })
         }
+        Outcome::Options(r) => super::option_orders::options_order_body(r),
+        Outcome::OptionsMulti {
+            underlying_ltp,
+            legs,
+        } => super::option_orders::options_multi_body(*underlying_ltp, legs),
     })
 }
 
@@ -456,6 +449,14 @@ pub fn order_error_body(e: &OrderError) -> Option<(StatusCode, Value)> {
             StatusCode::FORBIDDEN,
             json!({"status": "error", "message": d.to_string()}),
         ),
+        OrderError::Options(o) => {
+            use algogate_app::options::OptionsError as O;
+            let status = match o {
+                O::Invalid(_) => StatusCode::BAD_REQUEST,
+                O::NotFound(_) => StatusCode::NOT_FOUND,
+            };
+            (status, json!({"status": "error", "message": o.to_string()}))
+        }
         OrderError::Engine(EngineError::Ledger(_)) | OrderError::Store(_) => return None,
     })
 }

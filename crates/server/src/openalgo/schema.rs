@@ -3,6 +3,7 @@
 //! declaration order, unknown fields rejected. Rendered as a JSON object ("style D") or as
 //! the Python repr of that dict ("style S"), as each endpoint does upstream.
 
+use algogate_broker::Exchange;
 use serde_json::{Map, Value};
 
 use super::python::py_repr;
@@ -44,6 +45,21 @@ pub const TEXT: Kind = Kind::Str {
 };
 pub const APIKEY: Kind = Kind::Str { min: 1, max: 256 };
 
+/// The names of `list`, in its order, for a schema's `OneOf`.
+pub const fn exchange_names<const N: usize>(list: &[Exchange; N]) -> [&'static str; N] {
+    let mut out = [""; N];
+    let mut i = 0;
+    while i < N {
+        out[i] = list[i].as_str();
+        i += 1;
+    }
+    out
+}
+
+/// `VALID_EXCHANGES`, in OpenAlgo's order.
+pub const EXCHANGE_NAMES: [&str; 14] = exchange_names(&Exchange::ALL);
+pub const EXCHANGES: Kind = Kind::OneOf(&EXCHANGE_NAMES);
+pub const ACTIONS: Kind = Kind::OneOf(&["BUY", "SELL", "buy", "sell"]);
 #[derive(Debug, Clone, Copy)]
 pub struct Field {
     pub name: &'static str,

@@ -69,7 +69,7 @@ pub async fn data(
             // Not implemented by this gateway yet; always 0 (OpenAlgo's keys).
             "total_optionsorder": 0,
             "total_optionsmultiorder": 0,
-            "total_placegttorder": 0,
+            "total_placegttorder": stats.total_placegttorder,
         },
     });
     Ok(Json(json!({"status": "success", "data": data})))
@@ -349,6 +349,39 @@ fn order_view(r: &PendingRow, username: &str) -> Value {
             v["split_sizes"] = split_sizes(total, split).map_or(Value::Null, Value::from);
         }
         "smartorder" => v["position_size"] = get("position_size"),
+        // OpenAlgo's display: "<underlying> <offset> <option_type>".
+        "optionsorder" => {
+            v["symbol"] = Value::from(format!(
+                "{} {} {}",
+                text(&get("underlying")).as_str().unwrap_or(""),
+                text(&get("offset")).as_str().unwrap_or(""),
+                text(&get("option_type")).as_str().unwrap_or(""),
+            ));
+        }
+        // "<underlying> (<n> legs)", action MULTI when the legs differ.
+        "optionsmultiorder" => {
+            let legs = data
+                .get("legs")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            let actions: Vec<Value> = legs.iter().map(|l| text(&l["action"])).collect();
+            v["symbol"] = Value::from(format!(
+                "{} ({} legs)",
+                text(&get("underlying")).as_str().unwrap_or(""),
+                legs.len()
+            ));
+            v["action"] = match actions.first() {
+                Some(a) if actions.iter().all(|x| x == a) => a.clone(),
+                _ => Value::from("MULTI"),
+            };
+            v["quantity"] = Value::from(
+                legs.iter()
+                    .filter_map(|l| l["quantity"].as_f64())
+                    .sum::<f64>(),
+            );
+            v["legs"] = Value::Array(legs);
+        }
         _ => {}
     }
     v

@@ -94,6 +94,18 @@ fn gtt_cases() -> Vec<(String, (reqwest::Method, String, Value))> {
             json!({"strategy": "dip", "trigger_id": "GTT-000000000000000"}),
         ),
         ("gttorderbook", json!({})),
+        (
+            "optionsorder",
+            json!({"strategy": "s", "underlying": "NIFTY", "exchange": "NSE_INDEX",
+                "expiry_date": "30DEC25", "offset": "ATM", "option_type": "CE",
+                "action": "BUY", "quantity": 65, "pricetype": "MARKET", "product": "NRML"}),
+        ),
+        (
+            "optionsmultiorder",
+            json!({"strategy": "s", "underlying": "NIFTY", "exchange": "NSE_INDEX",
+                "expiry_date": "30DEC25",
+                "legs": [{"offset": "ATM", "option_type": "CE", "action": "BUY", "quantity": 65}]}),
+        ),
     ]
     .into_iter()
     .map(|(name, body)| {

@@ -380,7 +380,7 @@ async fn greeks_and_the_synthetic_future() {
     assert_eq!(g["greeks"]["delta"], json!(-1.0));
     assert_eq!(g["interest_rate"], json!(6.5));
 
-    // Errors: a bad symbol is a 500 with OpenAlgo's text; a bad expiry_time too.
+    // Errors: a bad symbol is a 400 with OpenAlgo's text (upstream: 500); a bad expiry_time too.
     let (s, g) = call(
         &app,
         &key,
@@ -391,7 +391,7 @@ async fn greeks_and_the_synthetic_future() {
     assert_eq!(
         (s, g["message"].as_str().unwrap()),
         (
-            500,
+            400,
             "Failed to get option Greeks: Failed to parse option symbol NIFTYX: Invalid option symbol format: NIFTYX"
         )
     );
@@ -405,7 +405,7 @@ async fn greeks_and_the_synthetic_future() {
     assert_eq!(
         (s, g["message"].as_str().unwrap()),
         (
-            500,
+            400,
             "Failed to get option Greeks: Invalid expiry_time values: 25:00. Hour must be 0-23, minute must be 0-59"
         )
     );
@@ -499,6 +499,242 @@ async fn greeks_and_the_synthetic_future() {
         (
             400,
             json!({"symbols": {"0": {"forward_price": ["Unknown field."]}}})
+        )
+    );
+    app.stop().await;
+}
+
+async fn orderbook(app: &TestApp, key: &str) -> Vec<Value> {
+    let (s, b) = call(app, key, "orderbook", json!({})).await;
+    assert_eq!(s, 200, "{b}");
+    b["data"]["orders"].as_array().unwrap().clone()
+}
+
+#[tokio::test]
+async fn optionsorder_places_through_the_order_path() {
+    let (app, key) = setup().await;
+    let ltp = nifty_ltp(&app, &key).await;
+    let atm = atm_of(ltp);
+    let order = |extra: Value| {
+        let mut b = json!({"strategy": "straddle", "underlying": "NIFTY", "exchange": "NSE_INDEX",
+            "expiry_date": "30DEC25", "offset": "ATM", "option_type": "ce", "action": "BUY",
+            "quantity": 65, "product": "NRML"});
+        for (k, v) in extra.as_object().unwrap() {
+            b[k] = v.clone();
+        }
+        b
+    };
+    let (s, r) = call(&app, &key, "optionsorder", order(json!({}))).await;
+    assert_eq!(s, 200, "{r}");
+    let symbol = format!("NIFTY30DEC25{atm:.0}CE");
+    assert_eq!(r["symbol"], json!(symbol));
+    assert_eq!(
+        (r["exchange"].clone(), r["offset"].clone()),
+        (json!("NFO"), json!("ATM"))
+    );
+    assert_eq!(
+        (r["option_type"].clone(), r["underlying"].clone()),
+        (json!("CE"), json!("NIFTY"))
+    );
+    assert_eq!(r["underlying_ltp"].as_f64(), Some(ltp));
+    assert_eq!(r["mode"], "analyze");
+    assert_eq!(r["orderid"].as_str().unwrap().len(), 14);
+    let book = orderbook(&app, &key).await;
+    assert_eq!(book.len(), 1);
+    assert_eq!(book[0]["symbol"], json!(symbol));
+
+    // Split: 160 in 65s is 65, 65, 30; the last is not a whole lot, which the paper
+    // broker refuses for that child alone.
+    let split = order(json!({"quantity": 160, "splitsize": 65, "offset": "OTM2",
+        "option_type": "PE"}));
+    let (s, r) = call(&app, &key, "optionsorder", split).await;
+    assert_eq!(s, 200, "{r}");
+    assert_eq!(
+        (r["split_size"].clone(), r["total_quantity"].clone()),
+        (json!(65), json!(160))
+    );
+    let children = r["results"].as_array().unwrap();
+    let sizes: Vec<i64> = children
+        .iter()
+        .map(|c| c["quantity"].as_i64().unwrap())
+        .collect();
+    assert_eq!(sizes, [65, 65, 30]);
+    let statuses: Vec<&str> = children
+        .iter()
+        .map(|c| c["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["success", "success", "error"], "{r}");
+    assert_eq!(r["status"], "success");
+    // The refused child never became an order.
+    assert_eq!(orderbook(&app, &key).await.len(), 3);
+    // A null splitsize is no split.
+    let (s, r) = call(
+        &app,
+        &key,
+        "optionsorder",
+        order(json!({"splitsize": null})),
+    )
+    .await;
+    assert_eq!((s, r["orderid"].is_string()), (200, true), "{r}");
+
+    // The offset is not schema-checked: the service refuses what names no strike.
+    let (s, r) = call(
+        &app,
+        &key,
+        "optionsorder",
+        order(json!({"offset": "OTM60"})),
+    )
+    .await;
+    assert_eq!(
+        (s, r["message"].as_str().unwrap()),
+        (
+            400,
+            "Offset OTM60 is out of range for available strikes. Please use a smaller offset."
+        )
+    );
+    let (s, r) = call(&app, &key, "optionsorder", order(json!({"offset": "ITMX"}))).await;
+    assert_eq!(
+        (s, r["message"].as_str().unwrap()),
+        (400, "invalid literal for int() with base 10: 'X'")
+    );
+    let (s, r) = call(
+        &app,
+        &key,
+        "optionsorder",
+        order(json!({"quantity": 6500, "splitsize": 1})),
+    )
+    .await;
+    assert_eq!(
+        (s, r["message"].as_str().unwrap()),
+        (
+            400,
+            "Total number of orders would exceed maximum limit of 100"
+        )
+    );
+    let (s, r) = call(
+        &app,
+        &key,
+        "optionsorder",
+        order(json!({"quantity": 0, "product": "CNC",
+        "splitsize": -1, "price": -1})),
+    )
+    .await;
+    assert_eq!(
+        (s, r),
+        (
+            400,
+            json!({"status": "error", "message": "Validation error", "errors": {
+                "quantity": ["Quantity must be a positive integer."],
+                "splitsize": ["Split size must be a non-negative integer."],
+                "product": ["Must be one of: MIS, NRML."],
+                "price": ["Price must be a non-negative number."],
+            }})
+        )
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn optionsmultiorder_runs_buy_legs_first_and_reports_each_leg() {
+    let (app, key) = setup().await;
+    let ltp = nifty_ltp(&app, &key).await;
+    let atm = atm_of(ltp);
+    let mut updates = app.state.engine().updates();
+    let (s, r) = call(&app, &key, "optionsmultiorder", json!({"strategy": "ic",
+        "underlying": "NIFTY", "exchange": "NSE_INDEX", "expiry_date": "30DEC25", "legs": [
+            {"offset": "ATM", "option_type": "CE", "action": "SELL", "quantity": 65},
+            {"offset": "OTM5", "option_type": "CE", "action": "BUY", "quantity": 130, "splitsize": 65},
+            {"offset": "OTM60", "option_type": "PE", "action": "SELL", "quantity": 65},
+            {"offset": "OTM5", "option_type": "PE", "action": "buy", "quantity": 65, "product": "NRML"},
+        ]})).await;
+    assert_eq!(s, 200, "{r}");
+    assert_eq!(
+        (r["status"].clone(), r["underlying"].clone()),
+        (json!("success"), json!("NIFTY"))
+    );
+    assert_eq!(r["underlying_ltp"].as_f64(), Some(ltp));
+    let legs = r["results"].as_array().unwrap();
+    let n: Vec<i64> = legs.iter().map(|l| l["leg"].as_i64().unwrap()).collect();
+    assert_eq!(n, [1, 2, 3, 4]);
+    assert_eq!(legs[0]["symbol"], json!(format!("NIFTY30DEC25{atm:.0}CE")));
+    assert_eq!(
+        (legs[0]["status"].clone(), legs[0]["mode"].clone()),
+        (json!("success"), json!("analyze"))
+    );
+    assert_eq!(legs[1]["split_results"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        legs[2],
+        json!({"leg": 3, "offset": "OTM60", "option_type": "PE", "action": "SELL",
+        "status": "error",
+        "message": "Offset OTM60 is out of range for available strikes. Please use a smaller offset."})
+    );
+    assert_eq!(legs[3]["action"], "BUY");
+    // BUY legs were placed before the SELL leg, although listed after it.
+    let mut placed = Vec::new();
+    while let Ok(u) = updates.try_recv() {
+        if !placed.contains(&u.orderid) {
+            placed.push(u.orderid.clone());
+        }
+    }
+    let at = |id: &Value| {
+        placed
+            .iter()
+            .position(|p| p == id.as_str().unwrap())
+            .unwrap()
+    };
+    let sell = at(&legs[0]["orderid"]);
+    assert!(
+        at(&legs[1]["split_results"][1]["orderid"]) < sell,
+        "{placed:?}"
+    );
+    assert!(at(&legs[3]["orderid"]) < sell, "{placed:?}");
+    assert_eq!(orderbook(&app, &key).await.len(), 4);
+
+    let multi = |legs: Value| {
+        json!({"strategy": "x", "underlying": "NIFTY", "exchange": "NSE_INDEX",
+        "expiry_date": "30DEC25", "legs": legs})
+    };
+    let (s, r) = call(&app, &key, "optionsmultiorder", multi(json!([]))).await;
+    assert_eq!(
+        (s, r["errors"].clone()),
+        (400, json!({"legs": ["Legs must contain 1 to 20 items."]}))
+    );
+    let leg = json!({"offset": "ATM", "option_type": "CE", "action": "BUY", "quantity": 65});
+    let (s, r) = call(
+        &app,
+        &key,
+        "optionsmultiorder",
+        multi(json!(vec![leg.clone(); 21])),
+    )
+    .await;
+    assert_eq!(
+        (s, r["errors"].clone()),
+        (400, json!({"legs": ["Legs must contain 1 to 20 items."]}))
+    );
+    let (s, r) = call(&app, &key, "optionsmultiorder", multi(json!([
+        {"offset": "ATM", "option_type": "CE", "action": "BUY", "quantity": 65, "strategy": "s"},
+    ]))).await;
+    assert_eq!(
+        (s, r["errors"].clone()),
+        (
+            400,
+            json!({"legs": {"0": {"strategy": ["Unknown field."]}}})
+        )
+    );
+    let (s, r) = call(
+        &app,
+        &key,
+        "optionsmultiorder",
+        multi(json!([leg,
+            {"offset": "ATM", "option_type": "CE", "action": "BUY", "quantity": 0},
+        ])),
+    )
+    .await;
+    assert_eq!(
+        (s, r["errors"].clone()),
+        (
+            400,
+            json!({"legs": {"1": {"quantity": ["Quantity must be a positive integer."]}}})
         )
     );
     app.stop().await;

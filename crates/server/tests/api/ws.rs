@@ -1003,6 +1003,39 @@ async fn ws_named_key_scopes_gate_market_data_and_order_updates() {
 }
 
 #[tokio::test]
+async fn ws_a_gtt_firing_sends_the_order_update_of_its_order() {
+    let app = spawn_app().await;
+    let (_, key) = app.create_user("alice").await;
+    let mut a = Ws::connect(&app.ws_url).await;
+    a.auth(key.expose()).await;
+    a.ask(json!({"action": "subscribe_orders"})).await;
+    let ltp = app
+        .state
+        .market()
+        .quote("SBIN", algogate_broker::Exchange::Nse)
+        .unwrap()
+        .ltp;
+    // A below trigger above the market is already crossed: the next tick fires it.
+    let (status, body) = app
+        .post_json(
+            "/api/v1/placegttorder",
+            &json!({"apikey": key.expose(), "strategy": "ws-gtt", "trigger_type": "SINGLE",
+                "exchange": "NSE", "symbol": "SBIN", "action": "BUY", "product": "CNC",
+                "quantity": 1, "pricetype": "MARKET", "price": 0,
+                "triggerprice_sl": (ltp * 2.0).round()}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let got = a.reply().await;
+    assert_eq!(got["type"], "order_update", "{got}");
+    assert_eq!(got["symbol"], "SBIN");
+    assert_eq!(got["action"], "BUY");
+    assert_eq!(got["pricetype"], "MARKET");
+    assert_eq!(got["quantity"], 1);
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn ws_named_key_revocation_and_expiry_close_its_sockets() {
     use algogate_app::keypolicy::KeyPolicy;
     let app = spawn_app().await;
@@ -1037,36 +1070,4 @@ async fn ws_named_key_revocation_and_expiry_close_its_sockets() {
     // The primary key's socket is untouched.
     assert_eq!(c.ask(json!({"action": "ping"})).await["type"], "pong");
     app.stop().await;
-}
-
-#[tokio::test]
-async fn ws_a_gtt_firing_sends_the_order_update_of_its_order() {
-    let app = spawn_app().await;
-    let (_, key) = app.create_user("alice").await;
-    let mut a = Ws::connect(&app.ws_url).await;
-    a.auth(key.expose()).await;
-    a.ask(json!({"action": "subscribe_orders"})).await;
-    let ltp = app
-        .state
-        .market()
-        .quote("SBIN", algogate_broker::Exchange::Nse)
-        .unwrap()
-        .ltp;
-    // A below trigger above the market is already crossed: the next tick fires it.
-    let (status, body) = app
-        .post_json(
-            "/api/v1/placegttorder",
-            &json!({"apikey": key.expose(), "strategy": "ws-gtt", "trigger_type": "SINGLE",
-                "exchange": "NSE", "symbol": "SBIN", "action": "BUY", "product": "CNC",
-                "quantity": 1, "pricetype": "MARKET", "price": 0,
-                "triggerprice_sl": (ltp * 2.0).round()}),
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
-    let got = a.reply().await;
-    assert_eq!(got["type"], "order_update", "{got}");
-    assert_eq!(got["symbol"], "SBIN");
-    assert_eq!(got["action"], "BUY");
-    assert_eq!(got["pricetype"], "MARKET");
-    assert_eq!(got["quantity"], 1);
 }
