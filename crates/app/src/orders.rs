@@ -9,6 +9,8 @@ use algogate_broker::engine::{
 };
 use algogate_store::StoreError;
 
+use crate::options::{Options, OptionsError, Resolved, SymbolRequest};
+
 /// OpenAlgo's cap on the orders one split may create.
 pub const MAX_SPLIT_ORDERS: i64 = 100;
 
@@ -20,6 +22,8 @@ pub enum OrderKind {
     Basket,
     Split,
     Gtt,
+    Options,
+    OptionsMulti,
 }
 
 impl OrderKind {
@@ -30,6 +34,8 @@ impl OrderKind {
             Self::Basket => "basketorder",
             Self::Split => "splitorder",
             Self::Gtt => "placegttorder",
+            Self::Options => "optionsorder",
+            Self::OptionsMulti => "optionsmultiorder",
         }
     }
 
@@ -40,6 +46,8 @@ impl OrderKind {
             "basketorder" => Self::Basket,
             "splitorder" => Self::Split,
             "placegttorder" => Self::Gtt,
+            "optionsorder" => Self::Options,
+            "optionsmultiorder" => Self::OptionsMulti,
             _ => return None,
         })
     }
@@ -63,6 +71,46 @@ pub enum OrderOp {
     },
     /// A GTT to place (it fires later, on the market's ticks).
     Gtt(GttRequest),
+    /// An option chosen by offset, then ordered (in orders of `split` when it is > 0).
+    Options(OptionLeg),
+    /// The legs in request order (BUY legs run first).
+    OptionsMulti(Vec<OptionLeg>),
+}
+
+/// One option order: the contract by offset, and the order its symbol is filled into.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OptionLeg {
+    pub contract: SymbolRequest,
+    /// `symbol` and `exchange` are set once the contract is resolved.
+    pub order: OrderRequest,
+    /// 0: one order.
+    pub split: i64,
+}
+
+/// What became of one option order.
+#[derive(Debug, Clone)]
+pub enum OptionFill {
+    /// The offset named no contract (the resolution's message).
+    Unresolved(String),
+    Placed(OrderId),
+    /// The engine refused it.
+    Rejected(String),
+    Split {
+        split: i64,
+        total: i64,
+        legs: Vec<Leg>,
+    },
+    TooManySplits,
+}
+
+/// One leg of an options order and its outcome.
+#[derive(Debug, Clone)]
+pub struct OptionResult {
+    /// Position in the request (0-based).
+    pub index: usize,
+    pub leg: OptionLeg,
+    pub resolved: Option<Resolved>,
+    pub fill: OptionFill,
 }
 
 impl OrderOp {
@@ -73,6 +121,8 @@ impl OrderOp {
             Self::Basket(_) => OrderKind::Basket,
             Self::Split { .. } => OrderKind::Split,
             Self::Gtt(_) => OrderKind::Gtt,
+            Self::Options(_) => OrderKind::Options,
+            Self::OptionsMulti(_) => OrderKind::OptionsMulti,
         }
     }
 }
@@ -89,6 +139,12 @@ pub enum OrderError {
     Unreadable(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The named key's policy refuses the order (a limit).
+    #[error(transparent)]
+    Denied(#[from] crate::keypolicy::Denial),
+    /// An options order's contract could not be resolved.
+    #[error(transparent)]
+    Options(#[from] OptionsError),
 }
 
 /// The order sizes of a split: `total / split` orders of `split`, then the remainder;
@@ -120,6 +176,8 @@ pub enum Plan {
         legs: Vec<OrderRequest>,
     },
     Gtt(GttRequest),
+    /// Resolved only when run (the contract follows the spot).
+    Options(Vec<OptionLeg>),
 }
 
 /// The engine orders `op` would place, checked without placing anything (the split count
@@ -151,6 +209,13 @@ pub fn plan(op: &OrderOp) -> Result<Plan, OrderError> {
             Plan::Split { split, total, legs }
         }
         OrderOp::Gtt(g) => Plan::Gtt(g.clone()),
+        OrderOp::Options(leg) => {
+            if leg.split > 0 && split_sizes(leg.order.quantity, leg.split).is_none() {
+                return Err(OrderError::TooManySplits);
+            }
+            Plan::Options(vec![leg.clone()])
+        }
+        OrderOp::OptionsMulti(legs) => Plan::Options(legs.clone()),
     })
 }
 
@@ -186,6 +251,13 @@ pub enum Outcome {
     },
     /// The GTT placed (no order exists until it fires).
     Gtt(GttId),
+    /// optionsorder: the contract and its fill.
+    Options(Box<OptionResult>),
+    /// optionsmultiorder: the underlying's LTP (fetched once) and the legs in request order.
+    OptionsMulti {
+        underlying_ltp: Option<f64>,
+        legs: Vec<OptionResult>,
+    },
 }
 
 /// An execution's outcome and the engine orders it created.
@@ -241,7 +313,160 @@ pub async fn execute(
             let id = engine.place_gtt(acc, &req).await?;
             Ok(one(Outcome::Gtt(id), vec![]))
         }
+        Plan::Options(legs) => match op {
+            OrderOp::OptionsMulti(_) => options_multi(engine, acc, legs, sink).await,
+            _ => {
+                let leg = legs.into_iter().next().ok_or(OrderError::Unreadable(
+                    "the options order has no leg".into(),
+                ))?;
+                options_one(engine, acc, leg, sink).await
+            }
+        },
     }
+}
+
+/// optionsorder: a resolution failure or a single order's rejection is the call's error
+/// (OpenAlgo answers with it); a split reports per child.
+async fn options_one(
+    engine: &Engine,
+    acc: AccountId,
+    leg: OptionLeg,
+    sink: &impl LegSink,
+) -> Result<Executed, OrderError> {
+    let resolved = Options::new(engine).resolve(&leg.contract, None).await?;
+    let order = OrderRequest {
+        symbol: resolved.symbol.clone(),
+        exchange: resolved.exchange,
+        ..leg.order.clone()
+    };
+    let result = |fill, order_ids: Vec<OrderId>, legs, failed| Executed {
+        outcome: Outcome::Options(Box::new(OptionResult {
+            index: 0,
+            leg: leg.clone(),
+            resolved: Some(resolved.clone()),
+            fill,
+        })),
+        order_ids,
+        legs,
+        failed,
+    };
+    if leg.split > 0 {
+        let sizes = split_sizes(order.quantity, leg.split).ok_or(OrderError::TooManySplits)?;
+        let children = sizes
+            .into_iter()
+            .map(|quantity| OrderRequest {
+                quantity,
+                ..order.clone()
+            })
+            .collect();
+        let legs = place_legs(engine, acc, children, sink).await?;
+        let ids: Vec<OrderId> = legs.iter().filter_map(|l| l.result.clone().ok()).collect();
+        let (n, failed) = (legs.len(), legs.len() - ids.len());
+        let fill = OptionFill::Split {
+            split: leg.split,
+            total: order.quantity,
+            legs,
+        };
+        return Ok(result(fill, ids, n, failed));
+    }
+    let id = engine.place(acc, &order).await?;
+    sink.placed(&id).await;
+    Ok(result(OptionFill::Placed(id.clone()), vec![id], 1, 0))
+}
+
+/// optionsmultiorder: one underlying quote, BUY legs before SELL legs, each leg resolved
+/// and placed in turn with its own result; no leg stops the others (a ledger failure does).
+async fn options_multi(
+    engine: &Engine,
+    acc: AccountId,
+    legs: Vec<OptionLeg>,
+    sink: &impl LegSink,
+) -> Result<Executed, OrderError> {
+    let svc = Options::new(engine);
+    let ltp = legs
+        .first()
+        .and_then(|l| svc.underlying_ltp(&l.contract.underlying, l.contract.exchange));
+    let mut order: Vec<(usize, OptionLeg)> = legs.into_iter().enumerate().collect();
+    order.sort_by_key(|(_, l)| l.order.action != Action::Buy);
+    let (mut results, mut ids, mut attempted, mut failed) = (Vec::new(), Vec::new(), 0, 0);
+    for (index, leg) in order {
+        let mut out = OptionResult {
+            index,
+            leg: leg.clone(),
+            resolved: None,
+            fill: OptionFill::TooManySplits,
+        };
+        let resolved = match svc.resolve(&leg.contract, ltp).await {
+            Ok(r) => r,
+            Err(e) => {
+                out.fill = OptionFill::Unresolved(e.to_string());
+                (attempted, failed) = (attempted + 1, failed + 1);
+                results.push(out);
+                continue;
+            }
+        };
+        let req = OrderRequest {
+            symbol: resolved.symbol.clone(),
+            exchange: resolved.exchange,
+            ..leg.order.clone()
+        };
+        out.resolved = Some(resolved);
+        out.fill = if leg.split > 0 {
+            match split_sizes(req.quantity, leg.split) {
+                None => {
+                    (attempted, failed) = (attempted + 1, failed + 1);
+                    OptionFill::TooManySplits
+                }
+                Some(sizes) => {
+                    let children = sizes
+                        .into_iter()
+                        .map(|quantity| OrderRequest {
+                            quantity,
+                            ..req.clone()
+                        })
+                        .collect();
+                    let legs = place_legs(engine, acc, children, sink).await?;
+                    for l in &legs {
+                        attempted += 1;
+                        match &l.result {
+                            Ok(id) => ids.push(id.clone()),
+                            Err(_) => failed += 1,
+                        }
+                    }
+                    OptionFill::Split {
+                        split: leg.split,
+                        total: req.quantity,
+                        legs,
+                    }
+                }
+            }
+        } else {
+            attempted += 1;
+            match engine.place(acc, &req).await {
+                Ok(id) => {
+                    sink.placed(&id).await;
+                    ids.push(id.clone());
+                    OptionFill::Placed(id)
+                }
+                Err(e @ EngineError::Ledger(_)) => return Err(e.into()),
+                Err(e) => {
+                    failed += 1;
+                    OptionFill::Rejected(e.to_string())
+                }
+            }
+        };
+        results.push(out);
+    }
+    results.sort_by_key(|r| r.index);
+    Ok(Executed {
+        outcome: Outcome::OptionsMulti {
+            underlying_ltp: ltp,
+            legs: results,
+        },
+        order_ids: ids,
+        legs: attempted,
+        failed,
+    })
 }
 
 fn batch(legs: Vec<Leg>, outcome: impl FnOnce(Vec<Leg>) -> Outcome) -> Executed {

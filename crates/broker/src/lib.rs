@@ -22,6 +22,7 @@ pub mod feed;
 pub mod instruments;
 pub mod market;
 pub mod num;
+pub mod options;
 pub mod time;
 
 pub use api::{Candle, DepthData, DepthLevel, Intervals, MultiQuoteItem, MultiQuotes, QuoteData};

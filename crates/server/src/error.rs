@@ -21,6 +21,11 @@ pub enum ErrorStyle {
     Repr,
     /// Style S plus `"mode": "analyze"`, as the sandbox's order endpoints answer.
     ReprAnalyze,
+    /// Style E: `"message": "Validation error", "errors": {"field": ["..."]}` (the options
+    /// endpoints).
+    Errors,
+    /// Style E′: the same with `"message": "Validation failed"` (the greeks endpoints).
+    ErrorsFailed,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -82,8 +87,25 @@ impl From<algogate_app::keyservice::KeyError> for ApiError {
     }
 }
 
+impl From<algogate_app::keypolicy::Denial> for ApiError {
+    fn from(d: algogate_app::keypolicy::Denial) -> Self {
+        Self::Status(StatusCode::FORBIDDEN, d.to_string())
+    }
+}
+
 pub fn error_body(message: impl Into<Value>) -> Value {
     json!({"status": "error", "message": message.into()})
+}
+
+impl From<algogate_app::options::OptionsError> for ApiError {
+    fn from(e: algogate_app::options::OptionsError) -> Self {
+        use algogate_app::options::OptionsError as O;
+        match e {
+            O::Invalid(m) => Self::BadRequest(m),
+            O::NotFound(m) => Self::Status(StatusCode::NOT_FOUND, m),
+            O::Failed(m) => Self::Status(StatusCode::INTERNAL_SERVER_ERROR, m),
+        }
+    }
 }
 
 impl From<ParseError> for ApiError {
@@ -110,8 +132,20 @@ impl ApiError {
         let (status, message) = match self {
             Self::Schema { errors, style: own } => {
                 let style = style.unwrap_or(own);
+                if let ErrorStyle::Errors | ErrorStyle::ErrorsFailed = style {
+                    let message = if style == ErrorStyle::Errors {
+                        "Validation error"
+                    } else {
+                        "Validation failed"
+                    };
+                    let mut body = error_body(message);
+                    body["errors"] = errors.to_json();
+                    return (StatusCode::BAD_REQUEST, body);
+                }
                 let mut body = error_body(match style {
-                    ErrorStyle::Dict => errors.to_json(),
+                    ErrorStyle::Dict | ErrorStyle::Errors | ErrorStyle::ErrorsFailed => {
+                        errors.to_json()
+                    }
                     ErrorStyle::Repr | ErrorStyle::ReprAnalyze => {
                         Value::String(errors.to_python_repr())
                     }

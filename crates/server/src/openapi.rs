@@ -13,7 +13,7 @@
 use algogate_app::ratelimit::{Limit, RateLimits, route_of};
 use serde_json::{Map, Value, json};
 
-use crate::api_v1::{self, account, calendar, chart, gtt, market, orders};
+use crate::api_v1::{self, account, calendar, chart, gtt, market, options, orders};
 use crate::error::{ApiError, ErrorStyle};
 use crate::extract::Endpoint;
 use crate::openalgo::orders::{LEG_FIELDS, MARGIN_LEG_FIELDS};
@@ -102,10 +102,10 @@ pub const OPERATIONS: &[Operation] = &[
     post::<orders::PlaceOrder>("/placeorder"),
     post::<orders::PlaceSmartOrder>("/placesmartorder"),
     post::<orders::ModifyOrder>("/modifyorder"),
-    post::<orders::ByOrderId>("/cancelorder"),
-    post::<orders::StrategyOnly>("/cancelallorder"),
-    post::<orders::StrategyOnly>("/closeposition"),
-    post::<orders::ByOrderId>("/orderstatus"),
+    post::<orders::CancelOrder>("/cancelorder"),
+    post::<orders::CancelAll>("/cancelallorder"),
+    post::<orders::ClosePosition>("/closeposition"),
+    post::<orders::OrderStatus>("/orderstatus"),
     post::<orders::OpenPosition>("/openposition"),
     with_list(
         post::<orders::BasketOrder>("/basketorder"),
@@ -133,12 +133,33 @@ pub const OPERATIONS: &[Operation] = &[
     post::<calendar::Holidays>("/market/holidays"),
     post::<calendar::Timings>("/market/timings"),
     post::<account::KeyOnly>("/pnl/symbols"),
+    post::<options::OptionSymbol>("/optionsymbol"),
+    post::<options::OptionChain>("/optionchain"),
+    post::<options::OptionGreeks>("/optiongreeks"),
+    with_list(
+        post::<options::MultiOptionGreeks>("/multioptiongreeks"),
+        ListDoc {
+            name: "symbols",
+            items: crate::openalgo::options::GREEKS_ITEM,
+            len: Some((1, crate::openalgo::options::MAX_GREEKS_SYMBOLS)),
+        },
+    ),
+    post::<options::SyntheticFuture>("/syntheticfuture"),
     get::<chart::ChartGet>("/chart"),
     post::<chart::ChartPost>("/chart"),
     post::<gtt::PlaceGtt>("/placegttorder"),
     post::<gtt::ModifyGtt>("/modifygttorder"),
     post::<gtt::CancelGtt>("/cancelgttorder"),
     post::<gtt::GttBook>("/gttorderbook"),
+    post::<options::OptionsOrder>("/optionsorder"),
+    with_list(
+        post::<options::OptionsMultiOrder>("/optionsmultiorder"),
+        ListDoc {
+            name: "legs",
+            items: crate::openalgo::option_orders::LEG,
+            len: Some((1, crate::openalgo::option_orders::MAX_LEGS)),
+        },
+    ),
     post::<market::Quotes>("/quotes"),
     post::<market::MultiQuotes>("/multiquotes"),
     post::<market::Depth>("/depth"),
@@ -377,6 +398,7 @@ fn error_schema_ref(style: ErrorStyle) -> Value {
         ErrorStyle::Dict => "SchemaErrorDict",
         ErrorStyle::Repr => "SchemaErrorRepr",
         ErrorStyle::ReprAnalyze => "SchemaErrorAnalyze",
+        ErrorStyle::Errors | ErrorStyle::ErrorsFailed => "SchemaErrorErrors",
     };
     json!({"$ref": format!("#/components/schemas/{name}")})
 }
@@ -581,6 +603,16 @@ fn components() -> Value {
             "properties": {
                 "status": {"const": "error"},
                 "message": {"type": "string"},
+            },
+        },
+        "SchemaErrorErrors": {
+            "type": "object",
+            "description": "The options endpoints' schema errors: message \"Validation error\" (\"Validation failed\" for the greeks), field → messages under errors; other refusals as a message alone.",
+            "required": ["status", "message"],
+            "properties": {
+                "status": {"const": "error"},
+                "message": {"type": "string"},
+                "errors": {"type": "object"},
             },
         },
         "SchemaErrorAnalyze": {

@@ -8,6 +8,7 @@
 mod bans;
 mod chart;
 mod keys;
+mod named_keys;
 mod openalgo;
 mod pending;
 mod preflight;
@@ -25,6 +26,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 pub use bans::BanRow;
 pub use chart::{PrefQuota, QuotaExceeded};
 pub use keys::{KeyRow, NewKey};
+pub use named_keys::{AuditRow, FoundKey, KeyUse, NamedKeyRow, StoredPolicy};
 pub use openalgo::{OpenAlgoKey, OpenAlgoUser, read_openalgo};
 pub use pending::{Outcome, PendingRow, PendingStats, Stamp};
 pub use preflight::redact_url;

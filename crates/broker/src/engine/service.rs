@@ -8,7 +8,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex as StdMutex, PoisonError, Weak};
 use std::time::Duration;
 
-use tokio::sync::{Mutex, broadcast};
+use tokio::sync::{Mutex, RwLock, broadcast};
 use tokio::task::JoinHandle;
 
 use super::account::{Account, Delta};
@@ -142,6 +142,11 @@ pub struct Engine {
     watches: StdMutex<HashMap<(Exchange, String), Watch>>,
     ids: StdMutex<IdGen>,
     updates: broadcast::Sender<OrderUpdate>,
+    /// Held shared by every state change and exclusively while the option chains are
+    /// re-generated, so no order lands on a contract between the in-use scan and the swap.
+    chains: RwLock<()>,
+    /// The session (its start, epoch ms) the chains were last laid for.
+    chains_session: StdMutex<i64>,
 }
 
 impl Engine {
@@ -153,6 +158,7 @@ impl Engine {
     ) -> Result<Arc<Self>> {
         let (updates, _) = broadcast::channel(4096);
         let now = market.clock().now_ms();
+        let cfg_boundary = cfg.session_boundary;
         let day = ist_parts(now).0.format("%y%m%d").to_string();
         let issued = ledger
             .order_ids_with_prefix(&day)
@@ -169,6 +175,8 @@ impl Engine {
             watches: StdMutex::default(),
             ids: StdMutex::new(IdGen { day, issued }),
             updates,
+            chains: RwLock::new(()),
+            chains_session: StdMutex::new(session_start_ms(now, cfg_boundary)),
         });
         let ids = engine
             .ledger
@@ -282,6 +290,7 @@ impl Engine {
     /// Runs `f` on the account in one transaction: housekeeping first, then the command;
     /// the delta is committed before the in-memory state changes or updates go out.
     async fn exec<R>(&self, id: AccountId, f: impl FnOnce(&Self, &mut Tx<'_>) -> R) -> Result<R> {
+        let _chains = self.chains.read().await;
         let acc = self.account(id).await?;
         let mut acc = acc.lock().await;
         let (r, delta) = {
@@ -411,8 +420,51 @@ impl Engine {
         }
     }
 
-    /// Time-driven jobs for every account: session roll, T+1, expiries, MIS square-off.
+    /// Re-lays the option chains around the spots now, keeping every contract with a
+    /// resting order or an open position in any stored account. Returns the master's rows.
+    pub async fn refresh_chains(&self) -> Result<usize> {
+        let _exclusive = self.chains.write().await;
+        let ids = self
+            .ledger
+            .accounts()
+            .await
+            .map_err(|e| EngineError::Ledger(e.0))?;
+        let mut keep = HashSet::new();
+        for id in ids {
+            let acc = self.account(id).await?;
+            let acc = acc.lock().await;
+            keep.extend(acc.resting().map(|o| (o.exchange, o.symbol.clone())));
+            keep.extend(
+                acc.positions
+                    .values()
+                    .filter(|p| p.quantity != 0)
+                    .map(|p| (p.key.exchange, p.key.symbol.clone())),
+            );
+        }
+        let rows = self.market.regenerate_chains(&keep);
+        let now = self.market.clock().now_ms();
+        *self
+            .chains_session
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) =
+            session_start_ms(now, self.cfg.session_boundary);
+        Ok(rows)
+    }
+
+    /// Time-driven jobs: the chains follow the spot into each new session; then, for every
+    /// account, session roll, T+1, expiries, MIS square-off.
     pub async fn run_jobs(&self) {
+        let now = self.market.clock().now_ms();
+        let session = session_start_ms(now, self.cfg.session_boundary);
+        let laid = *self
+            .chains_session
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if session != laid {
+            if let Err(err) = self.refresh_chains().await {
+                tracing_err("chains", &err);
+            }
+        }
         let ids: Vec<AccountId> = self.accounts.lock().await.keys().copied().collect();
         for id in ids {
             let r = self

@@ -1250,3 +1250,66 @@ async fn a_firing_whose_commit_fails_neither_loses_nor_doubles_the_order() {
     assert!(restarted.gtt_book(acc).await.unwrap().is_empty());
     assert_eq!(restarted.orderbook(acc).await.unwrap().orders.len(), 1);
 }
+
+/// Chains laid away from the spot, an open position and a resting order on their far
+/// edge: re-laying the chains around the spot keeps both contracts (and prices them),
+/// while the untouched contracts beside them go.
+#[tokio::test]
+async fn refreshing_the_chains_keeps_contracts_with_positions_and_orders() {
+    let now = ist_ms(2026, 1, 5, 10, 0);
+    let clock = Arc::new(crate::ManualClock::new(
+        chrono::DateTime::from_timestamp_millis(now).unwrap(),
+    ));
+    let cfg = crate::MarketConfig::default();
+    let spots = crate::PaperMarket::with_builtin(clock.clone(), cfg.clone());
+    let spot = spots.quote("NIFTY", Exchange::NseIndex).unwrap().ltp;
+    let today = NaiveDate::from_ymd_opt(2026, 1, 5).unwrap();
+    let away = (spot * 1.3 / 50.0).round() * 50.0;
+    let master =
+        crate::InstrumentMaster::builtin_around(today, &crate::Holidays::builtin(), &|s, _| {
+            (s == "NIFTY").then_some(away)
+        });
+    let market = crate::PaperMarket::new(master, clock, cfg);
+    let engine = Engine::start(
+        market.clone(),
+        Arc::new(MemoryLedger::default()),
+        EngineConfig::default(),
+    )
+    .await
+    .unwrap();
+    let top = away + 55.0 * 50.0;
+    let held = format!("NIFTY06JAN26{top:.0}CE");
+    let ordered = format!("NIFTY06JAN26{top:.0}PE");
+    let beside = format!("NIFTY06JAN26{:.0}CE", top - 50.0);
+    for s in [&held, &ordered, &beside] {
+        assert!(market.master().get(s, Exchange::Nfo).is_some(), "{s}");
+    }
+    let order = |symbol: &str, pt: PriceType, price: f64| OrderRequest {
+        symbol: symbol.into(),
+        exchange: Exchange::Nfo,
+        price,
+        ..req(Action::Buy, 65, pt, Product::Nrml)
+    };
+    engine
+        .place(AccountId(1), &order(&held, PriceType::Market, 0.0))
+        .await
+        .unwrap();
+    engine
+        .place(AccountId(1), &order(&ordered, PriceType::Limit, 0.05))
+        .await
+        .unwrap();
+    assert!(market.chain_is_stale("NIFTY", spot));
+    engine.refresh_chains().await.unwrap();
+    let m = market.master();
+    assert!(m.get(&beside, Exchange::Nfo).is_none(), "{beside} dropped");
+    for s in [&held, &ordered] {
+        let inst = m.get(s, Exchange::Nfo).expect("kept");
+        assert_eq!(m.underlying(inst).unwrap().symbol.as_ref(), "NIFTY");
+        assert!(market.quote(s, Exchange::Nfo).is_ok());
+    }
+    assert!(!market.chain_is_stale("NIFTY", spot));
+    let atm = format!("NIFTY06JAN26{:.0}CE", (spot / 50.0).round() * 50.0);
+    assert!(m.get(&atm, Exchange::Nfo).is_some(), "{atm}");
+    let pb = engine.positionbook(AccountId(1)).await.unwrap();
+    assert_eq!(pb.data.len(), 1);
+}

@@ -20,12 +20,24 @@ const INDEX_OPTION_MONTHS: usize = 3;
 const STOCK_OPTION_MONTHS: usize = 2;
 /// Weekly series listed for indices with weeklies.
 const WEEKLIES: usize = 4;
-/// Strikes each side of the reference price for stock options.
-const STOCK_STRIKES: i64 = 8;
+/// Strikes listed each side of the spot: every ITM/OTM offset up to 50 resolves, with room
+/// for the spot to drift a few strikes before the chain is generated again.
+pub const CHAIN_STRIKES: i64 = OFFSET_REACH + CHAIN_MARGIN;
+/// The deepest offset OpenAlgo's `optionsymbol` accepts (`ITM50`, `OTM50`).
+pub const OFFSET_REACH: i64 = 50;
+/// Strikes the spot may move from the chain's centre before it is re-centred.
+pub const CHAIN_MARGIN: i64 = 5;
 
-pub(super) fn populate(b: &mut MasterBuilder, today: NaiveDate, holidays: &Holidays) {
-    let indices = parse_indices();
-    for ix in &indices {
+/// The spot each underlying's chain is centred on (`None`: its reference price).
+pub(super) type Spots<'a> = &'a dyn Fn(&str, Exchange) -> Option<f64>;
+
+/// Only the indices and equities: what prices the spots a chain is centred on.
+pub(super) fn populate_spots(b: &mut MasterBuilder) {
+    add_spots(b, &parse_indices(), &parse_equities());
+}
+
+fn add_spots(b: &mut MasterBuilder, indices: &[Underlying], equities: &[Equity]) {
+    for ix in indices {
         b.upsert(spot(
             &ix.symbol,
             &ix.name,
@@ -36,8 +48,7 @@ pub(super) fn populate(b: &mut MasterBuilder, today: NaiveDate, holidays: &Holid
             1,
         ));
     }
-    let equities = parse_equities();
-    for eq in &equities {
+    for eq in equities {
         b.upsert(spot(
             &eq.symbol,
             &eq.name,
@@ -59,11 +70,19 @@ pub(super) fn populate(b: &mut MasterBuilder, today: NaiveDate, holidays: &Holid
             ));
         }
     }
+}
+
+pub(super) fn populate(b: &mut MasterBuilder, today: NaiveDate, holidays: &Holidays, spots: Spots) {
+    let indices = parse_indices();
+    let equities = parse_equities();
+    add_spots(b, &indices, &equities);
     for ix in indices.iter().filter(|ix| ix.fno.is_some()) {
-        index_series(b, ix, today, holidays);
+        let centre = spots(&ix.symbol, ix.exchange).unwrap_or(ix.price);
+        index_series(b, ix, centre, today, holidays);
     }
     for eq in equities.iter().filter(|e| e.lot > 0) {
-        stock_series(b, eq, today, holidays);
+        let centre = spots(&eq.symbol, Exchange::Nse).unwrap_or(eq.price);
+        stock_series(b, eq, centre, today, holidays);
     }
 }
 
@@ -170,6 +189,8 @@ struct Series<'a> {
     name: Arc<str>,
     exchange: Exchange,
     price: f64,
+    /// The spot the strikes are laid around.
+    centre: f64,
     vol: f64,
     lot: u32,
     freeze: u32,
@@ -189,7 +210,7 @@ impl Series<'_> {
     }
 
     fn options(&mut self, expiry: NaiveDate) {
-        let atm = (self.price / self.step).round();
+        let atm = (self.centre / self.step).round();
         for k in -self.strikes..=self.strikes {
             let strike = (atm + k as f64) * self.step;
             if strike <= 0.0 {
@@ -232,17 +253,25 @@ impl Series<'_> {
     }
 }
 
-fn index_series(b: &mut MasterBuilder, ix: &Underlying, today: NaiveDate, h: &Holidays) {
+fn index_series(
+    b: &mut MasterBuilder,
+    ix: &Underlying,
+    centre: f64,
+    today: NaiveDate,
+    h: &Holidays,
+) {
     let Some(exchange) = ix.fno else { return };
+    b.centre(&ix.symbol, centre, ix.step);
     let mut s = Series {
         name: ix.symbol.as_str().into(),
         exchange,
         price: ix.price,
+        centre,
         vol: ix.vol,
         lot: ix.lot,
         freeze: ix.freeze,
         step: ix.step,
-        strikes: ix.strikes,
+        strikes: ix.strikes.max(CHAIN_STRIKES),
         b,
     };
     for e in expiry::monthly(today, ix.monthly, FUTURE_MONTHS, h) {
@@ -259,17 +288,21 @@ fn index_series(b: &mut MasterBuilder, ix: &Underlying, today: NaiveDate, h: &Ho
     }
 }
 
-fn stock_series(b: &mut MasterBuilder, eq: &Equity, today: NaiveDate, h: &Holidays) {
+fn stock_series(b: &mut MasterBuilder, eq: &Equity, centre: f64, today: NaiveDate, h: &Holidays) {
+    // The interval of the band the stock was listed in; NSE revises it only periodically.
+    let step = stock_strike_step(eq.price);
+    b.centre(&eq.symbol, centre, step);
     let mut s = Series {
         name: eq.symbol.as_str().into(),
         exchange: Exchange::Nfo,
         price: eq.price,
+        centre,
         vol: eq.vol,
         lot: eq.lot,
         // NSE sets stock freeze limits per contract; this approximates their usual size.
         freeze: eq.lot * 20,
-        step: stock_strike_step(eq.price),
-        strikes: STOCK_STRIKES,
+        step,
+        strikes: CHAIN_STRIKES,
         b,
     };
     for e in expiry::monthly(today, Weekday::Tue, FUTURE_MONTHS, h) {

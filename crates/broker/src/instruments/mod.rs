@@ -11,10 +11,11 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use serde::Serialize;
 
+pub use self::builtin::{CHAIN_MARGIN, CHAIN_STRIKES, OFFSET_REACH};
 use crate::calendar::Holidays;
 use crate::domain::{
-    DerivativeKind, DerivativeSymbol, Exchange, ExpiryKind, InstrumentType, format_expiry,
-    parse_expiry,
+    DerivativeKind, DerivativeSymbol, Exchange, ExpiryKind, InstrumentType, OptionKind,
+    format_expiry, parse_expiry,
 };
 use crate::error::BrokerError;
 
@@ -139,20 +140,96 @@ struct ExpirySets {
     options: BTreeSet<NaiveDate>,
 }
 
+/// Where a generated option chain is centred and its strike interval.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ChainCentre {
+    pub spot: f64,
+    pub step: f64,
+}
+
+/// One option series: its underlying, exchange, expiry and right.
+type SeriesKey = (Exchange, Box<str>, NaiveDate, OptionKind);
+
 /// The whole master, immutable once built. Rebuild (cheap) to roll expiries or add rows.
 #[derive(Debug, Clone)]
 pub struct InstrumentMaster {
     items: Vec<Instrument>,
     by_exchange: HashMap<Exchange, HashMap<Box<str>, u32>>,
     expiries: HashMap<(Exchange, Box<str>), ExpirySets>,
+    /// Each option series' strikes, ascending, with the contract's position.
+    series: HashMap<SeriesKey, Vec<(f64, u32)>>,
+    centres: HashMap<Box<str>, ChainCentre>,
 }
 
 impl InstrumentMaster {
-    /// The master shipped with the binary, with F&O series generated for `today` (IST).
+    /// The master shipped with the binary, with F&O series generated for `today` (IST)
+    /// around each underlying's reference price.
     pub fn builtin(today: NaiveDate, holidays: &Holidays) -> Self {
+        Self::builtin_around(today, holidays, &|_, _| None)
+    }
+
+    /// The builtin master with each chain centred on `spot(underlying, its exchange)`
+    /// (the reference price where that is `None`).
+    pub fn builtin_around(
+        today: NaiveDate,
+        holidays: &Holidays,
+        spot: &dyn Fn(&str, Exchange) -> Option<f64>,
+    ) -> Self {
         let mut b = MasterBuilder::default();
-        builtin::populate(&mut b, today, holidays);
+        builtin::populate(&mut b, today, holidays, spot);
         b.build()
+    }
+
+    /// Only the builtin indices and equities (no derivatives): enough to price the spots
+    /// that the chains are then generated around.
+    pub fn builtin_spots() -> Self {
+        let mut b = MasterBuilder::default();
+        builtin::populate_spots(&mut b);
+        b.build()
+    }
+
+    /// `self` plus the contracts of `old` named in `keep` that `self` lacks (contracts with
+    /// open orders or positions outlive a re-generated chain).
+    pub fn keeping<'a>(
+        &self,
+        old: &InstrumentMaster,
+        keep: impl IntoIterator<Item = (Exchange, &'a str)>,
+    ) -> Self {
+        let missing: Vec<&Instrument> = keep
+            .into_iter()
+            .filter(|(ex, sym)| self.get(sym, *ex).is_none())
+            .filter_map(|(ex, sym)| old.get(sym, ex))
+            .collect();
+        if missing.is_empty() {
+            return self.clone();
+        }
+        let mut b = MasterBuilder::default();
+        for i in self.items.iter().chain(missing) {
+            b.upsert(i.clone());
+        }
+        b.centres = self.centres.clone();
+        b.build()
+    }
+
+    /// Where the generated chain of `underlying` is centred, if one was generated.
+    pub fn chain_centre(&self, underlying: &str) -> Option<ChainCentre> {
+        self.centres.get(underlying).copied()
+    }
+
+    /// The strikes of one option series, ascending, with their contracts.
+    pub fn strikes(
+        &self,
+        underlying: &str,
+        exchange: Exchange,
+        expiry: NaiveDate,
+        kind: OptionKind,
+    ) -> impl Iterator<Item = (f64, &Instrument)> {
+        let key = (exchange, Box::<str>::from(underlying), expiry, kind);
+        self.series
+            .get(&key)
+            .into_iter()
+            .flatten()
+            .filter_map(|&(k, idx)| Some((k, self.by_index(idx)?)))
     }
 
     /// A master made only of the rows in `text` (the `/instruments` CSV format).
@@ -368,9 +445,15 @@ fn csv_line(i: &Instrument) -> String {
 pub(crate) struct MasterBuilder {
     items: Vec<Instrument>,
     index: HashMap<(Exchange, Box<str>), usize>,
+    centres: HashMap<Box<str>, ChainCentre>,
 }
 
 impl MasterBuilder {
+    pub(crate) fn centre(&mut self, underlying: &str, spot: f64, step: f64) {
+        self.centres
+            .insert(underlying.into(), ChainCentre { spot, step });
+    }
+
     pub(crate) fn upsert(&mut self, inst: Instrument) {
         let key = (inst.exchange, inst.symbol.clone());
         match self.index.get(&key) {
@@ -419,8 +502,15 @@ impl MasterBuilder {
             .map(|i| find_underlying(&by_exchange, i))
             .collect();
         let mut expiries: HashMap<(Exchange, Box<str>), ExpirySets> = HashMap::new();
-        for (i, link) in items.iter_mut().zip(links) {
+        let mut series: HashMap<SeriesKey, Vec<(f64, u32)>> = HashMap::new();
+        for (n, (i, link)) in items.iter_mut().zip(links).enumerate() {
             i.underlying = link;
+            if let (Some((kind, strike)), Some(d)) = (i.option(), i.expiry) {
+                series
+                    .entry((i.exchange, i.name.to_ascii_uppercase().into(), d, kind))
+                    .or_default()
+                    .push((strike, n as u32));
+            }
             if let Some(d) = i.expiry {
                 let sets = expiries
                     .entry((i.exchange, i.name.to_ascii_uppercase().into()))
@@ -433,10 +523,15 @@ impl MasterBuilder {
                 set.insert(d);
             }
         }
+        for strikes in series.values_mut() {
+            strikes.sort_by(|a, b| a.0.total_cmp(&b.0));
+        }
         InstrumentMaster {
             items,
             by_exchange,
             expiries,
+            series,
+            centres: self.centres,
         }
     }
 }

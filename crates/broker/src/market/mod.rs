@@ -2,6 +2,7 @@
 //! (see [`path`]), answers quotes, depth and history, and feeds ticks to subscribers.
 
 mod bs;
+mod chains;
 pub mod history;
 pub(crate) mod path;
 pub(crate) mod rng;
@@ -100,14 +101,20 @@ impl PaperMarket {
         })
     }
 
-    /// The builtin master for the clock's date, default configuration.
+    /// The builtin master for the clock's date, its chains centred on the spots now.
     pub fn with_builtin(clock: Arc<dyn Clock>, cfg: MarketConfig) -> Arc<Self> {
-        let holidays = match &cfg.calendar {
+        // The spots price from the indices and equities alone, so those come first.
+        let market = Self::new(InstrumentMaster::builtin_spots(), clock, cfg);
+        market.regenerate_chains(&Default::default());
+        market
+    }
+
+    /// The exchange holidays expiries are moved back from.
+    pub(crate) fn holidays(&self) -> crate::calendar::Holidays {
+        match &self.cfg.calendar {
             MarketCalendar::Exchange(h) => h.clone(),
             MarketCalendar::Continuous => crate::calendar::Holidays::builtin(),
-        };
-        let master = InstrumentMaster::builtin(clock.today_ist(), &holidays);
-        Self::new(master, clock, cfg)
+        }
     }
 
     pub fn master(&self) -> Arc<InstrumentMaster> {

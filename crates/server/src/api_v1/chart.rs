@@ -7,7 +7,7 @@ use axum::extract::State;
 use serde_json::{Map, Value};
 
 use crate::error::{ApiError, ErrorStyle};
-use crate::extract::{ApiCall, ApiQuery, Endpoint};
+use crate::extract::{ApiCall, ApiQuery, Endpoint, Need};
 use crate::openalgo::chart::{ChartRefusal, check_post, prefs_body, update_of, updated_body};
 use crate::openalgo::market::KEY_ONLY;
 use crate::openalgo::schema::Field;
@@ -18,6 +18,7 @@ use algogate_app::chart::PrefUpdate;
 #[derive(Debug)]
 pub struct ChartGet;
 impl Endpoint for ChartGet {
+    const NEED: Need = Need::Account;
     const FIELDS: &'static [Field] = KEY_ONLY;
     const STYLE: ErrorStyle = ErrorStyle::Dict;
     type Request = ();
@@ -39,6 +40,7 @@ impl Endpoint for ChartGet {
 #[derive(Debug)]
 pub struct ChartPost;
 impl Endpoint for ChartPost {
+    const NEED: Need = Need::Account;
     const FIELDS: &'static [Field] = KEY_ONLY;
     const STYLE: ErrorStyle = ErrorStyle::Dict;
     type Request = PrefUpdate;

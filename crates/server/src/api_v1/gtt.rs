@@ -17,7 +17,7 @@ use algogate_app::orders::{OrderKind, Outcome};
 use algogate_broker::engine::{AccountId, GttId, GttRequest};
 
 use crate::error::{ApiError, ErrorStyle};
-use crate::extract::{ApiCall, Endpoint};
+use crate::extract::{ApiCall, Endpoint, Need};
 use crate::openalgo::gtt::{
     CANCEL_GTT_FIELDS, MODIFY_GTT_FIELDS, PLACE_GTT_FIELDS, check_gtt, gtt_book_body, gtt_request,
     trigger_body, trigger_id,
@@ -47,6 +47,7 @@ fn account(call: &ApiCall<impl Endpoint>) -> AccountId {
 #[derive(Debug)]
 pub struct PlaceGtt;
 impl Endpoint for PlaceGtt {
+    const NEED: Need = Need::Place;
     const FIELDS: &'static [Field] = PLACE_GTT_FIELDS;
     const STYLE: ErrorStyle = STYLE;
     type Request = OrderCall;
@@ -61,6 +62,7 @@ impl Endpoint for PlaceGtt {
 #[derive(Debug)]
 pub struct ModifyGtt;
 impl Endpoint for ModifyGtt {
+    const NEED: Need = Need::Modify;
     const FIELDS: &'static [Field] = MODIFY_GTT_FIELDS;
     const STYLE: ErrorStyle = STYLE;
     type Request = (GttId, GttRequest);
@@ -75,6 +77,7 @@ impl Endpoint for ModifyGtt {
 #[derive(Debug)]
 pub struct CancelGtt;
 impl Endpoint for CancelGtt {
+    const NEED: Need = Need::Cancel;
     const FIELDS: &'static [Field] = CANCEL_GTT_FIELDS;
     const STYLE: ErrorStyle = STYLE;
     type Request = GttId;
@@ -86,6 +89,7 @@ impl Endpoint for CancelGtt {
 #[derive(Debug)]
 pub struct GttBook;
 impl Endpoint for GttBook {
+    const NEED: Need = Need::Account;
     const FIELDS: &'static [Field] = KEY_ONLY;
     const STYLE: ErrorStyle = ErrorStyle::Dict;
     type Request = ();

@@ -16,6 +16,18 @@ pub enum Range {
     NonNegative(&'static str),
     /// `>= 1` (integers)
     AtLeastOne(&'static str),
+    /// `min <= x <= max`, or `min <= x` without a max: marshmallow's `Range` message.
+    Within(f64, Option<f64>),
+}
+
+/// marshmallow's `Range` message for declared bounds (printed as declared: `0`, `100`).
+fn range_message(min: f64, max: Option<f64>) -> String {
+    match max {
+        Some(max) => {
+            format!("Must be greater than or equal to {min} and less than or equal to {max}.")
+        }
+        None => format!("Must be greater than or equal to {min}."),
+    }
 }
 
 fn number(v: &Value) -> Option<f64> {
@@ -26,11 +38,14 @@ fn number(v: &Value) -> Option<f64> {
     }
 }
 
-fn broken(r: Range, x: f64) -> Option<&'static str> {
+fn broken(r: Range, x: f64) -> Option<String> {
     match r {
-        Range::Positive(m) if x.is_nan() || x <= 0.0 => Some(m),
-        Range::NonNegative(m) if x.is_nan() || x < 0.0 => Some(m),
-        Range::AtLeastOne(m) if x.is_nan() || x < 1.0 => Some(m),
+        Range::Positive(m) if x.is_nan() || x <= 0.0 => Some(m.into()),
+        Range::NonNegative(m) if x.is_nan() || x < 0.0 => Some(m.into()),
+        Range::AtLeastOne(m) if x.is_nan() || x < 1.0 => Some(m.into()),
+        Range::Within(min, max) if x.is_nan() || x < min || max.is_some_and(|m| x > m) => {
+            Some(range_message(min, max))
+        }
         _ => None,
     }
 }

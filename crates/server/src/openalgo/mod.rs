@@ -9,6 +9,8 @@ pub mod chart;
 pub mod checks;
 pub mod gtt;
 pub mod market;
+pub mod option_orders;
+pub mod options;
 pub mod order_update;
 pub mod orders;
 pub mod python;

@@ -202,6 +202,10 @@ pub fn decode(kind: OrderKind, f: &Map<String, Value>) -> Result<OrderOp, OrderE
             split: f.get("splitsize").and_then(Value::as_i64).unwrap_or(1),
         },
         OrderKind::Gtt => OrderOp::Gtt(super::gtt::gtt_request(f).map_err(OrderError::Unreadable)?),
+        OrderKind::Options | OrderKind::OptionsMulti => known(
+            super::option_orders::decode_options(kind == OrderKind::OptionsMulti, f),
+            "options order",
+        )?,
     })
 }
 
@@ -251,8 +255,13 @@ pub fn order_data(kind: OrderKind, mut fields: Map<String, Value>) -> Map<String
     if kind == OrderKind::Gtt {
         return fields;
     }
-    if kind == OrderKind::Basket {
-        if let Some(Value::Array(legs)) = fields.get_mut("orders") {
+    let list = match kind {
+        OrderKind::Basket => Some("orders"),
+        OrderKind::OptionsMulti => Some("legs"),
+        _ => None,
+    };
+    if let Some(list) = list {
+        if let Some(Value::Array(legs)) = fields.get_mut(list) {
             legs.iter_mut()
                 .filter_map(Value::as_object_mut)
                 .for_each(fill);
@@ -396,20 +405,7 @@ pub fn executed_body(ex: &Executed) -> Value {
             json!({"status": "success", "results": results})
         }
         Outcome::Split { split, total, legs } => {
-            let results: Vec<Value> = legs
-                .iter()
-                .enumerate()
-                .map(|(i, Leg { order, result })| match result {
-                    Ok(id) => json!({
-                        "order_num": i + 1, "orderid": id.0, "quantity": order.quantity,
-                        "status": "success",
-                    }),
-                    Err(message) => json!({
-                        "order_num": i + 1, "quantity": order.quantity, "status": "error",
-                        "message": message,
-                    }),
-                })
-                .collect();
+            let results = super::option_orders::split_results(legs);
             json!({
                 "status": "success",
                 "split_size": split,
@@ -417,6 +413,11 @@ pub fn executed_body(ex: &Executed) -> Value {
                 "results": results,
             })
         }
+        Outcome::Options(r) => super::option_orders::options_order_body(r),
+        Outcome::OptionsMulti {
+            underlying_ltp,
+            legs,
+        } => super::option_orders::options_multi_body(*underlying_ltp, legs),
     })
 }
 
@@ -444,6 +445,19 @@ pub fn order_error_body(e: &OrderError) -> Option<(StatusCode, Value)> {
             StatusCode::BAD_REQUEST,
             json!({"status": "error", "message": m}),
         ),
+        OrderError::Denied(d) => (
+            StatusCode::FORBIDDEN,
+            json!({"status": "error", "message": d.to_string()}),
+        ),
+        OrderError::Options(o) => {
+            use algogate_app::options::OptionsError as O;
+            let status = match o {
+                O::Invalid(_) => StatusCode::BAD_REQUEST,
+                O::NotFound(_) => StatusCode::NOT_FOUND,
+                O::Failed(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            };
+            (status, json!({"status": "error", "message": o.to_string()}))
+        }
         OrderError::Engine(EngineError::Ledger(_)) | OrderError::Store(_) => return None,
     })
 }

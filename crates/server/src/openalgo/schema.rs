@@ -86,6 +86,16 @@ pub const fn optional(name: &'static str, kind: Kind) -> Field {
     }
 }
 
+/// An optional field that also takes `null` (`allow_none=True`).
+pub const fn nullable(name: &'static str, kind: Kind) -> Field {
+    Field {
+        name,
+        kind,
+        required: false,
+        nullable: true,
+    }
+}
+
 /// What marshmallow reports for one field: messages, or per-item errors of a list
 /// (keyed by index, as `{'symbols': {0: {...}}}`).
 #[derive(Debug, Clone, PartialEq)]

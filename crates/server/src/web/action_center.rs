@@ -318,6 +318,7 @@ fn order_view(r: &PendingRow, username: &str) -> Value {
             .and_then(|s| serde_json::from_str::<Value>(s).ok()),
         "execution_error": r.execution_error,
         "executed_at_ist": r.executed_at_ist,
+        "key_name": r.key_name,
     });
     match r.api_type.as_str() {
         "basketorder" => {
@@ -348,6 +349,39 @@ fn order_view(r: &PendingRow, username: &str) -> Value {
             v["split_sizes"] = split_sizes(total, split).map_or(Value::Null, Value::from);
         }
         "smartorder" => v["position_size"] = get("position_size"),
+        // OpenAlgo's display: "<underlying> <offset> <option_type>".
+        "optionsorder" => {
+            v["symbol"] = Value::from(format!(
+                "{} {} {}",
+                text(&get("underlying")).as_str().unwrap_or(""),
+                text(&get("offset")).as_str().unwrap_or(""),
+                text(&get("option_type")).as_str().unwrap_or(""),
+            ));
+        }
+        // "<underlying> (<n> legs)", action MULTI when the legs differ.
+        "optionsmultiorder" => {
+            let legs = data
+                .get("legs")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default();
+            let actions: Vec<Value> = legs.iter().map(|l| text(&l["action"])).collect();
+            v["symbol"] = Value::from(format!(
+                "{} ({} legs)",
+                text(&get("underlying")).as_str().unwrap_or(""),
+                legs.len()
+            ));
+            v["action"] = match actions.first() {
+                Some(a) if actions.iter().all(|x| x == a) => a.clone(),
+                _ => Value::from("MULTI"),
+            };
+            v["quantity"] = Value::from(
+                legs.iter()
+                    .filter_map(|l| l["quantity"].as_f64())
+                    .sum::<f64>(),
+            );
+            v["legs"] = Value::Array(legs);
+        }
         _ => {}
     }
     v

@@ -791,3 +791,83 @@ async fn semi_auto_queues_placegttorder_and_approval_places_the_gtt() {
     assert_eq!(s, 200, "{b}");
     app.stop().await;
 }
+
+/// The nearest NIFTY option expiry as `DDMMMYY`.
+async fn nifty_expiry(u: &User) -> String {
+    let (s, b) = u
+        .api(
+            "expiry",
+            json!({"symbol": "NIFTY", "exchange": "NFO", "instrumenttype": "options"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    b["data"][0].as_str().unwrap().replace('-', "")
+}
+
+#[tokio::test]
+async fn options_orders_queue_with_openalgos_names_and_execute_once() {
+    let app = spawn_app().await;
+    let u = semi_auto_user(&app, "optioneer").await;
+    let expiry = nifty_expiry(&u).await;
+    let (s, b) = u
+        .api(
+            "optionsorder",
+            json!({"strategy": "s", "underlying": "NIFTY", "exchange": "NSE_INDEX",
+                   "expiry_date": expiry, "offset": "ATM", "option_type": "CE",
+                   "action": "BUY", "quantity": 65}),
+        )
+        .await;
+    assert_eq!((s, b["mode"].clone()), (200, json!("semi_auto")), "{b}");
+    let one = b["pending_order_id"].as_i64().unwrap();
+    let (s, b) = u
+        .api(
+            "optionsmultiorder",
+            json!({"strategy": "s", "underlying": "NIFTY", "exchange": "NSE_INDEX",
+                   "expiry_date": expiry, "legs": [
+                       {"offset": "ATM", "option_type": "CE", "action": "SELL", "quantity": 65},
+                       {"offset": "OTM3", "option_type": "PE", "action": "BUY", "quantity": 65},
+                       {"offset": "OTM70", "option_type": "PE", "action": "SELL", "quantity": 65}]}),
+        )
+        .await;
+    assert_eq!((s, b["mode"].clone()), (200, json!("semi_auto")), "{b}");
+    let multi = b["pending_order_id"].as_i64().unwrap();
+    assert_eq!(u.engine_orders().await, 0, "nothing runs before approval");
+    let row = u.row(one).await;
+    assert_eq!(row["api_type"], "optionsorder");
+    assert_eq!(row["symbol"], "NIFTY ATM CE");
+    assert!(row["raw_order_data"].get("apikey").is_none());
+    let row = u.row(multi).await;
+    assert_eq!(row["api_type"], "optionsmultiorder");
+    assert_eq!(row["symbol"], "NIFTY (3 legs)");
+    assert_eq!(row["action"], "MULTI");
+
+    // Ten racing approvals of each: each executes once.
+    for (id, orders) in [(one, 1), (multi, 3)] {
+        let path = format!("/action-center/approve/{id}");
+        let tasks: Vec<_> = (0..10)
+            .map(|_| {
+                let (u, path) = (u.clone(), path.clone());
+                tokio::spawn(async move { u.post(&path).await })
+            })
+            .collect();
+        let mut ok = 0;
+        for t in tasks {
+            if t.await.unwrap().0 == 200 {
+                ok += 1;
+            }
+        }
+        assert_eq!(ok, 1, "one approval of {id} wins");
+        assert_eq!(u.engine_orders().await, orders);
+    }
+    let row = u.row(one).await;
+    assert_eq!(row["execution_state"], "executed");
+    assert_eq!(row["order_ids"].as_array().unwrap().len(), 1);
+    let row = u.row(multi).await;
+    // Two legs placed, the out-of-range one failed: partial, with both order ids.
+    assert_eq!(row["order_ids"].as_array().unwrap().len(), 2, "{row}");
+    assert_eq!(row["broker_status"], "partial", "{row}");
+    let results = row["execution_result"]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 3);
+    assert_eq!(results[2]["status"], "error");
+    app.stop().await;
+}

@@ -964,6 +964,45 @@ async fn ws_a_regenerated_key_ends_a_socket_authenticated_by_its_headers() {
 }
 
 #[tokio::test]
+async fn ws_named_key_scopes_gate_market_data_and_order_updates() {
+    use algogate_app::keypolicy::KeyPolicy;
+    use algogate_keys::Scope;
+    let app = spawn_app().await;
+    let (user, _) = app.create_user("wsscope").await;
+    let policy = |s: Scope| KeyPolicy {
+        scopes: [s].into_iter().collect(),
+        ..KeyPolicy::default()
+    };
+    let data = crate::scoped_keys::named_key(&app, user, "d", policy(Scope::Data)).await;
+    let account = crate::scoped_keys::named_key(&app, user, "a", policy(Scope::Account)).await;
+    let sub = json!({"action": "subscribe", "symbol": "SBIN", "exchange": "NSE", "mode": 1});
+    let denied = |s: &str| {
+        err(
+            "PERMISSION_DENIED",
+            &format!("This API key lacks the '{s}' scope"),
+        )
+    };
+
+    let mut ws = Ws::connect(&app.ws_url).await;
+    ws.auth(&account).await;
+    assert_eq!(ws.ask(sub.clone()).await, denied("data"));
+    let r = ws.ask(json!({"action": "subscribe_orders"})).await;
+    assert_eq!(r["status"], "success", "{r}");
+    // Still usable after a refusal.
+    assert_eq!(ws.ask(json!({"action": "ping"})).await["type"], "pong");
+
+    let mut ws = Ws::connect(&app.ws_url).await;
+    ws.auth(&data).await;
+    assert_eq!(
+        ws.ask(json!({"action": "subscribe_orders"})).await,
+        denied("account")
+    );
+    let r = ws.ask(sub).await;
+    assert_eq!(r["status"], "success", "{r}");
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn ws_a_gtt_firing_sends_the_order_update_of_its_order() {
     let app = spawn_app().await;
     let (_, key) = app.create_user("alice").await;
