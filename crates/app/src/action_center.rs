@@ -20,7 +20,9 @@ use tokio::sync::{broadcast, watch};
 
 use crate::shutdown::Shutdown;
 
-use algogate_broker::engine::{AccountId, Engine, Modification, OrderId, OrderRequest, PriceType};
+use algogate_broker::engine::{
+    AccountId, Engine, GttRequest, Modification, OrderId, OrderRequest, PriceType,
+};
 use algogate_broker::time::ist_timestamp;
 use algogate_store::{
     OrderMode, Outcome, PendingRow, PendingStats, Stamp, Store, StoreError, UserId,
@@ -545,7 +547,7 @@ fn order_count(op: &OrderOp) -> i64 {
         }
         OrderOp::Options(leg) => option_leg_count(leg),
         OrderOp::OptionsMulti(legs) => legs.iter().map(option_leg_count).sum(),
-        // The one order it places when it fires.
+        // Counted when placed: a GTT places at most one order when it fires.
         OrderOp::Gtt(_) => 1,
     }
 }
@@ -573,11 +575,9 @@ impl ActionCenter {
             return Ok(None);
         };
         let policy = &key.policy;
-        // A GTT is checked as the order it would place (its first leg's limit).
-        let gtt_order = match op {
-            OrderOp::Gtt(g) => Some(g.order(0)),
-            _ => None,
-        };
+        if let OrderOp::Gtt(g) = op {
+            policy.check_gtt(g)?;
+        }
         let orders: Vec<&OrderRequest> = match op {
             OrderOp::Place(o)
             | OrderOp::Smart { order: o, .. }
@@ -589,7 +589,7 @@ impl ActionCenter {
             // symbol list or a value limit refuses it (fail closed); quantity limits apply.
             OrderOp::Options(leg) => vec![&leg.order],
             OrderOp::OptionsMulti(legs) => legs.iter().map(|l| &l.order).collect(),
-            OrderOp::Gtt(_) => gtt_order.iter().collect(),
+            OrderOp::Gtt(_) => vec![],
         };
         for o in orders {
             let ltp = if policy.needs_ltp() && o.pricetype == PriceType::Market {
@@ -633,6 +633,22 @@ impl ActionCenter {
         {
             tracing::error!(error = %e, "cannot write the key audit log");
         }
+    }
+
+    /// The limits a named key puts on a GTT as modified (a full replacement).
+    pub async fn check_gtt_modify(
+        &self,
+        user: &AuthedUser,
+        g: &GttRequest,
+    ) -> Result<(), OrderError> {
+        let Some(key) = &user.named else {
+            return Ok(());
+        };
+        if let Err(d) = key.policy.check_gtt(g) {
+            self.audit(user, &key.name, "denied", &d.to_string()).await;
+            return Err(d.into());
+        }
+        Ok(())
     }
 
     /// The limits a named key puts on a modification: quantity and value (at the new or the

@@ -21,9 +21,9 @@ pub enum OrderKind {
     Smart,
     Basket,
     Split,
-    Gtt,
     Options,
     OptionsMulti,
+    Gtt,
 }
 
 impl OrderKind {
@@ -33,9 +33,9 @@ impl OrderKind {
             Self::Smart => "smartorder",
             Self::Basket => "basketorder",
             Self::Split => "splitorder",
-            Self::Gtt => "placegttorder",
             Self::Options => "optionsorder",
             Self::OptionsMulti => "optionsmultiorder",
+            Self::Gtt => "placegttorder",
         }
     }
 
@@ -45,9 +45,9 @@ impl OrderKind {
             "smartorder" => Self::Smart,
             "basketorder" => Self::Basket,
             "splitorder" => Self::Split,
-            "placegttorder" => Self::Gtt,
             "optionsorder" => Self::Options,
             "optionsmultiorder" => Self::OptionsMulti,
+            "placegttorder" => Self::Gtt,
             _ => return None,
         })
     }
@@ -120,9 +120,9 @@ impl OrderOp {
             Self::Smart { .. } => OrderKind::Smart,
             Self::Basket(_) => OrderKind::Basket,
             Self::Split { .. } => OrderKind::Split,
-            Self::Gtt(_) => OrderKind::Gtt,
             Self::Options(_) => OrderKind::Options,
             Self::OptionsMulti(_) => OrderKind::OptionsMulti,
+            Self::Gtt(_) => OrderKind::Gtt,
         }
     }
 }
@@ -175,9 +175,9 @@ pub enum Plan {
         total: i64,
         legs: Vec<OrderRequest>,
     },
-    Gtt(GttRequest),
     /// Resolved only when run (the contract follows the spot).
     Options(Vec<OptionLeg>),
+    Gtt(GttRequest),
 }
 
 /// The engine orders `op` would place, checked without placing anything (the split count
@@ -208,7 +208,6 @@ pub fn plan(op: &OrderOp) -> Result<Plan, OrderError> {
                 .collect();
             Plan::Split { split, total, legs }
         }
-        OrderOp::Gtt(g) => Plan::Gtt(g.clone()),
         OrderOp::Options(leg) => {
             if leg.split > 0 && split_sizes(leg.order.quantity, leg.split).is_none() {
                 return Err(OrderError::TooManySplits);
@@ -216,6 +215,7 @@ pub fn plan(op: &OrderOp) -> Result<Plan, OrderError> {
             Plan::Options(vec![leg.clone()])
         }
         OrderOp::OptionsMulti(legs) => Plan::Options(legs.clone()),
+        OrderOp::Gtt(g) => Plan::Gtt(g.clone()),
     })
 }
 
@@ -249,8 +249,6 @@ pub enum Outcome {
         total: i64,
         legs: Vec<Leg>,
     },
-    /// The GTT placed (no order exists until it fires).
-    Gtt(GttId),
     /// optionsorder: the contract and its fill.
     Options(Box<OptionResult>),
     /// optionsmultiorder: the underlying's LTP (fetched once) and the legs in request order.
@@ -258,6 +256,8 @@ pub enum Outcome {
         underlying_ltp: Option<f64>,
         legs: Vec<OptionResult>,
     },
+    /// The GTT placed (no order exists until it fires).
+    Gtt(GttId),
 }
 
 /// An execution's outcome and the engine orders it created.
@@ -309,10 +309,6 @@ pub async fn execute(
             let legs = place_legs(engine, acc, legs, sink).await?;
             Ok(batch(legs, |legs| Outcome::Split { split, total, legs }))
         }
-        Plan::Gtt(req) => {
-            let id = engine.place_gtt(acc, &req).await?;
-            Ok(one(Outcome::Gtt(id), vec![]))
-        }
         Plan::Options(legs) => match op {
             OrderOp::OptionsMulti(_) => options_multi(engine, acc, legs, sink).await,
             _ => {
@@ -322,6 +318,10 @@ pub async fn execute(
                 options_one(engine, acc, leg, sink).await
             }
         },
+        Plan::Gtt(req) => {
+            let id = engine.place_gtt(acc, &req).await?;
+            Ok(one(Outcome::Gtt(id), vec![]))
+        }
     }
 }
 

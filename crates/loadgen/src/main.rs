@@ -368,6 +368,9 @@ async fn main() -> anyhow::Result<()> {
     if all || args.suite == "market" {
         market_suite(&args, &server, &key).await?;
     }
+    if all || args.suite == "options" {
+        options_suite(&args, &server, &key).await?;
+    }
     if all || args.suite == "abuse" {
         abuse_suite(&args, &server, &key).await?;
     }
@@ -778,6 +781,124 @@ async fn market_suite(args: &Args, server: &Server, key: &str) -> anyhow::Result
         }
         println!("| {q} | {found} | {:.2} |", median(times));
     }
+    Ok(())
+}
+
+/// One request on a fresh connection, its JSON answer.
+async fn fetch_json(
+    addr: std::net::SocketAddr,
+    path: &'static str,
+    body: String,
+) -> anyhow::Result<serde_json::Value> {
+    let stream = tokio::net::TcpStream::connect(addr).await?;
+    let (mut send, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
+    tokio::spawn(conn);
+    let res = send.send_request(post_to(path, body)).await?;
+    let bytes = res.into_body().collect().await?.to_bytes();
+    Ok(serde_json::from_slice(&bytes)?)
+}
+
+/// The options data endpoints against a single quote, side by side: optionchain for NIFTY
+/// with `strike_count` 20 (41 rows, 82 legs) vs one quote; multioptiongreeks with 50
+/// options vs one optiongreeks.
+async fn options_suite(args: &Args, server: &Server, key: &str) -> anyhow::Result<()> {
+    let addr = server.addr;
+    let exp = fetch_json(
+        addr,
+        "/api/v1/expiry",
+        format!(
+            "{{\"apikey\":\"{key}\",\"symbol\":\"NIFTY\",\"exchange\":\"NFO\",\
+             \"instrumenttype\":\"options\"}}"
+        ),
+    )
+    .await?;
+    let expiry = exp["data"][0]
+        .as_str()
+        .context("no NIFTY expiry")?
+        .replace('-', "");
+    let chain = fetch_json(
+        addr,
+        "/api/v1/optionchain",
+        format!(
+            "{{\"apikey\":\"{key}\",\"underlying\":\"NIFTY\",\"exchange\":\"NSE_INDEX\",\
+             \"expiry_date\":\"{expiry}\",\"strike_count\":12}}"
+        ),
+    )
+    .await?;
+    let mut symbols: Vec<String> = Vec::new();
+    for row in chain["chain"].as_array().context("no chain")? {
+        for side in ["ce", "pe"] {
+            if let Some(s) = row[side]["symbol"].as_str() {
+                symbols.push(s.to_owned());
+            }
+        }
+    }
+    symbols.truncate(50);
+    if symbols.len() < 50 {
+        bail!("the chain has only {} contracts", symbols.len());
+    }
+    let atm = symbols[25].clone();
+    let k = key.to_string();
+    let quote: MakeReq = Arc::new(move |_| {
+        let body = format!("{{\"apikey\":\"{k}\",\"symbol\":\"SBIN\",\"exchange\":\"NSE\"}}");
+        post_to("/api/v1/quotes", body)
+    });
+    let chain_body = format!(
+        "{{\"apikey\":\"{key}\",\"underlying\":\"NIFTY\",\"exchange\":\"NSE_INDEX\",\
+         \"expiry_date\":\"{expiry}\",\"strike_count\":20}}"
+    );
+    let chain: MakeReq = Arc::new(move |_| post_to("/api/v1/optionchain", chain_body.clone()));
+    let one_body = format!("{{\"apikey\":\"{key}\",\"symbol\":\"{atm}\",\"exchange\":\"NFO\"}}");
+    let one: MakeReq = Arc::new(move |_| post_to("/api/v1/optiongreeks", one_body.clone()));
+    let list: Vec<String> = symbols
+        .iter()
+        .map(|s| format!("{{\"symbol\":\"{s}\",\"exchange\":\"NFO\"}}"))
+        .collect();
+    let multi_body = format!("{{\"apikey\":\"{key}\",\"symbols\":[{}]}}", list.join(","));
+    let multi: MakeReq =
+        Arc::new(move |_| post_to("/api/v1/multioptiongreeks", multi_body.clone()));
+    let dur = Duration::from_secs_f64(args.seconds);
+    let mut st: [Stats; 4] = Default::default();
+    for _ in 0..args.rounds {
+        st[0].merge(load(addr, quote.clone(), 200, args.connections, dur).await?);
+        st[1].merge(load(addr, chain.clone(), 200, args.connections, dur).await?);
+        st[2].merge(load(addr, one.clone(), 200, args.connections, dur).await?);
+        st[3].merge(load(addr, multi.clone(), 200, args.connections, dur).await?);
+    }
+    println!(
+        "\n## Options data at {} connections ({} rounds x {} s, alternating)\n",
+        args.connections, args.rounds, args.seconds
+    );
+    println!("| scenario | req/s | p50 ms | p99 ms | unexpected status |");
+    println!("| --- | ---: | ---: | ---: | ---: |");
+    for (name, s) in [
+        "POST /api/v1/quotes",
+        "POST /api/v1/optionchain (NIFTY, strike_count 20)",
+        "POST /api/v1/optiongreeks",
+        "POST /api/v1/multioptiongreeks (50 symbols)",
+    ]
+    .iter()
+    .zip(&st)
+    {
+        println!(
+            "| {name} | {:.0} | {:.3} | {:.3} | {} |",
+            s.rps(),
+            s.pct(0.5),
+            s.pct(0.99),
+            s.unexpected
+        );
+    }
+    println!(
+        "\n- optionchain (20) / quote throughput: **{:.3}** (p50 {:.1}x)",
+        st[1].rps() / st[0].rps(),
+        st[1].pct(0.5) / st[0].pct(0.5)
+    );
+    println!(
+        "- multioptiongreeks (50) / optiongreeks throughput: **{:.3}** ({:.0} options/s vs {:.0})",
+        st[3].rps() / st[2].rps(),
+        st[3].rps() * 50.0,
+        st[2].rps()
+    );
     Ok(())
 }
 

@@ -445,27 +445,6 @@ pub struct GttRequest {
     pub expires_ms: Option<i64>,
 }
 
-impl GttRequest {
-    /// The order leg `i` would place (strategy `GTT` when none was given).
-    pub fn order(&self, i: usize) -> OrderRequest {
-        OrderRequest {
-            symbol: self.symbol.clone(),
-            exchange: self.exchange,
-            action: self.action,
-            quantity: self.quantity,
-            pricetype: self.pricetype,
-            product: self.product,
-            price: self.legs.get(i).map_or(0.0, |l| l.price),
-            trigger_price: 0.0,
-            strategy: if self.strategy.is_empty() {
-                "GTT".to_owned()
-            } else {
-                self.strategy.clone()
-            },
-        }
-    }
-}
-
 #[derive(Debug, Clone, PartialEq)]
 pub struct Gtt {
     pub id: GttId,

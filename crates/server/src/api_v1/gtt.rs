@@ -118,6 +118,7 @@ pub async fn modifygttorder(
     call: ApiCall<ModifyGtt>,
 ) -> Result<Json<Value>, ApiError> {
     let (id, req) = &call.req;
+    st.action_center().check_gtt_modify(&call.user, req).await?;
     st.engine().modify_gtt(account(&call), id, req).await?;
     Ok(Json(trigger_body(id)))
 }

@@ -201,11 +201,11 @@ pub fn decode(kind: OrderKind, f: &Map<String, Value>) -> Result<OrderOp, OrderE
             order: order_request(f)?,
             split: f.get("splitsize").and_then(Value::as_i64).unwrap_or(1),
         },
-        OrderKind::Gtt => OrderOp::Gtt(super::gtt::gtt_request(f).map_err(OrderError::Unreadable)?),
         OrderKind::Options | OrderKind::OptionsMulti => known(
             super::option_orders::decode_options(kind == OrderKind::OptionsMulti, f),
             "options order",
         )?,
+        OrderKind::Gtt => OrderOp::Gtt(super::gtt::gtt_request(f).map_err(OrderError::Unreadable)?),
     })
 }
 
@@ -454,7 +454,6 @@ pub fn order_error_body(e: &OrderError) -> Option<(StatusCode, Value)> {
             let status = match o {
                 O::Invalid(_) => StatusCode::BAD_REQUEST,
                 O::NotFound(_) => StatusCode::NOT_FOUND,
-                O::Failed(_) => StatusCode::INTERNAL_SERVER_ERROR,
             };
             (status, json!({"status": "error", "message": o.to_string()}))
         }
