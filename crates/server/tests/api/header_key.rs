@@ -36,6 +36,9 @@ pub(crate) fn cases() -> BTreeMap<String, (reqwest::Method, String, Value)> {
     };
     let order = json!({"exchange": "NSE", "symbol": "SBIN", "action": "BUY",
         "quantity": "1", "pricetype": "MARKET", "product": "MIS"});
+    let gtt = json!({"strategy": "s", "trigger_type": "SINGLE", "exchange": "NSE",
+        "symbol": "SBIN", "action": "BUY", "product": "CNC", "quantity": 1,
+        "pricetype": "LIMIT", "price": 1.0, "triggerprice_sl": 1.05});
     for (route, case) in [
         (
             "/api/v1/basketorder".to_owned(),
@@ -64,6 +67,43 @@ pub(crate) fn cases() -> BTreeMap<String, (reqwest::Method, String, Value)> {
             "/api/v1/ticker/{ticker}",
             "/api/v1/ticker/NSE:SBIN",
             json!({"interval": "D", "from": "2026-01-01", "to": "2026-01-10"}),
+        ),
+        get("/api/v1/chart", "/api/v1/chart", json!({})),
+        (
+            "/api/v1/placegttorder".to_owned(),
+            (
+                reqwest::Method::POST,
+                "/api/v1/placegttorder".to_owned(),
+                gtt.clone(),
+            ),
+        ),
+        (
+            "/api/v1/modifygttorder".to_owned(),
+            (
+                reqwest::Method::POST,
+                "/api/v1/modifygttorder".to_owned(),
+                {
+                    let mut m = gtt.clone();
+                    m["trigger_id"] = json!("GTT-000000-00000000");
+                    m
+                },
+            ),
+        ),
+        (
+            "/api/v1/cancelgttorder".to_owned(),
+            (
+                reqwest::Method::POST,
+                "/api/v1/cancelgttorder".to_owned(),
+                json!({"strategy": "s", "trigger_id": "GTT-000000-00000000"}),
+            ),
+        ),
+        (
+            "/api/v1/gttorderbook".to_owned(),
+            (
+                reqwest::Method::POST,
+                "/api/v1/gttorderbook".to_owned(),
+                json!({}),
+            ),
         ),
         // Always the malformed-ticker 400, whatever the key.
         get(
