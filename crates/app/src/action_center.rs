@@ -20,15 +20,19 @@ use tokio::sync::{broadcast, watch};
 
 use crate::shutdown::Shutdown;
 
-use algogate_broker::engine::{AccountId, Engine, OrderId};
+use algogate_broker::engine::{AccountId, Engine, Modification, OrderId, OrderRequest, PriceType};
 use algogate_broker::time::ist_timestamp;
 use algogate_store::{
     OrderMode, Outcome, PendingRow, PendingStats, Stamp, Store, StoreError, UserId,
 };
 
 use crate::clock::Clock;
+use crate::keypolicy::Denial;
 use crate::keyservice::AuthedUser;
-use crate::orders::{Executed, LegSink, NoSink, OrderError, OrderKind, OrderOp, execute, plan};
+use crate::orders::{
+    Executed, LegSink, MAX_SPLIT_ORDERS, NoSink, OptionLeg, OrderError, OrderKind, OrderOp,
+    execute, plan, split_sizes,
+};
 
 pub const INTERRUPTED: &str = "Execution was interrupted by a server restart before its \
      result was recorded; it was not retried. The order ids recorded before the interruption \
@@ -191,6 +195,7 @@ impl ActionCenter {
                     utc: &utc,
                     ist: &ist,
                 },
+                user.key_name(),
             )
             .await?;
         tracing::info!(
@@ -492,16 +497,172 @@ pub async fn submit(
     op: &OrderOp,
     order_data: impl FnOnce() -> serde_json::Map<String, serde_json::Value>,
 ) -> Result<Submitted, OrderError> {
-    if user.order_mode == OrderMode::SemiAuto {
-        return center
+    let counted = match center.check_key_limits(engine, user, op).await {
+        Ok(c) => c,
+        Err(e) => {
+            if let (OrderError::Denied(d), Some(name)) = (&e, user.key_name()) {
+                center.audit(user, name, "denied", &d.to_string()).await;
+            }
+            return Err(e);
+        }
+    };
+    let done = if user.order_mode == OrderMode::SemiAuto {
+        center
             .queue(user, op, order_data())
             .await
-            .map(Submitted::Queued);
+            .map(Submitted::Queued)
+    } else {
+        let acc = AccountId(user.user_id.0);
+        execute(engine, acc, op, &NoSink)
+            .await
+            .map(Submitted::Executed)
+    };
+    // An order refused before anything was placed does not count against the day's limit.
+    if done.is_err()
+        && let Some((key, session, n)) = counted
+        && let Err(e) = center.store.return_key_orders(key, &session, n).await
+    {
+        tracing::error!(error = %e, "cannot return a key's order count");
     }
-    let acc = AccountId(user.user_id.0);
-    execute(engine, acc, op, &NoSink)
-        .await
-        .map(Submitted::Executed)
+    done
+}
+
+/// The engine orders an operation would place, for the orders-per-day count.
+fn order_count(op: &OrderOp) -> i64 {
+    match op {
+        OrderOp::Place(_) | OrderOp::Smart { .. } => 1,
+        OrderOp::Basket(legs) => legs.len() as i64,
+        OrderOp::Split { order, split } => {
+            split_sizes(order.quantity, *split).map_or(MAX_SPLIT_ORDERS + 1, |v| v.len() as i64)
+        }
+        OrderOp::Options(leg) => option_leg_count(leg),
+        OrderOp::OptionsMulti(legs) => legs.iter().map(option_leg_count).sum(),
+    }
+}
+
+fn option_leg_count(leg: &OptionLeg) -> i64 {
+    if leg.split > 0 {
+        split_sizes(leg.order.quantity, leg.split).map_or(MAX_SPLIT_ORDERS + 1, |v| v.len() as i64)
+    } else {
+        1
+    }
+}
+
+impl ActionCenter {
+    /// A named key's limits for `op`: allowed symbols, quantity and value per order (a
+    /// split is measured whole, so splitting cannot get round them; MARKET orders at the
+    /// LTP), then the orders-per-day count, taken durably. Returns what was counted, to
+    /// give back if the order then fails.
+    async fn check_key_limits(
+        &self,
+        engine: &Engine,
+        user: &AuthedUser,
+        op: &OrderOp,
+    ) -> Result<Option<(i64, String, i64)>, OrderError> {
+        let Some(key) = &user.named else {
+            return Ok(None);
+        };
+        let policy = &key.policy;
+        let orders: Vec<&OrderRequest> = match op {
+            OrderOp::Place(o)
+            | OrderOp::Smart { order: o, .. }
+            | OrderOp::Split { order: o, .. } => {
+                vec![o]
+            }
+            OrderOp::Basket(legs) => legs.iter().collect(),
+            // The contract is chosen at execution: before that its symbol is unknown, so a
+            // symbol list or a value limit refuses it (fail closed); quantity limits apply.
+            OrderOp::Options(leg) => vec![&leg.order],
+            OrderOp::OptionsMulti(legs) => legs.iter().map(|l| &l.order).collect(),
+        };
+        for o in orders {
+            let ltp = if policy.needs_ltp() && o.pricetype == PriceType::Market {
+                engine
+                    .market()
+                    .quote(&o.symbol, o.exchange)
+                    .ok()
+                    .map(|q| q.ltp)
+            } else {
+                None
+            };
+            policy.check_order(o, ltp)?;
+        }
+        let Some(max) = policy.max_orders_per_day else {
+            return Ok(None);
+        };
+        let session = self.session_id(engine);
+        let n = order_count(op);
+        if !self.store.take_key_orders(key.id, &session, n, max).await? {
+            return Err(Denial::MaxOrders(max).into());
+        }
+        Ok(Some((key.id, session, n)))
+    }
+
+    /// The current trading session (orders-per-day counts reset at its boundary).
+    fn session_id(&self, engine: &Engine) -> String {
+        let start = algogate_broker::time::session_start_ms(
+            self.clock.now_ms(),
+            engine.config().session_boundary,
+        );
+        start.to_string()
+    }
+
+    /// Appends to the user's key audit log (failures logged only).
+    pub async fn audit(&self, user: &AuthedUser, key: &str, event: &str, detail: &str) {
+        let at = self.clock.now().to_rfc3339();
+        if let Err(e) = self
+            .store
+            .insert_audit(user.user_id, key, event, detail, &at)
+            .await
+        {
+            tracing::error!(error = %e, "cannot write the key audit log");
+        }
+    }
+
+    /// The limits a named key puts on a modification: quantity and value (at the new or the
+    /// resting price) of the order as modified, and its symbol.
+    pub async fn check_modify(
+        &self,
+        engine: &Engine,
+        user: &AuthedUser,
+        id: &OrderId,
+        change: &Modification,
+    ) -> Result<(), OrderError> {
+        let Some(key) = &user.named else {
+            return Ok(());
+        };
+        let p = &key.policy;
+        if p.symbols.is_none() && p.max_qty.is_none() && p.max_value.is_none() {
+            return Ok(());
+        }
+        let acc = AccountId(user.user_id.0);
+        let o = engine.order_status(acc, id).await?;
+        let modified = OrderRequest {
+            symbol: o.symbol,
+            exchange: o.exchange,
+            action: o.action,
+            quantity: change.quantity.unwrap_or(o.quantity),
+            pricetype: o.pricetype,
+            product: o.product,
+            price: change.price.unwrap_or(o.price),
+            trigger_price: change.trigger_price.unwrap_or(o.trigger_price),
+            strategy: o.strategy,
+        };
+        let ltp = if p.needs_ltp() && modified.pricetype == PriceType::Market {
+            engine
+                .market()
+                .quote(&modified.symbol, modified.exchange)
+                .ok()
+                .map(|q| q.ltp)
+        } else {
+            None
+        };
+        if let Err(d) = p.check_order(&modified, ltp) {
+            self.audit(user, &key.name, "denied", &d.to_string()).await;
+            return Err(d.into());
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]

@@ -16,10 +16,14 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
+use std::net::IpAddr;
+
 use algogate_keys::{
-    ApiKey, Fingerprint, Fingerprinter, Hasher, KeyCipher, Password, SecretString,
+    ApiKey, Fingerprint, Fingerprinter, Hasher, KeyCipher, Password, Scope, SecretString,
 };
-use algogate_store::{KeyRow, NewKey, OrderMode, Store, StoreError, UserId};
+use algogate_store::{
+    FoundKey, KeyRow, KeyUse, NamedKeyRow, NewKey, OrderMode, Store, StoreError, UserId,
+};
 use chrono::{DateTime, NaiveTime, Utc};
 use dashmap::DashMap;
 use moka::Expiry;
@@ -27,13 +31,46 @@ use moka::future::Cache;
 use tokio::sync::{Semaphore, broadcast};
 
 use crate::clock::{Clock, next_session_boundary};
+use crate::keypolicy::{Denial, KeyPolicy};
 
-/// Who a valid key belongs to.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Who a valid key belongs to, and with which key.
+#[derive(Debug, Clone, PartialEq)]
 pub struct AuthedUser {
     pub user_id: UserId,
     pub username: String,
+    /// The key's: the user's for the primary key, the named key's own otherwise.
     pub order_mode: OrderMode,
+    /// `None`: the primary key, which may do everything.
+    pub named: Option<Arc<NamedKey>>,
+}
+
+/// The named key a request was made with, its policy parsed when it was loaded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NamedKey {
+    pub id: i64,
+    pub name: String,
+    pub policy: KeyPolicy,
+}
+
+impl AuthedUser {
+    /// Whether this key may make a request that needs `need` (`None`: any valid key) from
+    /// `ip`: the scope, then the IP allowlist. The primary key may do everything.
+    pub fn permit(&self, need: Option<Scope>, ip: Option<IpAddr>) -> Result<(), Denial> {
+        let Some(k) = &self.named else {
+            return Ok(());
+        };
+        if let Some(scope) = need
+            && !k.policy.scopes.contains(scope)
+        {
+            return Err(Denial::Scope(scope));
+        }
+        k.policy.check_ip(need, ip)
+    }
+
+    /// The named key's name (`None` for the primary key).
+    pub fn key_name(&self) -> Option<&str> {
+        self.named.as_ref().map(|k| k.name.as_str())
+    }
 }
 
 /// A user's key as their own pages see it.
@@ -41,6 +78,45 @@ pub struct AuthedUser {
 pub struct KeyOverview {
     pub api_key: Option<SecretString>,
     pub order_mode: OrderMode,
+}
+
+/// A named key as its owner's list shows it (no secret).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct NamedKeyInfo {
+    pub name: String,
+    pub scopes: String,
+    pub mode: &'static str,
+    /// The limits in one line (`describe` without scopes and mode).
+    pub policy: String,
+    pub expires_at: Option<String>,
+    pub created_at: String,
+    pub last_used_at: Option<String>,
+    pub last_ip: Option<String>,
+    /// While a rotation's grace period runs: when the old secret stops.
+    pub previous_valid_until: Option<String>,
+    /// The stored policy no longer parses (the key is refused).
+    pub unreadable: bool,
+}
+
+impl NamedKeyInfo {
+    fn from_row(r: NamedKeyRow) -> Self {
+        let parsed = KeyPolicy::from_stored(&r.policy);
+        let policy = parsed.as_ref().map(describe).unwrap_or_default();
+        // `describe` begins with scopes and mode, shown in their own columns.
+        let limits = policy.split(' ').skip(2).collect::<Vec<_>>().join(" ");
+        Self {
+            name: r.name,
+            scopes: r.policy.scopes.clone(),
+            mode: r.policy.order_mode.unwrap_or(OrderMode::Auto).as_str(),
+            policy: limits,
+            expires_at: r.policy.expires_at.clone(),
+            created_at: r.created_at,
+            last_used_at: r.last_used_at,
+            last_ip: r.last_ip,
+            previous_valid_until: r.prev_valid_until,
+            unreadable: parsed.is_err(),
+        }
+    }
 }
 
 /// A change that may have revoked keys, for holders of long-lived authentications (the
@@ -57,6 +133,8 @@ pub enum KeyChange {
 pub enum KeyError {
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Policy(#[from] crate::keypolicy::PolicyError),
     #[error("hashing failed: {0}")]
     Hash(String),
     #[error("the Argon2 worker pool is shut down")]
@@ -133,8 +211,18 @@ pub struct KeyService {
     argon2_pool: Arc<Semaphore>,
     legacy_rows: AtomicBool,
     changes: broadcast::Sender<KeyChange>,
+    /// Named-key uses since the last flush: (key id, client IP) → (user, key name, when).
+    uses: DashMap<UseKey, UseNote>,
     pub stats: KeyStats,
 }
+
+/// A named key and the client address it was used from.
+type UseKey = (i64, Option<IpAddr>);
+/// Whose key it is, its name, and the last time it was used so.
+type UseNote = (UserId, String, DateTime<Utc>);
+
+/// Distinct (key, IP) uses kept between two flushes; past it new pairs wait for the next.
+const MAX_PENDING_USES: usize = 10_000;
 
 impl std::fmt::Debug for KeyService {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -174,6 +262,7 @@ impl KeyService {
             all_invalidated_at: AtomicU64::new(0),
             legacy_rows: AtomicBool::new(legacy),
             changes: broadcast::channel(256).0,
+            uses: DashMap::new(),
             stats: KeyStats::default(),
         })
     }
@@ -268,44 +357,155 @@ impl KeyService {
         let epoch = self.epoch.load(Ordering::SeqCst);
         let failed = |e: KeyError| Miss::Failed(Arc::new(e));
         self.stats.db_lookups.fetch_add(1, Ordering::Relaxed);
-        let row = self
+        let found = self
             .store
-            .key_by_fingerprint(&fp.to_hex())
+            .find_key(&fp.to_hex())
             .await
             .map_err(|e| failed(e.into()))?;
-        let row = match row {
-            Some(row) => row,
-            None if self.legacy_rows.load(Ordering::Relaxed) => self
-                .match_legacy(&key)
-                .await
-                .map_err(failed)?
-                .ok_or(Miss::Unknown)?,
+        let now = self.clock.now();
+        let mut expires_at = next_session_boundary(now, self.cfg.session_expiry_time);
+        let (user_id, username, order_mode, hash, named) = match found {
+            Some(FoundKey::Primary(row)) => (
+                row.user_id,
+                row.username,
+                row.order_mode,
+                row.api_key_hash,
+                None,
+            ),
+            Some(FoundKey::Named {
+                row,
+                hash,
+                grace_until,
+            }) => {
+                let policy = KeyPolicy::from_stored(&row.policy).map_err(|e| {
+                    tracing::error!(key = %row.name, error = %e, "stored key policy is unreadable; refusing the key");
+                    Miss::Unknown
+                })?;
+                // Past its expiry or its rotation's grace deadline, a key is unknown; the
+                // entry never outlives either (fail closed).
+                let grace = match grace_until.as_deref().map(crate::keypolicy::parse_expiry) {
+                    Some(Ok(t)) => Some(t),
+                    Some(Err(_)) => return Err(Miss::Unknown),
+                    None => None,
+                };
+                for deadline in [policy.expires_at, grace].into_iter().flatten() {
+                    if deadline <= now {
+                        if Some(deadline) == policy.expires_at {
+                            self.audit(row.user_id, &row.name, "expired", "").await;
+                        }
+                        return Err(Miss::Unknown);
+                    }
+                    expires_at = expires_at.min(deadline);
+                }
+                let named = NamedKey {
+                    id: row.id,
+                    name: row.name,
+                    policy,
+                };
+                (
+                    row.user_id,
+                    row.username,
+                    named.policy.order_mode,
+                    hash,
+                    Some(Arc::new(named)),
+                )
+            }
+            None if self.legacy_rows.load(Ordering::Relaxed) => {
+                let row = self
+                    .match_legacy(&key)
+                    .await
+                    .map_err(failed)?
+                    .ok_or(Miss::Unknown)?;
+                (
+                    row.user_id,
+                    row.username,
+                    row.order_mode,
+                    row.api_key_hash,
+                    None,
+                )
+            }
             None => return Err(Miss::Unknown),
         };
-        let hash = row.api_key_hash.clone();
         let ok = self
             .on_argon2_pool(move |c| c.hasher.verify(&hash, key.expose()))
             .await
             .map_err(failed)?
             .unwrap_or_else(|e| {
-                tracing::error!(user_id = %row.user_id, error = %e, "stored API key hash is malformed");
+                tracing::error!(user_id = %user_id, error = %e, "stored API key hash is malformed");
                 false
             });
         if !ok {
             return Err(Miss::Unknown);
         }
-        let now = self.clock.now();
-        let expires_at = next_session_boundary(now, self.cfg.session_expiry_time);
         Ok(Arc::new(Entry {
             user: AuthedUser {
-                user_id: row.user_id,
-                username: row.username,
-                order_mode: row.order_mode,
+                user_id,
+                username,
+                order_mode,
+                named,
             },
             epoch,
             expires_at,
             ttl: (expires_at - now).to_std().unwrap_or(Duration::ZERO),
         }))
+    }
+
+    /// Notes that `user` used a named key from `ip`; written by [`Self::flush_uses`], in
+    /// batches, not one write per request.
+    pub fn note_use(&self, user: &AuthedUser, ip: Option<IpAddr>) {
+        let Some(k) = &user.named else { return };
+        let now = self.clock.now();
+        if let Some(mut e) = self.uses.get_mut(&(k.id, ip)) {
+            e.2 = now;
+            return;
+        }
+        if self.uses.len() < MAX_PENDING_USES {
+            self.uses
+                .insert((k.id, ip), (user.user_id, k.name.clone(), now));
+        }
+    }
+
+    /// Writes the noted uses (last used time and IP) in one transaction, and audits the
+    /// first use of a key from an IP it was not used from before.
+    pub async fn flush_uses(&self) -> Result<usize, KeyError> {
+        let keys: Vec<_> = self.uses.iter().map(|e| *e.key()).collect();
+        let mut batch: Vec<(UseKey, UseNote)> = keys
+            .into_iter()
+            .filter_map(|k| self.uses.remove(&k))
+            .collect();
+        if batch.is_empty() {
+            return Ok(0);
+        }
+        batch.sort_by_key(|(_, (_, _, at))| *at);
+        for ((_, ip), (user, name, _)) in &batch {
+            let Some(ip) = ip else { continue };
+            let ip = ip.to_string();
+            if !self.store.audit_has(*user, name, "new_ip", &ip).await? {
+                self.audit(*user, name, "new_ip", &ip).await;
+            }
+        }
+        let uses: Vec<KeyUse> = batch
+            .iter()
+            .map(|((id, ip), (_, _, at))| KeyUse {
+                key_id: *id,
+                at: at.to_rfc3339(),
+                ip: ip.map(|i| i.to_string()),
+            })
+            .collect();
+        self.store.record_key_uses(&uses).await?;
+        Ok(uses.len())
+    }
+
+    /// Appends to the user's key audit log; a failure is logged, never the caller's error.
+    pub async fn audit(&self, user: UserId, key_name: &str, event: &str, detail: &str) {
+        let at = self.clock.now().to_rfc3339();
+        if let Err(e) = self
+            .store
+            .insert_audit(user, key_name, event, detail, &at)
+            .await
+        {
+            tracing::error!(error = %e, event, "cannot write the key audit log");
+        }
     }
 
     /// Level 3: rows imported from an OpenAlgo that kept keys in plain text. Matched in
@@ -359,6 +559,150 @@ impl KeyService {
             self.negative.invalidate(&fp).await;
         }
         Ok((key, id))
+    }
+
+    /// Creates a named key for `user`. `mode` defaults to the user's order mode. Returns
+    /// the key (shown once; a Fernet copy is kept for reveal) and its id.
+    pub async fn create_named(
+        &self,
+        user: UserId,
+        name: &str,
+        mut policy: KeyPolicy,
+        mode: Option<OrderMode>,
+    ) -> Result<(ApiKey, i64), KeyError> {
+        crate::keypolicy::check_name(name)?;
+        policy.validate(self.clock.now())?;
+        policy.order_mode = match mode {
+            Some(m) => m,
+            None => self
+                .store
+                .key_for_user(user)
+                .await?
+                .map_or(OrderMode::Auto, |r| r.order_mode),
+        };
+        let key = ApiKey::generate();
+        let sealed = self.seal(key.clone()).await?;
+        let id = self
+            .store
+            .insert_named_key(user, name, &sealed, &policy.to_stored())
+            .await?;
+        if let Some(fp) = Fingerprint::from_hex(&sealed.fingerprint) {
+            self.negative.invalidate(&fp).await;
+        }
+        self.audit(user, name, "created", &describe(&policy)).await;
+        Ok((key, id))
+    }
+
+    /// Drops every cached verdict on a named key's fingerprints after a change to it (the
+    /// user's whole cache, as regeneration does; sockets are told).
+    async fn invalidate_named(&self, user: UserId, fingerprints: &[String]) {
+        let stamp = self.epoch.fetch_add(1, Ordering::SeqCst) + 1;
+        self.invalidated_at
+            .entry(user)
+            .and_modify(|at| *at = (*at).max(stamp))
+            .or_insert(stamp);
+        for fp in fingerprints.iter().filter_map(|f| Fingerprint::from_hex(f)) {
+            self.cache.invalidate(&fp).await;
+            self.negative.invalidate(&fp).await;
+        }
+        let _ = self.changes.send(KeyChange::User(user));
+    }
+
+    fn not_found(name: &str) -> KeyError {
+        KeyError::Store(StoreError::NotFound(format!(
+            "a key named {:?}",
+            name.chars().take(64).collect::<String>()
+        )))
+    }
+
+    /// The user's named keys with their parsed policies.
+    pub async fn list_named(&self, user: UserId) -> Result<Vec<NamedKeyInfo>, KeyError> {
+        let rows = self.store.named_keys(user).await?;
+        Ok(rows.into_iter().map(NamedKeyInfo::from_row).collect())
+    }
+
+    /// Revokes a named key: it fails on the very next request (and its sockets close).
+    pub async fn revoke_named(&self, user: UserId, name: &str) -> Result<(), KeyError> {
+        let row = self
+            .store
+            .named_key(user, name)
+            .await?
+            .ok_or_else(|| Self::not_found(name))?;
+        let fps = self.store.named_key_fingerprints(row.id).await?;
+        if !self.store.delete_named_key(user, name).await? {
+            return Err(Self::not_found(name));
+        }
+        self.invalidate_named(user, &fps).await;
+        self.audit(user, name, "revoked", "").await;
+        Ok(())
+    }
+
+    /// A new secret for a named key, working at once; the old one keeps working for
+    /// `grace` (none: it stops now). Returns the new key.
+    pub async fn rotate_named(
+        &self,
+        user: UserId,
+        name: &str,
+        grace: Duration,
+    ) -> Result<ApiKey, KeyError> {
+        let row = self
+            .store
+            .named_key(user, name)
+            .await?
+            .ok_or_else(|| Self::not_found(name))?;
+        let old = self.store.named_key_fingerprints(row.id).await?;
+        let key = ApiKey::generate();
+        let sealed = self.seal(key.clone()).await?;
+        let until = (!grace.is_zero()).then(|| {
+            (self.clock.now() + chrono::Duration::from_std(grace).unwrap_or(chrono::Duration::MAX))
+                .to_rfc3339()
+        });
+        if !self
+            .store
+            .rotate_named_key(user, name, &sealed, until.as_deref())
+            .await?
+        {
+            return Err(Self::not_found(name));
+        }
+        let mut fps = old;
+        fps.push(sealed.fingerprint.clone());
+        self.invalidate_named(user, &fps).await;
+        let detail = until.map_or_else(
+            || "no grace period".to_owned(),
+            |u| format!("old key valid until {u}"),
+        );
+        self.audit(user, name, "rotated", &detail).await;
+        Ok(key)
+    }
+
+    /// Replaces a named key's policy (`mode`: kept when `None`); applies to the very next
+    /// request.
+    pub async fn update_named(
+        &self,
+        user: UserId,
+        name: &str,
+        mut policy: KeyPolicy,
+        mode: Option<OrderMode>,
+    ) -> Result<(), KeyError> {
+        policy.validate(self.clock.now())?;
+        let row = self
+            .store
+            .named_key(user, name)
+            .await?
+            .ok_or_else(|| Self::not_found(name))?;
+        policy.order_mode = mode.or(row.policy.order_mode).unwrap_or(OrderMode::Auto);
+        self.store
+            .update_named_policy(user, name, &policy.to_stored())
+            .await?;
+        let fps = self.store.named_key_fingerprints(row.id).await?;
+        self.invalidate_named(user, &fps).await;
+        self.audit(user, name, "updated", &describe(&policy)).await;
+        Ok(())
+    }
+
+    /// A named key's secret, decrypted, for its owner's page.
+    pub fn reveal_named(&self, row: &NamedKeyRow) -> Option<SecretString> {
+        self.crypto.cipher.decrypt(&row.key_encrypted).ok()
     }
 
     /// Sets the order mode; cached entries of that user are dropped before this returns.
@@ -433,4 +777,43 @@ impl KeyService {
     pub async fn seal_new(&self, key: ApiKey) -> Result<NewKey, KeyError> {
         self.seal(key).await
     }
+}
+
+/// A policy in one line, for the audit log and the CLI's list (no secrets in it).
+pub fn describe(p: &KeyPolicy) -> String {
+    let mut parts = vec![
+        format!("scopes={}", p.scopes.to_list()),
+        format!("mode={}", p.order_mode.as_str()),
+    ];
+    let join = |v: &[String]| v.join(",");
+    if let Some(s) = &p.symbols {
+        parts.push(format!(
+            "symbols={}",
+            join(&s.iter().map(ToString::to_string).collect::<Vec<_>>())
+        ));
+    }
+    if let Some(n) = p.max_qty {
+        parts.push(format!("max_qty={n}"));
+    }
+    if let Some(v) = p.max_value {
+        parts.push(format!("max_value={v}"));
+    }
+    if let Some(n) = p.max_orders_per_day {
+        parts.push(format!("max_orders_per_day={n}"));
+    }
+    if let Some(t) = p.expires_at {
+        parts.push(format!("expires={}", t.to_rfc3339()));
+    }
+    if let Some(ips) = &p.allow_ips {
+        parts.push(format!(
+            "allow_ip={}{}",
+            join(&ips.iter().map(ToString::to_string).collect::<Vec<_>>()),
+            if p.ip_all_requests {
+                " (all requests)"
+            } else {
+                ""
+            }
+        ));
+    }
+    parts.join(" ")
 }

@@ -8,8 +8,10 @@
 
 pub mod accounts;
 pub mod action_center;
+pub mod chart;
 pub mod clock;
 pub mod import;
+pub mod keypolicy;
 pub mod keyservice;
 pub mod login;
 pub mod options;

@@ -133,6 +133,9 @@ pub enum OrderError {
     Unreadable(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The named key's policy refuses the order (a limit).
+    #[error(transparent)]
+    Denied(#[from] crate::keypolicy::Denial),
     /// An options order's contract could not be resolved.
     #[error(transparent)]
     Options(#[from] OptionsError),

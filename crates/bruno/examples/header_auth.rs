@@ -36,6 +36,12 @@ fn move_key(req: &mut Value) -> Result<bool, String> {
         let before = params.len();
         params.retain(|p| !(p["type"] == "query" && p["name"] == "apikey" && p["value"] == KEY));
         moved |= params.len() != before;
+        // No params left: no block is written, so none is parsed back either.
+        if params.is_empty()
+            && let Some(obj) = req.as_object_mut()
+        {
+            obj.remove("params");
+        }
     }
     if let Some(url) = req.pointer("/http/url").and_then(Value::as_str)
         && let Some((path, query)) = url.split_once('?')

@@ -12,11 +12,13 @@
 mod cipher;
 mod fingerprint;
 mod hasher;
+mod scope;
 mod secret;
 
 pub use cipher::{CipherError, FernetSalt, KeyCipher, LEGACY_FERNET_SALT};
 pub use fingerprint::{Fingerprint, Fingerprinter};
 pub use hasher::{HashError, Hasher};
+pub use scope::{Scope, ScopeError, Scopes};
 pub use secret::{ApiKey, KeyShapeError, Password, Pepper, PepperError, SecretString, ct_eq};
 
 /// Fills `buf` from the operating system's CSPRNG.

@@ -62,6 +62,19 @@ impl From<OrderError> for ApiError {
     }
 }
 
+impl From<algogate_app::chart::ChartError> for ApiError {
+    /// Over a user's stored totals is the client's 400; the database's failure is ours.
+    fn from(e: algogate_app::chart::ChartError) -> Self {
+        use algogate_app::chart::ChartError;
+        match e {
+            ChartError::TooManyStored | ChartError::TooLargeStored => {
+                Self::BadRequest(e.to_string())
+            }
+            ChartError::Store(_) => Self::Internal(e.into()),
+        }
+    }
+}
+
 impl From<EngineError> for ApiError {
     fn from(e: EngineError) -> Self {
         OrderError::from(e).into()
@@ -71,6 +84,12 @@ impl From<EngineError> for ApiError {
 impl From<algogate_app::keyservice::KeyError> for ApiError {
     fn from(e: algogate_app::keyservice::KeyError) -> Self {
         Self::Internal(e.into())
+    }
+}
+
+impl From<algogate_app::keypolicy::Denial> for ApiError {
+    fn from(d: algogate_app::keypolicy::Denial) -> Self {
+        Self::Status(StatusCode::FORBIDDEN, d.to_string())
     }
 }
 

@@ -19,7 +19,7 @@ use crate::middleware::ClientIp;
 use crate::openalgo::schema::{Field, validate};
 use crate::state::AppState;
 use algogate_app::keyservice::AuthedUser;
-use algogate_keys::SecretString;
+use algogate_keys::{Scope, SecretString};
 
 /// How fast the rest of a body refused by the JSON scanner is read and dropped.
 const REFUSED_DRAIN_BYTES_PER_SEC: f64 = 32e6;
@@ -128,10 +128,60 @@ pub async fn authenticate(
     Err(ApiError::InvalidKey)
 }
 
-/// An `/api/v1` endpoint: its request schema, and the typed request a validated body
-/// becomes (in `openalgo/`, without the key).
+/// What a request needs of its key: any valid key (ping), or one scope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Need {
+    Key,
+    Data,
+    Account,
+    Place,
+    Modify,
+    Cancel,
+    Close,
+}
+
+impl Need {
+    pub const fn scope(self) -> Option<Scope> {
+        Some(match self {
+            Self::Key => return None,
+            Self::Data => Scope::Data,
+            Self::Account => Scope::Account,
+            Self::Place => Scope::Place,
+            Self::Modify => Scope::Modify,
+            Self::Cancel => Scope::Cancel,
+            Self::Close => Scope::Close,
+        })
+    }
+}
+
+/// Checks the key's policy (scope, IP allowlist) for a request needing `need`, after the
+/// key verified and before anything else happens; a refusal is audited and answered 403.
+pub async fn permit(
+    state: &AppState,
+    user: &AuthedUser,
+    need: Need,
+    ip: Option<ClientIp>,
+) -> Result<(), ApiError> {
+    let ip = ip.map(|ClientIp(ip)| ip);
+    let Err(denial) = user.permit(need.scope(), ip) else {
+        state.keys().note_use(user, ip);
+        return Ok(());
+    };
+    if let Some(name) = user.key_name() {
+        state
+            .keys()
+            .audit(user.user_id, name, "denied", &denial.to_string())
+            .await;
+    }
+    Err(denial.into())
+}
+
+/// An `/api/v1` endpoint: its request schema, what it needs of the key, and the typed
+/// request a validated body becomes (in `openalgo/`, without the key).
 pub trait Endpoint: Send + Sync + 'static {
     const FIELDS: &'static [Field];
+    /// Required of every endpoint, so none can forget its scope.
+    const NEED: Need;
     const STYLE: ErrorStyle;
     /// Query parameters a GET endpoint accepts and ignores (documented upstream but without
     /// effect); anything else outside `FIELDS` is an unknown field.
@@ -299,6 +349,7 @@ async fn validate_and_authenticate<E: Endpoint>(
         _ => String::new(),
     };
     let user = authenticate(state, &key, ip).await?;
+    permit(state, &user, E::NEED, ip).await?;
     Ok((user, E::parse(fields)?))
 }
 

@@ -6,10 +6,13 @@ use std::sync::Arc;
 
 use algogate_app::accounts;
 use algogate_app::clock::SystemClock;
+use algogate_app::keypolicy::{KeyPolicy, parse_expiry};
+use algogate_keys::Scopes;
 use algogate_keys::{FernetSalt, Password, Pepper};
 use algogate_server::brucli;
 use algogate_server::config::{Config, Overrides};
 use algogate_server::startup::{self, Runtime, process_env};
+use algogate_store::OrderMode;
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
 
@@ -157,6 +160,95 @@ enum ApikeyCommand {
         #[arg(long)]
         user: String,
     },
+    /// Create a named key with its own scopes, order mode and limits; prints the key.
+    Create(CreateArgs),
+    /// List the user's named keys and their policies (no secrets).
+    List {
+        #[arg(long)]
+        user: String,
+    },
+    /// Revoke a named key; it fails on the next request.
+    Revoke {
+        #[arg(long)]
+        user: String,
+        #[arg(long)]
+        name: String,
+    },
+    /// Give a named key a new secret (printed); the old one works for --grace seconds.
+    Rotate {
+        #[arg(long)]
+        user: String,
+        #[arg(long)]
+        name: String,
+        /// Seconds the old secret keeps working (default 0: it stops now).
+        #[arg(long, default_value_t = 0)]
+        grace: u64,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+struct CreateArgs {
+    #[arg(long)]
+    user: String,
+    #[arg(long)]
+    name: String,
+    /// Comma-separated: data, account, place, modify, cancel, close (default: all).
+    #[arg(long)]
+    scopes: Option<String>,
+    /// auto or semi_auto (default: the user's order mode).
+    #[arg(long)]
+    mode: Option<String>,
+    /// Expiry, RFC 3339 (e.g. 2026-12-31T15:30:00+05:30).
+    #[arg(long)]
+    expires: Option<String>,
+    /// An address or CIDR allowed to change orders (repeatable).
+    #[arg(long)]
+    allow_ip: Vec<String>,
+    /// Apply the IP allowlist to every request, not only order changes.
+    #[arg(long)]
+    ip_all_requests: bool,
+    /// Comma-separated EXCHANGE:SYMBOL (EXCHANGE:* for a whole exchange).
+    #[arg(long)]
+    symbols: Option<String>,
+    #[arg(long)]
+    max_qty: Option<i64>,
+    /// Maximum order value (quantity × price; the LTP for MARKET orders), in rupees.
+    #[arg(long)]
+    max_value: Option<f64>,
+    #[arg(long)]
+    max_orders_per_day: Option<i64>,
+}
+
+impl CreateArgs {
+    /// The policy and mode asked for; bad values are errors naming the flag.
+    fn policy(&self) -> anyhow::Result<(KeyPolicy, Option<OrderMode>)> {
+        let mode = self
+            .mode
+            .as_deref()
+            .map(|m| {
+                m.parse::<OrderMode>()
+                    .map_err(|()| anyhow::anyhow!("--mode: expected auto or semi_auto"))
+            })
+            .transpose()?;
+        let policy = KeyPolicy {
+            scopes: match &self.scopes {
+                Some(s) => s.parse().map_err(|e| anyhow::anyhow!("--scopes: {e}"))?,
+                None => Scopes::ALL,
+            },
+            symbols: match &self.symbols {
+                Some(s) => KeyPolicy::parse_symbols(s)?,
+                None => None,
+            },
+            max_qty: self.max_qty,
+            max_value: self.max_value,
+            max_orders_per_day: self.max_orders_per_day,
+            expires_at: self.expires.as_deref().map(parse_expiry).transpose()?,
+            allow_ips: KeyPolicy::parse_ips(self.allow_ip.iter().map(String::as_str))?,
+            ip_all_requests: self.ip_all_requests,
+            ..KeyPolicy::default()
+        };
+        Ok((policy, mode))
+    }
 }
 
 fn main() -> std::process::ExitCode {
@@ -279,6 +371,48 @@ async fn run(command: Option<Command>, config: Config) -> anyhow::Result<()> {
                     eprintln!("The previous key of {user} no longer works.");
                     Ok(())
                 }
+                ApikeyCommand::Create(args) => {
+                    let (policy, mode) = args.policy()?;
+                    let u = find_user(&rt, &args.user).await?;
+                    let (key, _) = rt
+                        .keys
+                        .create_named(u.user_id(), &args.name, policy, mode)
+                        .await?;
+                    rt.store.bump_key_generation().await?;
+                    eprintln!("Created key {:?} for {}.", args.name, args.user);
+                    println!("{}", key.expose());
+                    Ok(())
+                }
+                ApikeyCommand::List { user } => {
+                    let u = find_user(&rt, &user).await?;
+                    let keys = rt.keys.list_named(u.user_id()).await?;
+                    print!("{}", key_table(&keys));
+                    Ok(())
+                }
+                ApikeyCommand::Revoke { user, name } => {
+                    let u = find_user(&rt, &user).await?;
+                    rt.keys.revoke_named(u.user_id(), &name).await?;
+                    rt.store.bump_key_generation().await?;
+                    println!("Revoked key {name:?} of {user}.");
+                    Ok(())
+                }
+                ApikeyCommand::Rotate { user, name, grace } => {
+                    let u = find_user(&rt, &user).await?;
+                    let key = rt
+                        .keys
+                        .rotate_named(u.user_id(), &name, std::time::Duration::from_secs(grace))
+                        .await?;
+                    rt.store.bump_key_generation().await?;
+                    if grace == 0 {
+                        eprintln!("The previous secret of {name:?} no longer works.");
+                    } else {
+                        eprintln!(
+                            "The previous secret of {name:?} works for {grace} more seconds."
+                        );
+                    }
+                    println!("{}", key.expose());
+                    Ok(())
+                }
             }
         }
         Some(Command::ImportOpenalgo {
@@ -333,6 +467,59 @@ async fn open(config: Config) -> anyhow::Result<Runtime> {
 fn current_pepper(config: &Config) -> anyhow::Result<Pepper> {
     let s = algogate_server::secrets::load(&config.secrets_file(), &process_env, false)?;
     Ok(s.pepper)
+}
+
+/// `apikey list`: one row per key, columns padded to their widest cell.
+fn key_table(keys: &[algogate_app::keyservice::NamedKeyInfo]) -> String {
+    let head = ["NAME", "SCOPES", "MODE", "LIMITS", "EXPIRES", "LAST USED"];
+    let rows: Vec<[String; 6]> = keys
+        .iter()
+        .map(|k| {
+            [
+                k.name.clone(),
+                k.scopes.clone(),
+                k.mode.to_owned(),
+                if k.unreadable {
+                    "(unreadable policy: refused)".to_owned()
+                } else if k.policy.is_empty() {
+                    "-".to_owned()
+                } else {
+                    k.policy.clone()
+                },
+                k.expires_at.clone().unwrap_or_else(|| "never".into()),
+                match (&k.last_used_at, &k.last_ip) {
+                    (Some(at), Some(ip)) => format!("{at} from {ip}"),
+                    (Some(at), None) => at.clone(),
+                    _ => "never".into(),
+                },
+            ]
+        })
+        .collect();
+    let mut width = head.map(str::len);
+    for r in &rows {
+        for (w, c) in width.iter_mut().zip(r) {
+            *w = (*w).max(c.len());
+        }
+    }
+    let line = |cells: [&str; 6]| {
+        let mut out = String::new();
+        for (i, (c, w)) in cells.iter().zip(width).enumerate() {
+            if i == 5 {
+                out.push_str(c);
+            } else {
+                out.push_str(&format!("{c:<w$}  "));
+            }
+        }
+        out.trim_end().to_owned() + "\n"
+    };
+    let mut out = line(head);
+    for r in &rows {
+        out.push_str(&line([&r[0], &r[1], &r[2], &r[3], &r[4], &r[5]]));
+    }
+    if rows.is_empty() {
+        out.push_str("(no named keys)\n");
+    }
+    out
 }
 
 async fn find_user(rt: &Runtime, name: &str) -> anyhow::Result<algogate_store::UserRow> {

@@ -13,7 +13,7 @@
 use algogate_app::ratelimit::{Limit, RateLimits, route_of};
 use serde_json::{Map, Value, json};
 
-use crate::api_v1::{self, account, calendar, market, options, orders};
+use crate::api_v1::{self, account, calendar, chart, gtt, market, options, orders};
 use crate::error::{ApiError, ErrorStyle};
 use crate::extract::Endpoint;
 use crate::openalgo::orders::{LEG_FIELDS, MARGIN_LEG_FIELDS};
@@ -102,10 +102,10 @@ pub const OPERATIONS: &[Operation] = &[
     post::<orders::PlaceOrder>("/placeorder"),
     post::<orders::PlaceSmartOrder>("/placesmartorder"),
     post::<orders::ModifyOrder>("/modifyorder"),
-    post::<orders::ByOrderId>("/cancelorder"),
-    post::<orders::StrategyOnly>("/cancelallorder"),
-    post::<orders::StrategyOnly>("/closeposition"),
-    post::<orders::ByOrderId>("/orderstatus"),
+    post::<orders::CancelOrder>("/cancelorder"),
+    post::<orders::CancelAll>("/cancelallorder"),
+    post::<orders::ClosePosition>("/closeposition"),
+    post::<orders::OrderStatus>("/orderstatus"),
     post::<orders::OpenPosition>("/openposition"),
     with_list(
         post::<orders::BasketOrder>("/basketorder"),
@@ -130,6 +130,9 @@ pub const OPERATIONS: &[Operation] = &[
     post::<account::KeyOnly>("/positionbook"),
     post::<account::KeyOnly>("/holdings"),
     post::<account::AnalyzerToggle>("/analyzer/toggle"),
+    post::<calendar::Holidays>("/market/holidays"),
+    post::<calendar::Timings>("/market/timings"),
+    post::<account::KeyOnly>("/pnl/symbols"),
     post::<options::OptionSymbol>("/optionsymbol"),
     post::<options::OptionChain>("/optionchain"),
     post::<options::OptionGreeks>("/optiongreeks"),
@@ -142,6 +145,12 @@ pub const OPERATIONS: &[Operation] = &[
         },
     ),
     post::<options::SyntheticFuture>("/syntheticfuture"),
+    get::<chart::ChartGet>("/chart"),
+    post::<chart::ChartPost>("/chart"),
+    post::<gtt::PlaceGtt>("/placegttorder"),
+    post::<gtt::ModifyGtt>("/modifygttorder"),
+    post::<gtt::CancelGtt>("/cancelgttorder"),
+    post::<gtt::GttBook>("/gttorderbook"),
     post::<options::OptionsOrder>("/optionsorder"),
     with_list(
         post::<options::OptionsMultiOrder>("/optionsmultiorder"),
@@ -151,9 +160,6 @@ pub const OPERATIONS: &[Operation] = &[
             len: Some((1, crate::openalgo::option_orders::MAX_LEGS)),
         },
     ),
-    post::<calendar::Holidays>("/market/holidays"),
-    post::<calendar::Timings>("/market/timings"),
-    post::<account::KeyOnly>("/pnl/symbols"),
     post::<market::Quotes>("/quotes"),
     post::<market::MultiQuotes>("/multiquotes"),
     post::<market::Depth>("/depth"),

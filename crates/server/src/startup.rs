@@ -329,6 +329,10 @@ impl Server {
         trigger.abort();
         fanout.abort();
         watcher.abort();
+        // The uses noted since the last batch, before the database closes.
+        if let Err(e) = state.keys().flush_uses().await {
+            tracing::warn!(error = %e, "cannot record API key uses");
+        }
         ticker.abort();
         pruner.abort();
         order_bridge.abort();
@@ -376,7 +380,8 @@ async fn forward_order_updates(state: AppState) {
     }
 }
 
-/// Another process (the CLI) changed keys: drop cached verdicts within a second.
+/// Another process (the CLI) changed keys: drop cached verdicts within a second. Also
+/// writes the named keys' last uses.
 async fn watch_key_generation(state: AppState) {
     let mut seen = state.store().key_generation().await.unwrap_or(0);
     let mut tick = tokio::time::interval(Duration::from_secs(1));
@@ -393,6 +398,10 @@ async fn watch_key_generation(state: AppState) {
             }
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "cannot read the key generation"),
+        }
+        // Named keys' last use, in one batch a second.
+        if let Err(e) = state.keys().flush_uses().await {
+            tracing::warn!(error = %e, "cannot record API key uses");
         }
     }
 }

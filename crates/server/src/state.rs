@@ -14,6 +14,7 @@ use crate::feed::Hub;
 use crate::openalgo::order_update::OrderUpdate;
 use crate::playground::Catalog;
 use algogate_app::action_center::ActionCenter;
+use algogate_app::chart::ChartPrefs;
 use algogate_app::clock::Clock;
 use algogate_app::keyservice::KeyService;
 use algogate_app::ratelimit::RateLimiter;
@@ -44,6 +45,7 @@ struct Inner {
     /// account page's event stream) end so graceful shutdown does not wait on them.
     shutdown: Shutdown,
     action_center: ActionCenter,
+    chart: ChartPrefs,
     playground: Arc<Catalog>,
     /// Set once at bind when HTTPS is configured.
     tls: std::sync::OnceLock<Tls>,
@@ -89,6 +91,7 @@ impl AppState {
             Arc::new(crate::openalgo::orders::Codec),
             shutdown.clone(),
         );
+        let chart = ChartPrefs::new(store.clone(), clock.clone());
         let playground = Arc::new(Catalog::load(config.collections_dir.clone()));
         Self(Arc::new(Inner {
             ws,
@@ -106,6 +109,7 @@ impl AppState {
             clock,
             shutdown,
             action_center,
+            chart,
             tls: std::sync::OnceLock::new(),
         }))
     }
@@ -172,6 +176,10 @@ impl AppState {
     /// Semi-auto mode's queue of orders awaiting approval.
     pub fn action_center(&self) -> &ActionCenter {
         &self.0.action_center
+    }
+    /// Per-user chart preferences.
+    pub fn chart(&self) -> &ChartPrefs {
+        &self.0.chart
     }
     /// HTTPS (certificate and ACME state), when configured.
     pub fn tls(&self) -> Option<&Tls> {

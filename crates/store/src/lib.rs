@@ -6,7 +6,9 @@
 //! tokens and fingerprints are opaque strings here), configuration files.
 
 mod bans;
+mod chart;
 mod keys;
+mod named_keys;
 mod openalgo;
 mod pending;
 mod preflight;
@@ -22,7 +24,9 @@ use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
 pub use bans::BanRow;
+pub use chart::{PrefQuota, QuotaExceeded};
 pub use keys::{KeyRow, NewKey};
+pub use named_keys::{AuditRow, FoundKey, KeyUse, NamedKeyRow, StoredPolicy};
 pub use openalgo::{OpenAlgoKey, OpenAlgoUser, read_openalgo};
 pub use pending::{Outcome, PendingRow, PendingStats, Stamp};
 pub use preflight::redact_url;

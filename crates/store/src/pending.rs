@@ -29,6 +29,8 @@ pub struct PendingRow {
     pub execution_result: Option<String>,
     pub execution_error: Option<String>,
     pub executed_at_ist: Option<String>,
+    /// The named key that queued it (`None`: the primary key).
+    pub key_name: Option<String>,
 }
 
 /// Counts over all of a user's rows (the Action Center's statistics).
@@ -66,7 +68,7 @@ pub struct Outcome<'a> {
 const COLUMNS: &str = "id, user_id, api_type, order_data, created_at, created_at_ist, status, \
      approved_at_ist, approved_by, rejected_at_ist, rejected_by, rejected_reason, \
      broker_order_id, broker_status, execution_state, order_ids, execution_result, \
-     execution_error, executed_at_ist";
+     execution_error, executed_at_ist, key_name";
 
 impl Store {
     /// Queues an order; returns its id (`pending_order_id`).
@@ -76,16 +78,19 @@ impl Store {
         api_type: &str,
         order_data: &str,
         at: Stamp<'_>,
+        key_name: Option<&str>,
     ) -> Result<i64> {
         let r = sqlx::query(
-            "INSERT INTO pending_orders (user_id, api_type, order_data, created_at, created_at_ist) \
-             VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO pending_orders (user_id, api_type, order_data, created_at, created_at_ist, \
+               key_name) \
+             VALUES (?, ?, ?, ?, ?, ?)",
         )
         .bind(user.0)
         .bind(api_type)
         .bind(order_data)
         .bind(at.utc)
         .bind(at.ist)
+        .bind(key_name)
         .execute(&self.pool)
         .await?;
         Ok(r.last_insert_rowid())
@@ -299,7 +304,7 @@ mod tests {
     async fn claim_wins_once_and_only_for_the_owner() {
         let (s, u) = store_with_user().await;
         let id = s
-            .insert_pending(u, "placeorder", r#"{"action":"BUY"}"#, T)
+            .insert_pending(u, "placeorder", r#"{"action":"BUY"}"#, T, None)
             .await
             .unwrap();
         assert!(!s.claim_pending(UserId(u.0 + 1), id, "x", T).await.unwrap());

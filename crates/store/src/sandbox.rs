@@ -7,8 +7,9 @@ use std::str::FromStr;
 use algogate_broker::Exchange;
 use algogate_broker::engine::types::instrument_type_from_str;
 use algogate_broker::engine::{
-    AccountId, Action, Contract, Delta, Funds, Holding, Ledger, LedgerError, LedgerFuture, Order,
-    OrderId, OrderStatus, Position, PositionKey, PriceType, Product, StoredAccount, Trade, TradeId,
+    AccountId, Action, Contract, Delta, Direction, Funds, Gtt, GttId, GttKind, GttLeg, GttStatus,
+    Holding, Ledger, LedgerError, LedgerFuture, Order, OrderId, OrderStatus, Position, PositionKey,
+    PriceType, Product, StoredAccount, Trade, TradeId,
 };
 use chrono::NaiveDate;
 use sqlx::Row;
@@ -65,6 +66,50 @@ fn order_from(r: &SqliteRow) -> Result<Order, LedgerError> {
         contract: contract(r)?,
         created_ms: r.try_get("created_ms").map_err(err)?,
         updated_ms: r.try_get("updated_ms").map_err(err)?,
+    })
+}
+
+fn gtt_from(r: &SqliteRow) -> Result<Gtt, LedgerError> {
+    let g = |c: &str| r.try_get::<String, _>(c).map_err(err);
+    let leg = |n: u8| -> Result<Option<GttLeg>, LedgerError> {
+        let trigger: Option<f64> = r.try_get(format!("leg{n}_trigger").as_str()).map_err(err)?;
+        let dir: Option<String> = r
+            .try_get(format!("leg{n}_direction").as_str())
+            .map_err(err)?;
+        let price: Option<f64> = r.try_get(format!("leg{n}_price").as_str()).map_err(err)?;
+        Ok(match (trigger, dir, price) {
+            (Some(trigger_price), Some(d), Some(price)) => Some(GttLeg {
+                trigger_price,
+                direction: parse::<Direction>(&d, "direction")?,
+                price,
+            }),
+            _ => None,
+        })
+    };
+    let fired_leg: Option<i64> = r.try_get("fired_leg").map_err(err)?;
+    let fired_order: Option<String> = r.try_get("fired_order_id").map_err(err)?;
+    Ok(Gtt {
+        id: GttId(g("gtt_id")?),
+        account: AccountId(r.try_get("user_id").map_err(err)?),
+        kind: parse::<GttKind>(&g("trigger_type")?, "trigger_type")?,
+        symbol: g("symbol")?,
+        exchange: parse::<Exchange>(&g("exchange")?, "exchange")?,
+        action: parse::<Action>(&g("action")?, "action")?,
+        quantity: r.try_get("quantity").map_err(err)?,
+        pricetype: parse::<PriceType>(&g("pricetype")?, "pricetype")?,
+        product: parse::<Product>(&g("product")?, "product")?,
+        legs: [leg(1)?, leg(2)?].into_iter().flatten().collect(),
+        strategy: g("strategy")?,
+        last_price: r.try_get("last_price").map_err(err)?,
+        status: parse::<GttStatus>(&g("gtt_status")?, "gtt_status")?,
+        fired: match (fired_leg, fired_order) {
+            (Some(l), Some(o)) => Some((usize::try_from(l).unwrap_or(0), OrderId(o))),
+            _ => None,
+        },
+        reason: g("reason")?,
+        created_ms: r.try_get("created_ms").map_err(err)?,
+        updated_ms: r.try_get("updated_ms").map_err(err)?,
+        expires_ms: r.try_get("expires_ms").map_err(err)?,
     })
 }
 
@@ -177,7 +222,17 @@ impl Store {
             .fetch_all(&self.pool)
             .await
             .map_err(err)?;
+        let gtts = sqlx::query(
+            "SELECT * FROM sandbox_gtt WHERE user_id = ? \
+             AND (gtt_status = 'active' OR updated_ms >= ?)",
+        )
+        .bind(id)
+        .bind(since_ms)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(err)?;
         Ok(Some(StoredAccount {
+            gtts: gtts.iter().map(gtt_from).collect::<Result<_, _>>()?,
             funds: funds_from(&funds)?,
             orders: orders.iter().map(order_from).collect::<Result<_, _>>()?,
             trades: trades.iter().map(trade_from).collect::<Result<_, _>>()?,
@@ -328,6 +383,51 @@ impl Store {
             .bind(h.ltp)
             .bind(ymd(h.settlement_date))
             .bind(i64::from(h.lot_size))
+            .execute(&mut *tx)
+            .await
+            .map_err(err)?;
+        }
+        for g in &d.gtts {
+            let leg = |i: usize| g.legs.get(i);
+            sqlx::query(
+                "INSERT INTO sandbox_gtt (gtt_id, user_id, trigger_type, symbol, exchange, action, \
+                 quantity, pricetype, product, strategy, last_price, gtt_status, leg1_trigger, \
+                 leg1_direction, leg1_price, leg2_trigger, leg2_direction, leg2_price, \
+                 fired_leg, fired_order_id, reason, created_ms, updated_ms, expires_ms) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+                 ON CONFLICT (gtt_id) DO UPDATE SET quantity = excluded.quantity, \
+                 pricetype = excluded.pricetype, product = excluded.product, \
+                 strategy = excluded.strategy, gtt_status = excluded.gtt_status, \
+                 leg1_trigger = excluded.leg1_trigger, leg1_direction = excluded.leg1_direction, \
+                 leg1_price = excluded.leg1_price, leg2_trigger = excluded.leg2_trigger, \
+                 leg2_direction = excluded.leg2_direction, leg2_price = excluded.leg2_price, \
+                 fired_leg = excluded.fired_leg, fired_order_id = excluded.fired_order_id, \
+                 reason = excluded.reason, updated_ms = excluded.updated_ms",
+            )
+            .bind(&g.id.0)
+            .bind(id)
+            .bind(g.kind.as_str())
+            .bind(&g.symbol)
+            .bind(g.exchange.as_str())
+            .bind(g.action.as_str())
+            .bind(g.quantity)
+            .bind(g.pricetype.as_str())
+            .bind(g.product.as_str())
+            .bind(&g.strategy)
+            .bind(g.last_price)
+            .bind(g.status.as_str())
+            .bind(leg(0).map_or(0.0, |l| l.trigger_price))
+            .bind(leg(0).map_or("below", |l| l.direction.as_str()))
+            .bind(leg(0).map_or(0.0, |l| l.price))
+            .bind(leg(1).map(|l| l.trigger_price))
+            .bind(leg(1).map(|l| l.direction.as_str()))
+            .bind(leg(1).map(|l| l.price))
+            .bind(g.fired.as_ref().map(|(l, _)| *l as i64))
+            .bind(g.fired.as_ref().map(|(_, o)| o.0.as_str()))
+            .bind(&g.reason)
+            .bind(g.created_ms)
+            .bind(g.updated_ms)
+            .bind(g.expires_ms)
             .execute(&mut *tx)
             .await
             .map_err(err)?;

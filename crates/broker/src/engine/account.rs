@@ -17,6 +17,8 @@ pub struct Account {
     pub trades: Vec<Trade>,
     pub positions: BTreeMap<PositionKey, Position>,
     pub holdings: BTreeMap<(Exchange, String), Holding>,
+    /// Active GTTs, and those that ended this session.
+    pub gtts: BTreeMap<GttId, Gtt>,
 }
 
 impl Account {
@@ -32,6 +34,7 @@ impl Account {
             trades: Vec::new(),
             positions: BTreeMap::new(),
             holdings: BTreeMap::new(),
+            gtts: BTreeMap::new(),
         }
     }
 
@@ -49,8 +52,13 @@ impl Account {
             self.holdings
                 .insert((h.exchange, h.symbol.clone()), h.clone());
         }
+        for g in &d.gtts {
+            self.gtts.insert(g.id.clone(), g.clone());
+        }
         // Drop what belongs to earlier sessions and no longer rests.
         let since = self.funds.session_start_ms;
+        self.gtts
+            .retain(|_, g| g.status == GttStatus::Active || g.updated_ms >= since);
         self.orders
             .retain(|_, o| o.created_ms >= since || o.status.is_resting());
         self.trades.retain(|t| t.created_ms >= since);
@@ -69,6 +77,7 @@ pub struct Delta {
     pub trades: Vec<Trade>,
     pub positions: Vec<Position>,
     pub holdings: Vec<Holding>,
+    pub gtts: Vec<Gtt>,
     pub updates: Vec<OrderUpdate>,
 }
 
@@ -78,6 +87,7 @@ impl Delta {
             && self.trades.is_empty()
             && self.positions.is_empty()
             && self.holdings.is_empty()
+            && self.gtts.is_empty()
             && &self.funds == before
     }
 }

@@ -14,6 +14,9 @@ pub enum EngineError {
     /// 404.
     #[error("Order {0} not found")]
     OrderNotFound(String),
+    /// 404: no active GTT of this account has the id.
+    #[error("No active GTT with trigger_id '{0}'")]
+    GttNotFound(String),
     /// The database failed; nothing was applied.
     #[error("ledger: {0}")]
     Ledger(String),

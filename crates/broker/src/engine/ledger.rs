@@ -24,6 +24,8 @@ pub struct StoredAccount {
     pub trades: Vec<Trade>,
     pub positions: Vec<Position>,
     pub holdings: Vec<Holding>,
+    /// Active GTTs and those updated since `since_ms`.
+    pub gtts: Vec<Gtt>,
 }
 
 pub trait Ledger: Send + Sync + std::fmt::Debug {
@@ -54,6 +56,7 @@ struct MemAccount {
     trades: Vec<Trade>,
     positions: HashMap<PositionKey, Position>,
     holdings: HashMap<(crate::domain::Exchange, String), Holding>,
+    gtts: HashMap<GttId, Gtt>,
 }
 
 impl Ledger for MemoryLedger {
@@ -76,6 +79,12 @@ impl Ledger for MemoryLedger {
                     .collect(),
                 positions: a.positions.values().cloned().collect(),
                 holdings: a.holdings.values().cloned().collect(),
+                gtts: a
+                    .gtts
+                    .values()
+                    .filter(|g| g.status == GttStatus::Active || g.updated_ms >= since_ms)
+                    .cloned()
+                    .collect(),
             })
         });
         Box::pin(ready(Ok(out)))
@@ -100,6 +109,9 @@ impl Ledger for MemoryLedger {
         }
         for h in &delta.holdings {
             a.holdings.insert((h.exchange, h.symbol.clone()), h.clone());
+        }
+        for g in &delta.gtts {
+            a.gtts.insert(g.id.clone(), g.clone());
         }
         Box::pin(ready(Ok(())))
     }

@@ -4,6 +4,7 @@
 
 mod amend;
 mod fill;
+mod gtt;
 mod margin;
 mod place;
 mod segment;
@@ -11,6 +12,7 @@ mod session;
 
 pub use amend::{cancel, modify};
 pub use fill::{evaluate, fill_order, on_price};
+pub use gtt::{DEFAULT_LIFETIME_MS, cancel_gtt, expire_gtts, fire_gtts, modify_gtt, place_gtt};
 pub use margin::margin_for;
 pub use place::{AUTO_SQUARE_OFF, close_position, place, smart_order_leg};
 pub use segment::{EXPIRY_CLOSE, MIS_RESUME, mis_gate, square_off_time};

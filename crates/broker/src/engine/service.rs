@@ -79,6 +79,14 @@ impl IdGen {
 struct SharedIds<'a>(&'a StdMutex<IdGen>);
 
 impl IdSource for SharedIds<'_> {
+    fn gtt_id(&mut self, now_ms: i64) -> GttId {
+        GttId(format!(
+            "GTT-{}-{:08x}",
+            ist(now_ms).format("%y%m%d"),
+            random_u32()
+        ))
+    }
+
     fn order_id(&mut self, now_ms: i64) -> OrderId {
         self.0
             .lock()
@@ -180,6 +188,9 @@ impl Engine {
             let acc = acc.lock().await;
             for o in acc.resting() {
                 engine.watch(o);
+            }
+            for g in acc.gtts.values() {
+                engine.watch_gtt(g);
             }
         }
         Ok(engine)
@@ -287,6 +298,7 @@ impl Engine {
             let now = self.market.clock().now_ms();
             let mut tx = Tx::new(&acc, &self.cfg, now, &mut ids);
             rules::housekeeping(&mut tx, &|s, e| self.quote(s, e));
+            rules::expire_gtts(&mut tx);
             let r = f(self, &mut tx);
             (r, tx.finish())
         };
@@ -302,6 +314,9 @@ impl Engine {
     }
 
     fn after_commit(&self, delta: &Delta) {
+        for g in &delta.gtts {
+            self.watch_gtt(g);
+        }
         for o in &delta.orders {
             if o.status.is_resting() {
                 self.watch(o);
@@ -335,6 +350,41 @@ impl Engine {
         }
     }
 
+    /// An active GTT keeps its instrument on the feed like a resting order (its id, which
+    /// can never be an order id, stands in the watch's set); any other is dropped from it.
+    fn watch_gtt(&self, g: &Gtt) {
+        let stand_in = Order {
+            id: OrderId(g.id.0.clone()),
+            account: g.account,
+            symbol: g.symbol.clone(),
+            exchange: g.exchange,
+            action: g.action,
+            quantity: g.quantity,
+            price: 0.0,
+            trigger_price: 0.0,
+            pricetype: g.pricetype,
+            product: g.product,
+            status: OrderStatus::Open,
+            filled_quantity: 0,
+            average_price: 0.0,
+            rejection_reason: String::new(),
+            strategy: String::new(),
+            margin_blocked: 0.0,
+            contract: Contract {
+                kind: crate::domain::InstrumentType::Equity,
+                lot_size: 1,
+                expiry: None,
+            },
+            created_ms: g.created_ms,
+            updated_ms: g.updated_ms,
+        };
+        if g.status == GttStatus::Active {
+            self.watch(&stand_in);
+        } else {
+            self.unwatch(&stand_in);
+        }
+    }
+
     fn unwatch(&self, o: &Order) {
         let mut w = self.watches.lock().unwrap_or_else(PoisonError::into_inner);
         let key = (o.exchange, o.symbol.clone());
@@ -358,8 +408,10 @@ impl Engine {
         let px = Px::from(tick);
         for acc in accounts {
             let r = self
-                .exec(acc, |_, tx| {
-                    rules::on_price(tx, &tick.symbol, tick.exchange, &px)
+                .exec(acc, |e, tx| {
+                    rules::on_price(tx, &tick.symbol, tick.exchange, &px);
+                    let contract = e.contract(&tick.symbol, tick.exchange);
+                    rules::fire_gtts(tx, &tick.symbol, tick.exchange, &px, contract);
                 })
                 .await;
             if let Err(e) = r {
@@ -551,6 +603,46 @@ impl Engine {
         session_start_ms(self.market.clock().now_ms(), self.cfg.session_boundary)
     }
 
+    /// `placegttorder`: an active GTT, snapshotting the LTP (0 without a quote).
+    pub async fn place_gtt(&self, acc: AccountId, req: &GttRequest) -> Result<GttId> {
+        self.exec(acc, |e, tx| {
+            let ltp = e.quote(&req.symbol, req.exchange).map_or(0.0, |q| q.ltp);
+            rules::place_gtt(tx, req, e.contract(&req.symbol, req.exchange), ltp)
+        })
+        .await?
+    }
+
+    /// `modifygttorder`: replaces an active GTT's order and triggers.
+    pub async fn modify_gtt(&self, acc: AccountId, id: &GttId, req: &GttRequest) -> Result<()> {
+        self.exec(acc, |_, tx| rules::modify_gtt(tx, id, req))
+            .await?
+    }
+
+    /// `cancelgttorder`.
+    pub async fn cancel_gtt(&self, acc: AccountId, id: &GttId) -> Result<()> {
+        self.exec(acc, |_, tx| rules::cancel_gtt(tx, id)).await?
+    }
+
+    /// `gttorderbook`: the active GTTs, newest first.
+    pub async fn gtt_book(&self, acc: AccountId) -> Result<Vec<Gtt>> {
+        self.read(acc, |a| {
+            let mut v: Vec<Gtt> = a
+                .gtts
+                .values()
+                .filter(|g| g.status == GttStatus::Active)
+                .cloned()
+                .collect();
+            v.sort_by(|a, b| (b.created_ms, &b.id).cmp(&(a.created_ms, &a.id)));
+            v
+        })
+        .await
+    }
+
+    /// Every GTT of the account kept in memory (active, or ended this session).
+    pub async fn gtts(&self, acc: AccountId) -> Result<Vec<Gtt>> {
+        self.read(acc, |a| a.gtts.values().cloned().collect()).await
+    }
+
     /// `orderbook`: the current session's orders (and older ones still resting).
     pub async fn orderbook(&self, acc: AccountId) -> Result<OrderBook> {
         self.read(acc, |a| OrderBook::from_orders(a.orders.values().collect()))
@@ -693,6 +785,7 @@ fn from_stored(id: AccountId, s: StoredAccount) -> Account {
             .into_iter()
             .map(|h| ((h.exchange, h.symbol.clone()), h))
             .collect(),
+        gtts: s.gtts.into_iter().map(|g| (g.id.clone(), g)).collect(),
     }
 }
 

@@ -24,6 +24,10 @@ impl IdSource for Seq {
         self.0 += 1;
         TradeId(format!("T{}", self.0))
     }
+    fn gtt_id(&mut self, _: i64) -> GttId {
+        self.0 += 1;
+        GttId(format!("G{}", self.0))
+    }
 }
 
 fn ist_ms(y: i32, m: u32, d: u32, hh: u32, mm: u32) -> i64 {
@@ -990,6 +994,261 @@ async fn concurrent_orders_never_overdraw() {
     // Some may have filled (limit above market) and freed nothing; none may overdraw.
     assert!(ok >= 50, "{ok}");
     assert!(f.used <= 100_000.0 + 1e-6);
+}
+
+// ---- GTT ----
+
+fn gtt_req(kind: GttKind, legs: &[(f64, Direction, f64)]) -> GttRequest {
+    GttRequest {
+        kind,
+        symbol: "SBIN".into(),
+        exchange: Exchange::Nse,
+        action: Action::Buy,
+        quantity: 10,
+        pricetype: PriceType::Market,
+        product: Product::Cnc,
+        legs: legs
+            .iter()
+            .map(|&(trigger_price, direction, price)| GttLeg {
+                trigger_price,
+                direction,
+                price,
+            })
+            .collect(),
+        strategy: "gtt".into(),
+        expires_ms: None,
+    }
+}
+
+impl Book {
+    fn gtt_tick(&mut self, ltp: f64) {
+        self.run(|tx| fire_gtts(tx, "SBIN", Exchange::Nse, &px(ltp), Some(EQ)));
+    }
+}
+
+#[test]
+fn a_single_gtt_fires_once_when_crossed_in_either_direction() {
+    for (dir, trigger, miss, hit) in [
+        (Direction::Below, 100.0, 100.05, 100.0),
+        (Direction::Above, 100.0, 99.95, 100.0),
+    ] {
+        let mut b = Book::new();
+        let id = b
+            .run(|tx| {
+                place_gtt(
+                    tx,
+                    &gtt_req(GttKind::Single, &[(trigger, dir, 0.0)]),
+                    Some(EQ),
+                    101.0,
+                )
+            })
+            .unwrap();
+        b.gtt_tick(miss);
+        assert_eq!(b.acc.gtts[&id].status, GttStatus::Active, "{dir}");
+        assert!(b.acc.orders.is_empty());
+        b.gtt_tick(hit);
+        let g = b.acc.gtts[&id].clone();
+        assert_eq!(g.status, GttStatus::Triggered, "{dir}");
+        let (leg, order) = g.fired.clone().unwrap();
+        assert_eq!(leg, 0);
+        assert_eq!(b.order(&order).status, OrderStatus::Complete);
+        assert_eq!(b.order(&order).strategy, "gtt");
+        // Never again.
+        b.gtt_tick(hit);
+        assert_eq!(b.acc.orders.len(), 1, "{dir}");
+    }
+}
+
+#[test]
+fn an_oco_fires_one_leg_and_the_other_goes_with_it() {
+    let mut b = Book::new();
+    let r = gtt_req(
+        GttKind::Oco,
+        &[
+            (90.0, Direction::Below, 89.0),
+            (110.0, Direction::Above, 111.0),
+        ],
+    );
+    let id = b.run(|tx| place_gtt(tx, &r, Some(EQ), 100.0)).unwrap();
+    b.gtt_tick(110.5);
+    let g = b.acc.gtts[&id].clone();
+    assert_eq!(
+        (g.status, g.fired.as_ref().unwrap().0),
+        (GttStatus::Triggered, 1)
+    );
+    b.gtt_tick(80.0);
+    assert_eq!(b.acc.orders.len(), 1);
+}
+
+#[test]
+fn margin_is_checked_when_it_fires_and_a_refusal_is_final() {
+    let mut b = Book::new();
+    let mut r = gtt_req(GttKind::Single, &[(100.0, Direction::Below, 0.0)]);
+    r.quantity = 1_000_000; // ₹10 crore of CNC shares: more than the capital.
+    let id = b.run(|tx| place_gtt(tx, &r, Some(EQ), 101.0)).unwrap();
+    let funds = b.acc.funds.clone();
+    b.gtt_tick(99.0);
+    let g = &b.acc.gtts[&id];
+    assert_eq!(g.status, GttStatus::Rejected);
+    assert!(g.reason.contains("Insufficient funds"), "{}", g.reason);
+    assert_eq!(b.acc.funds, funds);
+    b.gtt_tick(98.0);
+    assert!(b.acc.orders.is_empty());
+}
+
+#[test]
+fn gtts_expire_modify_and_cancel_only_while_active() {
+    let mut b = Book::new();
+    let mut r = gtt_req(GttKind::Single, &[(100.0, Direction::Below, 0.0)]);
+    r.expires_ms = Some(b.now + 60_000);
+    let id = b.run(|tx| place_gtt(tx, &r, Some(EQ), 101.0)).unwrap();
+    // A full replacement keeps the shape; what identifies the GTT cannot change.
+    let mut m = r.clone();
+    m.quantity = 4;
+    m.legs[0].trigger_price = 95.0;
+    b.run(|tx| modify_gtt(tx, &id, &m)).unwrap();
+    assert_eq!(b.acc.gtts[&id].quantity, 4);
+    assert_eq!(b.acc.gtts[&id].expires_ms, b.now + 60_000);
+    let mut bad = m.clone();
+    bad.action = Action::Sell;
+    let e = b.run(|tx| modify_gtt(tx, &id, &bad)).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "action cannot be changed on an existing GTT (BUY -> SELL). Cancel and re-place."
+    );
+    let mut bad = m.clone();
+    bad.kind = GttKind::Oco;
+    let e = b.run(|tx| modify_gtt(tx, &id, &bad)).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "trigger_type cannot be changed (SINGLE -> OCO). Cancel and re-place."
+    );
+    b.now += 60_000;
+    b.gtt_tick(101.0);
+    assert_eq!(b.acc.gtts[&id].status, GttStatus::Expired);
+    let e = b.run(|tx| cancel_gtt(tx, &id)).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        format!("No active GTT with trigger_id '{}'", id.0)
+    );
+    b.gtt_tick(50.0);
+    assert!(b.acc.orders.is_empty());
+    let c = b
+        .run(|tx| {
+            place_gtt(
+                tx,
+                &gtt_req(GttKind::Single, &[(1.0, Direction::Below, 0.0)]),
+                Some(EQ),
+                1.0,
+            )
+        })
+        .unwrap();
+    b.run(|tx| cancel_gtt(tx, &c)).unwrap();
+    assert_eq!(b.acc.gtts[&c].status, GttStatus::Cancelled);
+    assert_eq!(
+        b.run(|tx| place_gtt(
+            tx,
+            &gtt_req(GttKind::Oco, &[(1.0, Direction::Below, 0.0)]),
+            Some(EQ),
+            1.0
+        ))
+        .unwrap_err()
+        .to_string(),
+        "A SINGLE GTT needs exactly one of triggerprice_sl or triggerprice_tg; an OCO needs both."
+    );
+}
+
+#[tokio::test]
+async fn a_gtt_survives_a_restart_and_fires_once_on_the_ticks() {
+    let (clock, market) = market_at(ist_ms(2026, 1, 6, 10, 0));
+    let ledger = Arc::new(MemoryLedger::default());
+    let e1 = Engine::start(market.clone(), ledger.clone(), EngineConfig::default())
+        .await
+        .unwrap();
+    let acc = AccountId(3);
+    let ltp = market.quote("SBIN", Exchange::Nse).unwrap().ltp;
+    let r = gtt_req(
+        GttKind::Oco,
+        &[
+            (ltp - 0.3, Direction::Below, 0.0),
+            (ltp + 0.3, Direction::Above, 0.0),
+        ],
+    );
+    let id = e1.place_gtt(acc, &r).await.unwrap();
+    assert_eq!(e1.watched(), vec![(Exchange::Nse, "SBIN".to_string(), 1)]);
+    drop(e1);
+    let e2 = Engine::start(market.clone(), ledger.clone(), EngineConfig::default())
+        .await
+        .unwrap();
+    assert_eq!(e2.gtt_book(acc).await.unwrap()[0].id, id);
+    assert_eq!(e2.watched(), vec![(Exchange::Nse, "SBIN".to_string(), 1)]);
+    let mut updates = e2.updates();
+    let mut fired = false;
+    for _ in 0..20_000 {
+        clock.advance_ms(1000);
+        let tick = market.tick("SBIN", Exchange::Nse).unwrap();
+        e2.on_tick(&tick).await;
+        if e2.gtt_book(acc).await.unwrap().is_empty() {
+            fired = true;
+            break;
+        }
+    }
+    assert!(fired, "the price never moved 0.3");
+    // The fired order's updates: placed, then filled.
+    let mut last = None;
+    while let Ok(u) = updates.try_recv() {
+        last = Some(u.order_status);
+    }
+    assert_eq!(last, Some(OrderStatus::Complete));
+    assert!(e2.watched().is_empty());
+    // A third start finds it triggered: nothing fires again.
+    drop(e2);
+    let e3 = Engine::start(market.clone(), ledger, EngineConfig::default())
+        .await
+        .unwrap();
+    let tick = market.tick("SBIN", Exchange::Nse).unwrap();
+    e3.on_tick(&tick).await;
+    assert_eq!(e3.orderbook(acc).await.unwrap().orders.len(), 1);
+    let g = e3.gtts(acc).await.unwrap();
+    assert_eq!(g[0].status, GttStatus::Triggered);
+}
+
+#[tokio::test]
+async fn a_firing_whose_commit_fails_neither_loses_nor_doubles_the_order() {
+    let (clock, market) = market_at(ist_ms(2026, 1, 6, 10, 0));
+    let ledger = Arc::new(MemoryLedger::default());
+    let e = Engine::start(market.clone(), ledger.clone(), EngineConfig::default())
+        .await
+        .unwrap();
+    let acc = AccountId(4);
+    let ltp = market.quote("SBIN", Exchange::Nse).unwrap().ltp;
+    // Already crossed: the next tick fires it.
+    let id = e
+        .place_gtt(
+            acc,
+            &gtt_req(GttKind::Single, &[(ltp * 2.0, Direction::Below, 0.0)]),
+        )
+        .await
+        .unwrap();
+    ledger
+        .fail_next
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    clock.advance_ms(1000);
+    e.on_tick(&market.tick("SBIN", Exchange::Nse).unwrap())
+        .await;
+    // The crash-equivalent: nothing of the firing was written or applied.
+    assert_eq!(e.gtt_book(acc).await.unwrap()[0].id, id);
+    assert!(e.orderbook(acc).await.unwrap().orders.is_empty());
+    let restarted = Engine::start(market.clone(), ledger.clone(), EngineConfig::default())
+        .await
+        .unwrap();
+    assert_eq!(restarted.gtt_book(acc).await.unwrap()[0].id, id);
+    clock.advance_ms(1000);
+    let tick = market.tick("SBIN", Exchange::Nse).unwrap();
+    restarted.on_tick(&tick).await;
+    restarted.on_tick(&tick).await;
+    assert!(restarted.gtt_book(acc).await.unwrap().is_empty());
+    assert_eq!(restarted.orderbook(acc).await.unwrap().orders.len(), 1);
 }
 
 /// Chains laid away from the spot, an open position and a resting order on their far

@@ -14,6 +14,7 @@ use crate::num::round2;
 pub trait IdSource {
     fn order_id(&mut self, now_ms: i64) -> OrderId;
     fn trade_id(&mut self, now_ms: i64) -> TradeId;
+    fn gtt_id(&mut self, now_ms: i64) -> GttId;
 }
 
 /// A transaction over an account: reads see its own writes; `finish` yields the delta.
@@ -27,6 +28,7 @@ pub struct Tx<'a> {
     pub(super) trades: Vec<Trade>,
     positions: BTreeMap<PositionKey, Position>,
     holdings: BTreeMap<(Exchange, String), Holding>,
+    gtts: BTreeMap<GttId, Gtt>,
     updates: Vec<OrderUpdate>,
 }
 
@@ -56,6 +58,7 @@ impl<'a> Tx<'a> {
             trades: Vec::new(),
             positions: BTreeMap::new(),
             holdings: BTreeMap::new(),
+            gtts: BTreeMap::new(),
             updates: Vec::new(),
         }
     }
@@ -67,6 +70,7 @@ impl<'a> Tx<'a> {
             trades: self.trades,
             positions: self.positions.into_values().collect(),
             holdings: self.holdings.into_values().collect(),
+            gtts: self.gtts.into_values().collect(),
             updates: self.updates,
         }
     }
@@ -142,6 +146,31 @@ impl<'a> Tx<'a> {
         keys.into_iter()
             .filter_map(|(e, s)| self.holding(*e, s))
             .collect()
+    }
+
+    pub fn gtt(&self, id: &GttId) -> Option<Gtt> {
+        self.gtts.get(id).or_else(|| self.acc.gtts.get(id)).cloned()
+    }
+
+    /// Active GTTs as of this transaction, oldest first.
+    pub fn active_gtts(&self) -> Vec<Gtt> {
+        let ids: std::collections::BTreeSet<&GttId> =
+            self.acc.gtts.keys().chain(self.gtts.keys()).collect();
+        let mut v: Vec<Gtt> = ids
+            .into_iter()
+            .filter_map(|id| self.gtt(id))
+            .filter(|g| g.status == GttStatus::Active)
+            .collect();
+        v.sort_by(|a, b| (a.created_ms, &a.id).cmp(&(b.created_ms, &b.id)));
+        v
+    }
+
+    pub(super) fn put_gtt(&mut self, g: Gtt) {
+        self.gtts.insert(g.id.clone(), g);
+    }
+
+    pub(super) fn new_gtt_id(&mut self) -> GttId {
+        self.ids.gtt_id(self.now_ms)
     }
 
     pub(super) fn put_holding(&mut self, h: Holding) {

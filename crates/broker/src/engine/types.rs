@@ -376,3 +376,96 @@ impl From<&crate::feed::Tick> for Px {
         }
     }
 }
+
+// ---- GTT (good till triggered) ----
+
+/// A GTT's id, `GTT-YYMMDD-<8 hex>` (OpenAlgo's sandbox format; never an order id's digits).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct GttId(pub String);
+
+impl GttId {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+wire_enum!(
+    /// `gtt_status`: `active` until it fires, is cancelled, expires or its order is refused.
+    GttStatus {
+        Active = "active",
+        Triggered = "triggered",
+        Cancelled = "cancelled",
+        Expired = "expired",
+        Rejected = "rejected",
+    }
+);
+wire_enum!(
+    /// Which way the price must cross a leg's trigger (inclusive).
+    Direction { Below = "below", Above = "above" }
+);
+wire_enum!(
+    /// `trigger_type` on the wire: `SINGLE` or `OCO` in requests.
+    GttKind { Single = "single", Oco = "two-leg" }
+);
+
+/// One trigger and the limit price of the order it places.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct GttLeg {
+    pub trigger_price: f64,
+    pub direction: Direction,
+    /// The child order's limit price (0 for MARKET).
+    pub price: f64,
+}
+
+impl GttLeg {
+    pub fn crossed(&self, ltp: f64) -> bool {
+        match self.direction {
+            Direction::Below => ltp <= self.trigger_price,
+            Direction::Above => ltp >= self.trigger_price,
+        }
+    }
+}
+
+/// A validated GTT request (place, or the full replacement modify sends).
+#[derive(Debug, Clone, PartialEq)]
+pub struct GttRequest {
+    pub kind: GttKind,
+    pub symbol: String,
+    pub exchange: Exchange,
+    pub action: Action,
+    pub quantity: i64,
+    /// `Limit` or `Market`.
+    pub pricetype: PriceType,
+    pub product: Product,
+    /// SINGLE: one leg; OCO: the stoploss (below) leg then the target (above) leg.
+    pub legs: Vec<GttLeg>,
+    pub strategy: String,
+    /// Epoch ms; `None` is a year from placement.
+    pub expires_ms: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Gtt {
+    pub id: GttId,
+    pub account: AccountId,
+    pub kind: GttKind,
+    pub symbol: String,
+    pub exchange: Exchange,
+    pub action: Action,
+    pub quantity: i64,
+    pub pricetype: PriceType,
+    pub product: Product,
+    pub legs: Vec<GttLeg>,
+    pub strategy: String,
+    /// The LTP when it was placed (0 when there was no quote).
+    pub last_price: f64,
+    pub status: GttStatus,
+    /// Set when it fired: the leg (0-based) and the order it placed.
+    pub fired: Option<(usize, OrderId)>,
+    /// Why its order was refused when it fired (`rejected`).
+    pub reason: String,
+    pub created_ms: i64,
+    pub updated_ms: i64,
+    pub expires_ms: i64,
+}

@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 use algogate_broker::engine::AccountId;
 
 use crate::error::{ApiError, ErrorStyle};
-use crate::extract::{ApiCall, Endpoint};
+use crate::extract::{ApiCall, Endpoint, Need};
 use crate::openalgo::account::{data_body, pnl_symbols_body, positionbook_body};
 use crate::openalgo::market::KEY_ONLY;
 use crate::openalgo::schema::{APIKEY, Field, Kind, required};
@@ -19,6 +19,7 @@ use crate::state::AppState;
 pub struct KeyOnly;
 impl Endpoint for KeyOnly {
     const FIELDS: &'static [Field] = KEY_ONLY;
+    const NEED: Need = Need::Account;
     const STYLE: ErrorStyle = ErrorStyle::Dict;
     type Request = ();
     fn parse(_: Map<String, Value>) -> Result<(), ApiError> {
@@ -86,6 +87,7 @@ pub async fn holdings(
 pub struct AnalyzerToggle;
 impl Endpoint for AnalyzerToggle {
     const FIELDS: &'static [Field] = &[required("apikey", APIKEY), required("mode", Kind::Bool)];
+    const NEED: Need = Need::Account;
     const STYLE: ErrorStyle = ErrorStyle::Repr;
     /// The mode asked for: `true` is analyze.
     type Request = bool;

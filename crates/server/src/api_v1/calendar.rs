@@ -15,7 +15,7 @@ use chrono::{Datelike, NaiveDate};
 use serde_json::{Map, Value};
 
 use crate::error::{ApiError, ErrorStyle};
-use crate::extract::{ApiCall, Endpoint};
+use crate::extract::{ApiCall, Endpoint, Need};
 use crate::openalgo::calendar::{
     HOLIDAYS, TIMINGS, check_year, holidays_body, timings_body, timings_date, year_of,
 };
@@ -28,6 +28,7 @@ static BOOK: LazyLock<HolidayBook> = LazyLock::new(HolidayBook::builtin);
 pub struct Holidays;
 impl Endpoint for Holidays {
     const FIELDS: &'static [Field] = HOLIDAYS;
+    const NEED: Need = Need::Data;
     const STYLE: ErrorStyle = ErrorStyle::Dict;
     /// The year asked for; `None` is the current one.
     type Request = Option<i32>;
@@ -49,6 +50,7 @@ impl Endpoint for Holidays {
 pub struct Timings;
 impl Endpoint for Timings {
     const FIELDS: &'static [Field] = TIMINGS;
+    const NEED: Need = Need::Data;
     const STYLE: ErrorStyle = ErrorStyle::Dict;
     type Request = NaiveDate;
     fn parse(fields: Map<String, Value>) -> Result<NaiveDate, ApiError> {

@@ -36,7 +36,7 @@ use serde_json::{Map, Value, json};
 
 use super::{PREFIX, method_not_allowed};
 use crate::error::{ApiError, ErrorStyle};
-use crate::extract::{ApiCall, ApiQuery, Endpoint};
+use crate::extract::{ApiCall, ApiQuery, Endpoint, Need};
 use crate::middleware::ClientIp;
 use crate::openalgo::market::{
     EXPIRY, ExpiryRequest, HISTORY, HistoryRequest, INSTRUMENTS, Instrument, InstrumentsRequest,
@@ -80,11 +80,14 @@ pub(super) fn table() -> [(&'static str, MethodRouter<AppState>); 12] {
 }
 
 macro_rules! endpoint {
-    ($name:ident, $fields:expr, $style:expr, $req:ty, $parse:expr $(, ignored = $ignored:expr)?) => {
+    (@need) => { Need::Data };
+    (@need $need:ident) => { Need::$need };
+    ($name:ident, $fields:expr, $style:expr, $req:ty, $parse:expr $(, ignored = $ignored:expr)? $(, need = $need:ident)?) => {
         #[derive(Debug)]
         pub struct $name;
         impl Endpoint for $name {
             const FIELDS: &'static [Field] = $fields;
+            const NEED: Need = endpoint!(@need $($need)?);
             const STYLE: ErrorStyle = $style;
             $(const IGNORED: &'static [&'static str] = $ignored;)?
             type Request = $req;
@@ -117,7 +120,14 @@ endpoint!(Search, SEARCH, DICT, SearchRequest, SearchRequest::parse);
 endpoint!(Expiry, EXPIRY, DICT, ExpiryRequest, |f| {
     ExpiryRequest::parse(&f)
 });
-endpoint!(Analyzer, KEY_ONLY, ErrorStyle::Repr, (), |_| Ok(()));
+endpoint!(
+    Analyzer,
+    KEY_ONLY,
+    ErrorStyle::Repr,
+    (),
+    |_| Ok(()),
+    need = Account
+);
 endpoint!(Instruments, INSTRUMENTS, DICT, InstrumentsRequest, |f| {
     InstrumentsRequest::parse(&f)
 });

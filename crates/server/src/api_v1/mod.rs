@@ -3,6 +3,8 @@
 
 pub mod account;
 pub mod calendar;
+pub mod chart;
+pub mod gtt;
 pub mod options;
 pub mod orders;
 
@@ -17,7 +19,7 @@ use axum::routing::{MethodRouter, post};
 use serde_json::{Map, Value, json};
 
 use crate::error::{ApiError, ErrorStyle, error_body};
-use crate::extract::{ApiCall, Endpoint};
+use crate::extract::{ApiCall, Endpoint, Need};
 use crate::openalgo::market::KEY_ONLY;
 use crate::openalgo::schema::Field;
 use crate::state::AppState;
@@ -48,7 +50,7 @@ pub fn paths() -> Vec<String> {
     post.chain(market).collect()
 }
 
-fn post_table() -> [(&'static str, MethodRouter<AppState>); 28] {
+fn post_table() -> [(&'static str, MethodRouter<AppState>); 33] {
     [
         ("ping", post(ping)),
         // Paper broker: orders (reference §3.3-§3.12, §3.15) and account books (§3.2, §3.16).
@@ -69,18 +71,25 @@ fn post_table() -> [(&'static str, MethodRouter<AppState>); 28] {
         ("positionbook", post(account::positionbook)),
         ("holdings", post(account::holdings)),
         ("analyzer/toggle", post(account::analyzer_toggle)),
+        // The market calendar and the session's P&L by symbol (options-gtt-calendar §11, §12).
+        ("market/holidays", post(calendar::holidays)),
+        ("market/timings", post(calendar::timings)),
+        ("pnl/symbols", post(account::pnl_symbols)),
         // Options on the paper market (options reference §2, §5, §7-§9).
         ("optionsymbol", post(options::optionsymbol)),
         ("optionchain", post(options::optionchain)),
         ("optiongreeks", post(options::optiongreeks)),
         ("multioptiongreeks", post(options::multioptiongreeks)),
         ("syntheticfuture", post(options::syntheticfuture)),
+        // Chart preferences: GET reads, POST merges (§13).
+        ("chart", post(chart::post).get(chart::get)),
+        // GTT orders in the paper engine (§10).
+        ("placegttorder", post(gtt::placegttorder)),
+        ("modifygttorder", post(gtt::modifygttorder)),
+        ("cancelgttorder", post(gtt::cancelgttorder)),
+        ("gttorderbook", post(gtt::gttorderbook)),
         ("optionsorder", post(options::optionsorder)),
         ("optionsmultiorder", post(options::optionsmultiorder)),
-        // The market calendar and the session's P&L by symbol (options-gtt-calendar §11, §12).
-        ("market/holidays", post(calendar::holidays)),
-        ("market/timings", post(calendar::timings)),
-        ("pnl/symbols", post(account::pnl_symbols)),
     ]
 }
 
@@ -97,6 +106,7 @@ fn post_routes(routes: &[(&str, MethodRouter<AppState>)]) -> Router<AppState> {
 pub struct Ping;
 impl Endpoint for Ping {
     const FIELDS: &'static [Field] = KEY_ONLY;
+    const NEED: Need = Need::Key;
     const STYLE: ErrorStyle = ErrorStyle::Dict;
     type Request = ();
     fn parse(_: Map<String, Value>) -> Result<(), ApiError> {

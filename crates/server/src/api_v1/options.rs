@@ -9,7 +9,7 @@ use axum::extract::State;
 use serde_json::{Map, Value, json};
 
 use crate::error::{ApiError, ErrorStyle};
-use crate::extract::{ApiCall, Endpoint};
+use crate::extract::{ApiCall, Endpoint, Need};
 use crate::openalgo::checks::check;
 use crate::openalgo::options::MAX_GREEKS_SYMBOLS;
 use algogate_app::orders::OrderKind;
@@ -40,6 +40,7 @@ macro_rules! options_endpoint {
         #[derive(Debug)]
         pub struct $name;
         impl Endpoint for $name {
+            const NEED: Need = Need::Data;
             const FIELDS: &'static [Field] = $fields;
             const STYLE: ErrorStyle = $style;
             fn validate(body: &Value) -> Result<Map<String, Value>, ApiError> {
@@ -225,6 +226,7 @@ pub async fn syntheticfuture(
 #[derive(Debug)]
 pub struct OptionsOrder;
 impl Endpoint for OptionsOrder {
+    const NEED: Need = Need::Place;
     const FIELDS: &'static [Field] = OPTIONS_ORDER;
     const STYLE: ErrorStyle = ErrorStyle::Errors;
     fn validate(body: &Value) -> Result<Map<String, Value>, ApiError> {
@@ -246,6 +248,7 @@ pub async fn optionsorder(
 #[derive(Debug)]
 pub struct OptionsMultiOrder;
 impl Endpoint for OptionsMultiOrder {
+    const NEED: Need = Need::Place;
     const FIELDS: &'static [Field] = OPTIONS_MULTI;
     const STYLE: ErrorStyle = ErrorStyle::Errors;
     fn validate(body: &Value) -> Result<Map<String, Value>, ApiError> {

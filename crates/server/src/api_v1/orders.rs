@@ -20,7 +20,7 @@ use algogate_app::orders::OrderKind;
 use algogate_broker::engine::{AccountId, MarginLeg, Modification, OrderId};
 
 use crate::error::{ApiError, ErrorStyle};
-use crate::extract::{ApiCall, Endpoint};
+use crate::extract::{ApiCall, Endpoint, Need};
 use crate::openalgo::checks::{ListSpec, check, check_with_list};
 use crate::openalgo::orders::{
     BY_ORDER_ID_FIELDS, LEG_FIELDS, MARGIN_LEG_FIELDS, MODIFY_FIELDS, OPEN_POSITION_FIELDS,
@@ -63,6 +63,7 @@ pub(super) async fn run(
 pub struct PlaceOrder;
 impl Endpoint for PlaceOrder {
     const FIELDS: &'static [Field] = PLACE_FIELDS;
+    const NEED: Need = Need::Place;
     const STYLE: ErrorStyle = ErrorStyle::Repr;
     fn validate(body: &Value) -> Result<Map<String, Value>, ApiError> {
         check(Self::FIELDS, PLACE_RANGES, true, body).map_err(|e| schema_err(e, Self::STYLE))
@@ -86,6 +87,7 @@ pub async fn placeorder(
 pub struct PlaceSmartOrder;
 impl Endpoint for PlaceSmartOrder {
     const FIELDS: &'static [Field] = SMART_FIELDS;
+    const NEED: Need = Need::Place;
     const STYLE: ErrorStyle = ErrorStyle::ReprAnalyze;
     fn validate(body: &Value) -> Result<Map<String, Value>, ApiError> {
         check(Self::FIELDS, SMART_RANGES, true, body).map_err(|e| schema_err(e, Self::STYLE))
@@ -109,6 +111,7 @@ pub async fn placesmartorder(
 pub struct ModifyOrder;
 impl Endpoint for ModifyOrder {
     const FIELDS: &'static [Field] = MODIFY_FIELDS;
+    const NEED: Need = Need::Modify;
     const STYLE: ErrorStyle = ErrorStyle::ReprAnalyze;
     fn validate(body: &Value) -> Result<Map<String, Value>, ApiError> {
         check(Self::FIELDS, PLACE_RANGES, true, body).map_err(|e| schema_err(e, Self::STYLE))
@@ -124,26 +127,38 @@ pub async fn modifyorder(
     call: ApiCall<ModifyOrder>,
 ) -> Result<Json<Value>, ApiError> {
     let (id, change) = call.req;
+    st.action_center()
+        .check_modify(st.engine(), &call.user, &id, &change)
+        .await?;
     st.engine().modify(account(&call.user), &id, change).await?;
     Ok(Json(modified_body(&id)))
 }
 
 // ---- cancelorder, orderstatus ----
 
-#[derive(Debug)]
-pub struct ByOrderId;
-impl Endpoint for ByOrderId {
-    const FIELDS: &'static [Field] = BY_ORDER_ID_FIELDS;
-    const STYLE: ErrorStyle = ErrorStyle::ReprAnalyze;
-    type Request = OrderId;
-    fn parse(fields: Map<String, Value>) -> Result<OrderId, ApiError> {
-        Ok(order_id(&fields))
-    }
+/// Endpoints that share a schema but not a scope.
+macro_rules! same_schema {
+    ($($name:ident: $need:ident),+ => $fields:expr, $req:ty, $parse:expr) => {$(
+        #[derive(Debug)]
+        pub struct $name;
+        impl Endpoint for $name {
+            const FIELDS: &'static [Field] = $fields;
+            const NEED: Need = Need::$need;
+            const STYLE: ErrorStyle = ErrorStyle::ReprAnalyze;
+            type Request = $req;
+            fn parse(fields: Map<String, Value>) -> Result<$req, ApiError> {
+                let parse: fn(&Map<String, Value>) -> $req = $parse;
+                Ok(parse(&fields))
+            }
+        }
+    )+};
 }
+
+same_schema!(CancelOrder: Cancel, OrderStatus: Account => BY_ORDER_ID_FIELDS, OrderId, order_id);
 
 pub async fn cancelorder(
     State(st): State<AppState>,
-    call: ApiCall<ByOrderId>,
+    call: ApiCall<CancelOrder>,
 ) -> Result<Json<Value>, ApiError> {
     let id = call.req;
     st.engine().cancel(account(&call.user), &id).await?;
@@ -152,7 +167,7 @@ pub async fn cancelorder(
 
 pub async fn orderstatus(
     State(st): State<AppState>,
-    call: ApiCall<ByOrderId>,
+    call: ApiCall<OrderStatus>,
 ) -> Result<Json<Value>, ApiError> {
     let data = st
         .engine()
@@ -163,22 +178,13 @@ pub async fn orderstatus(
 
 // ---- cancelallorder, closeposition ----
 
-#[derive(Debug)]
-pub struct StrategyOnly;
-impl Endpoint for StrategyOnly {
-    const FIELDS: &'static [Field] = STRATEGY_FIELDS;
-    const STYLE: ErrorStyle = ErrorStyle::ReprAnalyze;
-    type Request = ();
-    fn parse(_: Map<String, Value>) -> Result<(), ApiError> {
-        Ok(())
-    }
-}
+same_schema!(CancelAll: Cancel, ClosePosition: Close => STRATEGY_FIELDS, (), |_| ());
 
 /// Cancels every `open` and `trigger pending` order of the account (the strategy is not a
 /// filter, as in OpenAlgo).
 pub async fn cancelallorder(
     State(st): State<AppState>,
-    call: ApiCall<StrategyOnly>,
+    call: ApiCall<CancelAll>,
 ) -> Result<Json<Value>, ApiError> {
     let r = st.engine().cancel_all(account(&call.user)).await?;
     let message = if r.cancelled.is_empty() && r.failed.is_empty() {
@@ -205,7 +211,7 @@ pub async fn cancelallorder(
 
 pub async fn closeposition(
     State(st): State<AppState>,
-    call: ApiCall<StrategyOnly>,
+    call: ApiCall<ClosePosition>,
 ) -> Result<Json<Value>, ApiError> {
     let (closed, failed) = st.engine().close_all(account(&call.user)).await?;
     Ok(Json(closed_body(closed, failed)))
@@ -217,6 +223,7 @@ pub async fn closeposition(
 pub struct OpenPosition;
 impl Endpoint for OpenPosition {
     const FIELDS: &'static [Field] = OPEN_POSITION_FIELDS;
+    const NEED: Need = Need::Account;
     const STYLE: ErrorStyle = ErrorStyle::ReprAnalyze;
     type Request = PositionQuery;
     fn parse(fields: Map<String, Value>) -> Result<PositionQuery, ApiError> {
@@ -250,6 +257,7 @@ pub async fn openposition(
 pub struct BasketOrder;
 impl Endpoint for BasketOrder {
     const FIELDS: &'static [Field] = STRATEGY_FIELDS;
+    const NEED: Need = Need::Place;
     const STYLE: ErrorStyle = ErrorStyle::ReprAnalyze;
     fn validate(body: &Value) -> Result<Map<String, Value>, ApiError> {
         let spec = ListSpec {
@@ -287,6 +295,7 @@ pub async fn basketorder(
 pub struct SplitOrder;
 impl Endpoint for SplitOrder {
     const FIELDS: &'static [Field] = SPLIT_FIELDS;
+    const NEED: Need = Need::Place;
     const STYLE: ErrorStyle = ErrorStyle::ReprAnalyze;
     fn validate(body: &Value) -> Result<Map<String, Value>, ApiError> {
         check(Self::FIELDS, SPLIT_RANGES, true, body).map_err(|e| schema_err(e, Self::STYLE))
@@ -310,6 +319,7 @@ pub async fn splitorder(
 pub struct Margin;
 impl Endpoint for Margin {
     const FIELDS: &'static [Field] = &[required("apikey", APIKEY)];
+    const NEED: Need = Need::Account;
     const STYLE: ErrorStyle = ErrorStyle::Repr;
     fn validate(body: &Value) -> Result<Map<String, Value>, ApiError> {
         let spec = ListSpec {

@@ -7,6 +7,7 @@ pub mod account;
 pub mod calendar;
 pub mod chart;
 pub mod checks;
+pub mod gtt;
 pub mod market;
 pub mod option_orders;
 pub mod options;

@@ -432,10 +432,17 @@ pub fn order_error_body(e: &OrderError) -> Option<(StatusCode, Value)> {
             StatusCode::NOT_FOUND,
             error(format!("Order {id} not found")),
         ),
+        OrderError::Engine(EngineError::GttNotFound(_)) => {
+            (StatusCode::NOT_FOUND, error(e.to_string()))
+        }
         OrderError::TooManySplits => (StatusCode::BAD_REQUEST, error(e.to_string())),
         OrderError::Unreadable(m) => (
             StatusCode::BAD_REQUEST,
             json!({"status": "error", "message": m}),
+        ),
+        OrderError::Denied(d) => (
+            StatusCode::FORBIDDEN,
+            json!({"status": "error", "message": d.to_string()}),
         ),
         OrderError::Options(o) => {
             use algogate_app::options::OptionsError as O;

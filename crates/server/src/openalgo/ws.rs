@@ -23,6 +23,8 @@ pub mod code {
     pub const INVALID_ACTION: &str = "INVALID_ACTION";
     pub const INVALID_JSON: &str = "INVALID_JSON";
     pub const SERVER_ERROR: &str = "SERVER_ERROR";
+    /// The key lacks a scope (or its IP allowlist refuses): ours, named like the others.
+    pub const PERMISSION_DENIED: &str = "PERMISSION_DENIED";
 }
 
 /// Close codes this server uses.

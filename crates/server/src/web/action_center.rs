@@ -318,6 +318,7 @@ fn order_view(r: &PendingRow, username: &str) -> Value {
             .and_then(|s| serde_json::from_str::<Value>(s).ok()),
         "execution_error": r.execution_error,
         "executed_at_ist": r.executed_at_ist,
+        "key_name": r.key_name,
     });
     match r.api_type.as_str() {
         "basketorder" => {

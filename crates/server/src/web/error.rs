@@ -62,7 +62,7 @@ impl From<algogate_broker::engine::EngineError> for WebError {
         use algogate_broker::engine::EngineError as E;
         match e {
             E::Rejected { message, .. } => Self::BadForm(message),
-            e @ E::OrderNotFound(_) => Self::Missing(e.to_string()),
+            e @ (E::OrderNotFound(_) | E::GttNotFound(_)) => Self::Missing(e.to_string()),
             E::Ledger(m) => Self::Internal(anyhow::anyhow!("paper ledger: {m}")),
         }
     }

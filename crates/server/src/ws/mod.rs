@@ -39,9 +39,10 @@ pub async fn handler(
         tracing::warn!("WebSocket upgrade refused: Origin not allowed");
         return (StatusCode::FORBIDDEN, "Origin not allowed").into_response();
     }
+    let ip = ip.map(|e| e.0);
     let authed = match header_key(&headers) {
         Ok(None) => None,
-        Ok(Some(key)) => match authenticate(&state, key.expose(), ip.map(|e| e.0)).await {
+        Ok(Some(key)) => match authenticate(&state, key.expose(), ip).await {
             Ok(user) => Some((user, key.into_secret())),
             Err(e) => return e.into_response(),
         },
@@ -52,7 +53,7 @@ pub async fn handler(
     ws.read_buffer_size(4096)
         .max_message_size(MAX_MESSAGE)
         .max_frame_size(MAX_MESSAGE)
-        .on_upgrade(move |socket| socket::run(socket, state, authed))
+        .on_upgrade(move |socket| socket::run(socket, state, authed, ip.map(|ClientIp(ip)| ip)))
 }
 
 /// The dedicated WebSocket port: any path upgrades.

@@ -2,11 +2,12 @@
 //! message. No socket here; replies go to the connection's [`Outbox`].
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::str::FromStr;
 use std::sync::Arc;
 
 use algogate_broker::Exchange;
-use algogate_keys::SecretString;
+use algogate_keys::{Scope, SecretString};
 use axum::extract::ws::Utf8Bytes;
 
 use crate::feed::{Hub, Outbox};
@@ -43,6 +44,8 @@ pub struct Session {
     /// Entries of `subs` counted per mode (the per-connection limit).
     sub_count: usize,
     orders: bool,
+    /// The client's address, for a named key's IP allowlist.
+    ip: Option<IpAddr>,
 }
 
 impl Session {
@@ -52,6 +55,7 @@ impl Session {
         max_subscriptions: usize,
         hub: Arc<Hub>,
         out: Arc<Outbox>,
+        ip: Option<IpAddr>,
     ) -> Self {
         Self {
             keys,
@@ -63,6 +67,7 @@ impl Session {
             subs: HashMap::new(),
             sub_count: 0,
             orders: false,
+            ip,
         }
     }
 
@@ -78,6 +83,27 @@ impl Session {
 
     fn reply(&self, msg: String) {
         self.out.push(Utf8Bytes::from(msg));
+    }
+
+    /// Whether the socket's key may do what needs `scope`; refused with the REST message
+    /// in the WebSocket's error form (and audited).
+    async fn permitted(&self, scope: Scope) -> bool {
+        let Some(a) = &self.authed else {
+            return false;
+        };
+        let Err(denial) = a.user.permit(Some(scope), self.ip) else {
+            return true;
+        };
+        if let Some(name) = a.user.key_name() {
+            self.keys
+                .audit(a.user.user_id, name, "denied", &denial.to_string())
+                .await;
+        }
+        self.reply(protocol::error(
+            code::PERMISSION_DENIED,
+            &denial.to_string(),
+        ));
+        false
     }
 
     /// Answers one text frame. Bad input is answered, never fatal.
@@ -97,6 +123,9 @@ impl Session {
                 depth,
                 request_id,
             } => {
+                if !self.permitted(Scope::Data).await {
+                    return;
+                }
                 let mode = match mode {
                     Ok(m) => m,
                     Err(e) => return self.reply(protocol::error(code::INVALID_MODE, &e)),
@@ -148,6 +177,9 @@ impl Session {
                 ));
             }
             Request::SubscribeOrders { request_id } => {
+                if !self.permitted(Scope::Account).await {
+                    return;
+                }
                 if let Some(a) = &self.authed {
                     self.hub.subscribe_orders(&self.out, a.user.user_id);
                     self.orders = true;
@@ -220,7 +252,10 @@ impl Session {
             return Ok(());
         }
         match self.keys.verify(a.key.expose()).await {
-            Ok(Some(_)) => Ok(()),
+            Ok(Some(user)) => {
+                self.refresh(user);
+                Ok(())
+            }
             Ok(None) => {
                 self.reply(protocol::error(
                     code::AUTHENTICATION_ERROR,
@@ -233,6 +268,21 @@ impl Session {
                 tracing::warn!(error = %e, "cannot re-verify a WebSocket key");
                 Ok(())
             }
+        }
+    }
+
+    /// The key still verifies, perhaps with a changed policy: what it may no longer hold
+    /// is dropped.
+    fn refresh(&mut self, user: AuthedUser) {
+        if user.permit(Some(Scope::Data), self.ip).is_err() {
+            self.unsubscribe_all();
+        }
+        if self.orders && user.permit(Some(Scope::Account), self.ip).is_err() {
+            self.hub.unsubscribe_orders(self.out.id());
+            self.orders = false;
+        }
+        if let Some(a) = &mut self.authed {
+            a.user = user;
         }
     }
 

@@ -31,7 +31,12 @@ enum Ctl {
 }
 
 /// Runs one socket; `authed` is the user and key the handshake's headers authenticated.
-pub async fn run(socket: WebSocket, state: AppState, authed: Option<(AuthedUser, SecretString)>) {
+pub async fn run(
+    socket: WebSocket,
+    state: AppState,
+    authed: Option<(AuthedUser, SecretString)>,
+    ip: Option<std::net::IpAddr>,
+) {
     let hub = state.ws().clone();
     let (out, rx, _live) = hub.open();
     let (sink, mut stream) = socket.split();
@@ -45,6 +50,7 @@ pub async fn run(socket: WebSocket, state: AppState, authed: Option<(AuthedUser,
         cfg.ws_max_subscriptions,
         hub.clone(),
         out.clone(),
+        ip,
     );
     if let Some((user, key)) = authed {
         session.authenticated_at_handshake(user, key);

@@ -11,7 +11,7 @@ use crate::helpers::*;
 
 /// How a request carries the key.
 #[derive(Debug, Clone, Copy)]
-enum Form {
+pub(crate) enum Form {
     Body,
     XApiKey,
     Bearer,
@@ -20,7 +20,7 @@ enum Form {
 }
 
 /// A request for every route: (method, path, fields without the key).
-fn cases() -> BTreeMap<String, (reqwest::Method, String, Value)> {
+pub(crate) fn cases() -> BTreeMap<String, (reqwest::Method, String, Value)> {
     let mut cases: BTreeMap<String, (reqwest::Method, String, Value)> = crate::sweep::endpoints()
         .into_iter()
         .map(|(name, body)| {
@@ -67,7 +67,7 @@ fn cases() -> BTreeMap<String, (reqwest::Method, String, Value)> {
     cases
 }
 
-async fn send(
+pub(crate) async fn send(
     app: &TestApp,
     (method, path, fields): &(reqwest::Method, String, Value),
     form: Form,
@@ -132,13 +132,15 @@ async fn every_route_takes_the_key_from_either_header_as_from_the_body() {
             .unwrap_or_else(|| panic!("no request for the route {route}: add one"));
         let body = send(&app, case, Form::Body, &key).await;
         let without_symbol = route == "/api/v1/ticker/";
-        // Order ids in the requests do not exist (404), the rest succeeds.
+        // Order ids in the requests do not exist (404), the rest succeeds; the greeks'
+        // contract is outside the chain (a 400 from its quote, after the key was checked).
+        let after_auth: &[StatusCode] = if route == "/api/v1/optiongreeks" {
+            &[StatusCode::BAD_REQUEST]
+        } else {
+            &[StatusCode::OK, StatusCode::NOT_FOUND]
+        };
         if !without_symbol {
-            assert!(
-                [StatusCode::OK, StatusCode::NOT_FOUND].contains(&body.0),
-                "{route}: {}",
-                body.1
-            );
+            assert!(after_auth.contains(&body.0), "{route}: {}", body.1);
         }
         for form in [Form::XApiKey, Form::Bearer, Form::BodyAndHeader] {
             let got = send(&app, case, form, &key).await;

@@ -24,6 +24,9 @@ pub(crate) fn endpoints() -> Vec<(&'static str, Value)> {
         ("holdings", json!({})),
         ("analyzer", json!({})),
         ("intervals", json!({})),
+        ("market/holidays", json!({})),
+        ("market/timings", json!({"date": "2026-01-05"})),
+        ("pnl/symbols", json!({})),
         ("placeorder", order.clone()),
         ("placesmartorder", smart),
         (
@@ -73,6 +76,32 @@ pub(crate) fn endpoints() -> Vec<(&'static str, Value)> {
         (
             "expiry",
             json!({"symbol": "NIFTY", "exchange": "NFO", "instrumenttype": "options"}),
+        ),
+        ("market/holidays", json!({"year": 2026})),
+        ("market/timings", json!({"date": "2025-12-30"})),
+        ("pnl/symbols", json!({})),
+        (
+            "optionsymbol",
+            json!({"underlying": "NIFTY", "exchange": "NSE_INDEX", "expiry_date": "30DEC25",
+            "offset": "ATM", "option_type": "CE"}),
+        ),
+        (
+            "optionchain",
+            json!({"underlying": "NIFTY", "exchange": "NSE_INDEX", "expiry_date": "30DEC25",
+            "strike_count": 2}),
+        ),
+        // A contract outside the chain: the option quote is a 404, whatever the form.
+        (
+            "optiongreeks",
+            json!({"symbol": "NIFTY30DEC25100CE", "exchange": "NFO"}),
+        ),
+        (
+            "multioptiongreeks",
+            json!({"symbols": [{"symbol": "NIFTY30DEC25100CE", "exchange": "NFO"}]}),
+        ),
+        (
+            "syntheticfuture",
+            json!({"underlying": "NIFTY", "exchange": "NSE_INDEX", "expiry_date": "30DEC25"}),
         ),
     ]
 }

@@ -962,3 +962,74 @@ async fn ws_a_regenerated_key_ends_a_socket_authenticated_by_its_headers() {
     assert_eq!(c.closed().await, Some((4401, "api key revoked".into())));
     app.stop().await;
 }
+
+#[tokio::test]
+async fn ws_named_key_scopes_gate_market_data_and_order_updates() {
+    use algogate_app::keypolicy::KeyPolicy;
+    use algogate_keys::Scope;
+    let app = spawn_app().await;
+    let (user, _) = app.create_user("wsscope").await;
+    let policy = |s: Scope| KeyPolicy {
+        scopes: [s].into_iter().collect(),
+        ..KeyPolicy::default()
+    };
+    let data = crate::scoped_keys::named_key(&app, user, "d", policy(Scope::Data)).await;
+    let account = crate::scoped_keys::named_key(&app, user, "a", policy(Scope::Account)).await;
+    let sub = json!({"action": "subscribe", "symbol": "SBIN", "exchange": "NSE", "mode": 1});
+    let denied = |s: &str| {
+        err(
+            "PERMISSION_DENIED",
+            &format!("This API key lacks the '{s}' scope"),
+        )
+    };
+
+    let mut ws = Ws::connect(&app.ws_url).await;
+    ws.auth(&account).await;
+    assert_eq!(ws.ask(sub.clone()).await, denied("data"));
+    let r = ws.ask(json!({"action": "subscribe_orders"})).await;
+    assert_eq!(r["status"], "success", "{r}");
+    // Still usable after a refusal.
+    assert_eq!(ws.ask(json!({"action": "ping"})).await["type"], "pong");
+
+    let mut ws = Ws::connect(&app.ws_url).await;
+    ws.auth(&data).await;
+    assert_eq!(
+        ws.ask(json!({"action": "subscribe_orders"})).await,
+        denied("account")
+    );
+    let r = ws.ask(sub).await;
+    assert_eq!(r["status"], "success", "{r}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn ws_a_gtt_firing_sends_the_order_update_of_its_order() {
+    let app = spawn_app().await;
+    let (_, key) = app.create_user("alice").await;
+    let mut a = Ws::connect(&app.ws_url).await;
+    a.auth(key.expose()).await;
+    a.ask(json!({"action": "subscribe_orders"})).await;
+    let ltp = app
+        .state
+        .market()
+        .quote("SBIN", algogate_broker::Exchange::Nse)
+        .unwrap()
+        .ltp;
+    // A below trigger above the market is already crossed: the next tick fires it.
+    let (status, body) = app
+        .post_json(
+            "/api/v1/placegttorder",
+            &json!({"apikey": key.expose(), "strategy": "ws-gtt", "trigger_type": "SINGLE",
+                "exchange": "NSE", "symbol": "SBIN", "action": "BUY", "product": "CNC",
+                "quantity": 1, "pricetype": "MARKET", "price": 0,
+                "triggerprice_sl": (ltp * 2.0).round()}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let got = a.reply().await;
+    assert_eq!(got["type"], "order_update", "{got}");
+    assert_eq!(got["symbol"], "SBIN");
+    assert_eq!(got["action"], "BUY");
+    assert_eq!(got["pricetype"], "MARKET");
+    assert_eq!(got["quantity"], 1);
+}

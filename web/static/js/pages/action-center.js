@@ -24,7 +24,7 @@ import { $, $$, el, pretty, setText } from '../dom.js';
  *   execution_state: string | null, execution_result: unknown, execution_error: string | null,
  *   executed_at_ist: string | null, broker_order_id: string | null,
  *   broker_status: string | null, raw_order_data: Record<string, unknown> | null,
- *   legs?: Leg[], split_sizes?: number[],
+ *   legs?: Leg[], split_sizes?: number[], key_name: string | null,
  * }} Queued
  * @typedef {{ total_pending: number, total_approved: number, total_rejected: number,
  *   total_buy_orders: number, total_sell_orders: number, total_placeorder: number,
@@ -67,7 +67,8 @@ function details(o) {
     field('Product', o.product_type),
     field('Price', o.price),
     field('Trigger', o.trigger_price),
-    field('Queued', o.created_at_ist));
+    field('Queued', o.created_at_ist),
+    field('API key', o.key_name ?? 'primary', 'key-name'));
   if (o.api_type === 'smartorder') box.append(field('Target position', o.position_size));
   const parts = [box];
   if (o.api_type === 'basketorder' && Array.isArray(o.legs)) {
