@@ -20,7 +20,9 @@ use tokio::sync::{broadcast, watch};
 
 use crate::shutdown::Shutdown;
 
-use algogate_broker::engine::{AccountId, Engine, Modification, OrderId, OrderRequest, PriceType};
+use algogate_broker::engine::{
+    AccountId, Engine, GttRequest, Modification, OrderId, OrderRequest, PriceType,
+};
 use algogate_broker::time::ist_timestamp;
 use algogate_store::{
     OrderMode, Outcome, PendingRow, PendingStats, Stamp, Store, StoreError, UserId,
@@ -278,11 +280,19 @@ impl ActionCenter {
             Err(e) => Err(e),
         };
         let ids = sink.ids.lock().map(|v| v.clone()).unwrap_or_default();
-        let broker_order_id = join_ids(&ids);
+        let mut broker_order_id = join_ids(&ids);
         let (_, done_ist) = stamps(self.clock.as_ref());
         let approval = match result {
             Ok(ex) if ex.failed < ex.legs || ex.legs == 0 => {
-                let status = broker_status(engine, acc, &ex).await;
+                // A GTT records its trigger id and stays open until it fires (upstream's
+                // broker_order_id = trigger_id, broker_status = open).
+                let status = match &ex.outcome {
+                    crate::orders::Outcome::Gtt(gtt) => {
+                        broker_order_id = Some(gtt.0.clone());
+                        "open".to_owned()
+                    }
+                    _ => broker_status(engine, acc, &ex).await,
+                };
                 let result = self.codec.executed_body(&ex);
                 let body = result.to_string();
                 self.store
@@ -537,6 +547,8 @@ fn order_count(op: &OrderOp) -> i64 {
         }
         OrderOp::Options(leg) => option_leg_count(leg),
         OrderOp::OptionsMulti(legs) => legs.iter().map(option_leg_count).sum(),
+        // Counted when placed: a GTT places at most one order when it fires.
+        OrderOp::Gtt(_) => 1,
     }
 }
 
@@ -563,6 +575,9 @@ impl ActionCenter {
             return Ok(None);
         };
         let policy = &key.policy;
+        if let OrderOp::Gtt(g) = op {
+            policy.check_gtt(g)?;
+        }
         let orders: Vec<&OrderRequest> = match op {
             OrderOp::Place(o)
             | OrderOp::Smart { order: o, .. }
@@ -574,6 +589,7 @@ impl ActionCenter {
             // symbol list or a value limit refuses it (fail closed); quantity limits apply.
             OrderOp::Options(leg) => vec![&leg.order],
             OrderOp::OptionsMulti(legs) => legs.iter().map(|l| &l.order).collect(),
+            OrderOp::Gtt(_) => vec![],
         };
         for o in orders {
             let ltp = if policy.needs_ltp() && o.pricetype == PriceType::Market {
@@ -617,6 +633,22 @@ impl ActionCenter {
         {
             tracing::error!(error = %e, "cannot write the key audit log");
         }
+    }
+
+    /// The limits a named key puts on a GTT as modified (a full replacement).
+    pub async fn check_gtt_modify(
+        &self,
+        user: &AuthedUser,
+        g: &GttRequest,
+    ) -> Result<(), OrderError> {
+        let Some(key) = &user.named else {
+            return Ok(());
+        };
+        if let Err(d) = key.policy.check_gtt(g) {
+            self.audit(user, &key.name, "denied", &d.to_string()).await;
+            return Err(d.into());
+        }
+        Ok(())
     }
 
     /// The limits a named key puts on a modification: quantity and value (at the new or the

@@ -7,7 +7,7 @@ use std::net::IpAddr;
 use std::str::FromStr;
 
 use algogate_broker::Exchange;
-use algogate_broker::engine::{OrderRequest, PriceType};
+use algogate_broker::engine::{GttRequest, OrderRequest, PriceType};
 use algogate_keys::{Scope, ScopeError, Scopes};
 use algogate_store::{OrderMode, StoredPolicy};
 use chrono::{DateTime, Utc};
@@ -309,16 +309,31 @@ impl KeyPolicy {
 
     /// The per-order limits (symbols, quantity, value); `ltp` prices MARKET orders.
     pub fn check_order(&self, o: &OrderRequest, ltp: Option<f64>) -> Result<(), Denial> {
-        if let Some(rules) = &self.symbols
-            && !rules.iter().any(|r| r.allows(o.exchange, &o.symbol))
-        {
-            return Err(Denial::Symbol(format!(
-                "{}:{}",
-                o.exchange.as_str(),
-                o.symbol
-            )));
-        }
+        self.check_instrument(o.exchange, &o.symbol)?;
         self.check_size(o.quantity, order_price(o, ltp))
+    }
+
+    /// A GTT's symbol, and each leg's size where it fires: a MARKET GTT is valued at its
+    /// trigger, a LIMIT one at its price.
+    pub fn check_gtt(&self, g: &GttRequest) -> Result<(), Denial> {
+        self.check_instrument(g.exchange, &g.symbol)?;
+        g.legs.iter().try_for_each(|leg| {
+            let price = match g.pricetype {
+                PriceType::Market => leg.trigger_price,
+                _ => leg.price,
+            };
+            self.check_size(g.quantity, Some(price))
+        })
+    }
+
+    /// The allowed exchanges and symbols.
+    pub fn check_instrument(&self, exchange: Exchange, symbol: &str) -> Result<(), Denial> {
+        if let Some(rules) = &self.symbols
+            && !rules.iter().any(|r| r.allows(exchange, symbol))
+        {
+            return Err(Denial::Symbol(format!("{}:{symbol}", exchange.as_str())));
+        }
+        Ok(())
     }
 
     /// Quantity and value limits for `quantity` at `price` (`None`: unknown, refused when a

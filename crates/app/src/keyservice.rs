@@ -50,6 +50,8 @@ pub struct NamedKey {
     pub id: i64,
     pub name: String,
     pub policy: KeyPolicy,
+    /// When this secret stops working: the key's expiry or its rotation's grace deadline.
+    pub valid_until: Option<DateTime<Utc>>,
 }
 
 impl AuthedUser {
@@ -388,7 +390,9 @@ impl KeyService {
                     Some(Err(_)) => return Err(Miss::Unknown),
                     None => None,
                 };
+                let mut valid_until: Option<DateTime<Utc>> = None;
                 for deadline in [policy.expires_at, grace].into_iter().flatten() {
+                    valid_until = Some(valid_until.map_or(deadline, |v| v.min(deadline)));
                     if deadline <= now {
                         if Some(deadline) == policy.expires_at {
                             self.audit(row.user_id, &row.name, "expired", "").await;
@@ -401,6 +405,7 @@ impl KeyService {
                     id: row.id,
                     name: row.name,
                     policy,
+                    valid_until,
                 };
                 (
                     row.user_id,

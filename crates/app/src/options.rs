@@ -21,9 +21,6 @@ pub enum OptionsError {
     /// 404.
     #[error("{0}")]
     NotFound(String),
-    /// 500, with a message OpenAlgo also sends (never an internal detail of ours).
-    #[error("{0}")]
-    Failed(String),
 }
 
 /// `optionsymbol`'s (and the orders') request, validated.
@@ -432,7 +429,7 @@ impl<'e> Options<'e> {
             .get(&ce.symbol, ce.exchange)
             .map(|i| i.strike)
             .ok_or_else(|| {
-                OptionsError::Failed(format!(
+                OptionsError::NotFound(format!(
                     "Failed to parse strike from option symbol: {}",
                     ce.symbol
                 ))
@@ -442,7 +439,7 @@ impl<'e> Options<'e> {
                 .quote(&r.symbol, r.exchange)
                 .map(|q| q.ltp)
                 .map_err(|_| {
-                    OptionsError::Failed(format!(
+                    OptionsError::NotFound(format!(
                         "Could not fetch LTP for {side} option: {}",
                         r.symbol
                     ))
@@ -511,14 +508,14 @@ impl<'e> Options<'e> {
     /// a report marked `expired` (with zero greeks).
     pub async fn greeks(&self, req: &GreeksRequest) -> Result<GreeksReport, OptionsError> {
         let parsed = opt::parse_option_symbol(&req.symbol).map_err(|reason| {
-            OptionsError::Failed(format!(
+            OptionsError::Invalid(format!(
                 "Failed to get option Greeks: Failed to parse option symbol {}: {reason}",
                 req.symbol
             ))
         })?;
         let cutoff = match &req.expiry_time {
             Some(t) => parse_expiry_time(t)
-                .map_err(|m| OptionsError::Failed(format!("Failed to get option Greeks: {m}")))?,
+                .map_err(|m| OptionsError::Invalid(format!("Failed to get option Greeks: {m}")))?,
             None => opt::expiry_cutoff(req.exchange),
         };
         let forward = self.forward(req, &parsed).await?;
@@ -640,7 +637,7 @@ fn compute(
     let vol = match inputs.implied_vol(premium) {
         Ok(v) => v,
         Err(IvError::AboveMaximum) => {
-            return Err(OptionsError::Failed(format!(
+            return Err(OptionsError::Invalid(format!(
                 "Failed to calculate Implied Volatility: {}",
                 IvError::AboveMaximum
             )));

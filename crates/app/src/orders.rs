@@ -1,11 +1,11 @@
 //! The order operations that semi-auto mode queues (placeorder, placesmartorder,
-//! basketorder, splitorder): typed as the surfaces parse them, planned (checked without
+//! basketorder, splitorder, placegttorder): typed as the surfaces parse them, planned (checked without
 //! placing anything) and executed on the paper engine. The `/api/v1` handlers run them at
 //! once in auto mode; the Action Center runs the stored ones after approval. Both go
 //! through [`execute`], so an approved order behaves exactly as the API call would have.
 
 use algogate_broker::engine::{
-    AccountId, Action, Engine, EngineError, OrderId, OrderRequest, SmartOutcome,
+    AccountId, Action, Engine, EngineError, GttId, GttRequest, OrderId, OrderRequest, SmartOutcome,
 };
 use algogate_store::StoreError;
 
@@ -23,6 +23,7 @@ pub enum OrderKind {
     Split,
     Options,
     OptionsMulti,
+    Gtt,
 }
 
 impl OrderKind {
@@ -34,6 +35,7 @@ impl OrderKind {
             Self::Split => "splitorder",
             Self::Options => "optionsorder",
             Self::OptionsMulti => "optionsmultiorder",
+            Self::Gtt => "placegttorder",
         }
     }
 
@@ -45,6 +47,7 @@ impl OrderKind {
             "splitorder" => Self::Split,
             "optionsorder" => Self::Options,
             "optionsmultiorder" => Self::OptionsMulti,
+            "placegttorder" => Self::Gtt,
             _ => return None,
         })
     }
@@ -66,6 +69,8 @@ pub enum OrderOp {
         order: OrderRequest,
         split: i64,
     },
+    /// A GTT to place (it fires later, on the market's ticks).
+    Gtt(GttRequest),
     /// An option chosen by offset, then ordered (in orders of `split` when it is > 0).
     Options(OptionLeg),
     /// The legs in request order (BUY legs run first).
@@ -117,6 +122,7 @@ impl OrderOp {
             Self::Split { .. } => OrderKind::Split,
             Self::Options(_) => OrderKind::Options,
             Self::OptionsMulti(_) => OrderKind::OptionsMulti,
+            Self::Gtt(_) => OrderKind::Gtt,
         }
     }
 }
@@ -171,6 +177,7 @@ pub enum Plan {
     },
     /// Resolved only when run (the contract follows the spot).
     Options(Vec<OptionLeg>),
+    Gtt(GttRequest),
 }
 
 /// The engine orders `op` would place, checked without placing anything (the split count
@@ -208,6 +215,7 @@ pub fn plan(op: &OrderOp) -> Result<Plan, OrderError> {
             Plan::Options(vec![leg.clone()])
         }
         OrderOp::OptionsMulti(legs) => Plan::Options(legs.clone()),
+        OrderOp::Gtt(g) => Plan::Gtt(g.clone()),
     })
 }
 
@@ -248,6 +256,8 @@ pub enum Outcome {
         underlying_ltp: Option<f64>,
         legs: Vec<OptionResult>,
     },
+    /// The GTT placed (no order exists until it fires).
+    Gtt(GttId),
 }
 
 /// An execution's outcome and the engine orders it created.
@@ -308,6 +318,10 @@ pub async fn execute(
                 options_one(engine, acc, leg, sink).await
             }
         },
+        Plan::Gtt(req) => {
+            let id = engine.place_gtt(acc, &req).await?;
+            Ok(one(Outcome::Gtt(id), vec![]))
+        }
     }
 }
 

@@ -103,7 +103,6 @@ impl From<algogate_app::options::OptionsError> for ApiError {
         match e {
             O::Invalid(m) => Self::BadRequest(m),
             O::NotFound(m) => Self::Status(StatusCode::NOT_FOUND, m),
-            O::Failed(m) => Self::Status(StatusCode::INTERNAL_SERVER_ERROR, m),
         }
     }
 }

@@ -420,6 +420,16 @@ fn operation(op: &Operation, requests: &[(String, &Value)], limits: &RateLimits)
         .trim_start_matches('/')
         .replace(['/', '{', '}'], "_");
     let id = id.trim_end_matches('_');
+    // A path served by two methods (`/chart`) names the GET one apart.
+    let shared = OPERATIONS
+        .iter()
+        .any(|x| x.path == op.path && x.method != op.method);
+    let id = if shared && op.method == "get" {
+        format!("get_{id}")
+    } else {
+        id.to_owned()
+    };
+    let id = id.as_str();
     let mut o = Map::new();
     o.insert("operationId".into(), json!(id));
     o.insert(
@@ -723,7 +733,14 @@ mod tests {
                         } else {
                             format!("/{lit}")
                         };
-                        out.push((m.to_owned(), path));
+                        out.push((m.to_owned(), path.clone()));
+                        // A second method chained on the same route: `post(a).get(b)`.
+                        let route = tail.split("),\n").next().unwrap_or("");
+                        for other in ["get", "post"] {
+                            if other != m && route.contains(&format!(").{other}(")) {
+                                out.push((other.to_owned(), path.clone()));
+                            }
+                        }
                     }
                 }
             }

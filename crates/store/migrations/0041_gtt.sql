@@ -33,14 +33,15 @@ CREATE TABLE sandbox_gtt (
 );
 CREATE INDEX idx_sandbox_gtt_user_status ON sandbox_gtt (user_id, gtt_status);
 
--- Semi-auto mode queues placegttorder too: SQLite cannot alter a CHECK, so the table is
--- rebuilt with the wider list (same columns, rows and indexes).
+-- Semi-auto mode queues placegttorder, optionsorder and optionsmultiorder too (OpenAlgo's
+-- api_type names): SQLite cannot alter a CHECK, so the table is rebuilt with the wider list
+-- (same columns, rows and indexes).
 CREATE TABLE pending_orders_new (
     id               INTEGER PRIMARY KEY AUTOINCREMENT,
     user_id          INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     api_type         TEXT    NOT NULL
         CHECK (api_type IN ('placeorder', 'smartorder', 'basketorder', 'splitorder',
-                            'placegttorder')),
+                            'placegttorder', 'optionsorder', 'optionsmultiorder')),
     order_data       TEXT    NOT NULL,
     created_at       TEXT    NOT NULL,
     created_at_ist   TEXT    NOT NULL,

@@ -45,6 +45,7 @@ pub struct PendingStats {
     pub total_smartorder: i64,
     pub total_basketorder: i64,
     pub total_splitorder: i64,
+    pub total_placegttorder: i64,
 }
 
 /// A timestamp in the two forms OpenAlgo stores (UTC RFC 3339 and `… IST`).
@@ -137,7 +138,8 @@ impl Store {
                COALESCE(SUM(api_type = 'placeorder'), 0) AS total_placeorder, \
                COALESCE(SUM(api_type = 'smartorder'), 0) AS total_smartorder, \
                COALESCE(SUM(api_type = 'basketorder'), 0) AS total_basketorder, \
-               COALESCE(SUM(api_type = 'splitorder'), 0) AS total_splitorder \
+               COALESCE(SUM(api_type = 'splitorder'), 0) AS total_splitorder, \
+               COALESCE(SUM(api_type = 'placegttorder'), 0) AS total_placegttorder \
              FROM pending_orders WHERE user_id = ?",
         )
         .bind(user.0)

@@ -3,13 +3,17 @@
 //! (`algogate_broker::engine::rules::gtt`: fired by the market's ticks, exactly once).
 //! Errors are style S with the sandbox's `mode`; the book's are style D.
 //!
-//! Modify and cancel run in semi-auto mode too: upstream blocks them only while analyze
+//! Semi-auto mode queues placegttorder in the Action Center (`api_type` `placegttorder`,
+//! the normalised body as `order_data`); approval places the GTT. Modify and cancel run in
+//! semi-auto mode too: upstream blocks them only while analyze
 //! mode is off, and this paper broker always answers as analyze mode.
 
 use axum::Json;
 use axum::extract::State;
 use serde_json::{Map, Value};
 
+use algogate_app::action_center::{Submitted, submit};
+use algogate_app::orders::{OrderKind, Outcome};
 use algogate_broker::engine::{AccountId, GttId, GttRequest};
 
 use crate::error::{ApiError, ErrorStyle};
@@ -19,6 +23,7 @@ use crate::openalgo::gtt::{
     trigger_body, trigger_id,
 };
 use crate::openalgo::market::KEY_ONLY;
+use crate::openalgo::orders::{OrderCall, executed_body, queued_body};
 use crate::openalgo::schema::Field;
 use crate::state::AppState;
 
@@ -45,12 +50,12 @@ impl Endpoint for PlaceGtt {
     const NEED: Need = Need::Place;
     const FIELDS: &'static [Field] = PLACE_GTT_FIELDS;
     const STYLE: ErrorStyle = STYLE;
-    type Request = GttRequest;
+    type Request = OrderCall;
     fn validate(body: &Value) -> Result<Map<String, Value>, ApiError> {
         schema(Self::FIELDS, body)
     }
-    fn parse(fields: Map<String, Value>) -> Result<GttRequest, ApiError> {
-        request(&fields)
+    fn parse(fields: Map<String, Value>) -> Result<OrderCall, ApiError> {
+        Ok(OrderCall::parse(OrderKind::Gtt, fields)?)
     }
 }
 
@@ -97,8 +102,15 @@ pub async fn placegttorder(
     State(st): State<AppState>,
     call: ApiCall<PlaceGtt>,
 ) -> Result<Json<Value>, ApiError> {
-    let id = st.engine().place_gtt(account(&call), &call.req).await?;
-    Ok(Json(trigger_body(&id)))
+    let (op, order_data) = call.req.into_parts();
+    let done = submit(st.engine(), st.action_center(), &call.user, &op, order_data).await?;
+    Ok(Json(match done {
+        Submitted::Queued(id) => queued_body(id),
+        Submitted::Executed(ex) => match &ex.outcome {
+            Outcome::Gtt(id) => trigger_body(id),
+            _ => executed_body(&ex),
+        },
+    }))
 }
 
 pub async fn modifygttorder(
@@ -106,6 +118,7 @@ pub async fn modifygttorder(
     call: ApiCall<ModifyGtt>,
 ) -> Result<Json<Value>, ApiError> {
     let (id, req) = &call.req;
+    st.action_center().check_gtt_modify(&call.user, req).await?;
     st.engine().modify_gtt(account(&call), id, req).await?;
     Ok(Json(trigger_body(id)))
 }

@@ -12,8 +12,9 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime};
 use serde_json::{Map, Value, json};
 
 use super::checks::{Range, check};
-use super::orders::{ACTIONS, EXCHANGES};
-use super::schema::{APIKEY, Field, Kind, SchemaErrors, TEXT, optional, required};
+use super::schema::{
+    ACTIONS, APIKEY, EXCHANGES, Field, Kind, SchemaErrors, TEXT, optional, required,
+};
 
 const fn nullable(name: &'static str, kind: Kind) -> Field {
     Field {

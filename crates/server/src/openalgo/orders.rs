@@ -16,8 +16,7 @@ use algogate_broker::{Exchange, engine::Product};
 use super::checks::Range;
 use super::schema::{APIKEY, Field, Kind, TEXT, optional, required};
 
-pub use super::schema::{EXCHANGE_NAMES, EXCHANGES, exchange_names};
-pub const ACTIONS: Kind = Kind::OneOf(&["BUY", "SELL", "buy", "sell"]);
+pub use super::schema::{ACTIONS, EXCHANGE_NAMES, EXCHANGES, exchange_names};
 pub const PRICETYPES: Kind = Kind::OneOf(&["MARKET", "LIMIT", "SL", "SL-M"]);
 pub const PRODUCTS: Kind = Kind::OneOf(&["MIS", "NRML", "CNC"]);
 
@@ -206,6 +205,7 @@ pub fn decode(kind: OrderKind, f: &Map<String, Value>) -> Result<OrderOp, OrderE
             super::option_orders::decode_options(kind == OrderKind::OptionsMulti, f),
             "options order",
         )?,
+        OrderKind::Gtt => OrderOp::Gtt(super::gtt::gtt_request(f).map_err(OrderError::Unreadable)?),
     })
 }
 
@@ -251,6 +251,10 @@ pub fn order_data(kind: OrderKind, mut fields: Map<String, Value>) -> Map<String
         }
     }
     fields.remove("apikey");
+    // A GTT's body is already normalised by its schema (defaults, derived trigger_price).
+    if kind == OrderKind::Gtt {
+        return fields;
+    }
     let list = match kind {
         OrderKind::Basket => Some("orders"),
         OrderKind::OptionsMulti => Some("legs"),
@@ -377,6 +381,7 @@ pub fn executed_body(ex: &Executed) -> Value {
     let placed = |id: &OrderId| json!({"status": "success", "orderid": id.0});
     analyze(match &ex.outcome {
         Outcome::Placed(id) | Outcome::Smart(SmartOutcome::Placed(id)) => placed(id),
+        Outcome::Gtt(id) => json!({"status": "success", "trigger_id": id.0}),
         Outcome::Smart(SmartOutcome::AlreadyMatched) => json!({"status": "success",
             "message": "Positions Already Matched. No Action needed."}),
         Outcome::Smart(SmartOutcome::NothingToExit) => json!({"status": "success",
@@ -449,7 +454,6 @@ pub fn order_error_body(e: &OrderError) -> Option<(StatusCode, Value)> {
             let status = match o {
                 O::Invalid(_) => StatusCode::BAD_REQUEST,
                 O::NotFound(_) => StatusCode::NOT_FOUND,
-                O::Failed(_) => StatusCode::INTERNAL_SERVER_ERROR,
             };
             (status, json!({"status": "error", "message": o.to_string()}))
         }

@@ -3,9 +3,8 @@
 //! declaration order, unknown fields rejected. Rendered as a JSON object ("style D") or as
 //! the Python repr of that dict ("style S"), as each endpoint does upstream.
 
-use serde_json::{Map, Value};
-
 use algogate_broker::Exchange;
+use serde_json::{Map, Value};
 
 use super::python::py_repr;
 
@@ -60,6 +59,7 @@ pub const fn exchange_names<const N: usize>(list: &[Exchange; N]) -> [&'static s
 /// `VALID_EXCHANGES`, in OpenAlgo's order.
 pub const EXCHANGE_NAMES: [&str; 14] = exchange_names(&Exchange::ALL);
 pub const EXCHANGES: Kind = Kind::OneOf(&EXCHANGE_NAMES);
+pub const ACTIONS: Kind = Kind::OneOf(&["BUY", "SELL", "buy", "sell"]);
 #[derive(Debug, Clone, Copy)]
 pub struct Field {
     pub name: &'static str,

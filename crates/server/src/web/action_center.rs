@@ -69,7 +69,7 @@ pub async fn data(
             // Not implemented by this gateway yet; always 0 (OpenAlgo's keys).
             "total_optionsorder": 0,
             "total_optionsmultiorder": 0,
-            "total_placegttorder": 0,
+            "total_placegttorder": stats.total_placegttorder,
         },
     });
     Ok(Json(json!({"status": "success", "data": data})))

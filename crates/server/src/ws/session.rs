@@ -77,6 +77,17 @@ impl Session {
         self.authed = Some(Authed { user, key });
     }
 
+    /// How long (real time) until the socket's key expires or its grace period ends, when
+    /// it does: the socket re-checks then, so it closes as a revoked key's would.
+    pub fn key_valid_for(&self) -> Option<std::time::Duration> {
+        let until = self.authed.as_ref()?.user.named.as_ref()?.valid_until?;
+        Some(
+            (until - self.clock.now())
+                .to_std()
+                .unwrap_or(std::time::Duration::ZERO),
+        )
+    }
+
     pub fn is_authenticated(&self) -> bool {
         self.authed.is_some()
     }

@@ -71,7 +71,16 @@ pub async fn run(
         if *shutdown.borrow_and_update() {
             break Some((close::GOING_AWAY, "server shutting down", false));
         }
+        // A named key's expiry (or grace deadline), a little after it so the check sees it past.
+        let key_valid_for = session.key_valid_for();
+        let key_deadline =
+            tokio::time::sleep(key_valid_for.unwrap_or_default() + Duration::from_millis(5));
         tokio::select! {
+            () = key_deadline, if key_valid_for.is_some() => {
+                if let Err(End::KeyRevoked) = session.recheck(None).await {
+                    break Some((close::AUTH, "api key revoked", true));
+                }
+            }
             frame = stream.next() => match frame {
                 Some(Ok(Message::Text(t))) => session.handle(t.as_str()).await,
                 Some(Ok(Message::Binary(b))) => match std::str::from_utf8(&b) {

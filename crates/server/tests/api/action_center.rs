@@ -818,3 +818,56 @@ async fn options_orders_queue_with_openalgos_names_and_execute_once() {
     assert_eq!(results[2]["status"], "error");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn semi_auto_queues_placegttorder_and_approval_places_the_gtt() {
+    let app = spawn_app().await;
+    let u = semi_auto_user(&app, "gtter").await;
+    let body = json!({"strategy": "ac-gtt", "trigger_type": "single", "exchange": "NSE",
+        "symbol": "SBIN", "action": "buy", "product": "CNC", "quantity": 3,
+        "pricetype": "LIMIT", "price": 1.0, "triggerprice_sl": 1.05, "triggerprice_tg": 0,
+        "junk": "dropped"});
+    // Validation still comes first.
+    let mut bad = body.clone();
+    bad["product"] = json!("MIS");
+    let (s, _) = u.api("placegttorder", bad).await;
+    assert_eq!(s, 400);
+    let (s, b) = u.api("placegttorder", body).await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(b["mode"], "semi_auto");
+    let id = b["pending_order_id"].as_i64().unwrap();
+    let (_, book) = u.api("gttorderbook", json!({})).await;
+    assert_eq!(book["data"], json!([]), "nothing placed before approval");
+    let row = u.row(id).await;
+    assert_eq!(row["api_type"], "placegttorder");
+    let data = &row["raw_order_data"];
+    assert_eq!(data["trigger_type"], "SINGLE");
+    assert_eq!(data["action"], "BUY");
+    assert_eq!(data["trigger_price"], 1.05);
+    assert!(
+        data.get("apikey").is_none() && data.get("junk").is_none(),
+        "{data}"
+    );
+    let (_, st) = u.get("/action-center/api/data?status=all").await;
+    assert_eq!(st["data"]["statistics"]["total_placegttorder"], 1, "{st}");
+
+    let (s, b) = u.post(&format!("/action-center/approve/{id}")).await;
+    assert_eq!(s, 200, "{b}");
+    let (_, book) = u.api("gttorderbook", json!({})).await;
+    let gtt = &book["data"][0];
+    assert_eq!(gtt["strategy"], "ac-gtt");
+    let row = u.row(id).await;
+    assert_eq!(row["execution_state"], "executed");
+    assert_eq!(row["broker_order_id"], gtt["trigger_id"]);
+    assert_eq!(row["broker_status"], "open");
+    assert_eq!(row["execution_result"]["trigger_id"], gtt["trigger_id"]);
+    // Modify and cancel are not blocked (this broker is always in analyze mode).
+    let (s, b) = u
+        .api(
+            "cancelgttorder",
+            json!({"strategy": "ac-gtt", "trigger_id": gtt["trigger_id"]}),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    app.stop().await;
+}

@@ -380,7 +380,7 @@ async fn greeks_and_the_synthetic_future() {
     assert_eq!(g["greeks"]["delta"], json!(-1.0));
     assert_eq!(g["interest_rate"], json!(6.5));
 
-    // Errors: a bad symbol is a 500 with OpenAlgo's text; a bad expiry_time too.
+    // Errors: a bad symbol is a 400 with OpenAlgo's text (upstream: 500); a bad expiry_time too.
     let (s, g) = call(
         &app,
         &key,
@@ -391,7 +391,7 @@ async fn greeks_and_the_synthetic_future() {
     assert_eq!(
         (s, g["message"].as_str().unwrap()),
         (
-            500,
+            400,
             "Failed to get option Greeks: Failed to parse option symbol NIFTYX: Invalid option symbol format: NIFTYX"
         )
     );
@@ -405,7 +405,7 @@ async fn greeks_and_the_synthetic_future() {
     assert_eq!(
         (s, g["message"].as_str().unwrap()),
         (
-            500,
+            400,
             "Failed to get option Greeks: Invalid expiry_time values: 25:00. Hour must be 0-23, minute must be 0-59"
         )
     );

@@ -779,3 +779,65 @@ async fn the_apikey_cli_works_against_a_running_server() {
         );
     }
 }
+
+#[tokio::test]
+async fn gtt_and_options_orders_obey_the_keys_limits() {
+    let app = spawn_app().await;
+    let (user, primary) = app.create_user("gttlimits").await;
+    let primary = primary.expose();
+    let key = named_key(
+        &app,
+        user,
+        "gtt-bot",
+        KeyPolicy {
+            symbols: KeyPolicy::parse_symbols("NSE:SBIN").unwrap(),
+            max_qty: Some(10),
+            ..KeyPolicy::default()
+        },
+    )
+    .await;
+    let gtt = |symbol: &str, qty: i64| {
+        json!({"apikey": key, "strategy": "t", "trigger_type": "SINGLE", "exchange": "NSE",
+            "symbol": symbol, "action": "BUY", "product": "CNC", "quantity": qty,
+            "pricetype": "LIMIT", "price": 1.0, "triggerprice_sl": 1.05})
+    };
+    let qty = "Order quantity exceeds this API key's maximum quantity per order of 10";
+    assert_eq!(
+        app.post_json("/api/v1/placegttorder", &gtt("SBIN", 11))
+            .await,
+        refused(qty)
+    );
+    assert_eq!(
+        app.post_json("/api/v1/placegttorder", &gtt("TCS", 1)).await,
+        refused("This API key is not allowed to trade NSE:TCS (allowed symbols limit)")
+    );
+    let (status, placed) = app
+        .post_json("/api/v1/placegttorder", &gtt("SBIN", 5))
+        .await;
+    assert_eq!(status, 200, "{placed}");
+    // A modification is measured as the GTT it becomes.
+    let mut modify = gtt("SBIN", 50);
+    modify["trigger_id"] = placed["trigger_id"].clone();
+    assert_eq!(
+        app.post_json("/api/v1/modifygttorder", &modify).await,
+        refused(qty)
+    );
+    let (_, book) = app
+        .post_json("/api/v1/gttorderbook", &json!({"apikey": primary}))
+        .await;
+    let book = book["data"].as_array().unwrap();
+    assert_eq!(book.len(), 1, "{book:?}");
+    assert_eq!(book[0]["legs"][0]["quantity"], json!(5), "{book:?}");
+    // An options order's contract is chosen at execution, outside a symbol list: refused.
+    let (status, body) = app
+        .post_json(
+            "/api/v1/optionsorder",
+            &json!({"apikey": key, "strategy": "t", "underlying": "NIFTY",
+                "exchange": "NSE_INDEX", "expiry_date": "30DEC25", "offset": "ATM",
+                "option_type": "CE", "action": "BUY", "quantity": 1}),
+        )
+        .await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(order_count(&app, primary).await, 0);
+    app.stop().await;
+}

@@ -1032,4 +1032,42 @@ async fn ws_a_gtt_firing_sends_the_order_update_of_its_order() {
     assert_eq!(got["action"], "BUY");
     assert_eq!(got["pricetype"], "MARKET");
     assert_eq!(got["quantity"], 1);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn ws_named_key_revocation_and_expiry_close_its_sockets() {
+    use algogate_app::keypolicy::KeyPolicy;
+    let app = spawn_app().await;
+    let (user, primary) = app.create_user("wsend").await;
+    let revoked = crate::scoped_keys::named_key(&app, user, "gone", KeyPolicy::default()).await;
+    let expiring = crate::scoped_keys::named_key(
+        &app,
+        user,
+        "brief",
+        KeyPolicy {
+            expires_at: Some(chrono::Utc::now() + chrono::Duration::seconds(2)),
+            ..KeyPolicy::default()
+        },
+    )
+    .await;
+    let mut a = Ws::connect(&app.ws_url).await;
+    a.auth(&revoked).await;
+    let mut b = Ws::connect(&app.ws_url).await;
+    b.auth(&expiring).await;
+    let mut c = Ws::connect(&app.ws_url).await;
+    c.auth(primary.expose()).await;
+
+    app.state.keys().revoke_named(user, "gone").await.unwrap();
+    let r = a.json().await;
+    assert_eq!(r["code"], "AUTHENTICATION_ERROR", "{r}");
+    assert_eq!(a.closed().await.map(|c| c.0), Some(4401));
+    let started = Instant::now();
+    let r = b.json().await;
+    assert_eq!(r["code"], "AUTHENTICATION_ERROR", "{r}");
+    assert_eq!(b.closed().await.map(|c| c.0), Some(4401));
+    assert!(started.elapsed() < Duration::from_secs(5));
+    // The primary key's socket is untouched.
+    assert_eq!(c.ask(json!({"action": "ping"})).await["type"], "pong");
+    app.stop().await;
 }
