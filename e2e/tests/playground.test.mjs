@@ -4,7 +4,8 @@
 // any response except the two key routes. Screenshots in e2e/artifacts/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ROOT, noteSecret, screenshot, startBrowser, startServer } from '../lib.mjs';
@@ -56,6 +57,16 @@ async function sendAndWait(page, trigger = () => page.click('#send')) {
   await trigger();
   await answered;
   await page.waitForFunction(() => document.getElementById('loading').hidden);
+}
+
+/**
+ * Runs a copied command and parses its output. Not synchronously: the server's log pipe
+ * is read on this event loop, so blocking it can stall the server the command calls.
+ * @param {string} cmd
+ */
+async function runShell(cmd) {
+  const { stdout } = await promisify(execFile)('bash', ['-c', cmd], { encoding: 'utf8', timeout: 30000 });
+  return JSON.parse(stdout);
 }
 
 test('REST mode: endpoints, send, errors, cURL, history; the key stays out of the HTML', async () => {
@@ -129,7 +140,7 @@ test('REST mode: endpoints, send, errors, cURL, history; the key stays out of th
   await page.click('#copy-curl');
   const cmd = await page.evaluate(() => navigator.clipboard.readText());
   assert.match(cmd, /^curl -X POST "http:\/\/127\.0\.0\.1:\d+\/api\/v1\/placeorder"/);
-  const out = JSON.parse(execFileSync('bash', ['-c', cmd], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
+  const out = await runShell(cmd);
   assert.equal(out.status, 'success', JSON.stringify(out));
 
   // Snippets: the SDK call uses the SDK's argument names.
@@ -144,7 +155,7 @@ test('REST mode: endpoints, send, errors, cURL, history; the key stays out of th
   const headerCmd = await page.locator('#code').innerText();
   assert.ok(headerCmd.includes(`-H 'X-API-KEY: ${key}'`), headerCmd);
   assert.ok(!headerCmd.includes('"apikey"'), headerCmd);
-  const headerOut = JSON.parse(execFileSync('bash', ['-c', headerCmd], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
+  const headerOut = await runShell(headerCmd);
   assert.equal(headerOut.status, 'success', JSON.stringify(headerOut));
   await page.selectOption('#code-lang', 'requests-header');
   const pyHeader = await page.locator('#code').innerText();

@@ -234,7 +234,8 @@ impl<'e> Options<'e> {
         let v = Venue::of(&req.underlying, req.exchange)?;
         let expiry = req
             .expiry_date
-            .clone()
+            .as_deref()
+            .map(opt::undash_expiry)
             .or_else(|| v.u.embedded_expiry.clone())
             .ok_or_else(|| {
                 OptionsError::Invalid(
@@ -298,7 +299,7 @@ impl<'e> Options<'e> {
         let expiry =
             v.u.embedded_expiry
                 .clone()
-                .unwrap_or_else(|| req.expiry_date.clone());
+                .unwrap_or_else(|| opt::undash_expiry(&req.expiry_date));
         let quote = self.ltp(&v.quote_symbol, v.quote_exchange, ":")?;
         let master = self.master_for(&v.u.base, quote.ltp).await;
         let code = expiry.to_ascii_uppercase();
@@ -448,7 +449,7 @@ impl<'e> Options<'e> {
         let (c, p) = (price(&ce, "Call")?, price(&pe, "Put")?);
         Ok(Synthetic {
             underlying: underlying.to_owned(),
-            expiry: expiry_date.to_owned(),
+            expiry: opt::undash_expiry(expiry_date),
             atm_strike: strike,
             underlying_ltp: ce.underlying_ltp,
             price: py_round(strike + c - p, 2),

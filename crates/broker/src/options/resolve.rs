@@ -242,6 +242,18 @@ pub fn series_strikes(
         .collect()
 }
 
+/// An expiry as a client sent it, with the `DD-MMM-YY` form that the `expiry` endpoint
+/// answers folded to `DDMMMYY`, so its output feeds an options request unchanged
+/// (upstream builds a symbol that never resolves from it). Anything else is kept as sent.
+pub fn undash_expiry(sent: &str) -> String {
+    let b = sent.as_bytes();
+    if b.len() == 9 && b[2] == b'-' && b[6] == b'-' {
+        sent.replace('-', "")
+    } else {
+        sent.to_owned()
+    }
+}
+
 /// `DDMMMYY` (any case) as a date.
 pub fn parse_ddmmmyy(s: &str) -> Option<NaiveDate> {
     if s.len() != 7 || !s.is_ascii() {

@@ -391,3 +391,23 @@ fn black76_matches_an_independent_reference_in_24_cases() {
     }
     assert_eq!(n, 24);
 }
+
+#[test]
+fn the_expiry_endpoints_dashed_form_folds_and_nothing_else_does() {
+    assert_eq!(undash_expiry("30-DEC-25"), "30DEC25");
+    assert_eq!(undash_expiry("30-dec-25"), "30dec25");
+    assert_eq!(
+        parse_ddmmmyy(&undash_expiry("30-DEC-25")),
+        Some(d(2025, 12, 30))
+    );
+    for kept in [
+        "30DEC25",
+        "30-DEC-2025",
+        "2025-12-30",
+        "",
+        "30--DEC25",
+        "3-DEC-25",
+    ] {
+        assert_eq!(undash_expiry(kept), kept);
+    }
+}

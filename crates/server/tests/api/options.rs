@@ -121,6 +121,34 @@ async fn optionsymbol_resolves_offsets_from_the_spot() {
         (s, r["symbol"].clone()),
         (200, json!(format!("NIFTY30DEC25{atm:.0}CE")))
     );
+    // The `expiry` endpoint's own `DD-MMM-YY` feeds optionsymbol unchanged; another
+    // dashed form is not an expiry.
+    let (s, e) = call(
+        &app,
+        &key,
+        "expiry",
+        json!({"symbol": "NIFTY", "exchange": "NFO", "instrumenttype": "options"}),
+    )
+    .await;
+    assert_eq!((s, e["data"][0].clone()), (200, json!("30-DEC-25")), "{e}");
+    for (sent, status) in [
+        ("30-DEC-25", 200),
+        ("30-DEC-2025", 404),
+        ("2025-12-30", 404),
+    ] {
+        let (s, r) = call(
+            &app,
+            &key,
+            "optionsymbol",
+            json!({"underlying": "NIFTY", "exchange": "NSE_INDEX", "expiry_date": sent,
+                   "offset": "ATM", "option_type": "CE"}),
+        )
+        .await;
+        assert_eq!(s, status, "{sent}: {r}");
+        if status == 200 {
+            assert_eq!(r["symbol"], format!("NIFTY30DEC25{atm:.0}CE"));
+        }
+    }
     // A stock on NFO is quoted on NSE.
     let (s, r) = call(
         &app,
