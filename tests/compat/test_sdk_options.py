@@ -33,7 +33,9 @@ def ok(name, res):
 
 
 exp = ok("expiry", client.expiry(symbol="NIFTY", exchange="NFO", instrumenttype="options"))
-expiry = exp["data"][0].replace("-", "") if exp else "30DEC25"
+# The next expiry but one: the nearest stays listed until the session ends (03:00 IST) even
+# after its 15:30 cut-off, when it has no greeks left to check.
+expiry = exp["data"][1].replace("-", "") if exp else "30DEC25"
 
 legs = {}
 for right in ("CE", "PE"):
