@@ -5,14 +5,15 @@ use std::sync::Arc;
 
 use chrono::{NaiveDate, Weekday};
 
+use super::chain::ChainSpec;
 use super::{Instrument, MasterBuilder, csv, expiry};
 use crate::calendar::Holidays;
-use crate::domain::{DerivativeKind, DerivativeSymbol, Exchange, InstrumentType, OptionKind};
+use crate::domain::{DerivativeKind, DerivativeSymbol, Exchange, InstrumentType};
 
 const EQUITIES: &str = include_str!("../../data/equities.csv");
 const INDICES: &str = include_str!("../../data/indices.csv");
 
-const TICK: f64 = 0.05;
+pub(super) const TICK: f64 = 0.05;
 /// Futures listed per underlying (near, next, far month).
 const FUTURE_MONTHS: usize = 3;
 /// Monthly option series listed for indices and stocks.
@@ -210,24 +211,18 @@ impl Series<'_> {
     }
 
     fn options(&mut self, expiry: NaiveDate) {
-        let atm = (self.centre / self.step).round();
-        for k in -self.strikes..=self.strikes {
-            let strike = (atm + k as f64) * self.step;
-            if strike <= 0.0 {
-                continue;
-            }
-            for (kind, itype) in [
-                (OptionKind::Call, InstrumentType::Call),
-                (OptionKind::Put, InstrumentType::Put),
-            ] {
-                let d = DerivativeSymbol {
-                    underlying: self.name.to_string(),
-                    expiry,
-                    kind: DerivativeKind::Option { strike, kind },
-                };
-                self.push(&d, itype, strike, self.vol);
-            }
-        }
+        self.b.chain(ChainSpec {
+            name: Arc::clone(&self.name),
+            exchange: self.exchange,
+            expiry,
+            centre: self.centre,
+            step: self.step,
+            strikes: self.strikes,
+            lot: self.lot,
+            freeze: self.freeze,
+            price: self.price,
+            vol: self.vol,
+        });
     }
 
     fn push(&mut self, d: &DerivativeSymbol, itype: InstrumentType, strike: f64, vol: f64) {
