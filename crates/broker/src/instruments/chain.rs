@@ -106,9 +106,10 @@ impl Chain {
     pub fn write_symbol(&self, row: u32, out: &mut String) {
         out.push_str(&self.prefix);
         let strike = self.strike(row);
-        // As `format_strike`: whole strikes without a fraction.
+        // As `format_strike`: whole strikes without a fraction (as an integer, which
+        // formats several times faster than a float: search writes every symbol).
         let _ = if strike.fract() == 0.0 {
-            write!(out, "{strike:.0}")
+            write!(out, "{}", strike as i64)
         } else {
             write!(out, "{strike}")
         };
