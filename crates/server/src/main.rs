@@ -143,7 +143,7 @@ enum BruCommand {
 #[derive(Debug, Subcommand)]
 enum StrategyCommand {
     /// Create a strategy and its key; prints the webhook URL as the last line.
-    Create(StrategyArgs),
+    Create(Box<StrategyArgs>),
     /// List the user's strategies with their webhook URLs.
     List {
         #[arg(long)]
