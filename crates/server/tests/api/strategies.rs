@@ -687,3 +687,159 @@ async fn webhooks_are_rate_limited_with_openalgos_redirect() {
     assert_eq!(res.status().as_u16(), 404);
     h.app.stop().await;
 }
+
+#[tokio::test]
+async fn the_cli_creates_and_lists_strategies_against_a_running_server() {
+    use crate::binary::{cmd, create_admin, run, serve, sigterm_and_wait, wait_for_addr};
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let key = create_admin(d, "strategy-cli-password-31c9");
+    let (mut server, out) = serve(&mut cmd(d));
+    let base = wait_for_addr(&out).await;
+    let (ok, stdout, err) = run(
+        d,
+        &[
+            "strategy",
+            "create",
+            "--user",
+            "admin",
+            "--name",
+            "nifty trend",
+            "--platform",
+            "tradingview",
+            "--mode",
+            "BOTH",
+            "--map",
+            "NSE:SBIN:10:MIS",
+            "--map",
+            "NSE:INFY:4:CNC",
+            "--max-orders-per-day",
+            "5",
+            "--base-url",
+            &base,
+        ],
+        None,
+    );
+    assert!(ok, "{err}");
+    let url = stdout.lines().last().unwrap().trim().to_owned();
+    let secret = url
+        .strip_prefix(&format!("{base}/strategy/webhook/"))
+        .unwrap_or_else(|| panic!("a webhook URL: {url:?}"))
+        .to_owned();
+    note_secret(&secret);
+    assert!(secret.len() == 64 && secret.bytes().all(|b| b.is_ascii_hexdigit()));
+    let client = reqwest::Client::new();
+    let res = client
+        .post(&url)
+        .header("content-type", "text/plain")
+        .body(r#"{"symbol":"SBIN","action":"BUY","position_size":"10"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body, queued("SBIN"));
+    let pos: Value = client
+        .post(format!("{base}/api/v1/openposition"))
+        .json(
+            &json!({"apikey": key, "strategy": "x", "symbol": "SBIN", "exchange": "NSE",
+                      "product": "MIS"}),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(pos["quantity"], 10, "{pos}");
+    let (ok, listed, err) = run(
+        d,
+        &["strategy", "list", "--user", "admin", "--base-url", &base],
+        None,
+    );
+    assert!(ok, "{err}");
+    assert!(listed.contains("tradingview_nifty trend"), "{listed}");
+    assert!(
+        listed.contains("NSE:SBIN:10:MIS NSE:INFY:4:CNC"),
+        "{listed}"
+    );
+    assert!(listed.contains("max 5 orders/day"), "{listed}");
+    assert!(listed.contains(&url), "{listed}");
+    assert!(listed.contains("(placed)"), "{listed}");
+    let (ok, stdout, err) = run(
+        d,
+        &[
+            "strategy",
+            "create",
+            "--user",
+            "admin",
+            "--name",
+            "chk",
+            "--platform",
+            "chartink",
+            "--intraday",
+            "--start",
+            "09:20",
+            "--end",
+            "15:00",
+            "--squareoff",
+            "15:10",
+            "--map",
+            "NSE:SBIN:1:MIS",
+            "--semi-auto",
+        ],
+        None,
+    );
+    assert!(ok, "{err}");
+    let last = stdout.lines().last().unwrap();
+    assert!(last.contains("/chartink/webhook/"), "{last}");
+    note_secret(last.rsplit('/').next().unwrap());
+    for (args, want) in [
+        (vec!["--map", "NSE:SBIN:0:MIS"], "quantity"),
+        (vec!["--map", "SBIN"], "map"),
+        (vec!["--map", "NSE:SBIN:1:MIS", "--mode", "UP"], "mode"),
+        (
+            vec![
+                "--map",
+                "NSE:SBIN:1:MIS",
+                "--intraday",
+                "--start",
+                "10:00",
+                "--end",
+                "09:00",
+                "--squareoff",
+                "15:00",
+            ],
+            "start",
+        ),
+        (
+            vec!["--map", "NSE:SBIN:1:MIS", "--allow-ip", "nowhere"],
+            "allow-ip",
+        ),
+    ] {
+        let mut full = vec![
+            "strategy",
+            "create",
+            "--user",
+            "admin",
+            "--name",
+            "bad",
+            "--platform",
+            "python",
+        ];
+        full.extend(args);
+        let (ok, stdout, err) = run(d, &full, None);
+        assert!(!ok && stdout.is_empty(), "{full:?}: {stdout}");
+        assert!(err.contains(want), "{want} in {err}");
+    }
+    sigterm_and_wait(&mut server);
+    let log = out.lock().unwrap().clone();
+    assert!(
+        !log.contains(&secret),
+        "a webhook secret appeared in the server output"
+    );
+    assert!(
+        log.contains("/strategy/webhook/"),
+        "the request was logged, masked"
+    );
+}
