@@ -843,3 +843,126 @@ async fn the_cli_creates_and_lists_strategies_against_a_running_server() {
         "the request was logged, masked"
     );
 }
+
+#[tokio::test]
+async fn the_session_routes_manage_only_the_users_own_strategies() {
+    let app = spawn_app().await;
+    let mut b = crate::webui::logged_in(&app, "webstrat").await;
+    let form = json!({
+        "name": "web one", "platform": "tradingview", "trading_mode": "LONG",
+        "strategy_type": "intraday", "start_time": "09:20", "end_time": "15:00",
+        "squareoff_time": "15:10",
+        "mappings": [{"symbol": "SBIN", "exchange": "NSE", "quantity": "5", "product_type": "MIS"}],
+        "semi_auto": true, "max_orders_per_day": "3", "allow_ips": ["tradingview"],
+    });
+    let r = b.post("/strategy/api/strategy", &form).await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    let id = r.body["data"]["strategy_id"].as_i64().unwrap();
+    let r = b.get_json("/strategy/api/strategies").await;
+    let s = &r.body["strategies"][0];
+    assert_eq!(s["name"], "tradingview_web one");
+    assert_eq!(s["is_intraday"], true);
+    assert_eq!(s["squareoff_time"], "15:10");
+    assert_eq!(s["limits"]["semi_auto"], true);
+    assert_eq!(s["limits"]["max_orders_per_day"], 3);
+    assert_eq!(s["limits"]["allow_ips"].as_array().unwrap().len(), 4);
+    assert_eq!(s["mappings"][0]["quantity"], 5);
+    let path = s["webhook_path"].as_str().unwrap().to_owned();
+    note_secret(path.rsplit('/').next().unwrap());
+    assert!(path.starts_with("/strategy/webhook/"));
+    // Bad input names the field; nothing is created.
+    for (k, v, want) in [
+        (
+            "mappings",
+            json!([{"symbol": "SBIN", "exchange": "XYZ", "quantity": 1, "product_type": "MIS"}]),
+            "Invalid exchange",
+        ),
+        ("start_time", json!("25:00"), "start"),
+        ("platform", json!(""), "Platform is required"),
+        ("name", json!("bad;name"), "Strategy name can only contain"),
+        ("max_orders_per_day", json!("lots"), "max-orders-per-day"),
+    ] {
+        let mut f = form.clone();
+        f[k] = v;
+        let r = b.post("/strategy/api/strategy", &f).await;
+        assert_eq!(r.status, 400, "{k}: {:?}", r.body);
+        assert!(
+            r.body["message"].as_str().unwrap().contains(want),
+            "{k}: {:?}",
+            r.body
+        );
+    }
+    let r = b.post("/strategy/api/strategy", &form).await;
+    assert_eq!(
+        r.status, 400,
+        "a second strategy of the same name: {:?}",
+        r.body
+    );
+    let r = b
+        .post(&format!("/strategy/api/strategy/{id}/toggle"), &json!({}))
+        .await;
+    assert_eq!(r.body["data"]["is_active"], false);
+    let r = b
+        .post(&format!("/strategy/api/strategy/{id}/rotate"), &json!({}))
+        .await;
+    assert_eq!(r.status, 200);
+    assert_ne!(r.body["data"]["webhook_path"], path.as_str());
+    note_secret(
+        r.body["data"]["webhook_path"]
+            .as_str()
+            .unwrap()
+            .rsplit('/')
+            .next()
+            .unwrap(),
+    );
+    let old = app
+        .post_json(&path, &json!({"symbol": "SBIN", "action": "BUY"}))
+        .await;
+    assert_eq!(old.0, 404);
+    let mut edited = form.clone();
+    edited["trading_mode"] = json!("BOTH");
+    edited["semi_auto"] = json!(false);
+    let r = b
+        .post(&format!("/strategy/api/strategy/{id}"), &edited)
+        .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    let r = b.get_json(&format!("/strategy/api/strategy/{id}")).await;
+    assert_eq!(r.body["strategy"]["trading_mode"], "BOTH");
+    assert_eq!(r.body["strategy"]["limits"]["semi_auto"], false);
+    let r = b
+        .get_json(&format!("/strategy/api/strategy/{id}/alerts"))
+        .await;
+    assert_eq!(r.body["alerts"], json!([]));
+    // Another user sees none of it.
+    let mut other = crate::webui::logged_in(&app, "otherstrat").await;
+    assert_eq!(
+        other.get_json("/strategy/api/strategies").await.body["strategies"],
+        json!([])
+    );
+    assert_eq!(
+        other
+            .get_json(&format!("/strategy/api/strategy/{id}"))
+            .await
+            .status,
+        404
+    );
+    let r = other
+        .post(&format!("/strategy/{id}/delete"), &json!({}))
+        .await;
+    assert_eq!(r.status, 404);
+    // No CSRF token: refused.
+    let (st, _) = app
+        .post_json(&format!("/strategy/api/strategy/{id}/toggle"), &json!({}))
+        .await;
+    assert!(st == 401 || st == 403, "{st}");
+    let r = b.post(&format!("/strategy/{id}/delete"), &json!({})).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        b.get_json("/strategy/api/strategies").await.body["strategies"],
+        json!([])
+    );
+    let page = b.get("/strategy", "text/html").await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.as_str().unwrap().contains("id=\"strategy-form\""));
+    app.stop().await;
+}
