@@ -5,7 +5,7 @@
 use crate::{Result, Store, StoreError, UserId, is_unique_violation};
 
 /// One `strategies` row with its owner's name and its key's name.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct StrategyRow {
     pub id: i64,
     pub user_id: i64,
@@ -26,6 +26,19 @@ pub struct StrategyRow {
     pub updated_at: String,
     pub last_alert_at: Option<String>,
     pub last_alert_outcome: Option<String>,
+}
+
+impl std::fmt::Debug for StrategyRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Not the webhook secret's token: only what identifies the row.
+        f.debug_struct("StrategyRow")
+            .field("id", &self.id)
+            .field("user_id", &self.user_id)
+            .field("name", &self.name)
+            .field("platform", &self.platform)
+            .field("key_name", &self.key_name)
+            .finish_non_exhaustive()
+    }
 }
 
 /// One symbol mapping.

@@ -966,3 +966,30 @@ async fn the_session_routes_manage_only_the_users_own_strategies() {
     assert!(page.body.as_str().unwrap().contains("id=\"strategy-form\""));
     app.stop().await;
 }
+
+#[tokio::test]
+async fn tradingviews_addresses_pass_behind_a_proxy_only_with_trusted_headers() {
+    for trust in [false, true] {
+        let app = spawn_app_with(Arc::new(algogate_app::clock::SystemClock), |c| {
+            c.trust_proxy_headers = trust;
+        })
+        .await;
+        let h = Hook::on(app).await;
+        let mut sp = spec("tvips", "tradingview", Mode::Long, &["NSE:SBIN:1:MIS"]);
+        let tv = algogate_app::strategies::TRADINGVIEW_IPS.iter().copied();
+        sp.limits.allow_ips = KeyPolicy::parse_ips(tv).unwrap();
+        let (_, s) = h.create(&sp).await;
+        let res = h
+            .app
+            .client
+            .post(format!("{}/strategy/webhook/{s}", h.app.base))
+            .header("X-Forwarded-For", "34.212.75.30")
+            .body(r#"{"symbol":"SBIN","action":"BUY"}"#)
+            .send()
+            .await
+            .unwrap();
+        let want = if trust { 200 } else { 403 };
+        assert_eq!(res.status().as_u16(), want, "trust_proxy_headers = {trust}");
+        h.app.stop().await;
+    }
+}
