@@ -710,6 +710,28 @@ impl KeyService {
         Ok(())
     }
 
+    /// The user a named key acts as, read from its row rather than its secret (a strategy
+    /// webhook executes through its key without sending it): the policy parsed as on the
+    /// hot path, `None` when it is unreadable or the key has expired (fail closed).
+    pub fn named_user(&self, row: NamedKeyRow) -> Option<AuthedUser> {
+        let policy = KeyPolicy::from_stored(&row.policy).ok()?;
+        if policy.expires_at.is_some_and(|t| t <= self.clock.now()) {
+            return None;
+        }
+        let named = NamedKey {
+            id: row.id,
+            name: row.name,
+            valid_until: policy.expires_at,
+            policy,
+        };
+        Some(AuthedUser {
+            user_id: row.user_id,
+            username: row.username,
+            order_mode: named.policy.order_mode,
+            named: Some(Arc::new(named)),
+        })
+    }
+
     /// A named key's secret, decrypted, for its owner's page.
     pub fn reveal_named(&self, row: &NamedKeyRow) -> Option<SecretString> {
         self.crypto.cipher.decrypt(&row.key_encrypted).ok()

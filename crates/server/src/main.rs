@@ -7,6 +7,9 @@ use std::sync::Arc;
 use algogate_app::accounts;
 use algogate_app::clock::SystemClock;
 use algogate_app::keypolicy::{KeyPolicy, parse_expiry};
+use algogate_app::strategies::{
+    Kind, Limits, Mapping, StrategyInfo, StrategySpec, TRADINGVIEW_IPS, Window,
+};
 use algogate_keys::Scopes;
 use algogate_keys::{FernetSalt, Password, Pepper};
 use algogate_server::brucli;
@@ -79,6 +82,11 @@ enum Command {
         #[command(subcommand)]
         command: ApikeyCommand,
     },
+    /// Strategy webhooks (TradingView, Chartink, Amibroker, …): alerts that carry no API key.
+    Strategy {
+        #[command(subcommand)]
+        command: StrategyCommand,
+    },
     /// Import users and API keys from an OpenAlgo SQLite database. This install must use
     /// the same API_KEY_PEPPER as the OpenAlgo install.
     ImportOpenalgo {
@@ -130,6 +138,127 @@ enum BruCommand {
         #[arg(long, value_enum)]
         to: brucli::Target,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum StrategyCommand {
+    /// Create a strategy and its key; prints the webhook URL as the last line.
+    Create(Box<StrategyArgs>),
+    /// List the user's strategies with their webhook URLs.
+    List {
+        #[arg(long)]
+        user: String,
+        /// The server's public URL (default: its HTTP address).
+        #[arg(long)]
+        base_url: Option<String>,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+struct StrategyArgs {
+    #[arg(long)]
+    user: String,
+    /// Letters, digits, spaces, '-' and '_'; stored as <platform>_<name>, as OpenAlgo does.
+    #[arg(long)]
+    name: String,
+    /// tradingview, amibroker, python, metatrader, excel, chartink, others, …
+    #[arg(long)]
+    platform: String,
+    /// LONG (BUY enters, SELL exits), SHORT (SELL enters, BUY exits) or BOTH (position_size).
+    #[arg(long, default_value = "LONG")]
+    mode: String,
+    /// Intraday: entries between --start and --end, exits until --squareoff, and open
+    /// positions squared off at --squareoff (HH:MM IST).
+    #[arg(long, requires_all = ["start", "end", "squareoff"])]
+    intraday: bool,
+    #[arg(long, requires = "intraday")]
+    start: Option<String>,
+    #[arg(long, requires = "intraday")]
+    end: Option<String>,
+    #[arg(long, requires = "intraday")]
+    squareoff: Option<String>,
+    /// A symbol mapping EXCH:SYMBOL:QTY:PRODUCT (repeatable; QTY is also the largest order).
+    #[arg(long = "map", required = true)]
+    maps: Vec<String>,
+    /// Queue the strategy's orders in the Action Center for approval.
+    #[arg(long)]
+    semi_auto: bool,
+    #[arg(long)]
+    max_orders_per_day: Option<i64>,
+    /// The strategy's key stops working then (RFC 3339).
+    #[arg(long)]
+    expires: Option<String>,
+    /// An address or CIDR alerts may come from (repeatable); `tradingview` adds
+    /// TradingView's published webhook addresses.
+    #[arg(long)]
+    allow_ip: Vec<String>,
+    /// The server's public URL for the printed webhook (default: its HTTP address).
+    #[arg(long)]
+    base_url: Option<String>,
+}
+
+impl StrategyArgs {
+    fn spec(&self) -> anyhow::Result<StrategySpec> {
+        let window = if self.intraday {
+            let t = |v: &Option<String>| v.clone().unwrap_or_default();
+            Some(Window::parse(
+                &t(&self.start),
+                &t(&self.end),
+                &t(&self.squareoff),
+            )?)
+        } else {
+            None
+        };
+        let mappings = self
+            .maps
+            .iter()
+            .map(|m| m.parse::<Mapping>())
+            .collect::<Result<Vec<_>, _>>()?;
+        let ips: Vec<&str> = self
+            .allow_ip
+            .iter()
+            .flat_map(|ip| match ip.as_str() {
+                "tradingview" => TRADINGVIEW_IPS.to_vec(),
+                other => vec![other],
+            })
+            .collect();
+        Ok(StrategySpec {
+            name: self.name.clone(),
+            platform: self.platform.clone(),
+            mode: self.mode.parse()?,
+            window,
+            mappings,
+            limits: Limits {
+                semi_auto: self.semi_auto,
+                max_orders_per_day: self.max_orders_per_day,
+                expires_at: self.expires.as_deref().map(parse_expiry).transpose()?,
+                allow_ips: KeyPolicy::parse_ips(ips)?,
+            },
+        })
+    }
+}
+
+/// The webhook URL of a strategy for the CLI's output.
+fn webhook_url(config: &Config, base: Option<&str>, kind: Kind, secret: &str) -> String {
+    let base = match base {
+        Some(b) => b.trim_end_matches('/').to_owned(),
+        None => match config.tls.acme_domains.first() {
+            Some(d) => format!("https://{d}"),
+            None => {
+                let mut addr = config.http_addr;
+                if addr.ip().is_unspecified() {
+                    addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+                }
+                let scheme = if config.tls.enabled() {
+                    "https"
+                } else {
+                    "http"
+                };
+                format!("{scheme}://{addr}")
+            }
+        },
+    };
+    format!("{base}{}{secret}", kind.path())
 }
 
 #[derive(Debug, Subcommand)]
@@ -415,6 +544,43 @@ async fn run(command: Option<Command>, config: Config) -> anyhow::Result<()> {
                 }
             }
         }
+        Some(Command::Strategy { command }) => {
+            let rt = open(config).await?;
+            let strategies =
+                algogate_server::state::strategies_service(&rt.store, &rt.keys, &rt.clock);
+            match command {
+                StrategyCommand::Create(args) => {
+                    let spec = args.spec()?;
+                    let u = find_user(&rt, &args.user).await?;
+                    let (id, secret) = strategies.create(u.user_id(), &spec).await?;
+                    rt.store.bump_key_generation().await?;
+                    let info = strategies.get(u.user_id(), id).await?;
+                    eprintln!(
+                        "Created strategy {:?} (id {id}) for {}; it trades through key {:?}.",
+                        info.name,
+                        args.user,
+                        info.key_name.as_deref().unwrap_or("-")
+                    );
+                    if args.base_url.is_none() {
+                        eprintln!(
+                            "TradingView needs a public address: pass --base-url https://your.host"
+                        );
+                    }
+                    let kind = Kind::of_platform(&info.platform);
+                    println!(
+                        "{}",
+                        webhook_url(&rt.config, args.base_url.as_deref(), kind, secret.expose())
+                    );
+                    Ok(())
+                }
+                StrategyCommand::List { user, base_url } => {
+                    let u = find_user(&rt, &user).await?;
+                    let list = strategies.list(u.user_id()).await?;
+                    print!("{}", strategy_table(&rt.config, base_url.as_deref(), &list));
+                    Ok(())
+                }
+            }
+        }
         Some(Command::ImportOpenalgo {
             db,
             openalgo_fernet_salt,
@@ -467,6 +633,67 @@ async fn open(config: Config) -> anyhow::Result<Runtime> {
 fn current_pepper(config: &Config) -> anyhow::Result<Pepper> {
     let s = algogate_server::secrets::load(&config.secrets_file(), &process_env, false)?;
     Ok(s.pepper)
+}
+
+/// `strategy list`: one block per strategy.
+fn strategy_table(config: &Config, base: Option<&str>, list: &[StrategyInfo]) -> String {
+    let mut out = String::new();
+    for s in list {
+        let window = s.window.map_or_else(
+            || "positional".to_owned(),
+            |w| format!("intraday {}-{}, square-off {}", w.start, w.end, w.squareoff),
+        );
+        let maps: Vec<String> = s
+            .mappings
+            .iter()
+            .map(|m| {
+                format!(
+                    "{}:{}:{}:{}",
+                    m.exchange, m.symbol, m.quantity, m.product_type
+                )
+            })
+            .collect();
+        let limits = match &s.limits {
+            None => "key revoked: alerts answer 401".to_owned(),
+            Some(l) => {
+                let mut v = vec![if l.semi_auto { "semi_auto" } else { "auto" }.to_owned()];
+                if let Some(n) = l.max_orders_per_day {
+                    v.push(format!("max {n} orders/day"));
+                }
+                if let Some(t) = l.expires_at {
+                    v.push(format!("expires {}", t.to_rfc3339()));
+                }
+                if let Some(ips) = &l.allow_ips {
+                    let ips: Vec<String> = ips.iter().map(ToString::to_string).collect();
+                    v.push(format!("from {}", ips.join(",")));
+                }
+                v.join(", ")
+            }
+        };
+        out.push_str(&format!(
+            "{} {} [{}] {} {} {}\n  maps: {}\n  limits: {}\n  last alert: {}\n  url: {}\n",
+            s.id,
+            s.name,
+            s.platform,
+            s.mode.as_str(),
+            if s.active { "active" } else { "inactive" },
+            window,
+            maps.join(" "),
+            limits,
+            match (&s.last_alert_at, &s.last_alert_outcome) {
+                (Some(at), Some(o)) => format!("{at} ({o})"),
+                _ => "never".to_owned(),
+            },
+            s.webhook.as_ref().map_or_else(
+                || "(unreadable)".to_owned(),
+                |w| webhook_url(config, base, s.kind, w.expose())
+            ),
+        ));
+    }
+    if list.is_empty() {
+        out.push_str("(no strategies)\n");
+    }
+    out
 }
 
 /// `apikey list`: one row per key, columns padded to their widest cell.

@@ -12,6 +12,7 @@ mod error;
 mod extract;
 mod playground;
 mod security_page;
+mod strategies;
 mod tradingview;
 
 use axum::Router;
@@ -44,6 +45,7 @@ pub fn router() -> Router<AppState> {
         .route("/auth/me", get(me))
         .merge(account::routes())
         .merge(tradingview::routes())
+        .merge(strategies::routes())
         .merge(security_page::routes())
         .route("/action-center", get(action_center::page))
         .route("/action-center/api/data", get(action_center::data))
