@@ -83,8 +83,10 @@ test('create a strategy, alert it, read its log, deactivate and rotate it', asyn
 
   // Inactive: OpenAlgo's 400.
   const id = (await row.first().getAttribute('data-testid')).split('-')[1];
+  // The box unticks at once; the strategy is inactive when the server has answered.
+  const toggled = page.waitForResponse((r) => r.url().endsWith(`/strategy/api/strategy/${id}/toggle`) && r.ok());
   await page.uncheck(`[data-testid="active-${id}"]`);
-  await page.waitForFunction((i) => !document.querySelector(`[data-testid="active-${i}"]`).checked, id);
+  await toggled;
   const off = await alert(url, JSON.stringify({ symbol: 'SBIN', action: 'BUY' }));
   assert.deepEqual(off, { status: 400, body: { error: 'Strategy is inactive' } });
 
