@@ -17,6 +17,8 @@ use chrono::{DateTime, Utc};
 pub const MAX_LIST: usize = 64;
 /// Longest key name.
 pub const MAX_NAME: usize = 64;
+/// Longest grace period of a rotation: past a month the old secret is simply a second key.
+pub const MAX_GRACE_SECS: u64 = 30 * 24 * 3600;
 
 /// An allowed address or network.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -140,6 +142,8 @@ pub enum PolicyError {
     Expiry(String),
     #[error("expires: the time is already past")]
     Past,
+    #[error("grace: at most {MAX_GRACE_SECS} seconds (30 days)")]
+    Grace,
     #[error(
         "clear: {0:?} is not a limit (symbols, max-qty, max-value, max-orders-per-day, expires or allow-ip)"
     )]

@@ -650,6 +650,9 @@ impl KeyService {
         name: &str,
         grace: Duration,
     ) -> Result<ApiKey, KeyError> {
+        if grace.as_secs() > crate::keypolicy::MAX_GRACE_SECS {
+            return Err(crate::keypolicy::PolicyError::Grace.into());
+        }
         let row = self
             .store
             .named_key(user, name)
