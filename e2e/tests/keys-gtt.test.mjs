@@ -2,7 +2,8 @@
 // scopes and limits, listed with its policy, copy, use it: a refused scope is the 403 and
 // lands in the audit log, the Playground fills it in, rotate, revoke) and the account
 // page's GTT tab (listed with its triggers, a bad modification named, modify, cancel, a
-// new GTT appearing without a reload). Screenshots in both themes.
+// new GTT appearing without a reload), and the TradingView page's one-click alert key.
+// Screenshots in both themes.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { noteSecret, ping, screenshot, startBrowser, startServer } from '../lib.mjs';
@@ -247,5 +248,54 @@ test('account page: GTTs listed with their triggers, modified, cancelled', async
   await row.waitFor({ state: 'detached' });
   const after = await api('gttorderbook', { apikey: primary });
   assert.deepEqual(after.body.data.map((g) => g.trigger_id), [oco.body.trigger_id]);
+  assert.deepEqual(browser.problems, []);
+});
+
+test('the TradingView page makes a key limited to the alert in one click', async () => {
+  const page = await browser.page();
+  await page.goto(`${server.base}/tradingview`);
+  await page.fill('#tv-symbol', 'SBI');
+  const hit = page.locator('#tv-suggestions li[data-symbol="SBIN"][data-exchange="NSE"]');
+  await hit.waitFor();
+  await hit.click();
+  await page.click('#mode-line');
+  await page.fill('#tv-quantity', '3');
+  await page.waitForFunction((k) => document.getElementById('tv-json').textContent.includes(k), primary);
+  assert.match(await page.textContent('#tv-key-note'), /primary key/);
+
+  await page.click('#tv-make-key');
+  await page.waitForFunction((k) => {
+    const t = document.getElementById('tv-json').textContent;
+    return /"apikey": "[0-9a-f]{64}"/.test(t) && !t.includes(k);
+  }, primary);
+  const limited = JSON.parse(await page.textContent('#tv-json')).apikey;
+  secrets.push(limited);
+  noteSecret(limited);
+  assert.equal(await page.textContent('#tv-key-note'),
+    'The alert uses key tv-nse-sbin: it may only place orders, for NSE:SBIN, at most 3 per order. Manage it on the API Key page.');
+
+  // The test alert places with it; the key refuses what the alert does not do.
+  await page.click('#tv-test');
+  await page.waitForFunction(() => /^HTTP 200/.test(document.getElementById('tv-result').textContent || ''));
+  const order = (extra) => api('placeorder', {
+    apikey: limited, strategy: 'e2e', exchange: 'NSE', symbol: 'SBIN', action: 'BUY', quantity: 3, ...extra,
+  });
+  assert.equal((await order({ quantity: 4 })).status, 403);
+  assert.equal((await order({ symbol: 'TCS' })).status, 403);
+  assert.equal((await api('funds', { apikey: limited })).status, 403);
+
+  // Changing the alert says the key no longer fits; a second key gets the next name.
+  await page.fill('#tv-quantity', '5');
+  assert.match(await page.textContent('#tv-key-note'), /make a new key/);
+  await page.click('#tv-make-key');
+  await page.waitForFunction(() => /tv-nse-sbin-2/.test(document.getElementById('tv-key-note').textContent || ''));
+  secrets.push(JSON.parse(await page.textContent('#tv-json')).apikey);
+
+  await page.goto(`${server.base}/apikey`);
+  const row = page.locator('#keys-table tr[data-key="tv-nse-sbin"]');
+  await row.waitFor();
+  assert.equal(await row.locator('.scopes').textContent(), 'place');
+  assert.equal(await row.locator('.limits').textContent(), 'symbols=NSE:SBIN max_qty=3');
+  await page.locator('#keys-table tr[data-key="tv-nse-sbin-2"]').waitFor();
   assert.deepEqual(browser.problems, []);
 });
