@@ -22,7 +22,7 @@ use algogate_keys::{
     ApiKey, Fingerprint, Fingerprinter, Hasher, KeyCipher, Password, Scope, SecretString,
 };
 use algogate_store::{
-    FoundKey, KeyRow, KeyUse, NamedKeyRow, NewKey, OrderMode, Store, StoreError, UserId,
+    AuditRow, FoundKey, KeyRow, KeyUse, NamedKeyRow, NewKey, OrderMode, Store, StoreError, UserId,
 };
 use chrono::{DateTime, NaiveTime, Utc};
 use dashmap::DashMap;
@@ -655,6 +655,9 @@ impl KeyService {
         name: &str,
         grace: Duration,
     ) -> Result<ApiKey, KeyError> {
+        if grace.as_secs() > crate::keypolicy::MAX_GRACE_SECS {
+            return Err(crate::keypolicy::PolicyError::Grace.into());
+        }
         let row = self
             .store
             .named_key(user, name)
@@ -735,6 +738,39 @@ impl KeyService {
     /// A named key's secret, decrypted, for its owner's page.
     pub fn reveal_named(&self, row: &NamedKeyRow) -> Option<SecretString> {
         self.crypto.cipher.decrypt(&row.key_encrypted).ok()
+    }
+
+    /// The current secret of `user`'s key `name` (its Fernet copy), for its owner.
+    pub async fn reveal_named_key(
+        &self,
+        user: UserId,
+        name: &str,
+    ) -> Result<SecretString, KeyError> {
+        let row = self
+            .store
+            .named_key(user, name)
+            .await?
+            .ok_or_else(|| Self::not_found(name))?;
+        self.reveal_named(&row).ok_or_else(|| {
+            KeyError::Hash(format!(
+                "the stored copy of key {name:?} cannot be decrypted"
+            ))
+        })
+    }
+
+    /// The stored policy of `user`'s key `name`, parsed (what an update starts from).
+    pub async fn named_policy(&self, user: UserId, name: &str) -> Result<KeyPolicy, KeyError> {
+        let row = self
+            .store
+            .named_key(user, name)
+            .await?
+            .ok_or_else(|| Self::not_found(name))?;
+        Ok(KeyPolicy::from_stored(&row.policy)?)
+    }
+
+    /// The user's key audit log, newest first, at most `limit` entries.
+    pub async fn audit_log(&self, user: UserId, limit: i64) -> Result<Vec<AuditRow>, KeyError> {
+        Ok(self.store.audit_log(user, limit).await?)
     }
 
     /// Sets the order mode; cached entries of that user are dropped before this returns.

@@ -6,11 +6,10 @@ use std::sync::Arc;
 
 use algogate_app::accounts;
 use algogate_app::clock::SystemClock;
-use algogate_app::keypolicy::{KeyPolicy, parse_expiry};
+use algogate_app::keypolicy::{KeyPolicy, Limit, PolicyError, PolicyInput, parse_expiry};
 use algogate_app::strategies::{
     Kind, Limits, Mapping, StrategyInfo, StrategySpec, TRADINGVIEW_IPS, Window,
 };
-use algogate_keys::Scopes;
 use algogate_keys::{FernetSalt, Password, Pepper};
 use algogate_server::brucli;
 use algogate_server::config::{Config, Overrides};
@@ -291,6 +290,9 @@ enum ApikeyCommand {
     },
     /// Create a named key with its own scopes, order mode and limits; prints the key.
     Create(CreateArgs),
+    /// Change a named key's scopes, mode or limits (only the flags given; --clear removes
+    /// limits); applies to its very next request. Prints the key's new row (no secret).
+    Update(UpdateArgs),
     /// List the user's named keys and their policies (no secrets).
     List {
         #[arg(long)]
@@ -321,6 +323,28 @@ struct CreateArgs {
     user: String,
     #[arg(long)]
     name: String,
+    #[command(flatten)]
+    policy: PolicyArgs,
+}
+
+#[derive(Debug, clap::Args)]
+struct UpdateArgs {
+    #[arg(long)]
+    user: String,
+    #[arg(long)]
+    name: String,
+    #[command(flatten)]
+    policy: PolicyArgs,
+    /// Limits to remove, comma-separated: symbols, max-qty, max-value,
+    /// max-orders-per-day, expires, allow-ip (also turns --ip-all-requests off). Applied
+    /// before the values given, so `--clear allow-ip --allow-ip CIDR` replaces the list.
+    #[arg(long, value_delimiter = ',')]
+    clear: Vec<String>,
+}
+
+/// The policy flags of `create` and `update` (on update, only the flags given change).
+#[derive(Debug, clap::Args)]
+struct PolicyArgs {
     /// Comma-separated: data, account, place, modify, cancel, close (default: all).
     #[arg(long)]
     scopes: Option<String>,
@@ -348,9 +372,14 @@ struct CreateArgs {
     max_orders_per_day: Option<i64>,
 }
 
-impl CreateArgs {
-    /// The policy and mode asked for; bad values are errors naming the flag.
-    fn policy(&self) -> anyhow::Result<(KeyPolicy, Option<OrderMode>)> {
+impl PolicyArgs {
+    /// `base` with the flags' changes and the mode asked for; bad values are errors naming
+    /// the flag.
+    fn apply(
+        &self,
+        base: KeyPolicy,
+        clear: &[String],
+    ) -> anyhow::Result<(KeyPolicy, Option<OrderMode>)> {
         let mode = self
             .mode
             .as_deref()
@@ -359,23 +388,24 @@ impl CreateArgs {
                     .map_err(|()| anyhow::anyhow!("--mode: expected auto or semi_auto"))
             })
             .transpose()?;
-        let policy = KeyPolicy {
-            scopes: match &self.scopes {
-                Some(s) => s.parse().map_err(|e| anyhow::anyhow!("--scopes: {e}"))?,
-                None => Scopes::ALL,
-            },
-            symbols: match &self.symbols {
-                Some(s) => KeyPolicy::parse_symbols(s)?,
-                None => None,
-            },
+        let input = PolicyInput {
+            scopes: self.scopes.clone(),
+            expires: self.expires.clone(),
+            allow_ips: self.allow_ip.clone(),
+            ip_all_requests: self.ip_all_requests.then_some(true),
+            symbols: self.symbols.clone(),
             max_qty: self.max_qty,
             max_value: self.max_value,
             max_orders_per_day: self.max_orders_per_day,
-            expires_at: self.expires.as_deref().map(parse_expiry).transpose()?,
-            allow_ips: KeyPolicy::parse_ips(self.allow_ip.iter().map(String::as_str))?,
-            ip_all_requests: self.ip_all_requests,
-            ..KeyPolicy::default()
+            clear: clear
+                .iter()
+                .map(|c| c.parse::<Limit>().map_err(|e| anyhow::anyhow!("--{e}")))
+                .collect::<anyhow::Result<_>>()?,
         };
+        let policy = input.apply(base).map_err(|e| match e {
+            PolicyError::Scopes(e) => anyhow::anyhow!("--scopes: {e}"),
+            e => e.into(),
+        })?;
         Ok((policy, mode))
     }
 }
@@ -501,7 +531,7 @@ async fn run(command: Option<Command>, config: Config) -> anyhow::Result<()> {
                     Ok(())
                 }
                 ApikeyCommand::Create(args) => {
-                    let (policy, mode) = args.policy()?;
+                    let (policy, mode) = args.policy.apply(KeyPolicy::default(), &[])?;
                     let u = find_user(&rt, &args.user).await?;
                     let (key, _) = rt
                         .keys
@@ -510,6 +540,19 @@ async fn run(command: Option<Command>, config: Config) -> anyhow::Result<()> {
                     rt.store.bump_key_generation().await?;
                     eprintln!("Created key {:?} for {}.", args.name, args.user);
                     println!("{}", key.expose());
+                    Ok(())
+                }
+                ApikeyCommand::Update(args) => {
+                    let u = find_user(&rt, &args.user).await?;
+                    let base = rt.keys.named_policy(u.user_id(), &args.name).await?;
+                    let (policy, mode) = args.policy.apply(base, &args.clear)?;
+                    rt.keys
+                        .update_named(u.user_id(), &args.name, policy, mode)
+                        .await?;
+                    rt.store.bump_key_generation().await?;
+                    let keys = rt.keys.list_named(u.user_id()).await?;
+                    let mine: Vec<_> = keys.into_iter().filter(|k| k.name == args.name).collect();
+                    print!("{}", key_table(&mine));
                     Ok(())
                 }
                 ApikeyCommand::List { user } => {

@@ -42,6 +42,14 @@ pub fn router() -> Router<AppState> {
         .route("/auth/csrf-token", get(auth::csrf_token))
         .route("/apikey", get(apikey::show).post(apikey::regenerate))
         .route("/apikey/mode", post(apikey::set_mode))
+        .route(
+            "/apikey/keys",
+            get(apikey::list_keys).post(apikey::create_key),
+        )
+        .route("/apikey/keys/{name}", delete(apikey::revoke_key))
+        .route("/apikey/keys/{name}/secret", get(apikey::key_secret))
+        .route("/apikey/keys/{name}/rotate", post(apikey::rotate_key))
+        .route("/apikey/audit", get(apikey::audit))
         .route("/auth/me", get(me))
         .merge(account::routes())
         .merge(tradingview::routes())
