@@ -6,6 +6,7 @@ use std::sync::Arc;
 use chrono::{NaiveDate, Weekday};
 
 use super::chain::ChainSpec;
+use super::token::{fnv1a, token_for};
 use super::{Instrument, MasterBuilder, csv, expiry};
 use crate::calendar::Holidays;
 use crate::domain::{DerivativeKind, DerivativeSymbol, Exchange, InstrumentType};
@@ -13,7 +14,7 @@ use crate::domain::{DerivativeKind, DerivativeSymbol, Exchange, InstrumentType};
 const EQUITIES: &str = include_str!("../../data/equities.csv");
 const INDICES: &str = include_str!("../../data/indices.csv");
 
-pub(super) const TICK: f64 = 0.05;
+const TICK: f64 = 0.05;
 /// Futures listed per underlying (near, next, far month).
 const FUTURE_MONTHS: usize = 3;
 /// Monthly option series listed for indices and stocks.
@@ -222,6 +223,7 @@ impl Series<'_> {
             freeze: self.freeze,
             price: self.price,
             vol: self.vol,
+            tick: TICK,
         });
     }
 
@@ -326,24 +328,6 @@ pub(super) fn stock_strike_step(price: f64) -> f64 {
         .iter()
         .find(|(upto, _)| price < *upto)
         .map_or(1000.0, |&(_, step)| step)
-}
-
-/// A stable token: the same contract gets the same token whatever day the master is built.
-pub(super) fn token_for(exchange: Exchange, symbol: &str) -> String {
-    let h = fnv1a(
-        exchange
-            .as_str()
-            .bytes()
-            .chain([b':'])
-            .chain(symbol.bytes()),
-    );
-    (1_000_000 + h % 90_000_000).to_string()
-}
-
-fn fnv1a(bytes: impl Iterator<Item = u8>) -> u64 {
-    bytes.fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
 }
 
 /// A plausible price for a loaded row that gave none (deterministic per symbol).

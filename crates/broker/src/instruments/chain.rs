@@ -10,7 +10,7 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 
 use super::Instrument;
-use super::builtin::{TICK, token_for};
+use super::token::token_for;
 use crate::domain::{Exchange, InstrumentType, OptionKind, format_ddmmmyy};
 
 /// What a generated series is made from (its strikes are laid around `centre`).
@@ -27,6 +27,7 @@ pub(crate) struct ChainSpec {
     pub freeze: u32,
     pub price: f64,
     pub vol: f64,
+    pub tick: f64,
 }
 
 /// One generated series: both rights at every strike `(atm + k) × step`, `k` in
@@ -46,6 +47,7 @@ pub(super) struct Chain {
     freeze: u32,
     price: f64,
     vol: f64,
+    tick: f64,
     pub underlying: Option<u32>,
     /// The series' first row among the master's generated rows.
     pub first: u32,
@@ -74,6 +76,7 @@ impl Chain {
             freeze: s.freeze,
             price: s.price,
             vol: s.vol,
+            tick: s.tick,
             underlying: None,
             first: 0,
         })
@@ -151,7 +154,7 @@ impl Chain {
             strike: self.strike(row),
             lotsize: self.lot,
             instrumenttype: Self::itype(row),
-            tick_size: TICK,
+            tick_size: self.tick,
             freeze_qty: self.freeze,
             ref_price: self.price,
             vol: self.vol,

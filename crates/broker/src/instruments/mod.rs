@@ -5,6 +5,7 @@ mod builtin;
 mod chain;
 pub mod csv;
 pub mod expiry;
+mod token;
 
 use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -830,7 +831,7 @@ impl Columns {
             id: 0,
             brsymbol: or("brsymbol", symbol).into(),
             brexchange: or("brexchange", exchange.as_str()).into(),
-            token: or("token", &builtin::token_for(exchange, symbol)).into(),
+            token: or("token", &token::token_for(exchange, symbol)).into(),
             symbol: symbol.into(),
             name: name.into(),
             exchange,
