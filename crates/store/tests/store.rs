@@ -1,59 +1,13 @@
-use algogate_store::{Backend, Db, NewKey, NewUser, OrderMode, Store, StoreError};
+mod common;
 
-async fn store() -> (Store, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}/sub/test.db", dir.path().display());
-    (Store::open(&url).await.unwrap(), dir)
-}
-
-async fn pg_store(hint: &str) -> Store {
-    Store::open(&algogate_testpg::fresh_database(hint).await)
-        .await
-        .unwrap()
-}
-
-/// Runs `check` on a fresh SQLite store, then on a fresh PostgreSQL one.
-async fn on_both(hint: &str, check: impl AsyncFn(Store)) {
-    let (s, _dir) = store().await;
-    assert_eq!(s.backend(), Backend::Sqlite);
-    check(s).await;
-    let s = pg_store(hint).await;
-    assert_eq!(s.backend(), Backend::Postgres);
-    check(s).await;
-}
-
-/// One statement with one integer parameter, on either backend.
-async fn exec(store: &Store, sql: &str, arg: i64) -> u64 {
-    match store.db() {
-        Db::Sqlite(p) => sqlx::query(sql)
-            .bind(arg)
-            .execute(p)
-            .await
-            .unwrap()
-            .rows_affected(),
-        Db::Postgres(p) => sqlx::query(sql)
-            .bind(arg)
-            .execute(p)
-            .await
-            .unwrap()
-            .rows_affected(),
-    }
-}
+use algogate_store::{Db, NewKey, OrderMode, Store, StoreError};
+use common::{exec, on_both, sqlite_store as store, user};
 
 fn key(n: u8) -> NewKey {
     NewKey {
         hash: format!("$argon2id$hash{n}"),
         encrypted: format!("gAAAAA{n}"),
         fingerprint: format!("{n:064x}"),
-    }
-}
-
-fn user(name: &str) -> NewUser<'_> {
-    NewUser {
-        username: name,
-        email: None,
-        password_hash: "$argon2id$pw",
-        is_admin: false,
     }
 }
 
