@@ -276,3 +276,46 @@ async fn a_foreign_database_with_its_tables_still_in_the_wal_is_refused() {
         wal
     );
 }
+
+#[tokio::test]
+async fn a_postgres_database_of_someone_else_is_refused_without_a_write() {
+    use sqlx::Connection;
+    let url = algogate_testpg::fresh_database("foreign").await;
+    let mut c = sqlx::PgConnection::connect(&url).await.unwrap();
+    sqlx::query("CREATE TABLE notes (id BIGINT PRIMARY KEY)")
+        .execute(&mut c)
+        .await
+        .unwrap();
+    let err = Store::open(&url).await.unwrap_err();
+    assert!(matches!(err, StoreError::ForeignDatabase { .. }), "{err}");
+    assert!(err.to_string().contains("notes"), "{err}");
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT table_name::text FROM information_schema.tables \
+         WHERE table_schema = current_schema()",
+    )
+    .fetch_all(&mut c)
+    .await
+    .unwrap();
+    assert_eq!(tables, vec!["notes".to_string()], "nothing written");
+    // And an algogate database opens again, with its data.
+    let own = algogate_testpg::fresh_database("reopen").await;
+    let s = Store::open(&own).await.unwrap();
+    s.create_user(&user("alice"), None).await.unwrap();
+    s.close().await;
+    let s = Store::open(&own).await.unwrap();
+    assert_eq!(s.count_users().await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn an_unreachable_postgres_fails_in_bounded_time_without_its_password() {
+    // Port 1 on the loopback: nothing listens there.
+    let t = std::time::Instant::now();
+    let err = Store::open("postgres://trader:pg-s3cret-pw@127.0.0.1:1/algogate")
+        .await
+        .unwrap_err();
+    assert!(t.elapsed() < std::time::Duration::from_secs(15));
+    assert!(
+        !format!("{err} {err:?}").contains("pg-s3cret-pw"),
+        "{err:?}"
+    );
+}
