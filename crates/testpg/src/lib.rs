@@ -99,6 +99,21 @@ pub async fn fresh_database(hint: &str) -> String {
     format!("{base}/{name}")
 }
 
+/// [`fresh_database`] for synchronous callers (such as a test's config builder), also from
+/// inside an async test: it runs on a thread of its own.
+pub fn fresh_database_blocking(hint: &str) -> String {
+    let hint = hint.to_string();
+    std::thread::spawn(move || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime")
+            .block_on(fresh_database(&hint))
+    })
+    .join()
+    .expect("creating the test database")
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
