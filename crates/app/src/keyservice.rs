@@ -215,6 +215,9 @@ pub struct KeyService {
     changes: broadcast::Sender<KeyChange>,
     /// Named-key uses since the last flush: (key id, client IP) → (user, key name, when).
     uses: DashMap<UseKey, UseNote>,
+    /// One flush at a time (the periodic one and an explicit one): each checks the audit
+    /// log for a new IP before it writes, so two at once could both audit it.
+    flushing: tokio::sync::Mutex<()>,
     pub stats: KeyStats,
 }
 
@@ -265,6 +268,7 @@ impl KeyService {
             legacy_rows: AtomicBool::new(legacy),
             changes: broadcast::channel(256).0,
             uses: DashMap::new(),
+            flushing: tokio::sync::Mutex::new(()),
             stats: KeyStats::default(),
         })
     }
@@ -473,6 +477,7 @@ impl KeyService {
     /// Writes the noted uses (last used time and IP) in one transaction, and audits the
     /// first use of a key from an IP it was not used from before.
     pub async fn flush_uses(&self) -> Result<usize, KeyError> {
+        let _one_at_a_time = self.flushing.lock().await;
         let keys: Vec<_> = self.uses.iter().map(|e| *e.key()).collect();
         let mut batch: Vec<(UseKey, UseNote)> = keys
             .into_iter()
