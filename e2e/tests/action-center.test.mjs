@@ -9,6 +9,9 @@ const USER = 'trader';
 const PASSWORD = 'E2e-Act10n-Center!';
 let server;
 let browser;
+/** The first test's page (logged in, semi-auto) and key, for the ones after it. */
+let page;
+let apikey;
 
 before(async () => {
   noteSecret(PASSWORD);
@@ -29,7 +32,7 @@ async function api(name, body) {
 }
 
 test('queue via the API, see it live, approve, reject with a reason, approve all', async () => {
-  const page = await browser.page();
+  page = await browser.page();
   await page.goto(server.setupUrl);
   await page.waitForSelector('#setup-form');
   await page.fill('#username', USER);
@@ -44,7 +47,7 @@ test('queue via the API, see it live, approve, reject with a reason, approve all
   await page.waitForSelector('#apikey-content:not([hidden])');
   await page.click('#mode-semi');
   await page.waitForFunction(() => document.getElementById('mode-semi').getAttribute('aria-pressed') === 'true');
-  const { api_key: apikey } = await page.evaluate(() => fetch('/apikey', { headers: { Accept: 'application/json' } }).then((r) => r.json()));
+  ({ api_key: apikey } = await page.evaluate(() => fetch('/apikey', { headers: { Accept: 'application/json' } }).then((r) => r.json())));
   noteSecret(apikey);
 
   // The Action Center from the navigation; empty at first.
@@ -146,5 +149,44 @@ test('queue via the API, see it live, approve, reject with a reason, approve all
   await api('placeorder', { apikey, strategy: 'e2e', exchange: 'NSE', symbol: 'SBIN', action: 'SELL', quantity: 1 });
   await page.goto(`${server.base}/apikey`);
   await page.waitForFunction(() => document.getElementById('ac-badge').textContent === '1');
+  assert.deepEqual(browser.problems, []);
+});
+
+test('an options strategy shows its legs, and its approval places each leg once', async () => {
+  await page.goto(`${server.base}/action-center`);
+  await page.waitForSelector('#live[data-state="on"]');
+  // The next expiry but one: the nearest may be past its cut-off today.
+  const exp = await api('expiry', { apikey, symbol: 'NIFTY', exchange: 'NFO', instrumenttype: 'options' });
+  const q = await api('optionsmultiorder', {
+    apikey, strategy: 'e2e', underlying: 'NIFTY', exchange: 'NSE_INDEX', expiry_date: exp.body.data[1],
+    legs: [
+      { offset: 'OTM2', option_type: 'CE', action: 'BUY', quantity: 65 },
+      { offset: 'ATM', option_type: 'CE', action: 'SELL', quantity: 65, product: 'NRML' },
+    ],
+  });
+  assert.equal(q.status, 200, JSON.stringify(q.body));
+  const card = page.locator(`[data-testid="order"][data-id="${q.body.pending_order_id}"]`);
+  await card.waitFor();
+  assert.equal(await card.locator('[data-testid="symbol"]').textContent(), 'NIFTY (2 legs)');
+  const legs = await card.locator('[data-testid="options-legs"] tbody tr').evaluateAll(
+    (rows) => rows.map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent)));
+  assert.deepEqual(legs, [
+    ['1', 'OTM2', 'CE', 'BUY', '65', 'MARKET', 'MIS'],
+    ['2', 'ATM', 'CE', 'SELL', '65', 'MARKET', 'NRML'],
+  ]);
+  const before = (await api('orderbook', { apikey })).body.data.orders.length;
+  await card.locator('[data-testid="approve"]').click();
+  await page.click('#confirm-ok');
+  await card.waitFor({ state: 'detached' });
+  await page.click('#tab-approved');
+  const done = page.locator(`[data-testid="order"][data-id="${q.body.pending_order_id}"]`);
+  await done.waitFor();
+  assert.equal(await done.locator('[data-testid="execution-state"]').textContent(), 'Executed');
+  const ids = (await done.locator('[data-testid="broker-order-id"]').textContent()).split(',');
+  assert.equal(ids.length, 2);
+  const book = (await api('orderbook', { apikey })).body.data.orders;
+  assert.equal(book.length, before + 2);
+  assert.deepEqual(ids.toSorted(), book.filter((o) => ids.includes(o.orderid)).map((o) => o.orderid).toSorted());
+  await screenshot(page, 'action-center-options');
   assert.deepEqual(browser.problems, []);
 });

@@ -17,6 +17,8 @@ use chrono::{DateTime, Utc};
 pub const MAX_LIST: usize = 64;
 /// Longest key name.
 pub const MAX_NAME: usize = 64;
+/// Longest grace period of a rotation: past a month the old secret is simply a second key.
+pub const MAX_GRACE_SECS: u64 = 30 * 24 * 3600;
 
 /// An allowed address or network.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -140,6 +142,12 @@ pub enum PolicyError {
     Expiry(String),
     #[error("expires: the time is already past")]
     Past,
+    #[error("grace: at most {MAX_GRACE_SECS} seconds (30 days)")]
+    Grace,
+    #[error(
+        "clear: {0:?} is not a limit (symbols, max-qty, max-value, max-orders-per-day, expires or allow-ip)"
+    )]
+    UnknownLimit(String),
 }
 
 /// Checks a key name (it appears in lists, logs and the Action Center).
@@ -359,6 +367,109 @@ impl KeyPolicy {
     }
 }
 
+/// A limit a policy update can remove, named as the CLI's flags and the web form name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    Symbols,
+    MaxQty,
+    MaxValue,
+    MaxOrdersPerDay,
+    Expires,
+    AllowIp,
+}
+
+impl Limit {
+    pub const ALL: [Self; 6] = [
+        Self::Symbols,
+        Self::MaxQty,
+        Self::MaxValue,
+        Self::MaxOrdersPerDay,
+        Self::Expires,
+        Self::AllowIp,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Symbols => "symbols",
+            Self::MaxQty => "max-qty",
+            Self::MaxValue => "max-value",
+            Self::MaxOrdersPerDay => "max-orders-per-day",
+            Self::Expires => "expires",
+            Self::AllowIp => "allow-ip",
+        }
+    }
+}
+
+impl FromStr for Limit {
+    type Err = PolicyError;
+    fn from_str(s: &str) -> Result<Self, PolicyError> {
+        let s = s.trim();
+        Self::ALL
+            .into_iter()
+            .find(|l| l.as_str() == s || l.as_str().replace('-', "_") == s)
+            .ok_or_else(|| PolicyError::UnknownLimit(s.chars().take(40).collect()))
+    }
+}
+
+/// A policy as a person typed it (the CLI's flags, the web form's fields), parsed here
+/// once for both. `None` (or an empty list) leaves the base policy's value as it is.
+#[derive(Debug, Clone, Default)]
+pub struct PolicyInput {
+    /// Comma-separated scope names.
+    pub scopes: Option<String>,
+    /// RFC 3339.
+    pub expires: Option<String>,
+    /// Addresses or CIDRs; replaces the list when not empty.
+    pub allow_ips: Vec<String>,
+    pub ip_all_requests: Option<bool>,
+    /// Comma-separated `EXCH:SYMBOL`.
+    pub symbols: Option<String>,
+    pub max_qty: Option<i64>,
+    pub max_value: Option<f64>,
+    pub max_orders_per_day: Option<i64>,
+    /// Limits to remove (applied before the values given).
+    pub clear: Vec<Limit>,
+}
+
+impl PolicyInput {
+    /// `base` with this input's changes; each bad value is an error naming its field.
+    /// (Numbers and the expiry's future are checked by [`KeyPolicy::validate`].)
+    pub fn apply(&self, mut p: KeyPolicy) -> Result<KeyPolicy, PolicyError> {
+        for l in &self.clear {
+            match l {
+                Limit::Symbols => p.symbols = None,
+                Limit::MaxQty => p.max_qty = None,
+                Limit::MaxValue => p.max_value = None,
+                Limit::MaxOrdersPerDay => p.max_orders_per_day = None,
+                Limit::Expires => p.expires_at = None,
+                Limit::AllowIp => {
+                    p.allow_ips = None;
+                    p.ip_all_requests = false;
+                }
+            }
+        }
+        if let Some(s) = &self.scopes {
+            p.scopes = s.parse()?;
+        }
+        if let Some(s) = &self.symbols {
+            p.symbols = KeyPolicy::parse_symbols(s)?.filter(|v| !v.is_empty());
+        }
+        if let Some(t) = &self.expires {
+            p.expires_at = Some(parse_expiry(t.trim())?);
+        }
+        if let Some(ips) = KeyPolicy::parse_ips(self.allow_ips.iter().map(String::as_str))? {
+            p.allow_ips = Some(ips).filter(|v| !v.is_empty());
+        }
+        if let Some(b) = self.ip_all_requests {
+            p.ip_all_requests = b;
+        }
+        p.max_qty = self.max_qty.or(p.max_qty);
+        p.max_value = self.max_value.or(p.max_value);
+        p.max_orders_per_day = self.max_orders_per_day.or(p.max_orders_per_day);
+        Ok(p)
+    }
+}
+
 /// The price an order's value is measured at: its limit price, the trigger for SL-M,
 /// the LTP for MARKET.
 pub fn order_price(o: &OrderRequest, ltp: Option<f64>) -> Option<f64> {
@@ -461,6 +572,60 @@ mod tests {
         p.ip_all_requests = true;
         assert_eq!(p.check_ip(Some(Scope::Data), outside), Err(Denial::Ip));
         assert_eq!(p.check_ip(None, outside), Err(Denial::Ip));
+    }
+
+    #[test]
+    fn an_input_changes_only_what_it_gives() {
+        let base = PolicyInput {
+            scopes: Some("data,place".into()),
+            symbols: Some("NSE:SBIN".into()),
+            max_qty: Some(5),
+            allow_ips: vec!["10.0.0.0/8".into()],
+            ip_all_requests: Some(true),
+            ..PolicyInput::default()
+        }
+        .apply(KeyPolicy::default())
+        .unwrap();
+        assert_eq!(base.scopes.to_list(), "data,place");
+        let changed = PolicyInput {
+            max_value: Some(1000.0),
+            clear: vec!["symbols".parse().unwrap(), "allow_ip".parse().unwrap()],
+            ..PolicyInput::default()
+        }
+        .apply(base.clone())
+        .unwrap();
+        assert_eq!(changed.max_qty, Some(5));
+        assert_eq!(changed.max_value, Some(1000.0));
+        assert_eq!(changed.symbols, None);
+        assert_eq!(changed.allow_ips, None);
+        assert!(!changed.ip_all_requests);
+        assert_eq!(changed.scopes, base.scopes);
+        assert!(matches!(
+            "colour".parse::<Limit>(),
+            Err(PolicyError::UnknownLimit(_))
+        ));
+        let bad = |i: PolicyInput| i.apply(KeyPolicy::default()).unwrap_err().to_string();
+        assert!(
+            bad(PolicyInput {
+                scopes: Some("trade".into()),
+                ..PolicyInput::default()
+            })
+            .starts_with("scopes:")
+        );
+        assert!(
+            bad(PolicyInput {
+                expires: Some("soon".into()),
+                ..PolicyInput::default()
+            })
+            .starts_with("expires:")
+        );
+        assert!(
+            bad(PolicyInput {
+                allow_ips: vec!["x".into()],
+                ..PolicyInput::default()
+            })
+            .starts_with("allow-ip:")
+        );
     }
 
     #[test]

@@ -22,7 +22,7 @@ use algogate_keys::{
     ApiKey, Fingerprint, Fingerprinter, Hasher, KeyCipher, Password, Scope, SecretString,
 };
 use algogate_store::{
-    FoundKey, KeyRow, KeyUse, NamedKeyRow, NewKey, OrderMode, Store, StoreError, UserId,
+    AuditRow, FoundKey, KeyRow, KeyUse, NamedKeyRow, NewKey, OrderMode, Store, StoreError, UserId,
 };
 use chrono::{DateTime, NaiveTime, Utc};
 use dashmap::DashMap;
@@ -215,8 +215,8 @@ pub struct KeyService {
     changes: broadcast::Sender<KeyChange>,
     /// Named-key uses since the last flush: (key id, client IP) → (user, key name, when).
     uses: DashMap<UseKey, UseNote>,
-    /// One flush at a time (the periodic one and an explicit one): each checks the audit
-    /// log for a new IP before it writes, so two at once could both audit it.
+    /// One flush at a time: the periodic one and an explicit one would both find an IP
+    /// unaudited and audit it twice.
     flushing: tokio::sync::Mutex<()>,
     pub stats: KeyStats,
 }
@@ -477,7 +477,7 @@ impl KeyService {
     /// Writes the noted uses (last used time and IP) in one transaction, and audits the
     /// first use of a key from an IP it was not used from before.
     pub async fn flush_uses(&self) -> Result<usize, KeyError> {
-        let _one_at_a_time = self.flushing.lock().await;
+        let _one = self.flushing.lock().await;
         let keys: Vec<_> = self.uses.iter().map(|e| *e.key()).collect();
         let mut batch: Vec<(UseKey, UseNote)> = keys
             .into_iter()
@@ -655,6 +655,9 @@ impl KeyService {
         name: &str,
         grace: Duration,
     ) -> Result<ApiKey, KeyError> {
+        if grace.as_secs() > crate::keypolicy::MAX_GRACE_SECS {
+            return Err(crate::keypolicy::PolicyError::Grace.into());
+        }
         let row = self
             .store
             .named_key(user, name)
@@ -710,9 +713,64 @@ impl KeyService {
         Ok(())
     }
 
+    /// The user a named key acts as, read from its row rather than its secret (a strategy
+    /// webhook executes through its key without sending it): the policy parsed as on the
+    /// hot path, `None` when it is unreadable or the key has expired (fail closed).
+    pub fn named_user(&self, row: NamedKeyRow) -> Option<AuthedUser> {
+        let policy = KeyPolicy::from_stored(&row.policy).ok()?;
+        if policy.expires_at.is_some_and(|t| t <= self.clock.now()) {
+            return None;
+        }
+        let named = NamedKey {
+            id: row.id,
+            name: row.name,
+            valid_until: policy.expires_at,
+            policy,
+        };
+        Some(AuthedUser {
+            user_id: row.user_id,
+            username: row.username,
+            order_mode: named.policy.order_mode,
+            named: Some(Arc::new(named)),
+        })
+    }
+
     /// A named key's secret, decrypted, for its owner's page.
     pub fn reveal_named(&self, row: &NamedKeyRow) -> Option<SecretString> {
         self.crypto.cipher.decrypt(&row.key_encrypted).ok()
+    }
+
+    /// The current secret of `user`'s key `name` (its Fernet copy), for its owner.
+    pub async fn reveal_named_key(
+        &self,
+        user: UserId,
+        name: &str,
+    ) -> Result<SecretString, KeyError> {
+        let row = self
+            .store
+            .named_key(user, name)
+            .await?
+            .ok_or_else(|| Self::not_found(name))?;
+        self.reveal_named(&row).ok_or_else(|| {
+            KeyError::Hash(format!(
+                "the stored copy of key {name:?} cannot be decrypted"
+            ))
+        })
+    }
+
+    /// The stored policy of `user`'s key `name`, parsed (what an update starts from).
+    pub async fn named_policy(&self, user: UserId, name: &str) -> Result<KeyPolicy, KeyError> {
+        let row = self
+            .store
+            .named_key(user, name)
+            .await?
+            .ok_or_else(|| Self::not_found(name))?;
+        Ok(KeyPolicy::from_stored(&row.policy)?)
+    }
+
+    /// The user's key audit log, newest first, at most `limit` entries.
+    pub async fn audit_log(&self, user: UserId, limit: i64) -> Result<Vec<AuditRow>, KeyError> {
+        Ok(self.store.audit_log(user, limit).await?)
     }
 
     /// Sets the order mode; cached entries of that user are dropped before this returns.

@@ -21,4 +21,5 @@ pub mod security;
 pub mod session;
 pub mod setup;
 pub mod shutdown;
+pub mod strategies;
 pub mod throttle;

@@ -84,14 +84,17 @@ pub enum RouteClass {
     Order,
     SmartOrder,
     Api,
+    /// The strategy and Chartink webhooks (each its own counter).
+    Webhook,
 }
 
-/// `ORDER_RATE_LIMIT`, `SMART_ORDER_RATE_LIMIT`, `API_RATE_LIMIT`.
+/// `ORDER_RATE_LIMIT`, `SMART_ORDER_RATE_LIMIT`, `API_RATE_LIMIT`, `WEBHOOK_RATE_LIMIT`.
 #[derive(Debug, Clone)]
 pub struct RateLimits {
     pub order: Vec<Limit>,
     pub smart_order: Vec<Limit>,
     pub api: Vec<Limit>,
+    pub webhook: Vec<Limit>,
 }
 
 impl Default for RateLimits {
@@ -106,6 +109,10 @@ impl Default for RateLimits {
             order: per_second(10),
             smart_order: per_second(10),
             api: per_second(50),
+            webhook: vec![Limit {
+                count: 100,
+                window_ms: 60_000,
+            }],
         }
     }
 }
@@ -117,6 +124,7 @@ impl RateLimits {
             RouteClass::Order => &self.order,
             RouteClass::SmartOrder => &self.smart_order,
             RouteClass::Api => &self.api,
+            RouteClass::Webhook => &self.webhook,
         }
     }
 }

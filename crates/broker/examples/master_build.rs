@@ -1,5 +1,5 @@
 //! Start-up cost of the instrument master (docs/PERFORMANCE.md): the builtin master's rows,
-//! its build time, the resident memory it adds, and `PaperMarket::with_builtin` (spots
+//! its build time, the resident memory it adds, a search over every row, and `PaperMarket::with_builtin` (spots
 //! first, then every chain laid around them), as the server starts.
 use std::sync::Arc;
 use std::time::Instant;
@@ -33,10 +33,22 @@ fn main() {
     }
     let per_master = (rss_kib() - before) / runs as u64;
     let rows = kept[0].len();
-    drop(kept);
     println!(
         "builtin master: {rows} rows, best of {runs}: {best:.1} ms, ~{per_master} KiB resident"
     );
+    // Search ranks every row, generated ones from their symbols: its worst case is a query
+    // over all exchanges.
+    for q in ["NIFTY 26000 DEC CE", "RELIANCE"] {
+        let mut best = f64::INFINITY;
+        for _ in 0..runs {
+            let t = Instant::now();
+            let hits = kept[0].search(q, None).expect("query").len();
+            best = best.min(t.elapsed().as_secs_f64() * 1e3);
+            assert!(hits > 0);
+        }
+        println!("search {q:?} over all exchanges: best of {runs}: {best:.1} ms");
+    }
+    drop(kept);
     let mut best = f64::INFINITY;
     for _ in 0..runs {
         let clock = Arc::new(ManualClock::at_ist(2026, 12, 2, 10, 0, 0));

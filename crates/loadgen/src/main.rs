@@ -43,7 +43,7 @@ struct Args {
     /// Python with argon2-cffi, for the side-by-side Argon2 reference.
     #[arg(long, default_value = ".venv/bin/python")]
     python: PathBuf,
-    /// Which measurements: auth, orders, spray, market, abuse, tls, or all.
+    /// Which measurements: auth, orders, spray, market, abuse, tls, keys, or all.
     #[arg(long, default_value = "all")]
     suite: String,
     /// Orders in the day before the orderbook latency is measured.
@@ -373,6 +373,9 @@ async fn main() -> anyhow::Result<()> {
     }
     if all || args.suite == "abuse" {
         abuse_suite(&args, &server, &key).await?;
+    }
+    if all || args.suite == "keys" {
+        keys_suite(&args, &server, &key).await?;
     }
     if all || args.suite == "tls" {
         tls_suite(&args, &server, &key).await?;
@@ -1004,6 +1007,119 @@ async fn orders_suite(args: &Args, server: &Server, key: &str) -> anyhow::Result
     println!("| orderbook | {b:.2} | {bytes} |");
     println!("| ping | {pg:.3} | |");
     println!("\n- orderbook / ping latency: **{:.0}x**", b / pg);
+    Ok(())
+}
+
+/// Named keys against the primary key, side by side in alternating rounds: ping with a
+/// named key of every scope, ping with a named key whose whole policy is checked on every
+/// request (scopes, IP allowlist on all requests), and placeorder with a key whose limits
+/// apply (symbols, quantity, IP allowlist on orders).
+async fn keys_suite(args: &Args, server: &Server, primary: &str) -> anyhow::Result<()> {
+    let addr = server.addr;
+    let create = |name: &str, extra: &[&str]| {
+        let mut a = vec!["apikey", "create", "--user", "bench", "--name", name];
+        a.extend_from_slice(extra);
+        server.cli(&a, None)
+    };
+    let open = create("bench-open", &[])?;
+    let policed = create(
+        "bench-policed",
+        &[
+            "--scopes",
+            "data,account,place",
+            "--symbols",
+            "NSE:SBIN,NSE:TCS",
+            "--max-qty",
+            "100",
+            "--allow-ip",
+            "127.0.0.1",
+            "--ip-all-requests",
+        ],
+    )?;
+    let trader = create(
+        "bench-trader",
+        &[
+            "--scopes",
+            "place",
+            "--symbols",
+            "NSE:SBIN",
+            "--max-qty",
+            "10",
+            "--allow-ip",
+            "127.0.0.0/8",
+        ],
+    )?;
+    let ping = |k: &str| -> MakeReq {
+        let body = format!("{{\"apikey\":\"{k}\"}}");
+        Arc::new(move |_| post(body.clone()))
+    };
+    let place = |k: &str| -> MakeReq {
+        let k = k.to_string();
+        Arc::new(move |i| post_to("/api/v1/placeorder", order_body(&k, i)))
+    };
+    // Warm the caches and connections.
+    for k in [primary, &open, &policed] {
+        load(addr, ping(k), 200, 2, Duration::from_millis(200)).await?;
+    }
+    let scenarios: [(&str, MakeReq); 5] = [
+        ("POST /api/v1/ping, primary key", ping(primary)),
+        (
+            "POST /api/v1/ping, named key (all scopes, no limits)",
+            ping(&open),
+        ),
+        (
+            "POST /api/v1/ping, named key (3 scopes, symbols, max qty, IP allowlist on all requests)",
+            ping(&policed),
+        ),
+        ("POST /api/v1/placeorder, primary key", place(primary)),
+        (
+            "POST /api/v1/placeorder, named key (place, symbols, max qty, IP allowlist)",
+            place(&trader),
+        ),
+    ];
+    let mut results: Vec<Stats> = (0..scenarios.len()).map(|_| Stats::default()).collect();
+    let dur = Duration::from_secs_f64(args.seconds);
+    // Odd rounds run the scenarios in reverse (ABBA), so a cost that grows during the run
+    // (the day's orders pile up) weighs on each scenario alike.
+    for round in 0..args.rounds {
+        let mut order: Vec<usize> = (0..scenarios.len()).collect();
+        if round % 2 == 1 {
+            order.reverse();
+        }
+        for i in order {
+            let make = scenarios[i].1.clone();
+            results[i].merge(load(addr, make, 200, args.connections, dur).await?);
+        }
+    }
+    println!(
+        "\n## Named keys at {} connections ({} rounds x {} s each, alternating, odd rounds reversed)\n",
+        args.connections, args.rounds, args.seconds
+    );
+    println!("| scenario | req/s | p50 ms | p99 ms | unexpected status |");
+    println!("| --- | ---: | ---: | ---: | ---: |");
+    for ((name, _), st) in scenarios.iter().zip(&results) {
+        println!(
+            "| {name} | {:.0} | {:.3} | {:.3} | {} |",
+            st.rps(),
+            st.pct(0.5),
+            st.pct(0.99),
+            st.unexpected
+        );
+    }
+    let r = |a: usize, b: usize| results[a].rps() / results[b].rps();
+    println!();
+    println!(
+        "- ping, named key / primary key: **{:.2}** (target >= 0.95)",
+        r(1, 0)
+    );
+    println!(
+        "- ping, named key with its policy checked / primary key: **{:.2}**",
+        r(2, 0)
+    );
+    println!(
+        "- placeorder, named key with limits / primary key: **{:.2}**",
+        r(4, 3)
+    );
     Ok(())
 }
 

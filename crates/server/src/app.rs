@@ -10,11 +10,15 @@ use crate::state::AppState;
 
 pub fn app(state: AppState) -> Router {
     Router::new()
-        .route("/health", get(|| async { axum::Json(json!({"status": "ok"})) }))
+        .route(
+            "/health",
+            get(|| async { axum::Json(json!({"status": "ok"})) }),
+        )
         .route("/ws", get(crate::ws::handler))
         .merge(crate::api_v1::router())
         .route("/api/{*rest}", axum::routing::any(crate::api_v1::not_found))
         .merge(crate::web::router())
+        .merge(crate::webhook::routes())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             crate::middleware::rate_limit,
@@ -25,9 +29,14 @@ pub fn app(state: AppState) -> Router {
             crate::middleware::guard,
         ))
         .layer(
-            // Spans carry the path only: GET endpoints take `apikey` in the query string.
+            // Spans carry the path only: GET endpoints take `apikey` in the query string;
+            // a webhook's path carries its secret, cut short.
             TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
-                tracing::info_span!("http", method = %req.method(), path = %req.uri().path())
+                tracing::info_span!(
+                    "http",
+                    method = %req.method(),
+                    path = %crate::webhook::loggable_path(req.uri().path())
+                )
             }),
         )
         .layer(crate::extract::sensitive_headers())

@@ -224,6 +224,7 @@ struct FileConfig {
     api_rate_limit: Option<String>,
     order_rate_limit: Option<String>,
     smart_order_rate_limit: Option<String>,
+    webhook_rate_limit: Option<String>,
     auto_ban_enabled: Option<bool>,
     api_ban_threshold: Option<u32>,
     api_ban_duration_hours: Option<u32>,
@@ -386,6 +387,11 @@ impl Config {
                     f.smart_order_rate_limit,
                     &mut c.rate_limits.smart_order,
                 ),
+                (
+                    "webhook_rate_limit",
+                    f.webhook_rate_limit,
+                    &mut c.rate_limits.webhook,
+                ),
             ] {
                 if let Some(v) = value {
                     *slot = parse_limits(&v).map_err(|message| ConfigError::Parse {
@@ -499,6 +505,7 @@ impl Config {
             ("API_RATE_LIMIT", &mut c.rate_limits.api),
             ("ORDER_RATE_LIMIT", &mut c.rate_limits.order),
             ("SMART_ORDER_RATE_LIMIT", &mut c.rate_limits.smart_order),
+            ("WEBHOOK_RATE_LIMIT", &mut c.rate_limits.webhook),
         ] {
             let prefixed = format!("ALGOGATE_{name}");
             if let Some((var_name, v)) = var(&prefixed)

@@ -3,7 +3,7 @@
 //!
 //! Layers, each importing only those below it:
 //! - surfaces: `api_v1` (REST), `web` (session routes and pages), `ws` (the feed's
-//!   sockets), `middleware` (bans, rate limits), `app` (the router), `extract`, `error`;
+//!   sockets), `webhook` (strategy and Chartink alerts), `middleware` (bans, rate limits), `app` (the router), `extract`, `error`;
 //! - `state` (the services handlers share), `startup`, `connections` (the accept loop),
 //!   `tls` (certificates from files or ACME), `config`, `secrets`, `brucli`;
 //! - `openalgo` (the wire format), `feed` (the WebSocket fan-out), `playground` (the Bruno
@@ -28,4 +28,5 @@ pub mod startup;
 pub mod state;
 pub mod tls;
 pub mod web;
+pub mod webhook;
 pub mod ws;

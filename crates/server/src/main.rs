@@ -6,8 +6,10 @@ use std::sync::Arc;
 
 use algogate_app::accounts;
 use algogate_app::clock::SystemClock;
-use algogate_app::keypolicy::{KeyPolicy, parse_expiry};
-use algogate_keys::Scopes;
+use algogate_app::keypolicy::{KeyPolicy, Limit, PolicyError, PolicyInput, parse_expiry};
+use algogate_app::strategies::{
+    Kind, Limits, Mapping, StrategyInfo, StrategySpec, TRADINGVIEW_IPS, Window,
+};
 use algogate_keys::{FernetSalt, Password, Pepper};
 use algogate_server::brucli;
 use algogate_server::config::{Config, Overrides};
@@ -79,6 +81,11 @@ enum Command {
         #[command(subcommand)]
         command: ApikeyCommand,
     },
+    /// Strategy webhooks (TradingView, Chartink, Amibroker, …): alerts that carry no API key.
+    Strategy {
+        #[command(subcommand)]
+        command: StrategyCommand,
+    },
     /// Import users and API keys from an OpenAlgo SQLite database. This install must use
     /// the same API_KEY_PEPPER as the OpenAlgo install.
     ImportOpenalgo {
@@ -133,6 +140,127 @@ enum BruCommand {
 }
 
 #[derive(Debug, Subcommand)]
+enum StrategyCommand {
+    /// Create a strategy and its key; prints the webhook URL as the last line.
+    Create(Box<StrategyArgs>),
+    /// List the user's strategies with their webhook URLs.
+    List {
+        #[arg(long)]
+        user: String,
+        /// The server's public URL (default: its HTTP address).
+        #[arg(long)]
+        base_url: Option<String>,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+struct StrategyArgs {
+    #[arg(long)]
+    user: String,
+    /// Letters, digits, spaces, '-' and '_'; stored as <platform>_<name>, as OpenAlgo does.
+    #[arg(long)]
+    name: String,
+    /// tradingview, amibroker, python, metatrader, excel, chartink, others, …
+    #[arg(long)]
+    platform: String,
+    /// LONG (BUY enters, SELL exits), SHORT (SELL enters, BUY exits) or BOTH (position_size).
+    #[arg(long, default_value = "LONG")]
+    mode: String,
+    /// Intraday: entries between --start and --end, exits until --squareoff, and open
+    /// positions squared off at --squareoff (HH:MM IST).
+    #[arg(long, requires_all = ["start", "end", "squareoff"])]
+    intraday: bool,
+    #[arg(long, requires = "intraday")]
+    start: Option<String>,
+    #[arg(long, requires = "intraday")]
+    end: Option<String>,
+    #[arg(long, requires = "intraday")]
+    squareoff: Option<String>,
+    /// A symbol mapping EXCH:SYMBOL:QTY:PRODUCT (repeatable; QTY is also the largest order).
+    #[arg(long = "map", required = true)]
+    maps: Vec<String>,
+    /// Queue the strategy's orders in the Action Center for approval.
+    #[arg(long)]
+    semi_auto: bool,
+    #[arg(long)]
+    max_orders_per_day: Option<i64>,
+    /// The strategy's key stops working then (RFC 3339).
+    #[arg(long)]
+    expires: Option<String>,
+    /// An address or CIDR alerts may come from (repeatable); `tradingview` adds
+    /// TradingView's published webhook addresses.
+    #[arg(long)]
+    allow_ip: Vec<String>,
+    /// The server's public URL for the printed webhook (default: its HTTP address).
+    #[arg(long)]
+    base_url: Option<String>,
+}
+
+impl StrategyArgs {
+    fn spec(&self) -> anyhow::Result<StrategySpec> {
+        let window = if self.intraday {
+            let t = |v: &Option<String>| v.clone().unwrap_or_default();
+            Some(Window::parse(
+                &t(&self.start),
+                &t(&self.end),
+                &t(&self.squareoff),
+            )?)
+        } else {
+            None
+        };
+        let mappings = self
+            .maps
+            .iter()
+            .map(|m| m.parse::<Mapping>())
+            .collect::<Result<Vec<_>, _>>()?;
+        let ips: Vec<&str> = self
+            .allow_ip
+            .iter()
+            .flat_map(|ip| match ip.as_str() {
+                "tradingview" => TRADINGVIEW_IPS.to_vec(),
+                other => vec![other],
+            })
+            .collect();
+        Ok(StrategySpec {
+            name: self.name.clone(),
+            platform: self.platform.clone(),
+            mode: self.mode.parse()?,
+            window,
+            mappings,
+            limits: Limits {
+                semi_auto: self.semi_auto,
+                max_orders_per_day: self.max_orders_per_day,
+                expires_at: self.expires.as_deref().map(parse_expiry).transpose()?,
+                allow_ips: KeyPolicy::parse_ips(ips)?,
+            },
+        })
+    }
+}
+
+/// The webhook URL of a strategy for the CLI's output.
+fn webhook_url(config: &Config, base: Option<&str>, kind: Kind, secret: &str) -> String {
+    let base = match base {
+        Some(b) => b.trim_end_matches('/').to_owned(),
+        None => match config.tls.acme_domains.first() {
+            Some(d) => format!("https://{d}"),
+            None => {
+                let mut addr = config.http_addr;
+                if addr.ip().is_unspecified() {
+                    addr.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+                }
+                let scheme = if config.tls.enabled() {
+                    "https"
+                } else {
+                    "http"
+                };
+                format!("{scheme}://{addr}")
+            }
+        },
+    };
+    format!("{base}{}{secret}", kind.path())
+}
+
+#[derive(Debug, Subcommand)]
 enum UserCommand {
     /// Create a user and their API key. The password is prompted for (or read from stdin
     /// with --password-stdin); it is never taken from the command line.
@@ -162,6 +290,9 @@ enum ApikeyCommand {
     },
     /// Create a named key with its own scopes, order mode and limits; prints the key.
     Create(CreateArgs),
+    /// Change a named key's scopes, mode or limits (only the flags given; --clear removes
+    /// limits); applies to its very next request. Prints the key's new row (no secret).
+    Update(UpdateArgs),
     /// List the user's named keys and their policies (no secrets).
     List {
         #[arg(long)]
@@ -192,6 +323,28 @@ struct CreateArgs {
     user: String,
     #[arg(long)]
     name: String,
+    #[command(flatten)]
+    policy: PolicyArgs,
+}
+
+#[derive(Debug, clap::Args)]
+struct UpdateArgs {
+    #[arg(long)]
+    user: String,
+    #[arg(long)]
+    name: String,
+    #[command(flatten)]
+    policy: PolicyArgs,
+    /// Limits to remove, comma-separated: symbols, max-qty, max-value,
+    /// max-orders-per-day, expires, allow-ip (also turns --ip-all-requests off). Applied
+    /// before the values given, so `--clear allow-ip --allow-ip CIDR` replaces the list.
+    #[arg(long, value_delimiter = ',')]
+    clear: Vec<String>,
+}
+
+/// The policy flags of `create` and `update` (on update, only the flags given change).
+#[derive(Debug, clap::Args)]
+struct PolicyArgs {
     /// Comma-separated: data, account, place, modify, cancel, close (default: all).
     #[arg(long)]
     scopes: Option<String>,
@@ -219,9 +372,14 @@ struct CreateArgs {
     max_orders_per_day: Option<i64>,
 }
 
-impl CreateArgs {
-    /// The policy and mode asked for; bad values are errors naming the flag.
-    fn policy(&self) -> anyhow::Result<(KeyPolicy, Option<OrderMode>)> {
+impl PolicyArgs {
+    /// `base` with the flags' changes and the mode asked for; bad values are errors naming
+    /// the flag.
+    fn apply(
+        &self,
+        base: KeyPolicy,
+        clear: &[String],
+    ) -> anyhow::Result<(KeyPolicy, Option<OrderMode>)> {
         let mode = self
             .mode
             .as_deref()
@@ -230,23 +388,24 @@ impl CreateArgs {
                     .map_err(|()| anyhow::anyhow!("--mode: expected auto or semi_auto"))
             })
             .transpose()?;
-        let policy = KeyPolicy {
-            scopes: match &self.scopes {
-                Some(s) => s.parse().map_err(|e| anyhow::anyhow!("--scopes: {e}"))?,
-                None => Scopes::ALL,
-            },
-            symbols: match &self.symbols {
-                Some(s) => KeyPolicy::parse_symbols(s)?,
-                None => None,
-            },
+        let input = PolicyInput {
+            scopes: self.scopes.clone(),
+            expires: self.expires.clone(),
+            allow_ips: self.allow_ip.clone(),
+            ip_all_requests: self.ip_all_requests.then_some(true),
+            symbols: self.symbols.clone(),
             max_qty: self.max_qty,
             max_value: self.max_value,
             max_orders_per_day: self.max_orders_per_day,
-            expires_at: self.expires.as_deref().map(parse_expiry).transpose()?,
-            allow_ips: KeyPolicy::parse_ips(self.allow_ip.iter().map(String::as_str))?,
-            ip_all_requests: self.ip_all_requests,
-            ..KeyPolicy::default()
+            clear: clear
+                .iter()
+                .map(|c| c.parse::<Limit>().map_err(|e| anyhow::anyhow!("--{e}")))
+                .collect::<anyhow::Result<_>>()?,
         };
+        let policy = input.apply(base).map_err(|e| match e {
+            PolicyError::Scopes(e) => anyhow::anyhow!("--scopes: {e}"),
+            e => e.into(),
+        })?;
         Ok((policy, mode))
     }
 }
@@ -372,7 +531,7 @@ async fn run(command: Option<Command>, config: Config) -> anyhow::Result<()> {
                     Ok(())
                 }
                 ApikeyCommand::Create(args) => {
-                    let (policy, mode) = args.policy()?;
+                    let (policy, mode) = args.policy.apply(KeyPolicy::default(), &[])?;
                     let u = find_user(&rt, &args.user).await?;
                     let (key, _) = rt
                         .keys
@@ -381,6 +540,19 @@ async fn run(command: Option<Command>, config: Config) -> anyhow::Result<()> {
                     rt.store.bump_key_generation().await?;
                     eprintln!("Created key {:?} for {}.", args.name, args.user);
                     println!("{}", key.expose());
+                    Ok(())
+                }
+                ApikeyCommand::Update(args) => {
+                    let u = find_user(&rt, &args.user).await?;
+                    let base = rt.keys.named_policy(u.user_id(), &args.name).await?;
+                    let (policy, mode) = args.policy.apply(base, &args.clear)?;
+                    rt.keys
+                        .update_named(u.user_id(), &args.name, policy, mode)
+                        .await?;
+                    rt.store.bump_key_generation().await?;
+                    let keys = rt.keys.list_named(u.user_id()).await?;
+                    let mine: Vec<_> = keys.into_iter().filter(|k| k.name == args.name).collect();
+                    print!("{}", key_table(&mine));
                     Ok(())
                 }
                 ApikeyCommand::List { user } => {
@@ -411,6 +583,43 @@ async fn run(command: Option<Command>, config: Config) -> anyhow::Result<()> {
                         );
                     }
                     println!("{}", key.expose());
+                    Ok(())
+                }
+            }
+        }
+        Some(Command::Strategy { command }) => {
+            let rt = open(config).await?;
+            let strategies =
+                algogate_server::state::strategies_service(&rt.store, &rt.keys, &rt.clock);
+            match command {
+                StrategyCommand::Create(args) => {
+                    let spec = args.spec()?;
+                    let u = find_user(&rt, &args.user).await?;
+                    let (id, secret) = strategies.create(u.user_id(), &spec).await?;
+                    rt.store.bump_key_generation().await?;
+                    let info = strategies.get(u.user_id(), id).await?;
+                    eprintln!(
+                        "Created strategy {:?} (id {id}) for {}; it trades through key {:?}.",
+                        info.name,
+                        args.user,
+                        info.key_name.as_deref().unwrap_or("-")
+                    );
+                    if args.base_url.is_none() {
+                        eprintln!(
+                            "TradingView needs a public address: pass --base-url https://your.host"
+                        );
+                    }
+                    let kind = Kind::of_platform(&info.platform);
+                    println!(
+                        "{}",
+                        webhook_url(&rt.config, args.base_url.as_deref(), kind, secret.expose())
+                    );
+                    Ok(())
+                }
+                StrategyCommand::List { user, base_url } => {
+                    let u = find_user(&rt, &user).await?;
+                    let list = strategies.list(u.user_id()).await?;
+                    print!("{}", strategy_table(&rt.config, base_url.as_deref(), &list));
                     Ok(())
                 }
             }
@@ -467,6 +676,67 @@ async fn open(config: Config) -> anyhow::Result<Runtime> {
 fn current_pepper(config: &Config) -> anyhow::Result<Pepper> {
     let s = algogate_server::secrets::load(&config.secrets_file(), &process_env, false)?;
     Ok(s.pepper)
+}
+
+/// `strategy list`: one block per strategy.
+fn strategy_table(config: &Config, base: Option<&str>, list: &[StrategyInfo]) -> String {
+    let mut out = String::new();
+    for s in list {
+        let window = s.window.map_or_else(
+            || "positional".to_owned(),
+            |w| format!("intraday {}-{}, square-off {}", w.start, w.end, w.squareoff),
+        );
+        let maps: Vec<String> = s
+            .mappings
+            .iter()
+            .map(|m| {
+                format!(
+                    "{}:{}:{}:{}",
+                    m.exchange, m.symbol, m.quantity, m.product_type
+                )
+            })
+            .collect();
+        let limits = match &s.limits {
+            None => "key revoked: alerts answer 401".to_owned(),
+            Some(l) => {
+                let mut v = vec![if l.semi_auto { "semi_auto" } else { "auto" }.to_owned()];
+                if let Some(n) = l.max_orders_per_day {
+                    v.push(format!("max {n} orders/day"));
+                }
+                if let Some(t) = l.expires_at {
+                    v.push(format!("expires {}", t.to_rfc3339()));
+                }
+                if let Some(ips) = &l.allow_ips {
+                    let ips: Vec<String> = ips.iter().map(ToString::to_string).collect();
+                    v.push(format!("from {}", ips.join(",")));
+                }
+                v.join(", ")
+            }
+        };
+        out.push_str(&format!(
+            "{} {} [{}] {} {} {}\n  maps: {}\n  limits: {}\n  last alert: {}\n  url: {}\n",
+            s.id,
+            s.name,
+            s.platform,
+            s.mode.as_str(),
+            if s.active { "active" } else { "inactive" },
+            window,
+            maps.join(" "),
+            limits,
+            match (&s.last_alert_at, &s.last_alert_outcome) {
+                (Some(at), Some(o)) => format!("{at} ({o})"),
+                _ => "never".to_owned(),
+            },
+            s.webhook.as_ref().map_or_else(
+                || "(unreadable)".to_owned(),
+                |w| webhook_url(config, base, s.kind, w.expose())
+            ),
+        ));
+    }
+    if list.is_empty() {
+        out.push_str("(no strategies)\n");
+    }
+    out
 }
 
 /// `apikey list`: one row per key, columns padded to their widest cell.

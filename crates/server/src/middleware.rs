@@ -42,8 +42,11 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
     next.run(req).await
 }
 
-/// Rate limits on `/api/v1/*`; everything else passes through.
+/// Rate limits on `/api/v1/*` and the strategy webhooks; everything else passes through.
 pub async fn rate_limit(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    if let Some(route) = webhook_route(req.uri().path()) {
+        return webhook_rate_limit(&state, route, req, next).await;
+    }
     let Some(api_path) = req.uri().path().strip_prefix("/api/v1") else {
         return next.run(req).await;
     };
@@ -76,4 +79,46 @@ fn too_many(wait_ms: i64, limit: Limit) -> Response {
     res.headers_mut()
         .insert(header::RETRY_AFTER, HeaderValue::from(secs));
     res
+}
+
+/// The rate-limit counter of a strategy webhook path (`None`: not a webhook).
+fn webhook_route(path: &str) -> Option<&'static str> {
+    use algogate_app::strategies::Kind;
+    if path.starts_with(Kind::Strategy.path()) {
+        Some("strategy_webhook")
+    } else if path.starts_with(Kind::Chartink.path()) {
+        Some("chartink_webhook")
+    } else {
+        None
+    }
+}
+
+/// `WEBHOOK_RATE_LIMIT` (100 per minute) per client IP and route; over it, OpenAlgo's
+/// app-wide 429 handler answers with a redirect to `/rate-limited`.
+async fn webhook_rate_limit(
+    state: &AppState,
+    route: &'static str,
+    req: Request,
+    next: Next,
+) -> Response {
+    let Some(ip) = req.extensions().get::<ClientIp>().map(|c| c.0).or_else(|| {
+        req.extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip())
+    }) else {
+        return next.run(req).await;
+    };
+    let limits = &state.config().rate_limits.webhook;
+    match state
+        .rate_limiter()
+        .check(ip, route, limits, state.clock().now_ms())
+    {
+        Ok(()) => next.run(req).await,
+        Err(_) => {
+            let mut res = StatusCode::FOUND.into_response();
+            res.headers_mut()
+                .insert(header::LOCATION, HeaderValue::from_static("/rate-limited"));
+            res
+        }
+    }
 }

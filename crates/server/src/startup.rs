@@ -268,6 +268,7 @@ impl Server {
         let watcher = tokio::spawn(watch_key_generation(state.clone()));
         let ticker = state.market().spawn_ticker();
         let pruner = tokio::spawn(prune_rate_limits(state.clone()));
+        let squareoff = tokio::spawn(square_off_strategies(state.clone()));
         // Fills resting orders from the tick feed; square-off, expiry, T+1 and the session
         // roll every second of the injected clock.
         let engine_tasks = state.engine().spawn(Duration::from_secs(1));
@@ -336,6 +337,7 @@ impl Server {
         }
         ticker.abort();
         pruner.abort();
+        squareoff.abort();
         order_bridge.abort();
         for t in engine_tasks {
             t.abort();
@@ -407,10 +409,26 @@ async fn watch_key_generation(state: AppState) {
     }
 }
 
+/// Intraday strategies' square-off, checked every second on the injected clock.
+async fn square_off_strategies(state: AppState) {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        tick.tick().await;
+        if let Err(e) = state
+            .strategies()
+            .run_squareoffs(state.engine(), state.action_center())
+            .await
+        {
+            tracing::warn!(error = %e, "strategy square-off failed");
+        }
+    }
+}
+
 /// Keeps the rate-limit table to clients seen within the longest configured window.
 async fn prune_rate_limits(state: AppState) {
     let r = &state.config().rate_limits;
-    let longest = [&r.api, &r.order, &r.smart_order]
+    let longest = [&r.api, &r.order, &r.smart_order, &r.webhook]
         .into_iter()
         .flatten()
         .map(|l| l.window_ms)

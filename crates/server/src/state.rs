@@ -21,6 +21,7 @@ use algogate_app::ratelimit::RateLimiter;
 use algogate_app::security::Security;
 use algogate_app::session::{SessionConfig, SessionService};
 use algogate_app::setup::SetupGate;
+use algogate_app::strategies::Strategies;
 use algogate_app::throttle::{LoginThrottle, ThrottleConfig};
 use tokio::sync::broadcast;
 
@@ -46,6 +47,7 @@ struct Inner {
     shutdown: Shutdown,
     action_center: ActionCenter,
     chart: ChartPrefs,
+    strategies: Strategies,
     playground: Arc<Catalog>,
     /// Set once at bind when HTTPS is configured.
     tls: std::sync::OnceLock<Tls>,
@@ -92,6 +94,7 @@ impl AppState {
             shutdown.clone(),
         );
         let chart = ChartPrefs::new(store.clone(), clock.clone());
+        let strategies = strategies_service(&store, &keys, &clock);
         let playground = Arc::new(Catalog::load(config.collections_dir.clone()));
         Self(Arc::new(Inner {
             ws,
@@ -110,6 +113,7 @@ impl AppState {
             shutdown,
             action_center,
             chart,
+            strategies,
             tls: std::sync::OnceLock::new(),
         }))
     }
@@ -181,6 +185,10 @@ impl AppState {
     pub fn chart(&self) -> &ChartPrefs {
         &self.0.chart
     }
+    /// Strategy webhooks (TradingView, Chartink, …), their keys and alert logs.
+    pub fn strategies(&self) -> &Strategies {
+        &self.0.strategies
+    }
     /// HTTPS (certificate and ACME state), when configured.
     pub fn tls(&self) -> Option<&Tls> {
         self.0.tls.get()
@@ -189,4 +197,18 @@ impl AppState {
     pub fn set_tls(&self, tls: Tls) {
         let _ = self.0.tls.set(tls);
     }
+}
+
+/// The strategies service over OpenAlgo's order calls (also used by the CLI).
+pub fn strategies_service(
+    store: &Store,
+    keys: &Arc<KeyService>,
+    clock: &Arc<dyn Clock>,
+) -> Strategies {
+    Strategies::new(
+        store.clone(),
+        keys.clone(),
+        clock.clone(),
+        Arc::new(crate::openalgo::webhook::WebhookCodec),
+    )
 }

@@ -34,6 +34,7 @@ mod preflight;
 mod sandbox;
 mod sessions;
 mod settings;
+mod strategies;
 mod users;
 
 use std::str::FromStr;
@@ -51,6 +52,7 @@ pub use openalgo::{OpenAlgoKey, OpenAlgoUser, read_openalgo};
 pub use pending::{Outcome, PendingRow, PendingStats, Stamp};
 pub use preflight::redact_url;
 pub use sessions::SessionRow;
+pub use strategies::{AlertRow, MappingRow, NewAlert, NewMapping, StrategyFields, StrategyRow};
 pub use users::{NewUser, UserRow};
 
 /// A user's id (`users.id`).

@@ -5,9 +5,11 @@ use std::sync::Arc;
 
 use chrono::{NaiveDate, Weekday};
 
+use super::chain::ChainSpec;
+use super::token::{fnv1a, token_for};
 use super::{Instrument, MasterBuilder, csv, expiry};
 use crate::calendar::Holidays;
-use crate::domain::{DerivativeKind, DerivativeSymbol, Exchange, InstrumentType, OptionKind};
+use crate::domain::{DerivativeKind, DerivativeSymbol, Exchange, InstrumentType};
 
 const EQUITIES: &str = include_str!("../../data/equities.csv");
 const INDICES: &str = include_str!("../../data/indices.csv");
@@ -210,24 +212,19 @@ impl Series<'_> {
     }
 
     fn options(&mut self, expiry: NaiveDate) {
-        let atm = (self.centre / self.step).round();
-        for k in -self.strikes..=self.strikes {
-            let strike = (atm + k as f64) * self.step;
-            if strike <= 0.0 {
-                continue;
-            }
-            for (kind, itype) in [
-                (OptionKind::Call, InstrumentType::Call),
-                (OptionKind::Put, InstrumentType::Put),
-            ] {
-                let d = DerivativeSymbol {
-                    underlying: self.name.to_string(),
-                    expiry,
-                    kind: DerivativeKind::Option { strike, kind },
-                };
-                self.push(&d, itype, strike, self.vol);
-            }
-        }
+        self.b.chain(ChainSpec {
+            name: Arc::clone(&self.name),
+            exchange: self.exchange,
+            expiry,
+            centre: self.centre,
+            step: self.step,
+            strikes: self.strikes,
+            lot: self.lot,
+            freeze: self.freeze,
+            price: self.price,
+            vol: self.vol,
+            tick: TICK,
+        });
     }
 
     fn push(&mut self, d: &DerivativeSymbol, itype: InstrumentType, strike: f64, vol: f64) {
@@ -331,24 +328,6 @@ pub(super) fn stock_strike_step(price: f64) -> f64 {
         .iter()
         .find(|(upto, _)| price < *upto)
         .map_or(1000.0, |&(_, step)| step)
-}
-
-/// A stable token: the same contract gets the same token whatever day the master is built.
-pub(super) fn token_for(exchange: Exchange, symbol: &str) -> String {
-    let h = fnv1a(
-        exchange
-            .as_str()
-            .bytes()
-            .chain([b':'])
-            .chain(symbol.bytes()),
-    );
-    (1_000_000 + h % 90_000_000).to_string()
-}
-
-fn fnv1a(bytes: impl Iterator<Item = u8>) -> u64 {
-    bytes.fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
-    })
 }
 
 /// A plausible price for a loaded row that gave none (deterministic per symbol).

@@ -2,16 +2,20 @@
 //! (symbol, exchange) in O(1), searchable, and loadable from CSV.
 
 mod builtin;
+mod chain;
 pub mod csv;
 pub mod expiry;
+mod token;
 
-use std::collections::{BTreeSet, HashMap};
-use std::sync::Arc;
+use std::borrow::Cow;
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::{Arc, OnceLock};
 
 use chrono::NaiveDate;
 use serde::Serialize;
 
 pub use self::builtin::{CHAIN_MARGIN, CHAIN_STRIKES, OFFSET_REACH};
+use self::chain::{Chain, ChainSpec, split_option_symbol};
 use crate::calendar::Holidays;
 use crate::domain::{
     DerivativeKind, DerivativeSymbol, Exchange, ExpiryKind, InstrumentType, OptionKind,
@@ -151,10 +155,19 @@ pub struct ChainCentre {
 type SeriesKey = (Exchange, Box<str>, NaiveDate, OptionKind);
 
 /// The whole master, immutable once built. Rebuild (cheap) to roll expiries or add rows.
+///
+/// Rows are numbered (`id - 1`) with the stored rows first, then the generated series'
+/// rows ([`chain`]), which are laid out when first looked up.
 #[derive(Debug, Clone)]
 pub struct InstrumentMaster {
     items: Vec<Instrument>,
     by_exchange: HashMap<Exchange, HashMap<Box<str>, u32>>,
+    chains: Vec<Chain>,
+    chain_at: HashMap<(Exchange, Box<str>), u32>,
+    /// One per generated row: the row once something looked it up.
+    laid: Vec<OnceLock<Box<Instrument>>>,
+    /// Generated rows a stored row of the same symbol replaces.
+    shadowed: HashSet<u32>,
     expiries: HashMap<(Exchange, Box<str>), ExpirySets>,
     /// Each option series' strikes, ascending, with the contract's position.
     series: HashMap<SeriesKey, Vec<(f64, u32)>>,
@@ -190,8 +203,10 @@ impl InstrumentMaster {
 
     /// `self` plus the contracts of `old` named in `keep` that `self` lacks (contracts with
     /// open orders or positions outlive a re-generated chain).
+    /// By value: a master is tens of megabytes, and the usual case (nothing to carry over)
+    /// then costs no copy.
     pub fn keeping<'a>(
-        &self,
+        self,
         old: &InstrumentMaster,
         keep: impl IntoIterator<Item = (Exchange, &'a str)>,
     ) -> Self {
@@ -201,13 +216,16 @@ impl InstrumentMaster {
             .filter_map(|(ex, sym)| old.get(sym, ex))
             .collect();
         if missing.is_empty() {
-            return self.clone();
+            return self;
         }
-        let mut b = MasterBuilder::default();
-        for i in self.items.iter().chain(missing) {
-            b.upsert(i.clone());
+        let mut b = MasterBuilder {
+            centres: self.centres,
+            chains: self.chains,
+            ..MasterBuilder::default()
+        };
+        for i in self.items.into_iter().chain(missing.into_iter().cloned()) {
+            b.upsert(i);
         }
-        b.centres = self.centres.clone();
         b.build()
     }
 
@@ -216,20 +234,16 @@ impl InstrumentMaster {
         self.centres.get(underlying).copied()
     }
 
-    /// The strikes of one option series, ascending, with their contracts.
+    /// The strikes of one option series, ascending, with their contracts' positions.
     pub fn strikes(
         &self,
         underlying: &str,
         exchange: Exchange,
         expiry: NaiveDate,
         kind: OptionKind,
-    ) -> impl Iterator<Item = (f64, &Instrument)> {
+    ) -> impl Iterator<Item = (f64, u32)> {
         let key = (exchange, Box::<str>::from(underlying), expiry, kind);
-        self.series
-            .get(&key)
-            .into_iter()
-            .flatten()
-            .filter_map(|&(k, idx)| Some((k, self.by_index(idx)?)))
+        self.series.get(&key).into_iter().flatten().copied()
     }
 
     /// A master made only of the rows in `text` (the `/instruments` CSV format).
@@ -241,7 +255,10 @@ impl InstrumentMaster {
 
     /// This master plus the rows in `text`; a row with an existing (symbol, exchange) replaces it.
     pub fn extended_with_csv(&self, text: &str) -> Result<Self, BrokerError> {
-        let mut b = MasterBuilder::default();
+        let mut b = MasterBuilder {
+            chains: self.chains.clone(),
+            ..MasterBuilder::default()
+        };
         for i in &self.items {
             b.upsert(i.clone());
         }
@@ -250,17 +267,58 @@ impl InstrumentMaster {
     }
 
     pub fn len(&self) -> usize {
-        self.items.len()
+        self.items.len() + self.laid.len() - self.shadowed.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.items.is_empty()
+        self.len() == 0
     }
 
     /// O(1) lookup by exact symbol and exchange.
     pub fn get(&self, symbol: &str, exchange: Exchange) -> Option<&Instrument> {
-        let idx = *self.by_exchange.get(&exchange)?.get(symbol)?;
-        self.items.get(idx as usize)
+        if let Some(idx) = self.by_exchange.get(&exchange).and_then(|m| m.get(symbol)) {
+            return self.items.get(*idx as usize);
+        }
+        self.generated_row(symbol, exchange).map(|g| self.lay(g))
+    }
+
+    /// The generated row named `symbol` (stored rows are looked up first).
+    fn generated_row(&self, symbol: &str, exchange: Exchange) -> Option<u32> {
+        let (prefix, rest) = split_option_symbol(symbol)?;
+        let c = &self.chains[*self.chain_at.get(&(exchange, Box::from(prefix)))? as usize];
+        c.row_of(rest).map(|r| c.first + r)
+    }
+
+    /// The series generated row `g` belongs to.
+    fn chain_of(&self, g: u32) -> &Chain {
+        let at = self.chains.partition_point(|c| c.first <= g) - 1;
+        &self.chains[at]
+    }
+
+    fn generate(&self, g: u32) -> Instrument {
+        let c = self.chain_of(g);
+        c.instrument(g - c.first, self.items.len() as u32 + g + 1)
+    }
+
+    /// Generated row `g`, kept from its first use on.
+    fn lay(&self, g: u32) -> &Instrument {
+        self.laid[g as usize].get_or_init(|| Box::new(self.generate(g)))
+    }
+
+    /// Row `idx` without keeping a generated row that nothing had used.
+    fn row(&self, idx: u32) -> Option<Cow<'_, Instrument>> {
+        if let Some(i) = self.items.get(idx as usize) {
+            return Some(Cow::Borrowed(i));
+        }
+        let g = idx - self.items.len() as u32;
+        let slot = self.laid.get(g as usize)?;
+        if self.shadowed.contains(&g) {
+            return None;
+        }
+        Some(match slot.get() {
+            Some(i) => Cow::Borrowed(&**i),
+            None => Cow::Owned(self.generate(g)),
+        })
     }
 
     /// Lookup from raw request strings, with the quotes/depth/history error messages.
@@ -283,7 +341,11 @@ impl InstrumentMaster {
     }
 
     pub fn by_index(&self, idx: u32) -> Option<&Instrument> {
-        self.items.get(idx as usize)
+        if let Some(i) = self.items.get(idx as usize) {
+            return Some(i);
+        }
+        let g = idx - self.items.len() as u32;
+        ((g as usize) < self.laid.len() && !self.shadowed.contains(&g)).then(|| self.lay(g))
     }
 
     /// Position of an instrument in this master (its `id - 1`).
@@ -296,16 +358,28 @@ impl InstrumentMaster {
         inst.underlying.and_then(|u| self.by_index(u))
     }
 
-    /// All instruments, or one exchange's, in master order.
-    pub fn iter(&self, exchange: Option<Exchange>) -> impl Iterator<Item = &Instrument> {
+    /// All instruments, or one exchange's, in master order. Generated rows nothing has
+    /// used are made for the iteration and not kept.
+    pub fn iter(&self, exchange: Option<Exchange>) -> impl Iterator<Item = Cow<'_, Instrument>> {
+        let wanted = move |e: Exchange| exchange.is_none_or(|x| x == e);
+        let base = self.items.len() as u32;
         self.items
             .iter()
-            .filter(move |i| exchange.is_none_or(|e| i.exchange == e))
+            .filter(move |i| wanted(i.exchange))
+            .map(Cow::Borrowed)
+            .chain(
+                self.chains
+                    .iter()
+                    .filter(move |c| wanted(c.exchange))
+                    .flat_map(move |c| {
+                        (c.first..c.first + c.rows()).filter_map(move |g| self.row(base + g))
+                    }),
+            )
     }
 
     /// `/instruments` rows.
-    pub fn rows(&self, exchange: Option<Exchange>) -> Vec<InstrumentRow<'_>> {
-        self.iter(exchange).map(InstrumentRow::from).collect()
+    pub fn rows(&self, exchange: Option<Exchange>) -> Rows<'_> {
+        Rows(self.iter(exchange).collect())
     }
 
     /// `/instruments?format=csv`: the same rows with a header; loadable by [`Self::from_csv`].
@@ -313,7 +387,7 @@ impl InstrumentMaster {
         let mut out = String::from(CSV_HEADER);
         out.push('\n');
         for i in self.iter(exchange) {
-            out.push_str(&csv_line(i));
+            out.push_str(&csv_line(&i));
             out.push('\n');
         }
         out
@@ -325,16 +399,45 @@ impl InstrumentMaster {
         &self,
         query: &str,
         exchange: Option<Exchange>,
-    ) -> Result<Vec<&Instrument>, BrokerError> {
+    ) -> Result<Vec<Cow<'_, Instrument>>, BrokerError> {
         let whole = query.trim().to_ascii_uppercase();
         if whole.is_empty() {
             return Err(BrokerError::EmptyQuery);
         }
         let terms: Vec<&str> = whole.split_whitespace().collect();
-        let mut hits: Vec<(SearchKey, u32)> = self
-            .iter(exchange)
-            .filter_map(|i| rank(i, &whole, &terms).map(|r| (search_key(r, i), i.id - 1)))
-            .collect();
+        let wanted = |e: Exchange| exchange.is_none_or(|x| x == e);
+        let mut hits: Vec<(SearchKey, u32)> = Vec::new();
+        let mut consider = |v: &RowView<'_>, idx: u32| {
+            if let Some(r) = rank(v, &whole, &terms) {
+                hits.push((search_key(r, v), idx));
+            }
+        };
+        for (n, i) in self.items.iter().enumerate() {
+            if wanted(i.exchange) {
+                consider(&RowView::of(i), n as u32);
+            }
+        }
+        // Generated rows are ranked from their symbols alone; only hits are made.
+        let base = self.items.len() as u32;
+        let mut symbol = String::new();
+        for c in self.chains.iter().filter(|c| wanted(c.exchange)) {
+            for row in 0..c.rows() {
+                if self.shadowed.contains(&(c.first + row)) {
+                    continue;
+                }
+                symbol.clear();
+                c.write_symbol(row, &mut symbol);
+                let v = RowView {
+                    symbol: &symbol,
+                    name: &c.name,
+                    exchange: c.exchange,
+                    expiry: Some(c.expiry),
+                    strike: c.strike(row),
+                    instrumenttype: Chain::itype(row),
+                };
+                consider(&v, base + c.first + row);
+            }
+        }
         if hits.len() > SEARCH_LIMIT {
             hits.select_nth_unstable_by(SEARCH_LIMIT, |a, b| cmp_key(&a.0, &b.0));
             hits.truncate(SEARCH_LIMIT);
@@ -342,7 +445,7 @@ impl InstrumentMaster {
         hits.sort_unstable_by(|a, b| cmp_key(&a.0, &b.0));
         Ok(hits
             .into_iter()
-            .filter_map(|(_, idx)| self.by_index(idx))
+            .filter_map(|(_, idx)| self.row(idx))
             .collect())
     }
 
@@ -373,7 +476,30 @@ impl InstrumentMaster {
 
 type SearchKey = (u8, bool, Exchange, Option<NaiveDate>, u64, u8, Box<str>);
 
-fn search_key(rank: u8, i: &Instrument) -> SearchKey {
+/// What search ranks and orders a row by.
+struct RowView<'a> {
+    symbol: &'a str,
+    name: &'a str,
+    exchange: Exchange,
+    expiry: Option<NaiveDate>,
+    strike: f64,
+    instrumenttype: InstrumentType,
+}
+
+impl<'a> RowView<'a> {
+    fn of(i: &'a Instrument) -> Self {
+        RowView {
+            symbol: &i.symbol,
+            name: &i.name,
+            exchange: i.exchange,
+            expiry: i.expiry,
+            strike: i.strike,
+            instrumenttype: i.instrumenttype,
+        }
+    }
+}
+
+fn search_key(rank: u8, i: &RowView<'_>) -> SearchKey {
     // Strikes compare as integers of paise so the key is totally ordered.
     let strike = (i.strike.max(0.0) * 100.0).round() as u64;
     (
@@ -383,7 +509,7 @@ fn search_key(rank: u8, i: &Instrument) -> SearchKey {
         i.expiry,
         strike,
         i.instrumenttype as u8,
-        i.symbol.clone(),
+        i.symbol.into(),
     )
 }
 
@@ -391,8 +517,8 @@ fn cmp_key(a: &SearchKey, b: &SearchKey) -> std::cmp::Ordering {
     a.cmp(b)
 }
 
-fn rank(i: &Instrument, whole: &str, terms: &[&str]) -> Option<u8> {
-    let sym = &*i.symbol;
+fn rank(i: &RowView<'_>, whole: &str, terms: &[&str]) -> Option<u8> {
+    let sym = i.symbol;
     if sym.eq_ignore_ascii_case(whole) {
         Some(0)
     } else if starts_with_ci(sym, whole) {
@@ -401,7 +527,7 @@ fn rank(i: &Instrument, whole: &str, terms: &[&str]) -> Option<u8> {
         Some(2)
     } else if terms
         .iter()
-        .all(|t| contains_ci(sym, t) || contains_ci(&i.name, t))
+        .all(|t| contains_ci(sym, t) || contains_ci(i.name, t))
     {
         Some(3)
     } else {
@@ -440,15 +566,42 @@ fn csv_line(i: &Instrument) -> String {
     )
 }
 
-/// Collects rows (later rows replace earlier ones with the same key), then indexes them.
+/// `/instruments`' `data`: the rows, generated ones made for the response.
+#[derive(Debug)]
+pub struct Rows<'a>(Vec<Cow<'a, Instrument>>);
+
+impl Rows<'_> {
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl Serialize for Rows<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.iter().map(|i| InstrumentRow::from(&**i)))
+    }
+}
+
+/// Collects rows (later rows replace earlier ones with the same key) and generated
+/// series, then indexes them.
 #[derive(Debug, Default)]
 pub(crate) struct MasterBuilder {
     items: Vec<Instrument>,
     index: HashMap<(Exchange, Box<str>), usize>,
     centres: HashMap<Box<str>, ChainCentre>,
+    chains: Vec<Chain>,
 }
 
 impl MasterBuilder {
+    /// A generated option series (both rights at every strike).
+    pub(crate) fn chain(&mut self, spec: ChainSpec) {
+        self.chains.extend(Chain::new(spec));
+    }
+
     pub(crate) fn centre(&mut self, underlying: &str, spot: f64, step: f64) {
         self.centres
             .insert(underlying.into(), ChainCentre { spot, step });
@@ -499,8 +652,22 @@ impl MasterBuilder {
         }
         let links: Vec<Option<u32>> = items
             .iter()
-            .map(|i| find_underlying(&by_exchange, i))
+            .map(|i| {
+                i.instrumenttype
+                    .is_derivative()
+                    .then(|| find_underlying(&by_exchange, i.exchange, &i.name))
+                    .flatten()
+            })
             .collect();
+        let mut chains = self.chains;
+        let mut chain_at = HashMap::new();
+        let mut generated = 0u32;
+        for (n, c) in chains.iter_mut().enumerate() {
+            c.first = generated;
+            generated += c.rows();
+            c.underlying = find_underlying(&by_exchange, c.exchange, &c.name);
+            chain_at.insert((c.exchange, c.prefix.clone()), n as u32);
+        }
         let mut expiries: HashMap<(Exchange, Box<str>), ExpirySets> = HashMap::new();
         let mut series: HashMap<SeriesKey, Vec<(f64, u32)>> = HashMap::new();
         for (n, (i, link)) in items.iter_mut().zip(links).enumerate() {
@@ -523,28 +690,56 @@ impl MasterBuilder {
                 set.insert(d);
             }
         }
+        let mut master = InstrumentMaster {
+            laid: (0..generated).map(|_| OnceLock::new()).collect(),
+            items,
+            by_exchange,
+            chains,
+            chain_at,
+            shadowed: HashSet::new(),
+            expiries,
+            series: HashMap::new(),
+            centres: self.centres,
+        };
+        // A stored row replaces the generated one of the same symbol.
+        let shadowed: HashSet<u32> = master
+            .items
+            .iter()
+            .filter(|i| i.instrumenttype.is_option())
+            .filter_map(|i| master.generated_row(&i.symbol, i.exchange))
+            .collect();
+        let base = master.items.len() as u32;
+        for c in &master.chains {
+            let name: Box<str> = c.name.to_ascii_uppercase().into();
+            master
+                .expiries
+                .entry((c.exchange, name.clone()))
+                .or_default()
+                .options
+                .insert(c.expiry);
+            for row in (0..c.rows()).filter(|r| !shadowed.contains(&(c.first + r))) {
+                series
+                    .entry((c.exchange, name.clone(), c.expiry, Chain::kind(row)))
+                    .or_default()
+                    .push((c.strike(row), base + c.first + row));
+            }
+        }
         for strikes in series.values_mut() {
             strikes.sort_by(|a, b| a.0.total_cmp(&b.0));
         }
-        InstrumentMaster {
-            items,
-            by_exchange,
-            expiries,
-            series,
-            centres: self.centres,
-        }
+        master.series = series;
+        master.shadowed = shadowed;
+        master
     }
 }
 
 /// A derivative's underlying lives on its exchange's index segment or cash segment.
 fn find_underlying(
     by_exchange: &HashMap<Exchange, HashMap<Box<str>, u32>>,
-    i: &Instrument,
+    exchange: Exchange,
+    name: &str,
 ) -> Option<u32> {
-    if !i.instrumenttype.is_derivative() {
-        return None;
-    }
-    let homes: &[Exchange] = match i.exchange {
+    let homes: &[Exchange] = match exchange {
         Exchange::Nfo => &[Exchange::NseIndex, Exchange::Nse],
         Exchange::Bfo => &[Exchange::BseIndex, Exchange::Bse],
         Exchange::Mcx => &[Exchange::McxIndex],
@@ -552,7 +747,7 @@ fn find_underlying(
     };
     homes
         .iter()
-        .find_map(|e| by_exchange.get(e)?.get(&*i.name).copied())
+        .find_map(|e| by_exchange.get(e)?.get(name).copied())
 }
 
 /// Column positions of a master CSV, found by header name so OpenAlgo exports load too.
@@ -636,7 +831,7 @@ impl Columns {
             id: 0,
             brsymbol: or("brsymbol", symbol).into(),
             brexchange: or("brexchange", exchange.as_str()).into(),
-            token: or("token", &builtin::token_for(exchange, symbol)).into(),
+            token: or("token", &token::token_for(exchange, symbol)).into(),
             symbol: symbol.into(),
             name: name.into(),
             exchange,

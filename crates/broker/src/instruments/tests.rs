@@ -147,7 +147,7 @@ fn search_ranks_exact_then_prefix_then_contains_then_name() {
     let hits = m.search("bank", Some(Exchange::Nse)).unwrap();
     let ranks: Vec<u8> = hits
         .iter()
-        .map(|i| rank(i, "BANK", &["BANK"]).unwrap())
+        .map(|i| rank(&RowView::of(i), "BANK", &["BANK"]).unwrap())
         .collect();
     assert!(
         ranks.windows(2).all(|w| w[0] <= w[1]),
@@ -289,4 +289,94 @@ fn stock_strike_steps_by_price_band() {
     assert_eq!(builtin::stock_strike_step(11.0), 0.5);
     assert_eq!(builtin::stock_strike_step(1560.0), 50.0);
     assert_eq!(builtin::stock_strike_step(150_000.0), 1000.0);
+}
+
+#[test]
+fn option_symbols_split_at_the_expiry() {
+    for (symbol, split) in [
+        ("NIFTY30DEC2526000CE", Some(("NIFTY30DEC25", "26000CE"))),
+        (
+            "BAJAJ-AUTO30DEC258500PE",
+            Some(("BAJAJ-AUTO30DEC25", "8500PE")),
+        ),
+        ("M&M30DEC253400.5CE", Some(("M&M30DEC25", "3400.5CE"))),
+        (
+            "NIFTYNXT5030DEC2570000CE",
+            Some(("NIFTYNXT5030DEC25", "70000CE")),
+        ),
+        ("NIFTY30DEC25FUT", None),
+        ("NIFTY30DEC25CE", None),
+        ("SBIN", None),
+        ("CE", None),
+        ("", None),
+    ] {
+        assert_eq!(chain::split_option_symbol(symbol), split, "{symbol}");
+    }
+}
+
+#[test]
+fn generated_contracts_resolve_only_by_their_own_symbol() {
+    let m = master();
+    let ce = m.get("NIFTY30DEC2526000CE", Exchange::Nfo).unwrap();
+    assert_eq!(m.by_index(m.index_of(ce)).unwrap(), ce);
+    assert_eq!(m.underlying(ce).unwrap().symbol.as_ref(), "NIFTY");
+    for other in [
+        "NIFTY30DEC25026000CE",
+        "NIFTY30DEC2526000.0CE",
+        "NIFTY30DEC2526010CE",
+        "NIFTY30DEC2599000CE",
+        "NIFTY30DEC25-26000CE",
+        "NIFTY30DEC2526000XE",
+        "nifty30dec2526000ce",
+        "NIFTY31DEC2526000CE",
+    ] {
+        assert!(m.get(other, Exchange::Nfo).is_none(), "{other}");
+    }
+    assert!(m.get("NIFTY30DEC2526000CE", Exchange::Bfo).is_none());
+}
+
+#[test]
+fn listing_lays_out_nothing_and_every_row_is_found_again() {
+    let m = master();
+    let listed: Vec<Instrument> = m.iter(None).map(|i| i.into_owned()).collect();
+    assert_eq!(listed.len(), m.len());
+    assert!(
+        m.laid.iter().all(|l| l.get().is_none()),
+        "iteration keeps no row"
+    );
+    // Ids are the positions, each row is found by its symbol and its position.
+    for (n, i) in listed.iter().enumerate() {
+        assert_eq!(i.id as usize, n + 1);
+        assert_eq!(m.get(&i.symbol, i.exchange), Some(i), "{}", i.symbol);
+        assert_eq!(m.by_index(n as u32), Some(i));
+    }
+    assert!(m.by_index(m.len() as u32).is_none());
+    let hits = m.search("NIFTY 26000 DEC CE", Some(Exchange::Nfo)).unwrap();
+    assert!(!hits.is_empty());
+}
+
+#[test]
+fn a_loaded_row_replaces_the_generated_contract_of_its_symbol() {
+    let m = master();
+    let extra = "symbol,name,exchange,lotsize,instrumenttype,strike,expiry\n\
+                 NIFTY30DEC2526000CE,NIFTY,NFO,999,CE,26000,30-DEC-25\n";
+    let x = m.extended_with_csv(extra).unwrap();
+    assert_eq!(x.len(), m.len());
+    assert_eq!(
+        x.get("NIFTY30DEC2526000CE", Exchange::Nfo).unwrap().lotsize,
+        999
+    );
+    let listed: Vec<u32> = x
+        .iter(Some(Exchange::Nfo))
+        .filter(|i| &*i.symbol == "NIFTY30DEC2526000CE")
+        .map(|i| i.lotsize)
+        .collect();
+    assert_eq!(listed, [999]);
+    let expiry = d(2025, 12, 30);
+    let strikes: Vec<f64> = x
+        .strikes("NIFTY", Exchange::Nfo, expiry, OptionKind::Call)
+        .map(|(k, _)| k)
+        .collect();
+    assert_eq!(strikes.iter().filter(|k| **k == 26000.0).count(), 1);
+    assert!(strikes.windows(2).all(|w| w[0] < w[1]));
 }

@@ -197,10 +197,11 @@ fn kept_contracts_survive_a_regenerated_chain() {
     // The spot rallies 3,000 points: the new chain no longer reaches 23,300.
     let fresh = master(today, 29_000.0, 1560.0);
     assert!(fresh.get(held, Exchange::Nfo).is_none());
+    let fresh_len = fresh.len();
     let kept = fresh.keeping(&old, [(Exchange::Nfo, held)]);
     let inst = kept.get(held, Exchange::Nfo).expect("kept");
     assert_eq!(kept.underlying(inst).unwrap().symbol.as_ref(), "NIFTY");
-    assert_eq!(kept.len(), fresh.len() + 1);
+    assert_eq!(kept.len(), fresh_len + 1);
     let strikes = series_strikes(
         &kept,
         "NIFTY",

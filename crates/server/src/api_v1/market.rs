@@ -216,7 +216,7 @@ async fn search(
 ) -> Result<Json<Value>, ApiError> {
     let master = broker(&state).instruments();
     let hits = master.search(&call.req.query, call.req.exchange)?;
-    let data: Vec<SearchItem<'_>> = hits.into_iter().map(SearchItem::from).collect();
+    let data: Vec<SearchItem<'_>> = hits.iter().map(|i| SearchItem::from(&**i)).collect();
     Ok(Json(json!({
         "status": "success",
         "message": search_message(data.len()),

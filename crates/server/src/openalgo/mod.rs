@@ -15,4 +15,5 @@ pub mod order_update;
 pub mod orders;
 pub mod python;
 pub mod schema;
+pub mod webhook;
 pub mod ws;

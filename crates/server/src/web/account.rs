@@ -1,5 +1,5 @@
-//! The paper account pages' session routes (issue 5 item 5): funds, orders, trades,
-//! positions and holdings of the logged-in user, cancel/modify/close, and a server-sent
+//! The paper account pages' session routes: funds, orders, trades, positions, holdings
+//! and active GTTs of the logged-in user, cancel/modify/close, and a server-sent
 //! event stream of that user's order updates so the page follows fills live. The JSON is
 //! shaped by the same functions as `/api/v1` (the API key never reaches the page).
 
@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use algogate_broker::Exchange;
 use algogate_broker::engine::{
-    AccountId, Modification, OrderId, OrderUpdate, PositionKey, Product,
+    AccountId, Direction, Gtt, GttId, GttKind, GttLeg, GttRequest, Modification, OrderId,
+    OrderUpdate, PositionKey, Product,
 };
 use axum::Json;
 use axum::body::Bytes;
@@ -24,6 +25,7 @@ use super::assets;
 use super::error::WebError;
 use super::extract::{CsrfSession, CurrentSession};
 use crate::openalgo::account::{data_body, positionbook_body};
+use crate::openalgo::gtt::{gtt_book_body, trigger_body};
 use crate::openalgo::orders::{cancelled_body, closed_body, modified_body};
 use crate::state::AppState;
 use algogate_app::session::Session;
@@ -40,6 +42,9 @@ pub fn routes() -> axum::Router<AppState> {
         .route("/account/api/cancel/{orderid}", post(cancel))
         .route("/account/api/modify/{orderid}", post(modify))
         .route("/account/api/close", post(close))
+        .route("/account/api/gtt", get(gtts))
+        .route("/account/api/gtt/cancel/{id}", post(cancel_gtt))
+        .route("/account/api/gtt/modify/{id}", post(modify_gtt))
 }
 
 fn account(s: &Session) -> AccountId {
@@ -88,16 +93,21 @@ async fn holdings(
 }
 
 pub const BAD_ORDER_ID: &str = "Invalid order id: expected 1 to 64 letters, digits or '-'";
+pub const BAD_TRIGGER_ID: &str = "Invalid trigger id: expected 1 to 64 letters, digits or '-'";
 
-/// Order ids are the engine's digits; anything else is refused before the engine.
-fn order_id(raw: &str) -> Result<OrderId, WebError> {
+/// Ids are short letters, digits and '-'; anything else is refused before the engine.
+fn short_id(raw: &str, message: &str) -> Result<String, WebError> {
     let ok = (1..=64).contains(&raw.len())
         && raw.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
     if ok {
-        Ok(OrderId(raw.to_owned()))
+        Ok(raw.to_owned())
     } else {
-        Err(WebError::BadForm(BAD_ORDER_ID.into()))
+        Err(WebError::BadForm(message.into()))
     }
+}
+
+fn order_id(raw: &str) -> Result<OrderId, WebError> {
+    short_id(raw, BAD_ORDER_ID).map(OrderId)
 }
 
 /// The body as a JSON object (an empty body is an empty object).
@@ -137,17 +147,20 @@ fn number(m: &Map<String, Value>, k: &str) -> Result<Option<f64>, WebError> {
     })
 }
 
+/// A quantity: a positive whole number.
+fn quantity(m: &Map<String, Value>) -> Result<Option<i64>, WebError> {
+    match number(m, "quantity")? {
+        None => Ok(None),
+        Some(q) if q >= 1.0 && q.fract() == 0.0 && q <= 1e12 => Ok(Some(q as i64)),
+        Some(_) => Err(WebError::BadForm(
+            "quantity must be a positive whole number".into(),
+        )),
+    }
+}
+
 fn modification(m: &Map<String, Value>) -> Result<Modification, WebError> {
     only(m, &["quantity", "price", "trigger_price"])?;
-    let quantity = match number(m, "quantity")? {
-        None => None,
-        Some(q) if q >= 1.0 && q.fract() == 0.0 && q <= 1e12 => Some(q as i64),
-        Some(_) => {
-            return Err(WebError::BadForm(
-                "quantity must be a positive whole number".into(),
-            ));
-        }
-    };
+    let quantity = quantity(m)?;
     let price = number(m, "price")?;
     let trigger_price = number(m, "trigger_price")?;
     for (k, v) in [("price", price), ("trigger_price", trigger_price)] {
@@ -189,6 +202,129 @@ async fn modify(
     let m = modification(&object(&body)?)?;
     st.engine().modify(account(&s), &id, m).await?;
     Ok(Json(modified_body(&id)))
+}
+
+/// The active GTTs in `gttorderbook`'s shape, each leg also carrying its trigger and the
+/// way the price must cross it (the page shows and edits them).
+async fn gtts(
+    State(st): State<AppState>,
+    CurrentSession(s): CurrentSession,
+) -> Result<Json<Value>, WebError> {
+    let book = st.engine().gtt_book(account(&s)).await?;
+    let mut body = gtt_book_body(&book);
+    if let Some(rows) = body.get_mut("data").and_then(Value::as_array_mut) {
+        for (row, g) in rows.iter_mut().zip(&book) {
+            let legs = row.get_mut("legs").and_then(Value::as_array_mut);
+            for (leg, l) in legs.into_iter().flatten().zip(&g.legs) {
+                leg["trigger_price"] = Value::from(l.trigger_price);
+                leg["direction"] = Value::from(l.direction.as_str());
+            }
+        }
+    }
+    Ok(Json(body))
+}
+
+async fn cancel_gtt(
+    State(st): State<AppState>,
+    CsrfSession(s): CsrfSession,
+    Path(raw): Path<String>,
+) -> Result<Json<Value>, WebError> {
+    let id = GttId(short_id(&raw, BAD_TRIGGER_ID)?);
+    st.engine().cancel_gtt(account(&s), &id).await?;
+    Ok(Json(trigger_body(&id)))
+}
+
+/// Largest price or trigger accepted (as the order modification's bound).
+const MAX_PRICE: f64 = 1e12;
+
+/// A GTT as modified by `{quantity, legs: [{trigger_price, price}, ...]}` (each part
+/// optional; the legs, when given, one per leg of the GTT in its order). Symbol, side,
+/// kind, product and price type stay; an OCO's stoploss trigger stays below its target's.
+fn gtt_change(g: &Gtt, m: &Map<String, Value>) -> Result<GttRequest, WebError> {
+    only(m, &["quantity", "legs"])?;
+    let bad = |msg: String| WebError::BadForm(msg);
+    let quantity = quantity(m)?;
+    let legs = match m.get("legs") {
+        None | Some(Value::Null) => None,
+        Some(Value::Array(a)) if a.len() == g.legs.len() => Some(
+            a.iter()
+                .zip(&g.legs)
+                .enumerate()
+                .map(|(i, (v, old))| {
+                    let leg = v
+                        .as_object()
+                        .ok_or_else(|| bad(format!("legs[{i}] must be an object")))?;
+                    only(leg, &["trigger_price", "price"])?;
+                    let trigger = number(leg, "trigger_price")?.unwrap_or(old.trigger_price);
+                    let price = number(leg, "price")?.unwrap_or(old.price);
+                    if !(trigger > 0.0 && trigger <= MAX_PRICE) {
+                        return Err(bad(format!(
+                            "legs[{i}].trigger_price must be a positive number"
+                        )));
+                    }
+                    if !(0.0..=MAX_PRICE).contains(&price) {
+                        return Err(bad(format!(
+                            "legs[{i}].price must be a non-negative number"
+                        )));
+                    }
+                    Ok(GttLeg {
+                        trigger_price: trigger,
+                        direction: old.direction,
+                        price,
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()?,
+        ),
+        Some(_) => {
+            return Err(bad(format!(
+                "legs must be a list of {} leg(s), as the GTT has",
+                g.legs.len()
+            )));
+        }
+    };
+    if quantity.is_none() && legs.is_none() {
+        return Err(bad("Nothing to modify: give quantity or legs".into()));
+    }
+    let legs = legs.unwrap_or_else(|| g.legs.clone());
+    if g.kind == GttKind::Oco
+        && let [sl, tg] = legs.as_slice()
+        && sl.direction == Direction::Below
+        && sl.trigger_price >= tg.trigger_price
+    {
+        return Err(bad(
+            "The stoploss trigger must be less than the target trigger".into(),
+        ));
+    }
+    Ok(GttRequest {
+        kind: g.kind,
+        symbol: g.symbol.clone(),
+        exchange: g.exchange,
+        action: g.action,
+        quantity: quantity.unwrap_or(g.quantity),
+        pricetype: g.pricetype,
+        product: g.product,
+        legs,
+        strategy: g.strategy.clone(),
+        expires_ms: Some(g.expires_ms),
+    })
+}
+
+async fn modify_gtt(
+    State(st): State<AppState>,
+    CsrfSession(s): CsrfSession,
+    Path(raw): Path<String>,
+    body: Bytes,
+) -> Result<Json<Value>, WebError> {
+    let id = GttId(short_id(&raw, BAD_TRIGGER_ID)?);
+    let m = object(&body)?;
+    let book = st.engine().gtt_book(account(&s)).await?;
+    let g = book
+        .iter()
+        .find(|g| g.id == id)
+        .ok_or_else(|| WebError::Missing(format!("GTT {} not found or not active", id.0)))?;
+    let req = gtt_change(g, &m)?;
+    st.engine().modify_gtt(account(&s), &id, &req).await?;
+    Ok(Json(trigger_body(&id)))
 }
 
 fn text<'a>(m: &'a Map<String, Value>, k: &str) -> Result<&'a str, WebError> {
@@ -297,6 +433,96 @@ mod tests {
         for bad in ["", "a b", "../x", "1;2", &"9".repeat(65)] {
             assert!(order_id(bad).is_err(), "{bad:?}");
         }
+    }
+
+    fn oco() -> Gtt {
+        use algogate_broker::engine::{Action, GttStatus, PriceType};
+        let leg = |trigger_price, direction, price| GttLeg {
+            trigger_price,
+            direction,
+            price,
+        };
+        Gtt {
+            id: GttId("GTT-260101-0000abcd".into()),
+            account: AccountId(1),
+            kind: GttKind::Oco,
+            symbol: "SBIN".into(),
+            exchange: Exchange::Nse,
+            action: Action::Sell,
+            quantity: 10,
+            pricetype: PriceType::Limit,
+            product: Product::Cnc,
+            legs: vec![
+                leg(90.0, Direction::Below, 89.5),
+                leg(110.0, Direction::Above, 110.5),
+            ],
+            strategy: "s".into(),
+            last_price: 100.0,
+            status: GttStatus::Active,
+            fired: None,
+            reason: String::new(),
+            created_ms: 0,
+            updated_ms: 0,
+            expires_ms: 1,
+        }
+    }
+
+    #[test]
+    fn gtt_changes_keep_the_shape_and_name_the_bad_field() {
+        let g = oco();
+        let r = gtt_change(
+            &g,
+            &obj(serde_json::json!({"quantity": "4",
+            "legs": [{"trigger_price": 91}, {"trigger_price": "112", "price": 112.5}]})),
+        )
+        .unwrap();
+        assert_eq!(r.quantity, 4);
+        assert_eq!((r.legs[0].trigger_price, r.legs[0].price), (91.0, 89.5));
+        assert_eq!((r.legs[1].trigger_price, r.legs[1].price), (112.0, 112.5));
+        assert_eq!(
+            (r.legs[1].direction, r.symbol.as_str()),
+            (Direction::Above, "SBIN")
+        );
+        let only_qty = gtt_change(&g, &obj(serde_json::json!({"quantity": 2}))).unwrap();
+        assert_eq!(only_qty.legs, g.legs);
+        for (bad, want) in [
+            (serde_json::json!({}), "Nothing to modify"),
+            (serde_json::json!({"quantity": 0}), "quantity must be"),
+            (
+                serde_json::json!({"legs": [{}]}),
+                "legs must be a list of 2",
+            ),
+            (serde_json::json!({"legs": "x"}), "legs must be a list"),
+            (
+                serde_json::json!({"legs": [1, {}]}),
+                "legs[0] must be an object",
+            ),
+            (
+                serde_json::json!({"legs": [{"trigger_price": 0}, {}]}),
+                "legs[0].trigger_price",
+            ),
+            (
+                serde_json::json!({"legs": [{}, {"price": -1}]}),
+                "legs[1].price",
+            ),
+            (
+                serde_json::json!({"legs": [{"trigger_price": 120}, {}]}),
+                "stoploss trigger must be less",
+            ),
+            (
+                serde_json::json!({"legs": [{"colour": 1}, {}]}),
+                "Unknown field: colour",
+            ),
+            (
+                serde_json::json!({"symbol": "TCS"}),
+                "Unknown field: symbol",
+            ),
+        ] {
+            let got = gtt_change(&g, &obj(bad.clone())).unwrap_err().to_string();
+            assert!(got.contains(want), "{bad}: {got}");
+        }
+        assert!(short_id("GTT-260101-0000abcd", BAD_TRIGGER_ID).is_ok());
+        assert!(short_id("../x", BAD_TRIGGER_ID).is_err());
     }
 
     #[test]

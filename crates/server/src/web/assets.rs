@@ -35,6 +35,11 @@ pub const TRADINGVIEW: Page = Page {
     title: "TradingView",
     nav: true,
 };
+pub const STRATEGY: Page = Page {
+    name: "strategy",
+    title: "Strategies",
+    nav: true,
+};
 pub const SECURITY: Page = Page {
     name: "security",
     title: "Security",

@@ -32,6 +32,9 @@ pub enum WebError {
     /// 404 `{status:"error", message}` naming what was not found (an order, a ban).
     #[error("{0}")]
     Missing(String),
+    /// 409 `{status:"error", message}`: it exists already (a key of that name).
+    #[error("{0}")]
+    Conflict(String),
     /// 403: the route is for administrators.
     #[error("administrators only")]
     AdminOnly,
@@ -68,9 +71,17 @@ impl From<algogate_broker::engine::EngineError> for WebError {
     }
 }
 
+/// A policy input is the caller's 400 naming the field; a key that is not there a 404; a
+/// second key of a name a 409; the rest is ours.
 impl From<KeyError> for WebError {
     fn from(e: KeyError) -> Self {
-        Self::Internal(e.into())
+        use algogate_store::StoreError;
+        match e {
+            KeyError::Policy(p) => Self::BadForm(p.to_string()),
+            KeyError::Store(e @ StoreError::NotFound(_)) => Self::Missing(e.to_string()),
+            KeyError::Store(e @ StoreError::Conflict(_)) => Self::Conflict(e.to_string()),
+            e => Self::Internal(e.into()),
+        }
     }
 }
 
@@ -116,6 +127,7 @@ impl IntoResponse for WebError {
             Self::BadForm(m) => status_error(StatusCode::BAD_REQUEST, m),
             Self::NotFound => status_error(StatusCode::NOT_FOUND, "Not found"),
             Self::Missing(m) => status_error(StatusCode::NOT_FOUND, m),
+            Self::Conflict(m) => status_error(StatusCode::CONFLICT, m),
             Self::AdminOnly => status_error(
                 StatusCode::FORBIDDEN,
                 "This page is for administrators only.",

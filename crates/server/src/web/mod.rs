@@ -12,6 +12,7 @@ mod error;
 mod extract;
 mod playground;
 mod security_page;
+mod strategies;
 mod tradingview;
 
 use axum::Router;
@@ -41,9 +42,18 @@ pub fn router() -> Router<AppState> {
         .route("/auth/csrf-token", get(auth::csrf_token))
         .route("/apikey", get(apikey::show).post(apikey::regenerate))
         .route("/apikey/mode", post(apikey::set_mode))
+        .route(
+            "/apikey/keys",
+            get(apikey::list_keys).post(apikey::create_key),
+        )
+        .route("/apikey/keys/{name}", delete(apikey::revoke_key))
+        .route("/apikey/keys/{name}/secret", get(apikey::key_secret))
+        .route("/apikey/keys/{name}/rotate", post(apikey::rotate_key))
+        .route("/apikey/audit", get(apikey::audit))
         .route("/auth/me", get(me))
         .merge(account::routes())
         .merge(tradingview::routes())
+        .merge(strategies::routes())
         .merge(security_page::routes())
         .route("/action-center", get(action_center::page))
         .route("/action-center/api/data", get(action_center::data))

@@ -64,9 +64,9 @@ async fn search(
         .search(query, exchange)
         .map_err(|e| WebError::BadForm(e.to_string()))?;
     let data: Vec<SearchItem<'_>> = hits
-        .into_iter()
+        .iter()
         .take(MAX_HITS)
-        .map(SearchItem::from)
+        .map(|i| SearchItem::from(&**i))
         .collect();
     Ok(Json(json!({"status": "success", "data": data})))
 }

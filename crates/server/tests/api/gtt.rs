@@ -500,3 +500,59 @@ async fn a_waiting_gtt_survives_a_restart_of_the_binary_and_fires_once() {
     );
     sigterm_and_wait(&mut s3);
 }
+
+/// Exactly once under load: 60 GTTs whose triggers the market has already crossed are
+/// placed at once, and every other one is cancelled as soon as it is placed, racing the
+/// ticks that fire it. Each ends as exactly one order or as cancelled with none: never
+/// both, never twice.
+#[tokio::test]
+async fn under_load_each_gtt_fires_once_or_is_cancelled_without_an_order() {
+    let t = std::sync::Arc::new(Gtt::new().await);
+    let ltp = t.ltp();
+    let mut tasks = tokio::task::JoinSet::new();
+    for n in 0..60 {
+        let t = std::sync::Arc::clone(&t);
+        tasks.spawn(async move {
+            let tag = format!("g{n}");
+            let (s, b) = t
+                .call(
+                    "placegttorder",
+                    single(json!({"strategy": tag, "pricetype": "MARKET", "price": 0,
+                    "quantity": 1, "triggerprice_sl": (ltp * 2.0).round()})),
+                )
+                .await;
+            assert_eq!(s, 200, "{b}");
+            if n % 2 == 1 {
+                return (tag, false);
+            }
+            let id = b["trigger_id"].clone();
+            let (s, b) = t
+                .call("cancelgttorder", json!({"strategy": tag, "trigger_id": id}))
+                .await;
+            // 404: the ticks fired it first.
+            assert!(s == 200 || s == 404, "{s} {b}");
+            (tag, s == 200)
+        });
+    }
+    let mut outcomes = Vec::new();
+    while let Some(r) = tasks.join_next().await {
+        outcomes.push(r.unwrap());
+    }
+    t.until_fired().await;
+    // More ticks: nothing fires again.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let orders = t.orders().await;
+    for (tag, cancelled) in &outcomes {
+        let placed = orders.iter().filter(|o| o["strategy"] == *tag).count();
+        assert_eq!(
+            placed,
+            usize::from(!cancelled),
+            "{tag} (cancelled: {cancelled})"
+        );
+    }
+    assert_eq!(
+        orders.len(),
+        outcomes.iter().filter(|(_, c)| !c).count(),
+        "{orders:?}"
+    );
+}

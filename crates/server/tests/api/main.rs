@@ -30,6 +30,7 @@ mod ratelimit;
 mod scoped_keys;
 mod security;
 mod startup;
+mod strategies;
 mod sweep;
 mod tls;
 mod webui;

@@ -853,3 +853,128 @@ async fn gtt_and_options_orders_obey_the_keys_limits() {
     assert_eq!(order_count(&app, primary).await, 0);
     app.stop().await;
 }
+
+/// POSTs a placeorder until its answer is `want` (the CLI's change reaches the running
+/// server through the database within a second or so).
+async fn place_until(base: &str, body: &Value, want: &(u16, Value)) {
+    let client = reqwest::Client::new();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let res = client
+            .post(format!("{base}/api/v1/placeorder"))
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        let got = (res.status().as_u16(), res.json::<Value>().await.unwrap());
+        if &got == want {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "placeorder stayed {got:?}, wanted {want:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn the_apikey_cli_updates_a_keys_limits_on_a_running_server() {
+    use crate::binary::{cmd, create_admin, run, serve, sigterm_and_wait, wait_for_addr};
+    let dir = tempfile::tempdir().unwrap();
+    let (mut server, out) = serve(&mut cmd(dir.path()));
+    let base = wait_for_addr(&out).await;
+    let primary = create_admin(dir.path(), "cli-update-password-3c2b");
+    let d = dir.path();
+    let (ok, stdout, err) = run(
+        d,
+        &[
+            "apikey",
+            "create",
+            "--user",
+            "admin",
+            "--name",
+            "bot",
+            "--symbols",
+            "NSE:SBIN",
+            "--max-qty",
+            "5",
+            "--max-orders-per-day",
+            "7",
+        ],
+        None,
+    );
+    assert!(ok, "{err}");
+    let key = last_line_key(&stdout);
+    let qty = |n: i64| {
+        refused(&format!(
+            "Order quantity exceeds this API key's maximum quantity per order of {n}"
+        ))
+    };
+    place_until(&base, &order(&key, "SBIN", "6"), &qty(5)).await;
+
+    // Only the flags given change; the row printed shows the new policy, no secret.
+    let (ok, stdout, err) = run(
+        d,
+        &[
+            "apikey",
+            "update",
+            "--user",
+            "admin",
+            "--name",
+            "bot",
+            "--max-qty",
+            "3",
+        ],
+        None,
+    );
+    assert!(ok, "{err}");
+    let row = stdout
+        .lines()
+        .find(|l| l.starts_with("bot"))
+        .unwrap_or_else(|| panic!("{stdout}"));
+    for part in ["symbols=NSE:SBIN", "max_qty=3", "max_orders_per_day=7"] {
+        assert!(row.contains(part), "{part} in {row}");
+    }
+    assert!(!stdout.contains(&key) && !stdout.contains(&primary));
+    place_until(&base, &order(&key, "SBIN", "4"), &qty(3)).await;
+    let symbols = refused("This API key is not allowed to trade NSE:TCS (allowed symbols limit)");
+    place_until(&base, &order(&key, "TCS", "4"), &symbols).await;
+
+    // --clear removes a limit; the key keeps its secret.
+    let (ok, stdout, err) = run(
+        d,
+        &[
+            "apikey", "update", "--user", "admin", "--name", "bot", "--clear", "symbols",
+        ],
+        None,
+    );
+    assert!(ok, "{err}");
+    assert!(!stdout.contains("symbols="), "{stdout}");
+    place_until(&base, &order(&key, "TCS", "4"), &qty(3)).await;
+
+    // Bad input names the flag and changes nothing; an unknown key is an error.
+    for (args, want) in [
+        (vec!["--name", "bot", "--max-qty", "0"], "max-qty"),
+        (vec!["--name", "bot", "--clear", "colour"], "--clear"),
+        (vec!["--name", "bot", "--scopes", "trade"], "--scopes"),
+        (
+            vec!["--name", "bot", "--expires", "2000-01-01T00:00:00Z"],
+            "expires",
+        ),
+        (vec!["--name", "nosuch", "--max-qty", "2"], "nosuch"),
+    ] {
+        let mut full = vec!["apikey", "update", "--user", "admin"];
+        full.extend(args);
+        let (ok, stdout, err) = run(d, &full, None);
+        assert!(!ok && stdout.is_empty(), "{full:?}: {stdout}");
+        assert!(err.contains(want), "{want} in {err}");
+    }
+    place_until(&base, &order(&key, "TCS", "4"), &qty(3)).await;
+    let (ok, stdout, _) = run(d, &["apikey", "list", "--user", "admin"], None);
+    assert!(ok && stdout.contains("max_qty=3"), "{stdout}");
+
+    sigterm_and_wait(&mut server);
+    let log = out.lock().unwrap().clone();
+    assert!(!log.contains(&key) && !log.contains(&primary));
+}

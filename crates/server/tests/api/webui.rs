@@ -588,3 +588,314 @@ async fn sessions_survive_a_restart() {
     );
     app.stop().await;
 }
+
+async fn delete(b: &mut Browser, path: &str) -> crate::browser::Res {
+    let mut req = b
+        .client
+        .delete(format!("{}{path}", b.base))
+        .header("accept", "application/json");
+    if let Some(t) = &b.csrf {
+        req = req.header("x-csrftoken", t);
+    }
+    b.send(req).await
+}
+
+async fn primary_key(app: &TestApp, user: UserId) -> String {
+    let key = app.state.keys().overview(user).await.unwrap().api_key;
+    let key = key.unwrap().expose().to_owned();
+    note_secret(&key);
+    key
+}
+
+#[tokio::test]
+async fn named_keys_from_the_session_routes_are_the_users_own() {
+    let app = spawn_app().await;
+    let mut alice = logged_in(&app, "alice").await;
+    let mut bob = logged_in(&app, "bob").await;
+
+    // Bad fields are 400s naming the field; nothing is created.
+    for (body, want) in [
+        (json!({"scopes": ["data"]}), "name: is required"),
+        (json!({"name": "has space"}), "name: must be 1 to 64"),
+        (
+            json!({"name": "k", "scopes": ["trade"]}),
+            "scopes: unknown scope \"trade\"",
+        ),
+        (
+            json!({"name": "k", "max_value": -5}),
+            "max_value: must be a positive number",
+        ),
+        (
+            json!({"name": "k", "expires": "2000-01-01T00:00:00Z"}),
+            "expires: the time is already past",
+        ),
+        (
+            json!({"name": "k", "allow_ips": ["300.1.1.1"]}),
+            "allow-ip: \"300.1.1.1\" is not",
+        ),
+        (json!({"name": "k", "user_id": 2}), "Unknown field: user_id"),
+    ] {
+        let r = alice.post("/apikey/keys", &body).await;
+        assert_eq!(r.status, 400, "{body}");
+        assert_eq!(r.body["status"], "error");
+        let m = r.body["message"].as_str().unwrap();
+        assert!(m.starts_with(want), "{body}: {m}");
+    }
+    let r = alice.post_raw("/apikey/keys", "[1]".into()).await;
+    assert_eq!(r.status, 400);
+    assert_eq!(alice.get_json("/apikey/keys").await.body["keys"], json!([]));
+
+    let r = alice
+        .post(
+            "/apikey/keys",
+            &json!({"name": "reader", "scopes": ["data", "account"], "max_qty": 5,
+                    "symbols": "NSE:SBIN", "mode": "semi_auto"}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    let key = r.body["api_key"].as_str().unwrap().to_owned();
+    note_secret(&key);
+    assert_eq!(app.ping(&key).await.0, 200);
+    let dup = alice.post("/apikey/keys", &json!({"name": "reader"})).await;
+    assert_eq!(dup.status, 409);
+    assert_eq!(dup.body["message"], "a key named \"reader\" already exists");
+
+    // The list has the policy and no secret; the primary key's state comes along.
+    let list = alice.get_json("/apikey/keys").await;
+    assert_eq!(list.status, 200);
+    assert!(!list.body.to_string().contains(&key));
+    assert_eq!(list.body["primary"]["has_api_key"], true);
+    let row = &list.body["keys"][0];
+    assert_eq!(
+        (&row["name"], &row["scopes"], &row["mode"]),
+        (
+            &json!("reader"),
+            &json!("data,account"),
+            &json!("semi_auto")
+        )
+    );
+    assert_eq!(row["policy"], "symbols=NSE:SBIN max_qty=5");
+    let secret = alice.get_json("/apikey/keys/reader/secret").await;
+    assert_eq!(secret.body["api_key"], key.as_str());
+
+    // Another user sees none of it and cannot touch it.
+    assert_eq!(bob.get_json("/apikey/keys").await.body["keys"], json!([]));
+    for r in [
+        bob.get_json("/apikey/keys/reader/secret").await,
+        bob.post("/apikey/keys/reader/rotate", &json!({})).await,
+        delete(&mut bob, "/apikey/keys/reader").await,
+    ] {
+        assert_eq!(r.status, 404, "{:?}", r.body);
+        assert_eq!(r.body["message"], "a key named \"reader\" not found");
+    }
+    assert_eq!(app.ping(&key).await.0, 200);
+    assert!(
+        !bob.get_json("/apikey/audit")
+            .await
+            .body
+            .to_string()
+            .contains("reader")
+    );
+
+    // Without the session's CSRF token nothing changes; without a session, 401.
+    let good = alice.csrf.take();
+    assert_eq!(
+        alice
+            .post("/apikey/keys", &json!({"name": "x"}))
+            .await
+            .status,
+        403
+    );
+    assert_eq!(
+        alice
+            .post("/apikey/keys/reader/rotate", &json!({}))
+            .await
+            .status,
+        403
+    );
+    assert_eq!(delete(&mut alice, "/apikey/keys/reader").await.status, 403);
+    alice.csrf = good;
+    let mut anon = Browser::new(&app);
+    for path in [
+        "/apikey/keys",
+        "/apikey/audit",
+        "/apikey/keys/reader/secret",
+    ] {
+        let r = anon.get_json(path).await;
+        assert_eq!((r.status, r.body), (401, session_expired()), "{path}");
+    }
+
+    // Rotation: a grace period keeps the old secret; its bounds are checked.
+    for (grace, want) in [
+        (json!(-1), "grace_seconds: must be a whole number"),
+        (json!("soon"), "grace_seconds: must be a whole number"),
+        (json!(31 * 24 * 3600), "grace: at most 2592000 seconds"),
+    ] {
+        let r = alice
+            .post(
+                "/apikey/keys/reader/rotate",
+                &json!({"grace_seconds": grace}),
+            )
+            .await;
+        assert_eq!(r.status, 400, "{grace}");
+        assert!(
+            r.body["message"].as_str().unwrap().starts_with(want),
+            "{:?}",
+            r.body
+        );
+    }
+    let r = alice
+        .post("/apikey/keys/reader/rotate", &json!({"grace_seconds": 600}))
+        .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    let new = r.body["api_key"].as_str().unwrap().to_owned();
+    note_secret(&new);
+    assert_eq!(app.ping(&new).await.0, 200);
+    assert_eq!(
+        app.ping(&key).await.0,
+        200,
+        "the old secret works in its grace period"
+    );
+    let r = alice.post("/apikey/keys/reader/rotate", &json!({})).await;
+    let newest = r.body["api_key"].as_str().unwrap().to_owned();
+    note_secret(&newest);
+    assert_eq!(app.ping(&key).await.0, 403);
+    assert_eq!(app.ping(&new).await.0, 403);
+    assert_eq!(app.ping(&newest).await.0, 200);
+
+    // Revocation fails the key's very next request; the primary key is untouched.
+    let r = delete(&mut alice, "/apikey/keys/reader").await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert_eq!(app.ping(&newest).await.0, 403);
+    let alice_id = app
+        .state
+        .store()
+        .user_by_username("alice")
+        .await
+        .unwrap()
+        .unwrap()
+        .user_id();
+    assert_eq!(app.ping(&primary_key(&app, alice_id).await).await.0, 200);
+
+    let audit = alice.get_json("/apikey/audit").await;
+    let events: Vec<&str> = audit.body["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["event"].as_str().unwrap())
+        // First use from an IP is written when uses are flushed, whenever that is.
+        .filter(|e| *e != "new_ip")
+        .collect();
+    assert_eq!(events, ["revoked", "rotated", "rotated", "created"]);
+    assert!(!audit.body.to_string().contains(&newest));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_account_pages_gtt_routes_list_modify_and_cancel_the_users_own() {
+    let app = spawn_app().await;
+    let mut alice = logged_in(&app, "alice").await;
+    let mut bob = logged_in(&app, "bob").await;
+    let alice_id = app
+        .state
+        .store()
+        .user_by_username("alice")
+        .await
+        .unwrap()
+        .unwrap()
+        .user_id();
+    let key = primary_key(&app, alice_id).await;
+    let (s, placed) = app
+        .post_json(
+            "/api/v1/placegttorder",
+            &json!({"apikey": key, "strategy": "web", "trigger_type": "OCO", "exchange": "NSE",
+                "symbol": "SBIN", "action": "SELL", "product": "CNC", "quantity": 10,
+                "pricetype": "LIMIT", "price": 1.0, "triggerprice_sl": 1.0, "stoploss": 0.95,
+                "triggerprice_tg": 100000.0, "target": 100001.0}),
+        )
+        .await;
+    assert_eq!(s, 200, "{placed}");
+    let id = placed["trigger_id"].as_str().unwrap().to_owned();
+
+    let book = alice.get_json("/account/api/gtt").await;
+    assert_eq!(book.status, 200);
+    let g = &book.body["data"][0];
+    assert_eq!(g["trigger_id"], id.as_str());
+    assert_eq!(g["trigger_prices"], json!([1.0, 100000.0]));
+    assert_eq!(
+        (&g["legs"][0]["direction"], &g["legs"][1]["direction"]),
+        (&json!("below"), &json!("above"))
+    );
+    assert_eq!(g["legs"][1]["price"], 100001.0);
+    assert_eq!(
+        bob.get_json("/account/api/gtt").await.body["data"],
+        json!([])
+    );
+
+    let modify = format!("/account/api/gtt/modify/{id}");
+    let cancel = format!("/account/api/gtt/cancel/{id}");
+    for (body, want) in [
+        (json!({}), "Nothing to modify: give quantity or legs"),
+        (
+            json!({"quantity": -2}),
+            "quantity must be a positive whole number",
+        ),
+        (
+            json!({"legs": [{"trigger_price": 2}]}),
+            "legs must be a list of 2 leg(s), as the GTT has",
+        ),
+        (
+            json!({"legs": [{"trigger_price": 200000}, {}]}),
+            "The stoploss trigger must be less than the target trigger",
+        ),
+        (json!({"symbol": "TCS"}), "Unknown field: symbol"),
+    ] {
+        let r = alice.post(&modify, &body).await;
+        assert_eq!(
+            (r.status, r.body["message"].as_str()),
+            (400, Some(want)),
+            "{body}"
+        );
+    }
+    let r = alice
+        .post("/account/api/gtt/modify/..%2Fx", &json!({"quantity": 1}))
+        .await;
+    assert_eq!(r.status, 400);
+    // Bob's session cannot see, change or cancel Alice's GTT.
+    assert_eq!(bob.post(&modify, &json!({"quantity": 1})).await.status, 404);
+    assert_eq!(bob.post(&cancel, &json!({})).await.status, 404);
+    // CSRF as every state-changing session route.
+    let good = alice.csrf.take();
+    assert_eq!(
+        alice.post(&modify, &json!({"quantity": 1})).await.status,
+        403
+    );
+    assert_eq!(alice.post(&cancel, &json!({})).await.status, 403);
+    alice.csrf = good;
+
+    let r = alice
+        .post(
+            &modify,
+            &json!({"quantity": 4, "legs": [{"trigger_price": 2}, {"price": 100002}]}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert_eq!(r.body["trigger_id"], id.as_str());
+    let (_, api_book) = app
+        .post_json("/api/v1/gttorderbook", &json!({"apikey": key}))
+        .await;
+    let g = &api_book["data"][0];
+    assert_eq!(g["trigger_prices"], json!([2.0, 100000.0]));
+    assert_eq!(g["legs"][0]["quantity"], 4);
+    assert_eq!(g["legs"][0]["price"], 0.95);
+    assert_eq!(g["legs"][1]["price"], 100002.0);
+
+    let r = alice.post(&cancel, &json!({})).await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert_eq!(
+        alice.get_json("/account/api/gtt").await.body["data"],
+        json!([])
+    );
+    assert_eq!(alice.post(&cancel, &json!({})).await.status, 404);
+    app.stop().await;
+}

@@ -1,5 +1,6 @@
 // @ts-check
-// The paper account: funds, orders (cancel, modify), trades, positions (close), holdings.
+// The paper account: funds, orders (cancel, modify), trades, positions (close), holdings,
+// active GTTs (cancel, modify).
 // Books come from the session routes /account/api/*; an EventSource on
 // /account/api/events reloads them when one of the user's orders changes, and a timer
 // refreshes prices and P&L.
@@ -31,6 +32,11 @@ import { $, cell, el, fillDefinitions, fillTable, rowButton } from '../dom.js';
  * @typedef {{ availablecash: number, utiliseddebits: number, m2munrealized: number,
  *   today_realized_pnl: number, total_realized_pnl: number, totalpnl: number,
  *   grossexposure: number, collateral: number }} Funds
+ * @typedef {{ action: string, quantity: number, price: number, pricetype: string,
+ *   product: string, trigger_price: number, direction: 'below' | 'above' }} GttLeg
+ * @typedef {{ trigger_id: string, trigger_type: string, status: string, symbol: string,
+ *   exchange: string, last_price: number, legs: GttLeg[], strategy: string,
+ *   created_at: string, expires_at: string }} GttRow
  * @typedef {{
  *   funds: { data: Funds },
  *   orders: { data: { orders: Order[], statistics: OrderStats } },
@@ -38,12 +44,13 @@ import { $, cell, el, fillDefinitions, fillTable, rowButton } from '../dom.js';
  *   positions: { data: Position[], total_pnl: number, total_unrealized_pnl: number,
  *     total_today_realized_pnl: number },
  *   holdings: { data: { holdings: Holding[], statistics: HoldingStats } },
+ *   gtt: { data: GttRow[] },
  * }} Books
  * @typedef {keyof Books} Tab
  */
 
 /** @type {Tab[]} */
-const TABS = ['funds', 'orders', 'trades', 'positions', 'holdings'];
+const TABS = ['funds', 'orders', 'trades', 'positions', 'holdings', 'gtt'];
 const REFRESH_MS = 5000;
 const money = new Intl.NumberFormat('en-IN', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 /** @param {number | string | null | undefined} n */
@@ -127,6 +134,25 @@ const RENDER = {
         cell(h.settlement_date));
       return tr;
     }), 'holdings-empty');
+  },
+  gtt(body) {
+    fillTable('gtt-table', body.data.map((g) => {
+      const tr = el('tr', { 'data-trigger-id': g.trigger_id });
+      const first = g.legs[0];
+      const oco = g.trigger_type === 'two-leg';
+      const triggers = g.legs.map((l) => `${l.direction === 'below' ? '≤' : '≥'} ${fmt(l.trigger_price)} → ${l.pricetype === 'MARKET' ? 'market' : fmt(l.price)}`).join(' · ');
+      const actions = el('td', 'actions');
+      actions.append(
+        rowButton('Modify', 'btn-ghost modify', () => openGttModify(g)),
+        rowButton('Cancel', 'btn-danger cancel', () => cancelGtt(g)),
+      );
+      tr.append(cell(g.created_at), cell(g.trigger_id, 'mono'), cell(`${g.symbol} · ${g.exchange}`),
+        cell(first?.action ?? '', first?.action === 'BUY' ? 'pos' : 'neg'), cell(oco ? 'OCO' : 'Single'),
+        cell(first?.quantity ?? '', 'num qty'), cell(triggers, 'triggers'),
+        cell(first ? `${first.pricetype} ${first.product}` : ''), cell(fmt(g.last_price), 'num'),
+        cell(g.expires_at), cell(g.strategy), actions);
+      return tr;
+    }), 'gtt-empty');
   },
 };
 
@@ -244,6 +270,69 @@ $('modify-form').addEventListener('submit', async (ev) => {
     refresh();
   } catch (e) {
     $('modify-error').textContent = errorMessage(e);
+  }
+});
+
+/** @param {GttRow} g */
+async function cancelGtt(g) {
+  const first = g.legs[0];
+  const ok = await confirmDialog({
+    title: 'Cancel GTT?', body: `${first?.action ?? ''} ${first?.quantity ?? ''} ${g.symbol} (${g.trigger_id})${g.legs.length > 1 ? ': both legs' : ''}`,
+    confirmLabel: 'Cancel GTT',
+  });
+  if (ok) act(`/account/api/gtt/cancel/${encodeURIComponent(g.trigger_id)}`, {}, 'GTT cancelled');
+}
+
+/** @type {GttRow | null} */
+let modifyingGtt = null;
+/** @param {GttRow} g */
+function openGttModify(g) {
+  modifyingGtt = g;
+  const first = g.legs[0];
+  $('gtt-id').textContent = g.trigger_id;
+  $('gtt-what').textContent = `${first?.action ?? ''} ${g.symbol} · ${g.exchange}, ${first?.pricetype ?? ''} ${first?.product ?? ''}`;
+  $('gtt-quantity', HTMLInputElement).value = String(first?.quantity ?? '');
+  const oco = g.legs.length > 1;
+  $('gtt-legs').replaceChildren(...g.legs.map((l, i) => {
+    const name = oco ? (l.direction === 'below' ? 'Stoploss' : 'Target') : 'Trigger';
+    const row = el('div', 'form-row');
+    row.append(
+      el('label', '', `${name} trigger (${l.direction === 'below' ? 'price falls to' : 'price rises to'})`,
+        el('input', { id: `gtt-trigger-${i}`, type: 'number', min: '0', step: 'any', required: true, value: String(l.trigger_price) })),
+      el('label', '', l.pricetype === 'MARKET' ? 'Order price (market)' : 'Order limit price',
+        el('input', { id: `gtt-price-${i}`, type: 'number', min: '0', step: 'any', value: String(l.price), disabled: l.pricetype === 'MARKET' })),
+    );
+    return row;
+  }));
+  $('gtt-error').textContent = '';
+  $('gtt-dialog', HTMLDialogElement).showModal();
+}
+
+$('gtt-form').addEventListener('submit', async (ev) => {
+  const { submitter } = /** @type {SubmitEvent} */ (ev);
+  if (submitter instanceof HTMLButtonElement && submitter.value !== 'save') return;
+  ev.preventDefault();
+  const g = modifyingGtt;
+  if (!g) return;
+  /** @param {string} id */
+  const num = (id) => {
+    const v = $(id, HTMLInputElement).value.trim();
+    return v === '' ? undefined : Number(v);
+  };
+  const body = {
+    quantity: num('gtt-quantity'),
+    legs: g.legs.map((l, i) => ({
+      trigger_price: num(`gtt-trigger-${i}`),
+      price: l.pricetype === 'MARKET' ? undefined : num(`gtt-price-${i}`),
+    })),
+  };
+  try {
+    await postJson(`/account/api/gtt/modify/${encodeURIComponent(g.trigger_id)}`, body);
+    $('gtt-dialog', HTMLDialogElement).close();
+    toast('GTT modified', 'success');
+    refresh();
+  } catch (e) {
+    $('gtt-error').textContent = errorMessage(e);
   }
 });
 

@@ -14,7 +14,7 @@ import { $, $$, el, pretty, setText } from '../dom.js';
 /**
  * @typedef {string | number | boolean | null | undefined} Raw
  * @typedef {{ symbol?: Raw, exchange?: Raw, action?: Raw, quantity?: Raw, pricetype?: Raw,
- *   product?: Raw, price?: Raw }} Leg
+ *   product?: Raw, price?: Raw, offset?: Raw, option_type?: Raw }} Leg
  * @typedef {{
  *   id: number, api_type: string, status: 'pending' | 'approved' | 'rejected',
  *   action: Raw, symbol: Raw, exchange: Raw, strategy: Raw, quantity: Raw, price: Raw,
@@ -54,7 +54,23 @@ function field(label, value, testid) {
 /** @type {Record<string, string>} */
 const TYPE_NAMES = {
   placeorder: 'Order', smartorder: 'Smart order', basketorder: 'Basket', splitorder: 'Split order',
+  optionsorder: 'Options order', optionsmultiorder: 'Options strategy', placegttorder: 'GTT',
 };
+
+/**
+ * A batch's legs, one row each; the order ids placed so far show under the result.
+ * @param {string} testid
+ * @param {string[]} heads
+ * @param {unknown[][]} rows
+ */
+function legTable(testid, heads, rows) {
+  return el('table', { class: 'legs', 'data-testid': testid },
+    el('thead', {}, el('tr', {}, ...['#', ...heads].map((h) => el('th', {}, h)))),
+    el('tbody', {}, ...rows.map((r, i) => el('tr', {}, el('td', {}, i + 1), ...r.map((c) => el('td', {}, fmt(c)))))));
+}
+
+/** @param {Raw} a */
+const side = (a) => String(a || '').toUpperCase();
 
 /** @param {Queued} o */
 function details(o) {
@@ -72,15 +88,14 @@ function details(o) {
   if (o.api_type === 'smartorder') box.append(field('Target position', o.position_size));
   const parts = [box];
   if (o.api_type === 'basketorder' && Array.isArray(o.legs)) {
-    const rows = o.legs.map((l, i) => el('tr', {},
-      el('td', {}, i + 1), el('td', {}, fmt(l.symbol)), el('td', {}, fmt(l.exchange)),
-      el('td', {}, fmt(String(l.action || '').toUpperCase())), el('td', {}, fmt(l.quantity)),
-      el('td', {}, fmt(l.pricetype || 'MARKET')), el('td', {}, fmt(l.product || 'MIS')),
-      el('td', {}, fmt(l.price))));
-    parts.push(el('table', { class: 'legs', 'data-testid': 'basket-legs' },
-      el('thead', {}, el('tr', {}, ...['#', 'Symbol', 'Exchange', 'Action', 'Qty', 'Type', 'Product', 'Price']
-        .map((h) => el('th', {}, h)))),
-      el('tbody', {}, ...rows)));
+    parts.push(legTable('basket-legs', ['Symbol', 'Exchange', 'Action', 'Qty', 'Type', 'Product', 'Price'],
+      o.legs.map((l) => [l.symbol, l.exchange, side(l.action), l.quantity, l.pricetype || 'MARKET',
+        l.product || 'MIS', l.price])));
+  }
+  if (o.api_type === 'optionsmultiorder' && Array.isArray(o.legs)) {
+    parts.push(legTable('options-legs', ['Offset', 'Option', 'Action', 'Qty', 'Type', 'Product'],
+      o.legs.map((l) => [l.offset, l.option_type, side(l.action), l.quantity, l.pricetype || 'MARKET',
+        l.product || 'MIS'])));
   }
   if (o.api_type === 'splitorder' && Array.isArray(o.split_sizes)) {
     parts.push(el('p', { class: 'small', 'data-testid': 'split-sizes' },
@@ -136,10 +151,10 @@ function actions(o) {
 
 /** @param {Queued} o */
 function card(o) {
-  const side = String(o.action || '').toUpperCase();
+  const act = side(o.action);
   return el('article', { class: 'card ac-order', 'data-testid': 'order', 'data-id': o.id },
     el('header', { class: 'ac-order-head' },
-      el('span', { class: `side side-${side.toLowerCase()}` }, side || '—'),
+      el('span', { class: `side side-${act.toLowerCase()}` }, act || '—'),
       el('strong', { class: 'ac-symbol', 'data-testid': 'symbol' }, fmt(o.symbol)),
       el('span', { class: 'pill' }, TYPE_NAMES[o.api_type] || o.api_type),
       el('span', { class: 'muted small' }, `#${o.id}`)),

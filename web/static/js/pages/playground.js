@@ -11,7 +11,7 @@ import { initShell } from '../app.js';
 import { copyText, toast } from '../ui.js';
 import { errorMessage, getJson } from '../api.js';
 import { $, $$, cell, dateTime, el, pretty } from '../dom.js';
-import { allowedApiPath, apiKey, formatSize, renderJson } from '../playground/common.js';
+import { allowedApiPath, apiKey, chooseKey, formatSize, keyChoice, renderJson } from '../playground/common.js';
 import { curl, headerKey, requests as pyRequests, sdk } from '../playground/snippets.js';
 import { initWs } from '../playground/ws.js';
 import { runAssertions, show } from '../playground/asserts.js';
@@ -651,6 +651,52 @@ document.addEventListener('keydown', (e) => {
   }
 });
 
+/** The chosen key in the sidebar field. */
+function showKey() {
+  $('key-field', HTMLInputElement).value = state.key;
+  $('key-eye', HTMLButtonElement).disabled = !state.key;
+  $('key-copy', HTMLButtonElement).disabled = !state.key;
+}
+
+/** The user's named keys in the key picker (names and scopes; secrets only when picked). */
+async function loadKeyChoices() {
+  const pick = $('key-pick', HTMLSelectElement);
+  try {
+    /** @type {{ keys: Array<{ name: string, scopes: string }> }} */
+    const r = await getJson('/apikey/keys');
+    pick.replaceChildren(pick.options[0] || el('option', { value: '' }, 'Primary key (all scopes)'),
+      ...r.keys.map((k) => el('option', { value: k.name }, `${k.name} (${k.scopes.split(',').join(', ')})`)));
+  } catch { /* the primary key alone */ }
+  const want = keyChoice();
+  pick.value = [...pick.options].some((o) => o.value === want) ? want : '';
+  if (pick.value !== want) await switchKey('');
+}
+
+/**
+ * Fills in another of the user's keys: open requests that carry the old key get the new.
+ * @param {string} name
+ */
+async function switchKey(name) {
+  const old = state.key;
+  chooseKey(name);
+  state.key = await apiKey();
+  if (old && old !== state.key) {
+    for (const t of state.tabs) {
+      t.body = t.body.split(old).join(state.key);
+      t.initial = t.initial.split(old).join(state.key);
+    }
+  }
+  showKey();
+  renderVars();
+  renderRequest();
+}
+
+$('key-pick').addEventListener('change', () => {
+  switchKey($('key-pick', HTMLSelectElement).value)
+    .then(() => toast(state.key ? 'The playground now fills in this key' : 'No key to fill in', 'success'))
+    .catch((e) => toast(errorMessage(e), 'error'));
+});
+
 /** @type {ReturnType<typeof initWs> | null} */
 let ws = null;
 
@@ -681,9 +727,8 @@ async function init() {
     environment: () => state.envName,
     onVars: () => setRuntime(state.runtime),
   });
-  $('key-field', HTMLInputElement).value = key;
-  $('key-eye', HTMLButtonElement).disabled = !key;
-  $('key-copy', HTMLButtonElement).disabled = !key;
+  showKey();
+  loadKeyChoices();
   for (const cat of Object.keys(endpoints)) if (!OPEN_AT_START.has(cat)) state.collapsed.add(cat);
   ws = initWs({ endpoints: endpoints.websocket || [] });
   renderSidebar();

@@ -4,7 +4,7 @@
 // (Content-Type text/plain) to the real /api/v1 endpoint.
 import { initShell } from '../app.js';
 import { copyText, toast } from '../ui.js';
-import { errorMessage, getJson } from '../api.js';
+import { ApiError, errorMessage, getJson, postJson } from '../api.js';
 import { $, el, pretty } from '../dom.js';
 
 /** @import { ApiKeyInfo } from '../api.js' */
@@ -20,8 +20,12 @@ import { $, el, pretty } from '../dom.js';
 const symbolInput = $('tv-symbol', HTMLInputElement);
 const exchangeSelect = $('tv-exchange', HTMLSelectElement);
 const suggestions = $('tv-suggestions');
-/** @type {{ key: string | null, mode: string, hits: Hit[], active: number }} */
-const state = { key: null, mode: 'strategy', hits: [], active: -1 };
+/**
+ * `limited`: the named key made for the alert and what it allows (null: the primary key).
+ * @type {{ key: string | null, mode: string, hits: Hit[], active: number,
+ *   limited: { name: string, instrument: string, quantity: string } | null }}
+ */
+const state = { key: null, mode: 'strategy', hits: [], active: -1, limited: null };
 /** @type {ReturnType<typeof setTimeout> | undefined} */
 let searchTimer;
 let searchSeq = 0;
@@ -75,6 +79,14 @@ function render() {
   $('tv-nokey').hidden = Boolean(state.key);
   const ready = Boolean(state.key) && symbolInput.value.trim() !== '';
   $('tv-test', HTMLButtonElement).disabled = !ready;
+  const instrument = `${exchangeSelect.value}:${symbolInput.value.trim().toUpperCase()}`;
+  const l = state.limited;
+  $('tv-make-key', HTMLButtonElement).disabled = symbolInput.value.trim() === '';
+  $('tv-key-note').textContent = !l
+    ? 'The alert uses your primary key, which can do everything. A key limited to this alert can only place orders for this symbol, up to this quantity per order.'
+    : l.instrument === instrument && l.quantity === quantity()
+      ? `The alert uses key ${l.name}: it may only place orders, for ${l.instrument}, at most ${l.quantity} per order. Manage it on the API Key page.`
+      : `Key ${l.name} allows only ${l.instrument}, at most ${l.quantity} per order: make a new key for the alert as it is now.`;
   $('tv-test-note').textContent = state.mode === 'strategy'
     ? `The test fills in action BUY, contracts ${quantity()} and position size ${quantity()}, and places a real paper order.`
     : 'The test places a real paper order.';
@@ -190,6 +202,38 @@ $('tv-test').addEventListener('click', async () => {
     out.hidden = false;
   } finally {
     btn.disabled = false;
+    render();
+  }
+});
+
+$('tv-make-key').addEventListener('click', async () => {
+  const symbol = symbolInput.value.trim().toUpperCase();
+  const exchange = exchangeSelect.value;
+  const qty = quantity();
+  const base = `tv-${exchange}-${symbol}`.toLowerCase().replace(/[^a-z0-9._-]/g, '-').slice(0, 56);
+  const btn = $('tv-make-key', HTMLButtonElement);
+  btn.disabled = true;
+  try {
+    // A name already taken (an earlier alert's key) gets the next free suffix.
+    for (let n = 1; n <= 20; n += 1) {
+      const name = n === 1 ? base : `${base}-${n}`;
+      try {
+        /** @type {{ api_key: string, name: string }} */
+        const r = await postJson('/apikey/keys', {
+          name, scopes: ['place'], symbols: `${exchange}:${symbol}`, max_qty: qty,
+        });
+        state.key = r.api_key;
+        state.limited = { name: r.name, instrument: `${exchange}:${symbol}`, quantity: qty };
+        toast(`Created key ${r.name} for this alert`, 'success');
+        return;
+      } catch (e) {
+        if (!(e instanceof ApiError && e.status === 409)) throw e;
+      }
+    }
+    toast('Too many keys for this symbol: revoke some on the API Key page', 'error');
+  } catch (e) {
+    toast(errorMessage(e), 'error');
+  } finally {
     render();
   }
 });

@@ -57,13 +57,45 @@ export function formatSize(bytes) {
   return bytes < 1024 ? `${bytes} B` : `${(bytes / 1024).toFixed(1)} KB`;
 }
 
+const KEY_CHOICE = 'algogate-playground-key';
 /** @type {Promise<string> | null} */
 let keyPromise = null;
-/** The session user's API key ('' when none), fetched once over the session. */
+
+/** Which of the user's keys the playground fills in: '' the primary key, else a named key. */
+export function keyChoice() {
+  try { return sessionStorage.getItem(KEY_CHOICE) || ''; } catch { return ''; }
+}
+
+/**
+ * Picks the key the playground fills in ('' for the primary key); the next
+ * {@link apiKey} fetches it.
+ * @param {string} name
+ */
+export function chooseKey(name) {
+  try {
+    if (name) sessionStorage.setItem(KEY_CHOICE, name);
+    else sessionStorage.removeItem(KEY_CHOICE);
+  } catch { /* storage blocked: the choice lasts until reload */ }
+  chosen = name;
+  keyPromise = null;
+}
+
+let chosen = keyChoice();
+
+/**
+ * The chosen key of the session user ('' when none), fetched once per choice over the
+ * session: the primary key from /playground/api-key, a named one from its API Key page
+ * route. A named key that is gone falls back to the primary key.
+ */
 export function apiKey() {
   if (!keyPromise) {
+    const primary = () => /** @type {Promise<{ api_key?: string | null }>} */ (getJson('/playground/api-key'));
+    const name = chosen;
     /** @type {Promise<{ api_key?: string | null }>} */
-    const answer = getJson('/playground/api-key');
+    const answer = name
+      ? /** @type {Promise<{ api_key?: string | null }>} */ (getJson(`/apikey/keys/${encodeURIComponent(name)}/secret`))
+        .catch(() => { chooseKey(''); return primary(); })
+      : primary();
     keyPromise = answer.then((r) => r.api_key || '').catch(() => '');
   }
   return keyPromise;
