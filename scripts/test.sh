@@ -3,6 +3,9 @@
 # Python interop checks, the OpenAPI document's validation, the compatibility run against a
 # live server with real clients, and the browser tests (e2e/run.sh: Playwright driving
 # Debian's Chromium). The ACME tests run Debian's pebble (scripts/ensure-pebble.sh installs it).
+# The store's tests and a second run of the api suite use a real PostgreSQL server, started
+# on a temporary directory and a free port and stopped again (scripts/postgres-tmp.sh;
+# scripts/ensure-postgres.sh installs Debian's postgresql when missing).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -10,9 +13,13 @@ cd "$root"
 python="$(scripts/python-env.sh)"
 scripts/ensure-chromium.sh
 scripts/ensure-pebble.sh
+scripts/ensure-postgres.sh >/dev/null
 
 echo "== cargo test --workspace"
 cargo test --workspace
+
+echo "== the api suite again, on PostgreSQL (a database per app on a throwaway server)"
+scripts/postgres-tmp.sh run cargo test -p algogate-server --test api
 
 echo "== Python accepts algogate's hashes and tokens"
 cargo run --quiet -p algogate-keys --example emit_vectors | "$python" scripts/interop/check_rust_vectors.py

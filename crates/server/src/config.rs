@@ -31,9 +31,9 @@ pub struct Config {
     pub http_addr: SocketAddr,
     /// The WebSocket feed (the SDK's default port).
     pub ws_addr: SocketAddr,
-    /// Holds the SQLite database and `secrets.env`.
+    /// Holds `secrets.env`, and the SQLite database unless `database_url` names another.
     pub data_dir: PathBuf,
-    /// `sqlite://...`; defaults to `<data_dir>/algogate.db`.
+    /// `sqlite://...` or `postgres://...`; defaults to `<data_dir>/algogate.db`.
     pub database_url: String,
     /// Daily session boundary in IST; cached keys expire there.
     pub session_expiry_time: NaiveTime,

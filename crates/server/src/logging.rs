@@ -32,6 +32,7 @@ pub const CAPPED_CRATES: &[&str] = &[
     "sqlx",
     "sqlx_core",
     "sqlx_sqlite",
+    "sqlx_postgres",
 ];
 
 /// The most any capped crate may log.

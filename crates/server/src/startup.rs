@@ -54,7 +54,8 @@ pub async fn bootstrap(
     let secrets_path = config.secrets_file();
     let s = secrets::load(&secrets_path, env, fresh)?;
     let fingerprinter = Fingerprinter::new(&s.pepper);
-    secrets::check_pepper(&store, &fingerprinter, &config.database_url, &secrets_path).await?;
+    let shown_url = algogate_store::redact_url(&config.database_url);
+    secrets::check_pepper(&store, &fingerprinter, &shown_url, &secrets_path).await?;
     let crypto = Arc::new(Crypto {
         cipher: KeyCipher::new(&s.pepper, &s.fernet_salt),
         hasher: Hasher::new(s.pepper.clone()),

@@ -15,18 +15,18 @@ pub struct BanRow {
 
 impl Store {
     pub async fn bans(&self) -> Result<Vec<BanRow>> {
-        Ok(sqlx::query_as(
+        Ok(on_db!(&self.db, |p| sqlx::query_as(
             "SELECT ip_address, ban_reason, ban_count, banned_at, expires_at, is_permanent, \
              created_by FROM ip_bans ORDER BY banned_at DESC",
         )
-        .fetch_all(&self.pool)
-        .await?)
+        .fetch_all(p)
+        .await)?)
     }
 
     pub async fn ban(&self, row: &BanRow) -> Result<()> {
-        sqlx::query(
+        on_db!(&self.db, |p| sqlx::query(
             "INSERT INTO ip_bans (ip_address, ban_reason, ban_count, banned_at, expires_at, \
-               is_permanent, created_by) VALUES (?, ?, ?, ?, ?, ?, ?) \
+               is_permanent, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7) \
              ON CONFLICT (ip_address) DO UPDATE SET ban_reason = excluded.ban_reason, \
                ban_count = excluded.ban_count, banned_at = excluded.banned_at, \
                expires_at = excluded.expires_at, is_permanent = excluded.is_permanent, \
@@ -39,17 +39,21 @@ impl Store {
         .bind(row.expires_at)
         .bind(row.is_permanent)
         .bind(&row.created_by)
-        .execute(&self.pool)
-        .await?;
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))?;
         Ok(())
     }
 
     /// Removes a ban; `false` when there was none.
     pub async fn unban(&self, ip: &str) -> Result<bool> {
-        let r = sqlx::query("DELETE FROM ip_bans WHERE ip_address = ?")
-            .bind(ip)
-            .execute(&self.pool)
-            .await?;
-        Ok(r.rows_affected() > 0)
+        let r = on_db!(&self.db, |p| sqlx::query(
+            "DELETE FROM ip_bans WHERE ip_address = $1"
+        )
+        .bind(ip)
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(r > 0)
     }
 }

@@ -1,9 +1,35 @@
 //! The `api_keys` table. Every lookup on the hot path is by the unique
 //! `key_fingerprint` index: one indexed query, whatever the number of users.
 
-use sqlx::{Sqlite, Transaction};
+use crate::{Backend, OrderMode, Result, Store, UserId, conflict, dialect};
 
-use crate::{OrderMode, Result, Store, StoreError, UserId, is_unique_violation};
+/// Upserts the user's key row on `$conn` (a transaction of either backend), keeping its
+/// order mode; evaluates to the row id, or `Conflict` when the fingerprint is taken.
+macro_rules! upsert_key {
+    ($backend:expr, $conn:expr, $user:expr, $key:expr) => {{
+        let (user, key): ($crate::UserId, &$crate::NewKey) = ($user, $key);
+        sqlx::query_scalar::<_, i64>(&$crate::keys::upsert_key_sql($backend))
+            .bind(user.0)
+            .bind(&key.hash)
+            .bind(&key.encrypted)
+            .bind(&key.fingerprint)
+            .fetch_one($conn)
+            .await
+            .map_err(|e| $crate::conflict(e, "key fingerprint"))
+    }};
+}
+
+pub(crate) fn upsert_key_sql(b: Backend) -> String {
+    format!(
+        "INSERT INTO api_keys (user_id, api_key_hash, api_key_encrypted, key_fingerprint) \
+         VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (user_id) DO UPDATE SET api_key_hash = excluded.api_key_hash, \
+           api_key_encrypted = excluded.api_key_encrypted, \
+           key_fingerprint = excluded.key_fingerprint, created_at = {} \
+         RETURNING id",
+        dialect::now_text(b)
+    )
+}
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 struct RawKeyRow {
@@ -87,100 +113,82 @@ const KEY_SELECT: &str = "SELECT k.id, k.user_id, u.username, k.api_key_hash, \
 impl Store {
     /// The hot-path lookup.
     pub async fn key_by_fingerprint(&self, fingerprint: &str) -> Result<Option<KeyRow>> {
-        let row: Option<RawKeyRow> =
-            sqlx::query_as(&format!("{KEY_SELECT} WHERE k.key_fingerprint = ?"))
-                .bind(fingerprint)
-                .fetch_optional(&self.pool)
-                .await?;
+        let row: Option<RawKeyRow> = on_db!(&self.db, |p| sqlx::query_as(&format!(
+            "{KEY_SELECT} WHERE k.key_fingerprint = $1"
+        ))
+        .bind(fingerprint)
+        .fetch_optional(p)
+        .await)?;
         Ok(row.map(Into::into))
     }
 
     pub async fn key_for_user(&self, user: UserId) -> Result<Option<KeyRow>> {
-        let row: Option<RawKeyRow> = sqlx::query_as(&format!("{KEY_SELECT} WHERE k.user_id = ?"))
-            .bind(user.0)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row: Option<RawKeyRow> = on_db!(&self.db, |p| sqlx::query_as(&format!(
+            "{KEY_SELECT} WHERE k.user_id = $1"
+        ))
+        .bind(user.0)
+        .fetch_optional(p)
+        .await)?;
         Ok(row.map(Into::into))
     }
 
     /// Rows still holding a plain-text key (imported from a very old OpenAlgo).
     pub async fn legacy_keys(&self) -> Result<Vec<KeyRow>> {
-        let rows: Vec<RawKeyRow> =
-            sqlx::query_as(&format!("{KEY_SELECT} WHERE k.key_fingerprint IS NULL"))
-                .fetch_all(&self.pool)
-                .await?;
+        let rows: Vec<RawKeyRow> = on_db!(&self.db, |p| sqlx::query_as(&format!(
+            "{KEY_SELECT} WHERE k.key_fingerprint IS NULL"
+        ))
+        .fetch_all(p)
+        .await)?;
         Ok(rows.into_iter().map(Into::into).collect())
     }
 
     pub async fn count_legacy_keys(&self) -> Result<i64> {
-        Ok(
-            sqlx::query_scalar("SELECT COUNT(*) FROM api_keys WHERE key_fingerprint IS NULL")
-                .fetch_one(&self.pool)
-                .await?,
+        Ok(on_db!(&self.db, |p| sqlx::query_scalar(
+            "SELECT COUNT(*) FROM api_keys WHERE key_fingerprint IS NULL"
         )
+        .fetch_one(p)
+        .await)?)
     }
 
     /// Replaces (or creates) the user's key; the order mode is kept. Returns the row id.
     pub async fn replace_key(&self, user: UserId, key: &NewKey) -> Result<i64> {
-        let mut tx = self.pool.begin().await?;
-        let id = Self::upsert_key(&mut tx, user, key).await?;
-        tx.commit().await?;
-        Ok(id)
-    }
-
-    pub(crate) async fn upsert_key(
-        tx: &mut Transaction<'_, Sqlite>,
-        user: UserId,
-        key: &NewKey,
-    ) -> Result<i64> {
-        let res = sqlx::query_scalar(
-            "INSERT INTO api_keys (user_id, api_key_hash, api_key_encrypted, key_fingerprint) \
-             VALUES (?, ?, ?, ?) \
-             ON CONFLICT (user_id) DO UPDATE SET api_key_hash = excluded.api_key_hash, \
-               api_key_encrypted = excluded.api_key_encrypted, \
-               key_fingerprint = excluded.key_fingerprint, \
-               created_at = strftime('%Y-%m-%d %H:%M:%f', 'now') \
-             RETURNING id",
-        )
-        .bind(user.0)
-        .bind(&key.hash)
-        .bind(&key.encrypted)
-        .bind(&key.fingerprint)
-        .fetch_one(&mut **tx)
-        .await;
-        match res {
-            Ok(id) => Ok(id),
-            Err(e) if is_unique_violation(&e) => {
-                Err(StoreError::Conflict("key fingerprint".into()))
-            }
-            Err(e) => Err(e.into()),
-        }
+        on_db!(&self.db, |p| {
+            let mut tx = p.begin().await?;
+            let id = upsert_key!(self.backend(), &mut *tx, user, key)?;
+            tx.commit().await?;
+            Ok(id)
+        })
     }
 
     /// Upgrades a legacy row in place, only if it is still legacy (so two concurrent
     /// upgrades write once). Returns whether this call did it.
     pub async fn upgrade_legacy_key(&self, row_id: i64, key: &NewKey) -> Result<bool> {
-        let res = sqlx::query(
-            "UPDATE api_keys SET api_key_hash = ?, api_key_encrypted = ?, key_fingerprint = ? \
-             WHERE id = ? AND key_fingerprint IS NULL",
+        let res = on_db!(&self.db, |p| {
+            sqlx::query(
+            "UPDATE api_keys SET api_key_hash = $1, api_key_encrypted = $2, key_fingerprint = $3 \
+             WHERE id = $4 AND key_fingerprint IS NULL",
         )
         .bind(&key.hash)
         .bind(&key.encrypted)
         .bind(&key.fingerprint)
         .bind(row_id)
-        .execute(&self.pool)
-        .await?;
-        Ok(res.rows_affected() == 1)
+        .execute(p)
+        .await.map(|r| r.rows_affected())
+        })?;
+        Ok(res == 1)
     }
 
     /// Sets the order mode; `false` when the user has no key row.
     pub async fn set_order_mode(&self, user: UserId, mode: OrderMode) -> Result<bool> {
-        let res = sqlx::query("UPDATE api_keys SET order_mode = ? WHERE user_id = ?")
-            .bind(mode.as_str())
-            .bind(user.0)
-            .execute(&self.pool)
-            .await?;
-        Ok(res.rows_affected() == 1)
+        let res = on_db!(&self.db, |p| sqlx::query(
+            "UPDATE api_keys SET order_mode = $1 WHERE user_id = $2"
+        )
+        .bind(mode.as_str())
+        .bind(user.0)
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(res == 1)
     }
 
     /// Inserts an imported row verbatim (hash and token as the source had them).
@@ -193,24 +201,22 @@ impl Store {
         order_mode: OrderMode,
         created_at: Option<&str>,
     ) -> Result<i64> {
-        let res = sqlx::query_scalar(
+        let sql = format!(
             "INSERT INTO api_keys (user_id, api_key_hash, api_key_encrypted, key_fingerprint, \
                order_mode, created_at) \
-             VALUES (?, ?, ?, ?, ?, COALESCE(?, strftime('%Y-%m-%d %H:%M:%f', 'now'))) \
+             VALUES ($1, $2, $3, $4, $5, COALESCE($6, {})) \
              RETURNING id",
-        )
-        .bind(user.0)
-        .bind(hash)
-        .bind(encrypted)
-        .bind(fingerprint)
-        .bind(order_mode.as_str())
-        .bind(created_at)
-        .fetch_one(&self.pool)
-        .await;
-        match res {
-            Ok(id) => Ok(id),
-            Err(e) if is_unique_violation(&e) => Err(StoreError::Conflict("api key".into())),
-            Err(e) => Err(e.into()),
-        }
+            dialect::now_text(self.backend())
+        );
+        on_db!(&self.db, |p| sqlx::query_scalar(&sql)
+            .bind(user.0)
+            .bind(hash)
+            .bind(encrypted)
+            .bind(fingerprint)
+            .bind(order_mode.as_str())
+            .bind(created_at)
+            .fetch_one(p)
+            .await)
+        .map_err(|e| conflict(e, "api key"))
     }
 }

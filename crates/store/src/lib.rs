@@ -1,12 +1,31 @@
-//! The database. Owns the schema (embedded migrations), connection setup (SQLite in WAL
-//! mode now, PostgreSQL later) and one narrow module of functions per table family
-//! (users, api_keys, settings, sessions).
+//! The database. Owns the schema (embedded migrations, one set per backend), connection
+//! setup and one narrow module of functions per table family (users, api_keys, settings,
+//! sessions, ...). Two backends behind one API: SQLite (the default; one file, WAL mode)
+//! and PostgreSQL (`postgres://`). Each query is written once in SQL both accept
+//! (`$1`-style placeholders, `ON CONFLICT`, `RETURNING`, `FILTER`) and run on whichever
+//! pool the store holds ([`on_db!`]); where the dialects differ, [`dialect`] holds the
+//! two spellings side by side.
 //!
 //! Must not know: HTTP, key derivation or hashing (it stores what it is given: hashes,
 //! tokens and fingerprints are opaque strings here), configuration files.
 
+/// `on_db!(&db, |p| body)` runs `body` with `p` bound to the concrete pool (`&SqlitePool`
+/// or `&PgPool`): the body is compiled once per backend, so binds and row decoding stay
+/// statically typed. It only looks like a closure (so rustfmt formats it): `?` and
+/// `return` in it act on the enclosing function.
+macro_rules! on_db {
+    ($db:expr, |$p:ident| $body:expr) => {
+        match $db {
+            $crate::Db::Sqlite($p) => $body,
+            $crate::Db::Postgres($p) => $body,
+        }
+    };
+}
+
 mod bans;
 mod chart;
+pub mod dialect;
+#[macro_use]
 mod keys;
 mod named_keys;
 mod openalgo;
@@ -21,8 +40,9 @@ mod users;
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::SqlitePool;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, SqlitePool};
 
 pub use bans::BanRow;
 pub use chart::{PrefQuota, QuotaExceeded};
@@ -90,11 +110,11 @@ pub enum StoreError {
         source: std::io::Error,
     },
     #[error(
-        "{} (the database URL's scheme is `{scheme}:`): algogate keeps its data in SQLite. \
-         Set DATABASE_URL (or ALGOGATE_DATABASE_URL) to sqlite:///path/to/algogate.db, or \
-         leave it unset for <data_dir>/algogate.db.",
+        "{} (the database URL's scheme is `{scheme}:`): algogate keeps its data in SQLite or \
+         PostgreSQL. Set DATABASE_URL (or ALGOGATE_DATABASE_URL) to \
+         sqlite:///path/to/algogate.db or postgres://user@host:5432/database, or leave it \
+         unset for <data_dir>/algogate.db.",
         match scheme.as_str() {
-            "postgres" | "postgresql" => "PostgreSQL is not supported yet",
             "mysql" | "mariadb" => "MySQL is not supported",
             "file" => "file: URIs are not accepted here",
             _ => "this kind of database is not supported",
@@ -120,18 +140,52 @@ pub enum StoreError {
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
+/// The connection pool of one backend. [`Store::db`] hands it out for what the store's
+/// functions do not cover (tests, and later a `LISTEN` connection on PostgreSQL).
+#[derive(Debug, Clone)]
+pub enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Which engine a [`Db`] runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Db {
+    pub fn backend(&self) -> Backend {
+        match self {
+            Self::Sqlite(_) => Backend::Sqlite,
+            Self::Postgres(_) => Backend::Postgres,
+        }
+    }
+}
+
 /// A handle on the database; cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Store {
-    pool: SqlitePool,
+    db: Db,
+}
+
+/// Whether `url` names a PostgreSQL database (`postgres://` or `postgresql://`).
+pub fn is_postgres_url(url: &str) -> bool {
+    url.split_once(':').is_some_and(|(scheme, _)| {
+        scheme.eq_ignore_ascii_case("postgres") || scheme.eq_ignore_ascii_case("postgresql")
+    })
 }
 
 impl Store {
-    /// Opens (creating if needed) the database at `url` (`sqlite://path` or
-    /// `sqlite::memory:`), in WAL mode, and applies pending migrations. Another scheme, or
-    /// an existing database that is not algogate's, is refused before anything is created
-    /// or written.
+    /// Opens the database at `url` and applies pending migrations: `sqlite://path` or
+    /// `sqlite::memory:` (created if needed, WAL mode), or `postgres://user@host/db` (the
+    /// database must exist). Another scheme, or an existing database that is not
+    /// algogate's, is refused before anything is created or written.
     pub async fn open(url: &str) -> Result<Self> {
+        if is_postgres_url(url) {
+            return Self::open_postgres(url).await;
+        }
         if let Some(scheme) = preflight::foreign_scheme(url) {
             return Err(StoreError::UnsupportedScheme { scheme });
         }
@@ -159,22 +213,58 @@ impl Store {
             .connect_with(opts)
             .await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
-        Ok(Self { pool })
+        Ok(Self {
+            db: Db::Sqlite(pool),
+        })
     }
 
-    pub fn pool(&self) -> &SqlitePool {
-        &self.pool
+    async fn open_postgres(url: &str) -> Result<Self> {
+        let opts = PgConnectOptions::from_str(url)?;
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .min_connections(1)
+            // An unreachable server fails a request in bounded time, not after sqlx's 30 s.
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(opts)
+            .await?;
+        preflight::check_existing_postgres(&pool, &preflight::redact_url(url)).await?;
+        sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+        Ok(Self {
+            db: Db::Postgres(pool),
+        })
     }
 
-    /// Checkpoints the WAL and closes every connection (graceful shutdown).
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.db.backend()
+    }
+
+    /// Closes every connection (graceful shutdown), checkpointing SQLite's WAL first.
     pub async fn close(&self) {
-        let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-            .execute(&self.pool)
-            .await;
-        self.pool.close().await;
+        match &self.db {
+            Db::Sqlite(pool) => {
+                let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                    .execute(pool)
+                    .await;
+                pool.close().await;
+            }
+            Db::Postgres(pool) => pool.close().await,
+        }
     }
 }
 
 fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
+}
+
+/// `Conflict(what)` for a unique violation, else the database error.
+fn conflict(e: sqlx::Error, what: &str) -> StoreError {
+    if is_unique_violation(&e) {
+        StoreError::Conflict(what.into())
+    } else {
+        e.into()
+    }
 }

@@ -6,7 +6,7 @@
 //! Policies are stored as given (comma-separated lists, RFC 3339 times); the application
 //! layer validates them before they get here and parses them when it loads a key.
 
-use crate::{KeyRow, OrderMode, Result, Store, StoreError, UserId, is_unique_violation};
+use crate::{KeyRow, OrderMode, Result, Store, UserId, conflict};
 
 /// A named key's policy as stored.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -101,7 +101,7 @@ struct RawFound {
     max_orders_per_day: Option<i64>,
     expires_at: Option<String>,
     allow_ips: Option<String>,
-    ip_all_requests: i64,
+    ip_all_requests: bool,
     last_used_at: Option<String>,
     last_ip: Option<String>,
     prev_valid_until: Option<String>,
@@ -131,21 +131,13 @@ impl RawFound {
                 max_orders_per_day: self.max_orders_per_day,
                 expires_at: self.expires_at,
                 allow_ips: self.allow_ips,
-                ip_all_requests: self.ip_all_requests != 0,
+                ip_all_requests: self.ip_all_requests,
             },
             created_at: self.created_at,
             last_used_at: self.last_used_at,
             last_ip: self.last_ip,
             prev_valid_until: self.prev_valid_until,
         }
-    }
-}
-
-fn conflict(e: sqlx::Error, what: &str) -> StoreError {
-    if is_unique_violation(&e) {
-        StoreError::Conflict(what.into())
-    } else {
-        e.into()
     }
 }
 
@@ -156,23 +148,23 @@ impl Store {
         // Column order must match across the UNION, so the named arms are spelled out.
         let named = |hash: &str, fp: &str, grace: &str, cond: &str| {
             format!(
-                "SELECT 1 AS kind, n.id, n.user_id, u.username, {hash} AS hash, \
+                "SELECT CAST(1 AS BIGINT) AS kind, n.id, n.user_id, u.username, {hash} AS hash, \
                    n.key_encrypted AS encrypted, n.created_at, n.order_mode, \
                    {fp} AS fingerprint, n.name, n.scopes, n.symbols, n.max_qty, n.max_value, \
                    n.max_orders_per_day, n.expires_at, n.allow_ips, n.ip_all_requests, \
                    n.last_used_at, n.last_ip, n.prev_valid_until, {grace} AS grace_until \
-                 FROM named_keys n JOIN users u ON u.id = n.user_id WHERE {cond} = ?1"
+                 FROM named_keys n JOIN users u ON u.id = n.user_id WHERE {cond} = $1"
             )
         };
         let sql = format!(
-            "SELECT 0 AS kind, k.id, k.user_id, u.username, k.api_key_hash AS hash, \
+            "SELECT CAST(0 AS BIGINT) AS kind, k.id, k.user_id, u.username, k.api_key_hash AS hash, \
                k.api_key_encrypted AS encrypted, k.created_at, k.order_mode, \
                k.key_fingerprint AS fingerprint, NULL AS name, NULL AS scopes, NULL AS symbols, \
                NULL AS max_qty, NULL AS max_value, NULL AS max_orders_per_day, \
-               NULL AS expires_at, NULL AS allow_ips, 0 AS ip_all_requests, \
+               NULL AS expires_at, NULL AS allow_ips, FALSE AS ip_all_requests, \
                NULL AS last_used_at, NULL AS last_ip, NULL AS prev_valid_until, \
                NULL AS grace_until \
-             FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.key_fingerprint = ?1 \
+             FROM api_keys k JOIN users u ON u.id = k.user_id WHERE k.key_fingerprint = $1 \
              UNION ALL {} UNION ALL {} LIMIT 1",
             named(
                 "n.key_hash",
@@ -187,10 +179,10 @@ impl Store {
                 "n.prev_fingerprint"
             ),
         );
-        let raw: Option<RawFound> = sqlx::query_as(&sql)
+        let raw: Option<RawFound> = on_db!(&self.db, |p| sqlx::query_as(&sql)
             .bind(fingerprint)
-            .fetch_optional(&self.pool)
-            .await?;
+            .fetch_optional(p)
+            .await)?;
         Ok(raw.map(|r| {
             if r.kind == 0 {
                 FoundKey::Primary(KeyRow {
@@ -223,11 +215,11 @@ impl Store {
         key: &crate::NewKey,
         policy: &StoredPolicy,
     ) -> Result<i64> {
-        sqlx::query_scalar(
+        on_db!(&self.db, |p| sqlx::query_scalar(
             "INSERT INTO named_keys (user_id, name, key_hash, key_encrypted, key_fingerprint, \
                scopes, order_mode, symbols, max_qty, max_value, max_orders_per_day, expires_at, \
                allow_ips, ip_all_requests) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
         )
         .bind(user.0)
         .bind(name)
@@ -243,46 +235,51 @@ impl Store {
         .bind(&policy.expires_at)
         .bind(&policy.allow_ips)
         .bind(policy.ip_all_requests)
-        .fetch_one(&self.pool)
-        .await
+        .fetch_one(p)
+        .await)
         .map_err(|e| conflict(e, &format!("a key named {name:?}")))
     }
 
     /// The user's named keys, oldest first.
     pub async fn named_keys(&self, user: UserId) -> Result<Vec<NamedKeyRow>> {
-        let rows: Vec<RawFound> = sqlx::query_as(&format!(
-            "SELECT 1 AS kind, '' AS hash, NULL AS fingerprint, NULL AS grace_until, \
+        let rows: Vec<RawFound> = on_db!(&self.db, |p| {
+            sqlx::query_as(&format!(
+            "SELECT CAST(1 AS BIGINT) AS kind, '' AS hash, NULL AS fingerprint, NULL AS grace_until, \
                {NAMED_COLUMNS} \
-             FROM named_keys n JOIN users u ON u.id = n.user_id WHERE n.user_id = ? \
+             FROM named_keys n JOIN users u ON u.id = n.user_id WHERE n.user_id = $1 \
              ORDER BY n.id"
         ))
         .bind(user.0)
-        .fetch_all(&self.pool)
-        .await?;
+        .fetch_all(p)
+        .await
+        })?;
         Ok(rows.into_iter().map(RawFound::named).collect())
     }
 
     pub async fn named_key(&self, user: UserId, name: &str) -> Result<Option<NamedKeyRow>> {
-        let row: Option<RawFound> = sqlx::query_as(&format!(
-            "SELECT 1 AS kind, '' AS hash, NULL AS fingerprint, NULL AS grace_until, \
+        let row: Option<RawFound> = on_db!(&self.db, |p| {
+            sqlx::query_as(&format!(
+            "SELECT CAST(1 AS BIGINT) AS kind, '' AS hash, NULL AS fingerprint, NULL AS grace_until, \
                {NAMED_COLUMNS} \
              FROM named_keys n JOIN users u ON u.id = n.user_id \
-             WHERE n.user_id = ? AND n.name = ?"
+             WHERE n.user_id = $1 AND n.name = $2"
         ))
         .bind(user.0)
         .bind(name)
-        .fetch_optional(&self.pool)
-        .await?;
+        .fetch_optional(p)
+        .await
+        })?;
         Ok(row.map(RawFound::named))
     }
 
     /// Fingerprints (current and previous) of a named key, for cache invalidation.
     pub async fn named_key_fingerprints(&self, id: i64) -> Result<Vec<String>> {
-        let row: Option<(String, Option<String>)> =
-            sqlx::query_as("SELECT key_fingerprint, prev_fingerprint FROM named_keys WHERE id = ?")
-                .bind(id)
-                .fetch_optional(&self.pool)
-                .await?;
+        let row: Option<(String, Option<String>)> = on_db!(&self.db, |p| sqlx::query_as(
+            "SELECT key_fingerprint, prev_fingerprint FROM named_keys WHERE id = $1"
+        )
+        .bind(id)
+        .fetch_optional(p)
+        .await)?;
         Ok(row
             .map(|(a, b)| std::iter::once(a).chain(b).collect())
             .unwrap_or_default())
@@ -295,11 +292,11 @@ impl Store {
         name: &str,
         policy: &StoredPolicy,
     ) -> Result<bool> {
-        let res = sqlx::query(
-            "UPDATE named_keys SET scopes = ?, order_mode = COALESCE(?, order_mode), \
-               symbols = ?, max_qty = ?, max_value = ?, max_orders_per_day = ?, \
-               expires_at = ?, allow_ips = ?, ip_all_requests = ? \
-             WHERE user_id = ? AND name = ?",
+        let res = on_db!(&self.db, |p| sqlx::query(
+            "UPDATE named_keys SET scopes = $1, order_mode = COALESCE($2, order_mode), \
+               symbols = $3, max_qty = $4, max_value = $5, max_orders_per_day = $6, \
+               expires_at = $7, allow_ips = $8, ip_all_requests = $9 \
+             WHERE user_id = $10 AND name = $11",
         )
         .bind(&policy.scopes)
         .bind(policy.order_mode.map(OrderMode::as_str))
@@ -312,19 +309,23 @@ impl Store {
         .bind(policy.ip_all_requests)
         .bind(user.0)
         .bind(name)
-        .execute(&self.pool)
-        .await?;
-        Ok(res.rows_affected() == 1)
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(res == 1)
     }
 
     /// Deletes a named key (its audit entries stay). `false` when there is none.
     pub async fn delete_named_key(&self, user: UserId, name: &str) -> Result<bool> {
-        let res = sqlx::query("DELETE FROM named_keys WHERE user_id = ? AND name = ?")
-            .bind(user.0)
-            .bind(name)
-            .execute(&self.pool)
-            .await?;
-        Ok(res.rows_affected() == 1)
+        let res = on_db!(&self.db, |p| sqlx::query(
+            "DELETE FROM named_keys WHERE user_id = $1 AND name = $2"
+        )
+        .bind(user.0)
+        .bind(name)
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(res == 1)
     }
 
     /// Puts a new secret in place; the current one becomes the previous one, valid until
@@ -336,13 +337,13 @@ impl Store {
         key: &crate::NewKey,
         prev_valid_until: Option<&str>,
     ) -> Result<bool> {
-        let res = sqlx::query(
+        let res = on_db!(&self.db, |p| sqlx::query(
             "UPDATE named_keys SET \
-               prev_hash = CASE WHEN ?1 IS NULL THEN NULL ELSE key_hash END, \
-               prev_fingerprint = CASE WHEN ?1 IS NULL THEN NULL ELSE key_fingerprint END, \
-               prev_valid_until = ?1, \
-               key_hash = ?2, key_encrypted = ?3, key_fingerprint = ?4 \
-             WHERE user_id = ?5 AND name = ?6",
+               prev_hash = CASE WHEN $1 IS NULL THEN NULL ELSE key_hash END, \
+               prev_fingerprint = CASE WHEN $1 IS NULL THEN NULL ELSE key_fingerprint END, \
+               prev_valid_until = $1, \
+               key_hash = $2, key_encrypted = $3, key_fingerprint = $4 \
+             WHERE user_id = $5 AND name = $6",
         )
         .bind(prev_valid_until)
         .bind(&key.hash)
@@ -350,28 +351,31 @@ impl Store {
         .bind(&key.fingerprint)
         .bind(user.0)
         .bind(name)
-        .execute(&self.pool)
+        .execute(p)
         .await
+        .map(|r| r.rows_affected()))
         .map_err(|e| conflict(e, "key fingerprint"))?;
-        Ok(res.rows_affected() == 1)
+        Ok(res == 1)
     }
 
     /// Writes a batch of last-use records in one transaction.
     pub async fn record_key_uses(&self, uses: &[KeyUse]) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
-        for u in uses {
-            sqlx::query(
-                "UPDATE named_keys SET last_used_at = ?, last_ip = COALESCE(?, last_ip) \
-                 WHERE id = ?",
-            )
-            .bind(&u.at)
-            .bind(&u.ip)
-            .bind(u.key_id)
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(())
+        on_db!(&self.db, |p| {
+            let mut tx = p.begin().await?;
+            for u in uses {
+                sqlx::query(
+                    "UPDATE named_keys SET last_used_at = $1, last_ip = COALESCE($2, last_ip) \
+                     WHERE id = $3",
+                )
+                .bind(&u.at)
+                .bind(&u.ip)
+                .bind(u.key_id)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+            Ok(())
+        })
     }
 
     /// Counts `n` orders for `key_id` in `session` unless that would pass `max`; `false`
@@ -387,44 +391,47 @@ impl Store {
         if n > max {
             return Ok(false);
         }
-        let taken: Option<i64> = sqlx::query_scalar(
-            "INSERT INTO named_key_orders (key_id, session, count) VALUES (?1, ?2, ?3) \
-             ON CONFLICT (key_id, session) DO UPDATE SET count = count + ?3 \
-               WHERE count + ?3 <= ?4 \
+        let taken: Option<i64> = on_db!(&self.db, |p| sqlx::query_scalar(
+            "INSERT INTO named_key_orders (key_id, session, count) VALUES ($1, $2, $3) \
+             ON CONFLICT (key_id, session) DO UPDATE SET count = named_key_orders.count + $3 \
+               WHERE named_key_orders.count + $3 <= $4 \
              RETURNING count",
         )
         .bind(key_id)
         .bind(session)
         .bind(n)
         .bind(max)
-        .fetch_optional(&self.pool)
-        .await?;
+        .fetch_optional(p)
+        .await)?;
         Ok(taken.is_some())
     }
 
     /// Gives back `n` orders counted by [`Self::take_key_orders`] that were not placed.
     pub async fn return_key_orders(&self, key_id: i64, session: &str, n: i64) -> Result<()> {
-        sqlx::query(
-            "UPDATE named_key_orders SET count = MAX(count - ?, 0) \
-             WHERE key_id = ? AND session = ?",
+        on_db!(&self.db, |p| sqlx::query(
+            "UPDATE named_key_orders SET count = CASE WHEN count > $1 THEN count - $1 ELSE 0 END \
+             WHERE key_id = $2 AND session = $3",
         )
         .bind(n)
         .bind(key_id)
         .bind(session)
-        .execute(&self.pool)
-        .await?;
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))?;
         Ok(())
     }
 
     /// Orders counted for `key_id` in `session`.
     pub async fn key_orders(&self, key_id: i64, session: &str) -> Result<i64> {
-        Ok(sqlx::query_scalar(
-            "SELECT COALESCE((SELECT count FROM named_key_orders WHERE key_id = ? AND session = ?), 0)",
+        Ok(on_db!(&self.db, |p| {
+            sqlx::query_scalar(
+            "SELECT COALESCE((SELECT count FROM named_key_orders WHERE key_id = $1 AND session = $2), 0)",
         )
         .bind(key_id)
         .bind(session)
-        .fetch_one(&self.pool)
-        .await?)
+        .fetch_one(p)
+        .await
+        })?)
     }
 
     pub async fn insert_audit(
@@ -435,16 +442,18 @@ impl Store {
         detail: &str,
         at: &str,
     ) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO key_audit (user_id, key_name, event, detail, at) VALUES (?, ?, ?, ?, ?)",
+        on_db!(&self.db, |p| {
+            sqlx::query(
+            "INSERT INTO key_audit (user_id, key_name, event, detail, at) VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(user.0)
         .bind(key_name)
         .bind(event)
         .bind(detail)
         .bind(at)
-        .execute(&self.pool)
-        .await?;
+        .execute(p)
+        .await.map(|r| r.rows_affected())
+        })?;
         Ok(())
     }
 
@@ -456,27 +465,27 @@ impl Store {
         event: &str,
         detail: &str,
     ) -> Result<bool> {
-        Ok(sqlx::query_scalar(
+        Ok(on_db!(&self.db, |p| sqlx::query_scalar(
             "SELECT EXISTS (SELECT 1 FROM key_audit \
-               WHERE user_id = ? AND key_name = ? AND event = ? AND detail = ?)",
+               WHERE user_id = $1 AND key_name = $2 AND event = $3 AND detail = $4)",
         )
         .bind(user.0)
         .bind(key_name)
         .bind(event)
         .bind(detail)
-        .fetch_one(&self.pool)
-        .await?)
+        .fetch_one(p)
+        .await)?)
     }
 
     /// The user's audit log, newest first, at most `limit` entries.
     pub async fn audit_log(&self, user: UserId, limit: i64) -> Result<Vec<AuditRow>> {
-        Ok(sqlx::query_as(
-            "SELECT id, key_name, event, detail, at FROM key_audit WHERE user_id = ? \
-             ORDER BY id DESC LIMIT ?",
+        Ok(on_db!(&self.db, |p| sqlx::query_as(
+            "SELECT id, key_name, event, detail, at FROM key_audit WHERE user_id = $1 \
+             ORDER BY id DESC LIMIT $2",
         )
         .bind(user.0)
         .bind(limit)
-        .fetch_all(&self.pool)
-        .await?)
+        .fetch_all(p)
+        .await)?)
     }
 }

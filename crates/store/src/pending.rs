@@ -5,7 +5,7 @@
 //! and only the caller that changed the row executes it. Rows are always addressed with
 //! their owner (`user_id`), so one user can never read or change another's.
 
-use crate::{Result, Store, UserId};
+use crate::{Result, Store, UserId, dialect};
 
 /// One row, as stored.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
@@ -81,10 +81,10 @@ impl Store {
         at: Stamp<'_>,
         key_name: Option<&str>,
     ) -> Result<i64> {
-        let r = sqlx::query(
-            "INSERT INTO pending_orders (user_id, api_type, order_data, created_at, created_at_ist, \
-               key_name) \
-             VALUES (?, ?, ?, ?, ?, ?)",
+        Ok(on_db!(&self.db, |p| sqlx::query_scalar(
+            "INSERT INTO pending_orders (user_id, api_type, order_data, created_at, \
+               created_at_ist, key_name) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
         .bind(user.0)
         .bind(api_type)
@@ -92,9 +92,8 @@ impl Store {
         .bind(at.utc)
         .bind(at.ist)
         .bind(key_name)
-        .execute(&self.pool)
-        .await?;
-        Ok(r.last_insert_rowid())
+        .fetch_one(p)
+        .await)?)
     }
 
     /// The user's rows with `status` (all when `None`), newest first.
@@ -104,67 +103,70 @@ impl Store {
         status: Option<&str>,
     ) -> Result<Vec<PendingRow>> {
         let sql = format!(
-            "SELECT {COLUMNS} FROM pending_orders WHERE user_id = ? AND (? IS NULL OR status = ?) \
+            "SELECT {COLUMNS} FROM pending_orders WHERE user_id = $1 AND ($2 IS NULL OR status = $3) \
              ORDER BY id DESC"
         );
-        Ok(sqlx::query_as(&sql)
+        Ok(on_db!(&self.db, |p| sqlx::query_as(&sql)
             .bind(user.0)
             .bind(status)
             .bind(status)
-            .fetch_all(&self.pool)
-            .await?)
+            .fetch_all(p)
+            .await)?)
     }
 
     pub async fn pending_row(&self, user: UserId, id: i64) -> Result<Option<PendingRow>> {
-        let sql = format!("SELECT {COLUMNS} FROM pending_orders WHERE id = ? AND user_id = ?");
-        Ok(sqlx::query_as(&sql)
+        let sql = format!("SELECT {COLUMNS} FROM pending_orders WHERE id = $1 AND user_id = $2");
+        Ok(on_db!(&self.db, |p| sqlx::query_as(&sql)
             .bind(id)
             .bind(user.0)
-            .fetch_optional(&self.pool)
-            .await?)
+            .fetch_optional(p)
+            .await)?)
     }
 
     /// Statistics over all of the user's rows.
     pub async fn pending_stats(&self, user: UserId) -> Result<PendingStats> {
-        Ok(sqlx::query_as(
+        let action = format!(
+            "upper({})",
+            dialect::json_text_field(self.backend(), "order_data", "action")
+        );
+        let sql = format!(
             "SELECT \
-               COALESCE(SUM(status = 'pending'), 0) AS total_pending, \
-               COALESCE(SUM(status = 'approved'), 0) AS total_approved, \
-               COALESCE(SUM(status = 'rejected'), 0) AS total_rejected, \
-               COALESCE(SUM(upper(json_extract(order_data, '$.action')) = 'BUY'), 0) \
-                 AS total_buy_orders, \
-               COALESCE(SUM(upper(json_extract(order_data, '$.action')) = 'SELL'), 0) \
-                 AS total_sell_orders, \
-               COALESCE(SUM(api_type = 'placeorder'), 0) AS total_placeorder, \
-               COALESCE(SUM(api_type = 'smartorder'), 0) AS total_smartorder, \
-               COALESCE(SUM(api_type = 'basketorder'), 0) AS total_basketorder, \
-               COALESCE(SUM(api_type = 'splitorder'), 0) AS total_splitorder, \
-               COALESCE(SUM(api_type = 'placegttorder'), 0) AS total_placegttorder \
-             FROM pending_orders WHERE user_id = ?",
-        )
-        .bind(user.0)
-        .fetch_one(&self.pool)
-        .await?)
+               COUNT(*) FILTER (WHERE status = 'pending') AS total_pending, \
+               COUNT(*) FILTER (WHERE status = 'approved') AS total_approved, \
+               COUNT(*) FILTER (WHERE status = 'rejected') AS total_rejected, \
+               COUNT(*) FILTER (WHERE {action} = 'BUY') AS total_buy_orders, \
+               COUNT(*) FILTER (WHERE {action} = 'SELL') AS total_sell_orders, \
+               COUNT(*) FILTER (WHERE api_type = 'placeorder') AS total_placeorder, \
+               COUNT(*) FILTER (WHERE api_type = 'smartorder') AS total_smartorder, \
+               COUNT(*) FILTER (WHERE api_type = 'basketorder') AS total_basketorder, \
+               COUNT(*) FILTER (WHERE api_type = 'splitorder') AS total_splitorder, \
+               COUNT(*) FILTER (WHERE api_type = 'placegttorder') AS total_placegttorder \
+             FROM pending_orders WHERE user_id = $1"
+        );
+        Ok(on_db!(&self.db, |p| sqlx::query_as(&sql)
+            .bind(user.0)
+            .fetch_one(p)
+            .await)?)
     }
 
     /// How many of the user's rows await a decision (the navigation badge).
     pub async fn count_pending(&self, user: UserId) -> Result<i64> {
-        Ok(sqlx::query_scalar(
-            "SELECT COUNT(*) FROM pending_orders WHERE user_id = ? AND status = 'pending'",
+        Ok(on_db!(&self.db, |p| sqlx::query_scalar(
+            "SELECT COUNT(*) FROM pending_orders WHERE user_id = $1 AND status = 'pending'",
         )
         .bind(user.0)
-        .fetch_one(&self.pool)
-        .await?)
+        .fetch_one(p)
+        .await)?)
     }
 
     /// The ids of the user's pending rows, oldest first.
     pub async fn pending_ids(&self, user: UserId) -> Result<Vec<i64>> {
-        Ok(sqlx::query_scalar(
-            "SELECT id FROM pending_orders WHERE user_id = ? AND status = 'pending' ORDER BY id",
+        Ok(on_db!(&self.db, |p| sqlx::query_scalar(
+            "SELECT id FROM pending_orders WHERE user_id = $1 AND status = 'pending' ORDER BY id",
         )
         .bind(user.0)
-        .fetch_all(&self.pool)
-        .await?)
+        .fetch_all(p)
+        .await)?)
     }
 
     /// `pending → approved` with `execution_state = 'executing'`, in one statement. True
@@ -176,40 +178,45 @@ impl Store {
         by: &str,
         at: Stamp<'_>,
     ) -> Result<bool> {
-        let r = sqlx::query(
+        let r = on_db!(&self.db, |p| sqlx::query(
             "UPDATE pending_orders SET status = 'approved', execution_state = 'executing', \
-               approved_at = ?, approved_at_ist = ?, approved_by = ? \
-             WHERE id = ? AND user_id = ? AND status = 'pending'",
+               approved_at = $1, approved_at_ist = $2, approved_by = $3 \
+             WHERE id = $4 AND user_id = $5 AND status = 'pending'",
         )
         .bind(at.utc)
         .bind(at.ist)
         .bind(by)
         .bind(id)
         .bind(user.0)
-        .execute(&self.pool)
-        .await?;
-        Ok(r.rows_affected() == 1)
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(r == 1)
     }
 
     /// Appends an engine order id to an executing row (progress survives a crash).
     pub async fn record_pending_leg(&self, id: i64, order_id: &str) -> Result<()> {
-        sqlx::query(
-            "UPDATE pending_orders SET order_ids = json_insert(order_ids, '$[#]', ?) \
-             WHERE id = ? AND execution_state = 'executing'",
-        )
-        .bind(order_id)
-        .bind(id)
-        .execute(&self.pool)
-        .await?;
+        let sql = format!(
+            "UPDATE pending_orders SET order_ids = {} \
+             WHERE id = $2 AND execution_state = 'executing'",
+            dialect::json_push_text(self.backend(), "order_ids", "$1")
+        );
+        on_db!(&self.db, |p| sqlx::query(&sql)
+            .bind(order_id)
+            .bind(id)
+            .execute(p)
+            .await
+            .map(|r| r.rows_affected()))?;
         Ok(())
     }
 
     /// Records how an executing row ended; false if it was not executing.
     pub async fn finish_pending(&self, id: i64, o: Outcome<'_>) -> Result<bool> {
-        let r = sqlx::query(
-            "UPDATE pending_orders SET execution_state = ?, broker_order_id = ?, \
-               broker_status = ?, execution_result = ?, execution_error = ?, executed_at_ist = ? \
-             WHERE id = ? AND execution_state = 'executing'",
+        let r = on_db!(&self.db, |p| {
+            sqlx::query(
+            "UPDATE pending_orders SET execution_state = $1, broker_order_id = $2, \
+               broker_status = $3, execution_result = $4, execution_error = $5, executed_at_ist = $6 \
+             WHERE id = $7 AND execution_state = 'executing'",
         )
         .bind(if o.executed { "executed" } else { "failed" })
         .bind(o.broker_order_id)
@@ -218,9 +225,10 @@ impl Store {
         .bind(o.error)
         .bind(o.at_ist)
         .bind(id)
-        .execute(&self.pool)
-        .await?;
-        Ok(r.rows_affected() == 1)
+        .execute(p)
+        .await.map(|r| r.rows_affected())
+        })?;
+        Ok(r == 1)
     }
 
     /// `pending → rejected`; false if the row is not the user's or not pending.
@@ -232,10 +240,11 @@ impl Store {
         reason: &str,
         at: Stamp<'_>,
     ) -> Result<bool> {
-        let r = sqlx::query(
-            "UPDATE pending_orders SET status = 'rejected', rejected_at = ?, rejected_at_ist = ?, \
-               rejected_by = ?, rejected_reason = ? \
-             WHERE id = ? AND user_id = ? AND status = 'pending'",
+        let r = on_db!(&self.db, |p| {
+            sqlx::query(
+            "UPDATE pending_orders SET status = 'rejected', rejected_at = $1, rejected_at_ist = $2, \
+               rejected_by = $3, rejected_reason = $4 \
+             WHERE id = $5 AND user_id = $6 AND status = 'pending'",
         )
         .bind(at.utc)
         .bind(at.ist)
@@ -243,87 +252,42 @@ impl Store {
         .bind(reason)
         .bind(id)
         .bind(user.0)
-        .execute(&self.pool)
-        .await?;
-        Ok(r.rows_affected() == 1)
+        .execute(p)
+        .await.map(|r| r.rows_affected())
+        })?;
+        Ok(r == 1)
     }
 
     /// Deletes a decided row (approved and finished, or rejected); pending and executing
     /// rows stay.
     pub async fn delete_pending(&self, user: UserId, id: i64) -> Result<bool> {
-        let r = sqlx::query(
-            "DELETE FROM pending_orders WHERE id = ? AND user_id = ? \
+        let r = on_db!(&self.db, |p| sqlx::query(
+            "DELETE FROM pending_orders WHERE id = $1 AND user_id = $2 \
                AND (status = 'rejected' OR execution_state IN ('executed', 'failed'))",
         )
         .bind(id)
         .bind(user.0)
-        .execute(&self.pool)
-        .await?;
-        Ok(r.rows_affected() == 1)
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(r == 1)
     }
 
     /// At start-up: rows left `executing` by a previous process become `failed` with
     /// `reason` (they are never executed again). Returns their ids.
     pub async fn fail_interrupted_pending(&self, reason: &str, at_ist: &str) -> Result<Vec<i64>> {
-        Ok(sqlx::query_scalar(
+        let sql = format!(
             "UPDATE pending_orders SET execution_state = 'failed', \
                broker_status = CASE WHEN order_ids = '[]' THEN 'rejected' ELSE 'partial' END, \
-               broker_order_id = CASE WHEN order_ids = '[]' THEN NULL \
-                 ELSE (SELECT group_concat(value, ',') FROM json_each(order_ids)) END, \
-               execution_error = ?, executed_at_ist = ? \
+               broker_order_id = CASE WHEN order_ids = '[]' THEN NULL ELSE {} END, \
+               execution_error = $1, executed_at_ist = $2 \
              WHERE execution_state = 'executing' RETURNING id",
-        )
-        .bind(reason)
-        .bind(at_ist)
-        .fetch_all(&self.pool)
-        .await?)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::NewUser;
-
-    async fn store_with_user() -> (Store, UserId) {
-        let s = Store::open("sqlite::memory:").await.unwrap();
-        let u = NewUser {
-            username: "u",
-            email: None,
-            password_hash: "x",
-            is_admin: false,
-        };
-        let id = s.create_user(&u, None).await.unwrap();
-        (s, id)
-    }
-
-    const T: Stamp<'static> = Stamp {
-        utc: "2026-01-01T00:00:00Z",
-        ist: "2026-01-01 05:30:00 IST",
-    };
-
-    #[tokio::test]
-    async fn claim_wins_once_and_only_for_the_owner() {
-        let (s, u) = store_with_user().await;
-        let id = s
-            .insert_pending(u, "placeorder", r#"{"action":"BUY"}"#, T, None)
-            .await
-            .unwrap();
-        assert!(!s.claim_pending(UserId(u.0 + 1), id, "x", T).await.unwrap());
-        assert!(s.claim_pending(u, id, "u", T).await.unwrap());
-        assert!(!s.claim_pending(u, id, "u", T).await.unwrap());
-        assert!(!s.reject_pending(u, id, "u", "r", T).await.unwrap());
-        // Executing rows cannot be deleted.
-        assert!(!s.delete_pending(u, id).await.unwrap());
-        s.record_pending_leg(id, "A1").await.unwrap();
-        let ids = s.fail_interrupted_pending("restart", T.ist).await.unwrap();
-        assert_eq!(ids, vec![id]);
-        let row = s.pending_row(u, id).await.unwrap().unwrap();
-        assert_eq!(row.execution_state.as_deref(), Some("failed"));
-        assert_eq!(row.broker_order_id.as_deref(), Some("A1"));
-        assert_eq!(row.broker_status.as_deref(), Some("partial"));
-        assert!(s.delete_pending(u, id).await.unwrap());
-        let st = s.pending_stats(u).await.unwrap();
-        assert_eq!(st, PendingStats::default());
+            dialect::json_join_texts(self.backend(), "order_ids")
+        );
+        Ok(on_db!(&self.db, |p| sqlx::query_scalar(&sql)
+            .bind(reason)
+            .bind(at_ist)
+            .fetch_all(p)
+            .await)?)
     }
 }

@@ -1,5 +1,5 @@
 //! What `Store::open` checks before it creates or writes anything: that the URL names a
-//! SQLite database, and that an existing file is algogate's (or empty). Migrating someone
+//! database kind algogate runs on, and that an existing database is algogate's (or empty). Migrating someone
 //! else's database would write `_sqlx_migrations` into it before failing on a clash.
 
 use std::path::Path;
@@ -92,12 +92,31 @@ pub(crate) async fn check_existing(file: &Path) -> Result<()> {
     {
         return Err(StoreError::OpenAlgoDatabase { path: shown() });
     }
+    refuse_foreign(&tables, &shown())
+}
+
+/// Refuses a PostgreSQL database (its current schema) that holds tables but is not
+/// algogate's; `shown` is the URL without its password.
+pub(crate) async fn check_existing_postgres(pool: &sqlx::PgPool, shown: &str) -> Result<()> {
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT table_name::text FROM information_schema.tables \
+         WHERE table_schema = current_schema() ORDER BY table_name",
+    )
+    .fetch_all(pool)
+    .await?;
+    refuse_foreign(&tables, shown)
+}
+
+fn refuse_foreign(tables: &[String], shown: &str) -> Result<()> {
+    if tables.is_empty() || tables.iter().any(|t| t == "_sqlx_migrations") {
+        return Ok(());
+    }
     let mut listed: Vec<&str> = tables.iter().map(String::as_str).take(5).collect();
     if tables.len() > listed.len() {
         listed.push("…");
     }
     Err(StoreError::ForeignDatabase {
-        path: shown(),
+        path: shown.to_string(),
         tables: listed.join(", "),
     })
 }

@@ -12,10 +12,38 @@ use algogate_broker::engine::{
     PriceType, Product, StoredAccount, Trade, TradeId,
 };
 use chrono::NaiveDate;
-use sqlx::Row;
+use sqlx::postgres::PgRow;
 use sqlx::sqlite::SqliteRow;
+use sqlx::{Decode, Postgres, Row, Sqlite, Type};
 
 use crate::Store;
+
+/// Reads a column of a row of either backend.
+trait Cols {
+    fn col<T>(&self, column: &str) -> Result<T, LedgerError>
+    where
+        T: for<'r> Decode<'r, Sqlite>
+            + Type<Sqlite>
+            + for<'r> Decode<'r, Postgres>
+            + Type<Postgres>;
+}
+
+macro_rules! impl_cols {
+    ($($row:ty),*) => {$(
+        impl Cols for $row {
+            fn col<T>(&self, column: &str) -> Result<T, LedgerError>
+            where
+                T: for<'r> Decode<'r, Sqlite>
+                    + Type<Sqlite>
+                    + for<'r> Decode<'r, Postgres>
+                    + Type<Postgres>,
+            {
+                self.try_get(column).map_err(err)
+            }
+        }
+    )*};
+}
+impl_cols!(SqliteRow, PgRow);
 
 fn err(e: impl std::fmt::Display) -> LedgerError {
     LedgerError(e.to_string())
@@ -34,49 +62,47 @@ fn opt_date(s: Option<String>) -> Result<Option<NaiveDate>, LedgerError> {
     s.map(|s| date(&s)).transpose()
 }
 
-fn contract(r: &SqliteRow) -> Result<Contract, LedgerError> {
-    let kind: String = r.try_get("instrument_type").map_err(err)?;
+fn contract(r: &impl Cols) -> Result<Contract, LedgerError> {
+    let kind: String = r.col("instrument_type")?;
     Ok(Contract {
         kind: instrument_type_from_str(&kind)
             .ok_or_else(|| LedgerError(format!("bad instrument type '{kind}'")))?,
-        lot_size: u32::try_from(r.try_get::<i64, _>("lot_size").map_err(err)?).unwrap_or(1),
-        expiry: opt_date(r.try_get("expiry").map_err(err)?)?,
+        lot_size: u32::try_from(r.col::<i64>("lot_size")?).unwrap_or(1),
+        expiry: opt_date(r.col("expiry")?)?,
     })
 }
 
-fn order_from(r: &SqliteRow) -> Result<Order, LedgerError> {
-    let g = |c: &str| r.try_get::<String, _>(c).map_err(err);
+fn order_from(r: &impl Cols) -> Result<Order, LedgerError> {
+    let g = |c: &str| r.col::<String>(c);
     Ok(Order {
         id: OrderId(g("orderid")?),
-        account: AccountId(r.try_get("user_id").map_err(err)?),
+        account: AccountId(r.col("user_id")?),
         symbol: g("symbol")?,
         exchange: parse::<Exchange>(&g("exchange")?, "exchange")?,
         action: parse::<Action>(&g("action")?, "action")?,
-        quantity: r.try_get("quantity").map_err(err)?,
-        price: r.try_get("price").map_err(err)?,
-        trigger_price: r.try_get("trigger_price").map_err(err)?,
+        quantity: r.col("quantity")?,
+        price: r.col("price")?,
+        trigger_price: r.col("trigger_price")?,
         pricetype: parse::<PriceType>(&g("pricetype")?, "pricetype")?,
         product: parse::<Product>(&g("product")?, "product")?,
         status: parse::<OrderStatus>(&g("order_status")?, "order_status")?,
-        filled_quantity: r.try_get("filled_quantity").map_err(err)?,
-        average_price: r.try_get("average_price").map_err(err)?,
+        filled_quantity: r.col("filled_quantity")?,
+        average_price: r.col("average_price")?,
         rejection_reason: g("rejection_reason")?,
         strategy: g("strategy")?,
-        margin_blocked: r.try_get("margin_blocked").map_err(err)?,
+        margin_blocked: r.col("margin_blocked")?,
         contract: contract(r)?,
-        created_ms: r.try_get("created_ms").map_err(err)?,
-        updated_ms: r.try_get("updated_ms").map_err(err)?,
+        created_ms: r.col("created_ms")?,
+        updated_ms: r.col("updated_ms")?,
     })
 }
 
-fn gtt_from(r: &SqliteRow) -> Result<Gtt, LedgerError> {
-    let g = |c: &str| r.try_get::<String, _>(c).map_err(err);
+fn gtt_from(r: &impl Cols) -> Result<Gtt, LedgerError> {
+    let g = |c: &str| r.col::<String>(c);
     let leg = |n: u8| -> Result<Option<GttLeg>, LedgerError> {
-        let trigger: Option<f64> = r.try_get(format!("leg{n}_trigger").as_str()).map_err(err)?;
-        let dir: Option<String> = r
-            .try_get(format!("leg{n}_direction").as_str())
-            .map_err(err)?;
-        let price: Option<f64> = r.try_get(format!("leg{n}_price").as_str()).map_err(err)?;
+        let trigger: Option<f64> = r.col(&format!("leg{n}_trigger"))?;
+        let dir: Option<String> = r.col(&format!("leg{n}_direction"))?;
+        let price: Option<f64> = r.col(&format!("leg{n}_price"))?;
         Ok(match (trigger, dir, price) {
             (Some(trigger_price), Some(d), Some(price)) => Some(GttLeg {
                 trigger_price,
@@ -86,94 +112,94 @@ fn gtt_from(r: &SqliteRow) -> Result<Gtt, LedgerError> {
             _ => None,
         })
     };
-    let fired_leg: Option<i64> = r.try_get("fired_leg").map_err(err)?;
-    let fired_order: Option<String> = r.try_get("fired_order_id").map_err(err)?;
+    let fired_leg: Option<i64> = r.col("fired_leg")?;
+    let fired_order: Option<String> = r.col("fired_order_id")?;
     Ok(Gtt {
         id: GttId(g("gtt_id")?),
-        account: AccountId(r.try_get("user_id").map_err(err)?),
+        account: AccountId(r.col("user_id")?),
         kind: parse::<GttKind>(&g("trigger_type")?, "trigger_type")?,
         symbol: g("symbol")?,
         exchange: parse::<Exchange>(&g("exchange")?, "exchange")?,
         action: parse::<Action>(&g("action")?, "action")?,
-        quantity: r.try_get("quantity").map_err(err)?,
+        quantity: r.col("quantity")?,
         pricetype: parse::<PriceType>(&g("pricetype")?, "pricetype")?,
         product: parse::<Product>(&g("product")?, "product")?,
         legs: [leg(1)?, leg(2)?].into_iter().flatten().collect(),
         strategy: g("strategy")?,
-        last_price: r.try_get("last_price").map_err(err)?,
+        last_price: r.col("last_price")?,
         status: parse::<GttStatus>(&g("gtt_status")?, "gtt_status")?,
         fired: match (fired_leg, fired_order) {
             (Some(l), Some(o)) => Some((usize::try_from(l).unwrap_or(0), OrderId(o))),
             _ => None,
         },
         reason: g("reason")?,
-        created_ms: r.try_get("created_ms").map_err(err)?,
-        updated_ms: r.try_get("updated_ms").map_err(err)?,
-        expires_ms: r.try_get("expires_ms").map_err(err)?,
+        created_ms: r.col("created_ms")?,
+        updated_ms: r.col("updated_ms")?,
+        expires_ms: r.col("expires_ms")?,
     })
 }
 
-fn trade_from(r: &SqliteRow) -> Result<Trade, LedgerError> {
-    let g = |c: &str| r.try_get::<String, _>(c).map_err(err);
+fn trade_from(r: &impl Cols) -> Result<Trade, LedgerError> {
+    let g = |c: &str| r.col::<String>(c);
     Ok(Trade {
         id: TradeId(g("tradeid")?),
         orderid: OrderId(g("orderid")?),
-        account: AccountId(r.try_get("user_id").map_err(err)?),
+        account: AccountId(r.col("user_id")?),
         symbol: g("symbol")?,
         exchange: parse::<Exchange>(&g("exchange")?, "exchange")?,
         action: parse::<Action>(&g("action")?, "action")?,
-        quantity: r.try_get("quantity").map_err(err)?,
-        price: r.try_get("price").map_err(err)?,
+        quantity: r.col("quantity")?,
+        price: r.col("price")?,
         product: parse::<Product>(&g("product")?, "product")?,
         strategy: g("strategy")?,
-        created_ms: r.try_get("created_ms").map_err(err)?,
+        created_ms: r.col("created_ms")?,
     })
 }
 
-fn position_from(r: &SqliteRow) -> Result<Position, LedgerError> {
-    let g = |c: &str| r.try_get::<String, _>(c).map_err(err);
+fn position_from(r: &impl Cols) -> Result<Position, LedgerError> {
+    let g = |c: &str| r.col::<String>(c);
     Ok(Position {
         key: PositionKey {
             symbol: g("symbol")?,
             exchange: parse::<Exchange>(&g("exchange")?, "exchange")?,
             product: parse::<Product>(&g("product")?, "product")?,
         },
-        quantity: r.try_get("quantity").map_err(err)?,
-        average_price: r.try_get("average_price").map_err(err)?,
-        margin: r.try_get("margin").map_err(err)?,
-        today_realized: r.try_get("today_realized").map_err(err)?,
-        total_realized: r.try_get("total_realized").map_err(err)?,
-        ltp: r.try_get("ltp").map_err(err)?,
+        quantity: r.col("quantity")?,
+        average_price: r.col("average_price")?,
+        margin: r.col("margin")?,
+        today_realized: r.col("today_realized")?,
+        total_realized: r.col("total_realized")?,
+        ltp: r.col("ltp")?,
         contract: contract(r)?,
         opened_on: date(&g("opened_on")?)?,
-        updated_ms: r.try_get("updated_ms").map_err(err)?,
+        updated_ms: r.col("updated_ms")?,
     })
 }
 
-fn holding_from(r: &SqliteRow) -> Result<Holding, LedgerError> {
-    let g = |c: &str| r.try_get::<String, _>(c).map_err(err);
+fn holding_from(r: &impl Cols) -> Result<Holding, LedgerError> {
+    let g = |c: &str| r.col::<String>(c);
     Ok(Holding {
         symbol: g("symbol")?,
         exchange: parse::<Exchange>(&g("exchange")?, "exchange")?,
-        quantity: r.try_get("quantity").map_err(err)?,
-        average_price: r.try_get("average_price").map_err(err)?,
-        margin: r.try_get("margin").map_err(err)?,
-        ltp: r.try_get("ltp").map_err(err)?,
+        quantity: r.col("quantity")?,
+        average_price: r.col("average_price")?,
+        margin: r.col("margin")?,
+        ltp: r.col("ltp")?,
         settlement_date: date(&g("settlement_date")?)?,
-        lot_size: u32::try_from(r.try_get::<i64, _>("lot_size").map_err(err)?).unwrap_or(1),
+        lot_size: u32::try_from(r.col::<i64>("lot_size")?).unwrap_or(1),
     })
 }
 
-fn funds_from(r: &SqliteRow) -> Result<Funds, LedgerError> {
+fn funds_from(r: &impl Cols) -> Result<Funds, LedgerError> {
     Ok(Funds {
-        capital: r.try_get("capital").map_err(err)?,
-        available: r.try_get("available").map_err(err)?,
-        used: r.try_get("used").map_err(err)?,
-        total_realized: r.try_get("total_realized").map_err(err)?,
-        today_realized: r.try_get("today_realized").map_err(err)?,
-        session_start_ms: r.try_get("session_start_ms").map_err(err)?,
-        last_reset_ms: r.try_get("last_reset_ms").map_err(err)?,
-        reset_count: r.try_get("reset_count").map_err(err)?,
+        capital: r.col("capital")?,
+        available: r.col("available")?,
+        used: r.col("used")?,
+        total_realized: r.col("total_realized")?,
+        today_realized: r.col("today_realized")?,
+        session_start_ms: r.col("session_start_ms")?,
+        last_reset_ms: r.col("last_reset_ms")?,
+        reset_count: r.col("reset_count")?,
     })
 }
 
@@ -188,97 +214,100 @@ impl Store {
         since_ms: i64,
     ) -> Result<Option<StoredAccount>, LedgerError> {
         let id = account.0;
-        let Some(funds) = sqlx::query("SELECT * FROM sandbox_funds WHERE user_id = ?")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(err)?
-        else {
-            return Ok(None);
-        };
-        let orders = sqlx::query(
-            "SELECT * FROM sandbox_orders WHERE user_id = ? \
-             AND (created_ms >= ? OR order_status IN ('open', 'trigger pending'))",
-        )
-        .bind(id)
-        .bind(since_ms)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(err)?;
-        let trades =
-            sqlx::query("SELECT * FROM sandbox_trades WHERE user_id = ? AND created_ms >= ?")
+        on_db!(&self.db, |p| {
+            let Some(funds) = sqlx::query("SELECT * FROM sandbox_funds WHERE user_id = $1")
                 .bind(id)
-                .bind(since_ms)
-                .fetch_all(&self.pool)
+                .fetch_optional(p)
+                .await
+                .map_err(err)?
+            else {
+                return Ok(None);
+            };
+            let orders = sqlx::query(
+                "SELECT * FROM sandbox_orders WHERE user_id = $1 \
+             AND (created_ms >= $2 OR order_status IN ('open', 'trigger pending'))",
+            )
+            .bind(id)
+            .bind(since_ms)
+            .fetch_all(p)
+            .await
+            .map_err(err)?;
+            let trades =
+                sqlx::query("SELECT * FROM sandbox_trades WHERE user_id = $1 AND created_ms >= $2")
+                    .bind(id)
+                    .bind(since_ms)
+                    .fetch_all(p)
+                    .await
+                    .map_err(err)?;
+            let positions = sqlx::query("SELECT * FROM sandbox_positions WHERE user_id = $1")
+                .bind(id)
+                .fetch_all(p)
                 .await
                 .map_err(err)?;
-        let positions = sqlx::query("SELECT * FROM sandbox_positions WHERE user_id = ?")
+            let holdings = sqlx::query("SELECT * FROM sandbox_holdings WHERE user_id = $1")
+                .bind(id)
+                .fetch_all(p)
+                .await
+                .map_err(err)?;
+            let gtts = sqlx::query(
+                "SELECT * FROM sandbox_gtt WHERE user_id = $1 \
+             AND (gtt_status = 'active' OR updated_ms >= $2)",
+            )
             .bind(id)
-            .fetch_all(&self.pool)
+            .bind(since_ms)
+            .fetch_all(p)
             .await
             .map_err(err)?;
-        let holdings = sqlx::query("SELECT * FROM sandbox_holdings WHERE user_id = ?")
-            .bind(id)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(err)?;
-        let gtts = sqlx::query(
-            "SELECT * FROM sandbox_gtt WHERE user_id = ? \
-             AND (gtt_status = 'active' OR updated_ms >= ?)",
-        )
-        .bind(id)
-        .bind(since_ms)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(err)?;
-        Ok(Some(StoredAccount {
-            gtts: gtts.iter().map(gtt_from).collect::<Result<_, _>>()?,
-            funds: funds_from(&funds)?,
-            orders: orders.iter().map(order_from).collect::<Result<_, _>>()?,
-            trades: trades.iter().map(trade_from).collect::<Result<_, _>>()?,
-            positions: positions
-                .iter()
-                .map(position_from)
-                .collect::<Result<_, _>>()?,
-            holdings: holdings
-                .iter()
-                .map(holding_from)
-                .collect::<Result<_, _>>()?,
-        }))
+            Ok(Some(StoredAccount {
+                gtts: gtts.iter().map(gtt_from).collect::<Result<_, _>>()?,
+                funds: funds_from(&funds)?,
+                orders: orders.iter().map(order_from).collect::<Result<_, _>>()?,
+                trades: trades.iter().map(trade_from).collect::<Result<_, _>>()?,
+                positions: positions
+                    .iter()
+                    .map(position_from)
+                    .collect::<Result<_, _>>()?,
+                holdings: holdings
+                    .iter()
+                    .map(holding_from)
+                    .collect::<Result<_, _>>()?,
+            }))
+        })
     }
 
     async fn commit_delta(&self, account: AccountId, d: &Delta) -> Result<(), LedgerError> {
         let id = account.0;
-        let mut tx = self.pool.begin().await.map_err(err)?;
-        let f = &d.funds;
-        sqlx::query(
-            "INSERT INTO sandbox_funds (user_id, capital, available, used, total_realized, \
+        on_db!(&self.db, |p| {
+            let mut tx = p.begin().await.map_err(err)?;
+            let f = &d.funds;
+            sqlx::query(
+                "INSERT INTO sandbox_funds (user_id, capital, available, used, total_realized, \
              today_realized, session_start_ms, last_reset_ms, reset_count) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id) DO UPDATE SET \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (user_id) DO UPDATE SET \
              capital = excluded.capital, available = excluded.available, used = excluded.used, \
              total_realized = excluded.total_realized, today_realized = excluded.today_realized, \
              session_start_ms = excluded.session_start_ms, last_reset_ms = excluded.last_reset_ms, \
              reset_count = excluded.reset_count",
-        )
-        .bind(id)
-        .bind(f.capital)
-        .bind(f.available)
-        .bind(f.used)
-        .bind(f.total_realized)
-        .bind(f.today_realized)
-        .bind(f.session_start_ms)
-        .bind(f.last_reset_ms)
-        .bind(f.reset_count)
-        .execute(&mut *tx)
-        .await
-        .map_err(err)?;
-        for o in &d.orders {
-            sqlx::query(
+            )
+            .bind(id)
+            .bind(f.capital)
+            .bind(f.available)
+            .bind(f.used)
+            .bind(f.total_realized)
+            .bind(f.today_realized)
+            .bind(f.session_start_ms)
+            .bind(f.last_reset_ms)
+            .bind(f.reset_count)
+            .execute(&mut *tx)
+            .await
+            .map_err(err)?;
+            for o in &d.orders {
+                sqlx::query(
                 "INSERT INTO sandbox_orders (orderid, user_id, symbol, exchange, action, quantity, \
                  price, trigger_price, pricetype, product, order_status, filled_quantity, \
                  average_price, rejection_reason, strategy, margin_blocked, instrument_type, \
                  lot_size, expiry, created_ms, updated_ms) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21) \
                  ON CONFLICT (orderid) DO UPDATE SET quantity = excluded.quantity, \
                  price = excluded.price, trigger_price = excluded.trigger_price, \
                  order_status = excluded.order_status, filled_quantity = excluded.filled_quantity, \
@@ -310,12 +339,12 @@ impl Store {
             .execute(&mut *tx)
             .await
             .map_err(err)?;
-        }
-        for t in &d.trades {
-            sqlx::query(
+            }
+            for t in &d.trades {
+                sqlx::query(
                 "INSERT INTO sandbox_trades (tradeid, orderid, user_id, symbol, exchange, action, \
                  quantity, price, product, strategy, created_ms) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
             )
             .bind(&t.id.0)
             .bind(&t.orderid.0)
@@ -331,13 +360,13 @@ impl Store {
             .execute(&mut *tx)
             .await
             .map_err(err)?;
-        }
-        for p in &d.positions {
-            sqlx::query(
-                "INSERT INTO sandbox_positions (user_id, symbol, exchange, product, quantity, \
+            }
+            for p in &d.positions {
+                sqlx::query(
+                    "INSERT INTO sandbox_positions (user_id, symbol, exchange, product, quantity, \
                  average_price, margin, today_realized, total_realized, ltp, instrument_type, \
                  lot_size, expiry, opened_on, updated_ms) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
                  ON CONFLICT (user_id, symbol, exchange, product) DO UPDATE SET \
                  quantity = excluded.quantity, average_price = excluded.average_price, \
                  margin = excluded.margin, today_realized = excluded.today_realized, \
@@ -345,30 +374,30 @@ impl Store {
                  instrument_type = excluded.instrument_type, lot_size = excluded.lot_size, \
                  expiry = excluded.expiry, opened_on = excluded.opened_on, \
                  updated_ms = excluded.updated_ms",
-            )
-            .bind(id)
-            .bind(&p.key.symbol)
-            .bind(p.key.exchange.as_str())
-            .bind(p.key.product.as_str())
-            .bind(p.quantity)
-            .bind(p.average_price)
-            .bind(p.margin)
-            .bind(p.today_realized)
-            .bind(p.total_realized)
-            .bind(p.ltp)
-            .bind(p.contract.kind.as_str())
-            .bind(i64::from(p.contract.lot_size))
-            .bind(p.contract.expiry.map(ymd))
-            .bind(ymd(p.opened_on))
-            .bind(p.updated_ms)
-            .execute(&mut *tx)
-            .await
-            .map_err(err)?;
-        }
-        for h in &d.holdings {
-            sqlx::query(
+                )
+                .bind(id)
+                .bind(&p.key.symbol)
+                .bind(p.key.exchange.as_str())
+                .bind(p.key.product.as_str())
+                .bind(p.quantity)
+                .bind(p.average_price)
+                .bind(p.margin)
+                .bind(p.today_realized)
+                .bind(p.total_realized)
+                .bind(p.ltp)
+                .bind(p.contract.kind.as_str())
+                .bind(i64::from(p.contract.lot_size))
+                .bind(p.contract.expiry.map(ymd))
+                .bind(ymd(p.opened_on))
+                .bind(p.updated_ms)
+                .execute(&mut *tx)
+                .await
+                .map_err(err)?;
+            }
+            for h in &d.holdings {
+                sqlx::query(
                 "INSERT INTO sandbox_holdings (user_id, symbol, exchange, quantity, average_price, \
-                 margin, ltp, settlement_date, lot_size) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) \
+                 margin, ltp, settlement_date, lot_size) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
                  ON CONFLICT (user_id, symbol, exchange) DO UPDATE SET \
                  quantity = excluded.quantity, average_price = excluded.average_price, \
                  margin = excluded.margin, ltp = excluded.ltp, \
@@ -386,15 +415,15 @@ impl Store {
             .execute(&mut *tx)
             .await
             .map_err(err)?;
-        }
-        for g in &d.gtts {
-            let leg = |i: usize| g.legs.get(i);
-            sqlx::query(
+            }
+            for g in &d.gtts {
+                let leg = |i: usize| g.legs.get(i);
+                sqlx::query(
                 "INSERT INTO sandbox_gtt (gtt_id, user_id, trigger_type, symbol, exchange, action, \
                  quantity, pricetype, product, strategy, last_price, gtt_status, leg1_trigger, \
                  leg1_direction, leg1_price, leg2_trigger, leg2_direction, leg2_price, \
                  fired_leg, fired_order_id, reason, created_ms, updated_ms, expires_ms) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24) \
                  ON CONFLICT (gtt_id) DO UPDATE SET quantity = excluded.quantity, \
                  pricetype = excluded.pricetype, product = excluded.product, \
                  strategy = excluded.strategy, gtt_status = excluded.gtt_status, \
@@ -431,8 +460,9 @@ impl Store {
             .execute(&mut *tx)
             .await
             .map_err(err)?;
-        }
-        tx.commit().await.map_err(err)
+            }
+            tx.commit().await.map_err(err)
+        })
     }
 }
 
@@ -447,23 +477,25 @@ impl Ledger for Store {
 
     fn accounts(&self) -> LedgerFuture<'_, Vec<AccountId>> {
         Box::pin(async move {
-            let ids: Vec<i64> = sqlx::query_scalar("SELECT user_id FROM sandbox_funds")
-                .fetch_all(&self.pool)
-                .await
-                .map_err(err)?;
+            let ids: Vec<i64> = on_db!(&self.db, |p| sqlx::query_scalar(
+                "SELECT user_id FROM sandbox_funds"
+            )
+            .fetch_all(p)
+            .await)
+            .map_err(err)?;
             Ok(ids.into_iter().map(AccountId).collect())
         })
     }
 
     fn order_ids_with_prefix<'a>(&'a self, prefix: &'a str) -> LedgerFuture<'a, Vec<OrderId>> {
         Box::pin(async move {
-            let ids: Vec<String> = sqlx::query_scalar(
-                "SELECT orderid FROM sandbox_orders WHERE substr(orderid, 1, length(?)) = ?",
+            let ids: Vec<String> = on_db!(&self.db, |p| sqlx::query_scalar(
+                "SELECT orderid FROM sandbox_orders WHERE substr(orderid, 1, length($1)) = $2",
             )
             .bind(prefix)
             .bind(prefix)
-            .fetch_all(&self.pool)
-            .await
+            .fetch_all(p)
+            .await)
             .map_err(err)?;
             Ok(ids.into_iter().map(OrderId).collect())
         })

@@ -29,61 +29,73 @@ impl Store {
         now: i64,
         expires_at: i64,
     ) -> Result<()> {
-        sqlx::query(
+        on_db!(&self.db, |p| sqlx::query(
             "INSERT INTO sessions (id_hash, user_id, created_at, last_seen, expires_at) \
-             VALUES (?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(id_hash)
         .bind(user.0)
         .bind(now)
         .bind(now)
         .bind(expires_at)
-        .execute(&self.pool)
-        .await?;
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))?;
         Ok(())
     }
 
     pub async fn session(&self, id_hash: &str) -> Result<Option<SessionRow>> {
-        Ok(sqlx::query_as(
+        Ok(on_db!(&self.db, |p| sqlx::query_as(
             "SELECT s.user_id, u.username, u.is_admin, s.created_at, s.last_seen, s.expires_at \
-             FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = ?",
+             FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = $1",
         )
         .bind(id_hash)
-        .fetch_optional(&self.pool)
-        .await?)
+        .fetch_optional(p)
+        .await)?)
     }
 
     pub async fn touch_session(&self, id_hash: &str, now: i64) -> Result<()> {
-        sqlx::query("UPDATE sessions SET last_seen = ? WHERE id_hash = ?")
-            .bind(now)
-            .bind(id_hash)
-            .execute(&self.pool)
-            .await?;
+        on_db!(&self.db, |p| sqlx::query(
+            "UPDATE sessions SET last_seen = $1 WHERE id_hash = $2"
+        )
+        .bind(now)
+        .bind(id_hash)
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))?;
         Ok(())
     }
 
     /// Deletes one session; true when it existed.
     pub async fn delete_session(&self, id_hash: &str) -> Result<bool> {
-        let r = sqlx::query("DELETE FROM sessions WHERE id_hash = ?")
-            .bind(id_hash)
-            .execute(&self.pool)
-            .await?;
-        Ok(r.rows_affected() == 1)
+        let r = on_db!(&self.db, |p| sqlx::query(
+            "DELETE FROM sessions WHERE id_hash = $1"
+        )
+        .bind(id_hash)
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(r == 1)
     }
 
     /// Deletes sessions past their hard expiry or idle since before `idle_before`.
     pub async fn purge_sessions(&self, now: i64, idle_before: i64) -> Result<u64> {
-        let r = sqlx::query("DELETE FROM sessions WHERE expires_at <= ? OR last_seen < ?")
-            .bind(now)
-            .bind(idle_before)
-            .execute(&self.pool)
-            .await?;
-        Ok(r.rows_affected())
+        let r = on_db!(&self.db, |p| sqlx::query(
+            "DELETE FROM sessions WHERE expires_at <= $1 OR last_seen < $2"
+        )
+        .bind(now)
+        .bind(idle_before)
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(r)
     }
 
     pub async fn count_sessions(&self) -> Result<i64> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM sessions")
-            .fetch_one(&self.pool)
-            .await?)
+        Ok(on_db!(&self.db, |p| sqlx::query_scalar(
+            "SELECT COUNT(*) FROM sessions"
+        )
+        .fetch_one(p)
+        .await)?)
     }
 }

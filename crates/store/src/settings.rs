@@ -4,23 +4,24 @@ use crate::{Result, Store};
 
 impl Store {
     pub async fn setting(&self, key: &str) -> Result<Option<String>> {
-        Ok(
-            sqlx::query_scalar("SELECT value FROM settings WHERE key = ?")
-                .bind(key)
-                .fetch_optional(&self.pool)
-                .await?,
+        Ok(on_db!(&self.db, |p| sqlx::query_scalar(
+            "SELECT value FROM settings WHERE key = $1"
         )
+        .bind(key)
+        .fetch_optional(p)
+        .await)?)
     }
 
     pub async fn set_setting(&self, key: &str, value: &str) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO settings (key, value) VALUES (?, ?) \
+        on_db!(&self.db, |p| sqlx::query(
+            "INSERT INTO settings (key, value) VALUES ($1, $2) \
              ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         )
         .bind(key)
         .bind(value)
-        .execute(&self.pool)
-        .await?;
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))?;
         Ok(())
     }
 }
@@ -39,13 +40,15 @@ impl Store {
     }
 
     pub async fn bump_key_generation(&self) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO settings (key, value) VALUES (?, '1') \
-             ON CONFLICT (key) DO UPDATE SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT)",
+        on_db!(&self.db, |p| sqlx::query(
+            "INSERT INTO settings (key, value) VALUES ($1, '1') \
+             ON CONFLICT (key) DO UPDATE \
+               SET value = CAST(CAST(settings.value AS BIGINT) + 1 AS TEXT)",
         )
         .bind(KEY_GENERATION)
-        .execute(&self.pool)
-        .await?;
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))?;
         Ok(())
     }
 }

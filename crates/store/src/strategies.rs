@@ -114,25 +114,23 @@ fn conflict(e: sqlx::Error, name: &str) -> StoreError {
     }
 }
 
-async fn insert_mappings(
-    tx: &mut sqlx::Transaction<'_, sqlx::Sqlite>,
-    strategy: i64,
-    mappings: &[NewMapping],
-) -> Result<()> {
-    for m in mappings {
-        sqlx::query(
-            "INSERT INTO strategy_symbol_mappings (strategy_id, symbol, exchange, quantity, \
-               product_type) VALUES (?, ?, ?, ?, ?)",
-        )
-        .bind(strategy)
-        .bind(&m.symbol)
-        .bind(&m.exchange)
-        .bind(m.quantity)
-        .bind(&m.product_type)
-        .execute(&mut **tx)
-        .await?;
-    }
-    Ok(())
+/// Inserts `mappings` for `strategy` inside the transaction `tx` (either backend's).
+macro_rules! insert_mappings {
+    ($tx:expr, $strategy:expr, $mappings:expr) => {
+        for m in $mappings {
+            sqlx::query(
+                "INSERT INTO strategy_symbol_mappings (strategy_id, symbol, exchange, quantity, \
+                   product_type) VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind($strategy)
+            .bind(&m.symbol)
+            .bind(&m.exchange)
+            .bind(m.quantity)
+            .bind(&m.product_type)
+            .execute(&mut *$tx)
+            .await?;
+        }
+    };
 }
 
 impl Store {
@@ -146,36 +144,41 @@ impl Store {
         webhook_encrypted: &str,
         mappings: &[NewMapping],
     ) -> Result<i64> {
-        let mut tx = self.pool.begin().await?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO strategies (user_id, name, platform, webhook_fp, webhook_encrypted, \
+        on_db!(&self.db, |p| {
+            let mut tx = p.begin().await?;
+            let id: i64 = sqlx::query_scalar(
+                "INSERT INTO strategies (user_id, name, platform, webhook_fp, webhook_encrypted, \
                is_intraday, trading_mode, start_time, end_time, squareoff_time) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        )
-        .bind(user.0)
-        .bind(&f.name)
-        .bind(&f.platform)
-        .bind(webhook_fp)
-        .bind(webhook_encrypted)
-        .bind(f.is_intraday)
-        .bind(&f.trading_mode)
-        .bind(&f.start_time)
-        .bind(&f.end_time)
-        .bind(&f.squareoff_time)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(|e| conflict(e, &f.name))?;
-        insert_mappings(&mut tx, id, mappings).await?;
-        tx.commit().await?;
-        Ok(id)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+            )
+            .bind(user.0)
+            .bind(&f.name)
+            .bind(&f.platform)
+            .bind(webhook_fp)
+            .bind(webhook_encrypted)
+            .bind(f.is_intraday)
+            .bind(&f.trading_mode)
+            .bind(&f.start_time)
+            .bind(&f.end_time)
+            .bind(&f.squareoff_time)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(|e| conflict(e, &f.name))?;
+            insert_mappings!(tx, id, mappings);
+            tx.commit().await?;
+            Ok(id)
+        })
     }
 
     pub async fn set_strategy_key(&self, id: i64, key_id: i64) -> Result<()> {
-        sqlx::query("UPDATE strategies SET key_id = ? WHERE id = ?")
-            .bind(key_id)
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
+        on_db!(&self.db, |p| sqlx::query(
+            "UPDATE strategies SET key_id = $1 WHERE id = $2"
+        )
+        .bind(key_id)
+        .bind(id)
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))?;
         Ok(())
     }
 
@@ -188,11 +191,12 @@ impl Store {
         mappings: &[NewMapping],
         now: &str,
     ) -> Result<bool> {
-        let mut tx = self.pool.begin().await?;
-        let res = sqlx::query(
-            "UPDATE strategies SET name = ?, platform = ?, is_intraday = ?, trading_mode = ?, \
-               start_time = ?, end_time = ?, squareoff_time = ?, updated_at = ? \
-             WHERE id = ? AND user_id = ?",
+        on_db!(&self.db, |p| {
+            let mut tx = p.begin().await?;
+            let res = sqlx::query(
+            "UPDATE strategies SET name = $1, platform = $2, is_intraday = $3, trading_mode = $4, \
+               start_time = $5, end_time = $6, squareoff_time = $7, updated_at = $8 \
+             WHERE id = $9 AND user_id = $10",
         )
         .bind(&f.name)
         .bind(&f.platform)
@@ -207,26 +211,30 @@ impl Store {
         .execute(&mut *tx)
         .await
         .map_err(|e| conflict(e, &f.name))?;
-        if res.rows_affected() == 0 {
-            return Ok(false);
-        }
-        sqlx::query("DELETE FROM strategy_symbol_mappings WHERE strategy_id = ?")
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        insert_mappings(&mut tx, id, mappings).await?;
-        tx.commit().await?;
-        Ok(true)
+            if res.rows_affected() == 0 {
+                return Ok(false);
+            }
+            sqlx::query("DELETE FROM strategy_symbol_mappings WHERE strategy_id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            insert_mappings!(tx, id, mappings);
+            tx.commit().await?;
+            Ok(true)
+        })
     }
 
     pub async fn set_strategy_active(&self, user: UserId, id: i64, active: bool) -> Result<bool> {
-        let res = sqlx::query("UPDATE strategies SET is_active = ? WHERE id = ? AND user_id = ?")
-            .bind(active)
-            .bind(id)
-            .bind(user.0)
-            .execute(&self.pool)
-            .await?;
-        Ok(res.rows_affected() == 1)
+        let res = on_db!(&self.db, |p| sqlx::query(
+            "UPDATE strategies SET is_active = $1 WHERE id = $2 AND user_id = $3"
+        )
+        .bind(active)
+        .bind(id)
+        .bind(user.0)
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(res == 1)
     }
 
     /// A new webhook secret; the old one stops matching when this returns.
@@ -237,98 +245,104 @@ impl Store {
         webhook_fp: &str,
         webhook_encrypted: &str,
     ) -> Result<bool> {
-        let res = sqlx::query(
-            "UPDATE strategies SET webhook_fp = ?, webhook_encrypted = ? \
-             WHERE id = ? AND user_id = ?",
+        let res = on_db!(&self.db, |p| sqlx::query(
+            "UPDATE strategies SET webhook_fp = $1, webhook_encrypted = $2 \
+             WHERE id = $3 AND user_id = $4",
         )
         .bind(webhook_fp)
         .bind(webhook_encrypted)
         .bind(id)
         .bind(user.0)
-        .execute(&self.pool)
-        .await?;
-        Ok(res.rows_affected() == 1)
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(res == 1)
     }
 
     pub async fn delete_strategy(&self, user: UserId, id: i64) -> Result<bool> {
-        let res = sqlx::query("DELETE FROM strategies WHERE id = ? AND user_id = ?")
-            .bind(id)
-            .bind(user.0)
-            .execute(&self.pool)
-            .await?;
-        Ok(res.rows_affected() == 1)
+        let res = on_db!(&self.db, |p| sqlx::query(
+            "DELETE FROM strategies WHERE id = $1 AND user_id = $2"
+        )
+        .bind(id)
+        .bind(user.0)
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(res == 1)
     }
 
     /// The user's strategies, oldest first.
     pub async fn strategies(&self, user: UserId) -> Result<Vec<StrategyRow>> {
-        Ok(sqlx::query_as(&format!(
-            "SELECT {COLUMNS} WHERE s.user_id = ? ORDER BY s.id"
+        Ok(on_db!(&self.db, |p| sqlx::query_as(&format!(
+            "SELECT {COLUMNS} WHERE s.user_id = $1 ORDER BY s.id"
         ))
         .bind(user.0)
-        .fetch_all(&self.pool)
-        .await?)
+        .fetch_all(p)
+        .await)?)
     }
 
     pub async fn strategy(&self, user: UserId, id: i64) -> Result<Option<StrategyRow>> {
-        Ok(sqlx::query_as(&format!(
-            "SELECT {COLUMNS} WHERE s.id = ? AND s.user_id = ?"
+        Ok(on_db!(&self.db, |p| sqlx::query_as(&format!(
+            "SELECT {COLUMNS} WHERE s.id = $1 AND s.user_id = $2"
         ))
         .bind(id)
         .bind(user.0)
-        .fetch_optional(&self.pool)
-        .await?)
+        .fetch_optional(p)
+        .await)?)
     }
 
     /// The strategy whose webhook secret has this fingerprint.
     pub async fn strategy_by_webhook(&self, webhook_fp: &str) -> Result<Option<StrategyRow>> {
-        Ok(
-            sqlx::query_as(&format!("SELECT {COLUMNS} WHERE s.webhook_fp = ?"))
-                .bind(webhook_fp)
-                .fetch_optional(&self.pool)
-                .await?,
-        )
+        Ok(on_db!(&self.db, |p| sqlx::query_as(&format!(
+            "SELECT {COLUMNS} WHERE s.webhook_fp = $1"
+        ))
+        .bind(webhook_fp)
+        .fetch_optional(p)
+        .await)?)
     }
 
     /// Every intraday strategy with a square-off time (the square-off job's scan).
     pub async fn intraday_strategies(&self) -> Result<Vec<StrategyRow>> {
-        Ok(sqlx::query_as(&format!(
-            "SELECT {COLUMNS} WHERE s.is_intraday = 1 AND s.squareoff_time IS NOT NULL \
+        Ok(on_db!(&self.db, |p| sqlx::query_as(&format!(
+            "SELECT {COLUMNS} WHERE s.is_intraday AND s.squareoff_time IS NOT NULL \
              ORDER BY s.id"
         ))
-        .fetch_all(&self.pool)
-        .await?)
+        .fetch_all(p)
+        .await)?)
     }
 
     /// Marks `session`'s square-off of strategy `id` as done; `false` if it already was
     /// (so it runs once per session however many processes or ticks race).
     pub async fn claim_squareoff(&self, id: i64, session: &str) -> Result<bool> {
-        let res = sqlx::query(
-            "UPDATE strategies SET squared_off_session = ?1 \
-             WHERE id = ?2 AND (squared_off_session IS NULL OR squared_off_session != ?1)",
+        let res = on_db!(&self.db, |p| sqlx::query(
+            "UPDATE strategies SET squared_off_session = $1 \
+             WHERE id = $2 AND (squared_off_session IS NULL OR squared_off_session != $1)",
         )
         .bind(session)
         .bind(id)
-        .execute(&self.pool)
-        .await?;
-        Ok(res.rows_affected() == 1)
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))?;
+        Ok(res == 1)
     }
 
     pub async fn strategy_mappings(&self, strategy: i64) -> Result<Vec<MappingRow>> {
-        Ok(sqlx::query_as(
+        Ok(on_db!(&self.db, |p| sqlx::query_as(
             "SELECT id, symbol, exchange, quantity, product_type, created_at \
-             FROM strategy_symbol_mappings WHERE strategy_id = ? ORDER BY id",
+             FROM strategy_symbol_mappings WHERE strategy_id = $1 ORDER BY id",
         )
         .bind(strategy)
-        .fetch_all(&self.pool)
-        .await?)
+        .fetch_all(p)
+        .await)?)
     }
 
     /// Logs an alert and keeps only the strategy's `keep` newest entries.
     pub async fn insert_alert(&self, strategy: i64, a: &NewAlert<'_>, keep: i64) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
-        sqlx::query(
+        on_db!(&self.db, |p| {
+            let mut tx = p.begin().await?;
+            sqlx::query(
             "INSERT INTO strategy_alerts (strategy_id, at, source_ip, payload, outcome, status, \
-               detail) VALUES (?, ?, ?, ?, ?, ?, ?)",
+               detail) VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(strategy)
         .bind(a.at)
@@ -339,28 +353,29 @@ impl Store {
         .bind(a.detail)
         .execute(&mut *tx)
         .await?;
-        sqlx::query(
-            "DELETE FROM strategy_alerts WHERE strategy_id = ?1 AND id <= \
-               (SELECT id FROM strategy_alerts WHERE strategy_id = ?1 ORDER BY id DESC \
-                LIMIT 1 OFFSET ?2)",
-        )
-        .bind(strategy)
-        .bind(keep)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(())
+            sqlx::query(
+                "DELETE FROM strategy_alerts WHERE strategy_id = $1 AND id <= \
+               (SELECT id FROM strategy_alerts WHERE strategy_id = $1 ORDER BY id DESC \
+                LIMIT 1 OFFSET $2)",
+            )
+            .bind(strategy)
+            .bind(keep)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok(())
+        })
     }
 
     /// The strategy's newest alerts first.
     pub async fn strategy_alerts(&self, strategy: i64, limit: i64) -> Result<Vec<AlertRow>> {
-        Ok(sqlx::query_as(
+        Ok(on_db!(&self.db, |p| sqlx::query_as(
             "SELECT id, at, source_ip, payload, outcome, status, detail FROM strategy_alerts \
-             WHERE strategy_id = ? ORDER BY id DESC LIMIT ?",
+             WHERE strategy_id = $1 ORDER BY id DESC LIMIT $2",
         )
         .bind(strategy)
         .bind(limit)
-        .fetch_all(&self.pool)
-        .await?)
+        .fetch_all(p)
+        .await)?)
     }
 }

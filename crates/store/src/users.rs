@@ -31,52 +31,57 @@ const USER_COLS: &str = "id, username, email, password_hash, is_admin, created_a
 
 impl Store {
     pub async fn count_users(&self) -> Result<i64> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users")
-            .fetch_one(&self.pool)
-            .await?)
+        Ok(on_db!(&self.db, |p| sqlx::query_scalar(
+            "SELECT COUNT(*) FROM users"
+        )
+        .fetch_one(p)
+        .await)?)
     }
 
     pub async fn user_by_username(&self, username: &str) -> Result<Option<UserRow>> {
-        Ok(
-            sqlx::query_as(&format!("SELECT {USER_COLS} FROM users WHERE username = ?"))
-                .bind(username)
-                .fetch_optional(&self.pool)
-                .await?,
-        )
+        Ok(on_db!(&self.db, |p| sqlx::query_as(&format!(
+            "SELECT {USER_COLS} FROM users WHERE username = $1"
+        ))
+        .bind(username)
+        .fetch_optional(p)
+        .await)?)
     }
 
     pub async fn user_by_id(&self, id: UserId) -> Result<Option<UserRow>> {
-        Ok(
-            sqlx::query_as(&format!("SELECT {USER_COLS} FROM users WHERE id = ?"))
-                .bind(id.0)
-                .fetch_optional(&self.pool)
-                .await?,
-        )
+        Ok(on_db!(&self.db, |p| sqlx::query_as(&format!(
+            "SELECT {USER_COLS} FROM users WHERE id = $1"
+        ))
+        .bind(id.0)
+        .fetch_optional(p)
+        .await)?)
     }
 
     /// Creates a user and, when given, their API key, in one transaction.
     pub async fn create_user(&self, user: &NewUser<'_>, key: Option<&NewKey>) -> Result<UserId> {
-        let mut tx = self.pool.begin().await?;
-        let res = sqlx::query(
-            "INSERT INTO users (username, email, password_hash, is_admin) VALUES (?, ?, ?, ?)",
-        )
-        .bind(user.username)
-        .bind(user.email)
-        .bind(user.password_hash)
-        .bind(user.is_admin)
-        .execute(&mut *tx)
-        .await;
-        let id = match res {
-            Ok(r) => UserId(r.last_insert_rowid()),
-            Err(e) if is_unique_violation(&e) => {
-                return Err(StoreError::Conflict(format!("user '{}'", user.username)));
+        on_db!(&self.db, |p| {
+            let mut tx = p.begin().await?;
+            let res = sqlx::query_scalar(
+                "INSERT INTO users (username, email, password_hash, is_admin) \
+                 VALUES ($1, $2, $3, $4) RETURNING id",
+            )
+            .bind(user.username)
+            .bind(user.email)
+            .bind(user.password_hash)
+            .bind(user.is_admin)
+            .fetch_one(&mut *tx)
+            .await;
+            let id = match res {
+                Ok(id) => UserId(id),
+                Err(e) if is_unique_violation(&e) => {
+                    return Err(StoreError::Conflict(format!("user '{}'", user.username)));
+                }
+                Err(e) => return Err(e.into()),
+            };
+            if let Some(key) = key {
+                upsert_key!(self.backend(), &mut *tx, id, key)?;
             }
-            Err(e) => return Err(e.into()),
-        };
-        if let Some(key) = key {
-            Self::upsert_key(&mut tx, id, key).await?;
-        }
-        tx.commit().await?;
-        Ok(id)
+            tx.commit().await?;
+            Ok(id)
+        })
     }
 }

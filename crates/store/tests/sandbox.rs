@@ -1,5 +1,5 @@
-//! The engine's ledger on SQLite: a restart in the middle of a session (same database
-//! file) loses nothing acknowledged, and resting orders come back on the feed.
+//! The engine's ledger on SQLite and on PostgreSQL: a restart in the middle of a session
+//! (same database) loses nothing acknowledged, and resting orders come back on the feed.
 
 use std::sync::Arc;
 
@@ -24,14 +24,23 @@ fn req(action: Action, qty: i64, pt: PriceType, product: Product, price: f64) ->
 }
 
 #[tokio::test]
-async fn restart_mid_session_loses_nothing() {
+async fn restart_mid_session_loses_nothing_on_sqlite() {
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("t.db").display());
+    restart_mid_session_loses_nothing(&format!("sqlite://{}", dir.path().join("t.db").display()))
+        .await;
+}
+
+#[tokio::test]
+async fn restart_mid_session_loses_nothing_on_postgres() {
+    restart_mid_session_loses_nothing(&algogate_testpg::fresh_database("restart").await).await;
+}
+
+async fn restart_mid_session_loses_nothing(url: &str) {
     let clock = Arc::new(ManualClock::at_ist(2026, 1, 6, 11, 0, 0));
     let market = PaperMarket::with_builtin(clock.clone(), MarketConfig::default());
     let ltp = market.quote("RELIANCE", Exchange::Nse).unwrap().ltp;
 
-    let store = Store::open(&url).await.unwrap();
+    let store = Store::open(url).await.unwrap();
     let user = NewUser {
         username: "trader",
         email: None,
@@ -103,7 +112,7 @@ async fn restart_mid_session_loses_nothing() {
     drop(e1);
     store.close().await;
 
-    let store = Store::open(&url).await.unwrap();
+    let store = Store::open(url).await.unwrap();
     let ids = store.accounts().await.unwrap();
     assert_eq!(ids, vec![acc]);
     let e2 = Engine::start(

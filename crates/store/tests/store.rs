@@ -1,10 +1,7 @@
-use algogate_store::{NewKey, NewUser, OrderMode, Store, StoreError};
+mod common;
 
-async fn store() -> (Store, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}/sub/test.db", dir.path().display());
-    (Store::open(&url).await.unwrap(), dir)
-}
+use algogate_store::{Db, NewKey, OrderMode, Store, StoreError};
+use common::{exec, on_both, sqlite_store as store, user};
 
 fn key(n: u8) -> NewKey {
     NewKey {
@@ -14,20 +11,14 @@ fn key(n: u8) -> NewKey {
     }
 }
 
-fn user(name: &str) -> NewUser<'_> {
-    NewUser {
-        username: name,
-        email: None,
-        password_hash: "$argon2id$pw",
-        is_admin: false,
-    }
-}
-
 #[tokio::test]
 async fn wal_mode_and_migrations_apply_on_open() {
     let (store, _d) = store().await;
+    let Db::Sqlite(pool) = store.db() else {
+        panic!("a sqlite: URL opens SQLite")
+    };
     let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
-        .fetch_one(store.pool())
+        .fetch_one(pool)
         .await
         .unwrap();
     assert_eq!(mode, "wal");
@@ -36,121 +27,127 @@ async fn wal_mode_and_migrations_apply_on_open() {
 
 #[tokio::test]
 async fn user_with_key_is_created_atomically_and_found_by_fingerprint() {
-    let (store, _d) = store().await;
-    let id = store
-        .create_user(&user("alice"), Some(&key(1)))
-        .await
-        .unwrap();
-    let row = store
-        .key_by_fingerprint(&key(1).fingerprint)
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(row.user_id, id);
-    assert_eq!(row.username, "alice");
-    assert_eq!(row.order_mode, OrderMode::Auto);
-    assert!(!row.is_legacy());
-    assert!(
-        store
-            .key_by_fingerprint(&key(2).fingerprint)
+    on_both("user", async |store: Store| {
+        let id = store
+            .create_user(&user("alice"), Some(&key(1)))
+            .await
+            .unwrap();
+        let row = store
+            .key_by_fingerprint(&key(1).fingerprint)
             .await
             .unwrap()
-            .is_none()
-    );
+            .unwrap();
+        assert_eq!(row.user_id, id);
+        assert_eq!(row.username, "alice");
+        assert_eq!(row.order_mode, OrderMode::Auto);
+        assert!(!row.is_legacy());
+        assert!(
+            store
+                .key_by_fingerprint(&key(2).fingerprint)
+                .await
+                .unwrap()
+                .is_none()
+        );
 
-    // Same username again: conflict, and the failed transaction leaves no key behind.
-    let err = store
-        .create_user(&user("alice"), Some(&key(3)))
-        .await
-        .unwrap_err();
-    assert!(matches!(err, StoreError::Conflict(_)));
-    assert!(
-        store
-            .key_by_fingerprint(&key(3).fingerprint)
+        // Same username again: conflict, and the failed transaction leaves no key behind.
+        let err = store
+            .create_user(&user("alice"), Some(&key(3)))
             .await
-            .unwrap()
-            .is_none()
-    );
+            .unwrap_err();
+        assert!(matches!(err, StoreError::Conflict(_)));
+        assert!(
+            store
+                .key_by_fingerprint(&key(3).fingerprint)
+                .await
+                .unwrap()
+                .is_none()
+        );
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn replace_key_swaps_fingerprint_and_keeps_mode() {
-    let (store, _d) = store().await;
-    let id = store
-        .create_user(&user("bob"), Some(&key(1)))
-        .await
-        .unwrap();
-    assert!(store.set_order_mode(id, OrderMode::SemiAuto).await.unwrap());
-    store.replace_key(id, &key(2)).await.unwrap();
-    assert!(
-        store
-            .key_by_fingerprint(&key(1).fingerprint)
+    on_both("replace", async |store: Store| {
+        let id = store
+            .create_user(&user("bob"), Some(&key(1)))
             .await
-            .unwrap()
-            .is_none()
-    );
-    let row = store.key_for_user(id).await.unwrap().unwrap();
-    assert_eq!(
-        row.key_fingerprint.as_deref(),
-        Some(key(2).fingerprint.as_str())
-    );
-    assert_eq!(row.order_mode, OrderMode::SemiAuto);
+            .unwrap();
+        assert!(store.set_order_mode(id, OrderMode::SemiAuto).await.unwrap());
+        store.replace_key(id, &key(2)).await.unwrap();
+        assert!(
+            store
+                .key_by_fingerprint(&key(1).fingerprint)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        let row = store.key_for_user(id).await.unwrap().unwrap();
+        assert_eq!(
+            row.key_fingerprint.as_deref(),
+            Some(key(2).fingerprint.as_str())
+        );
+        assert_eq!(row.order_mode, OrderMode::SemiAuto);
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn legacy_rows_upgrade_once() {
-    let (store, _d) = store().await;
-    let id = store.create_user(&user("carol"), None).await.unwrap();
-    let plain = "ab".repeat(32);
-    let row_id = store
-        .insert_imported_key(id, &plain, None, None, OrderMode::Auto, None)
-        .await
-        .unwrap();
-    assert_eq!(store.count_legacy_keys().await.unwrap(), 1);
-    assert!(store.legacy_keys().await.unwrap()[0].is_legacy());
-    assert!(store.upgrade_legacy_key(row_id, &key(7)).await.unwrap());
-    assert!(!store.upgrade_legacy_key(row_id, &key(8)).await.unwrap());
-    assert_eq!(store.count_legacy_keys().await.unwrap(), 0);
-    let dbg = format!("{:?}", store.key_for_user(id).await.unwrap().unwrap());
-    assert!(!dbg.contains("abab"), "{dbg}");
+    on_both("legacy", async |store: Store| {
+        let id = store.create_user(&user("carol"), None).await.unwrap();
+        let plain = "ab".repeat(32);
+        let row_id = store
+            .insert_imported_key(id, &plain, None, None, OrderMode::Auto, None)
+            .await
+            .unwrap();
+        assert_eq!(store.count_legacy_keys().await.unwrap(), 1);
+        assert!(store.legacy_keys().await.unwrap()[0].is_legacy());
+        assert!(store.upgrade_legacy_key(row_id, &key(7)).await.unwrap());
+        assert!(!store.upgrade_legacy_key(row_id, &key(8)).await.unwrap());
+        assert_eq!(store.count_legacy_keys().await.unwrap(), 0);
+        let dbg = format!("{:?}", store.key_for_user(id).await.unwrap().unwrap());
+        assert!(!dbg.contains("abab"), "{dbg}");
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn settings_round_trip() {
-    let (store, _d) = store().await;
-    assert_eq!(store.setting("x").await.unwrap(), None);
-    store.set_setting("x", "1").await.unwrap();
-    store.set_setting("x", "2").await.unwrap();
-    assert_eq!(store.setting("x").await.unwrap().as_deref(), Some("2"));
+    on_both("settings", async |store: Store| {
+        assert_eq!(store.setting("x").await.unwrap(), None);
+        store.set_setting("x", "1").await.unwrap();
+        store.set_setting("x", "2").await.unwrap();
+        assert_eq!(store.setting("x").await.unwrap().as_deref(), Some("2"));
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn sessions_are_found_by_digest_touched_purged_and_die_with_their_user() {
-    let (store, _d) = store().await;
-    let id = store.create_user(&user("alice"), None).await.unwrap();
-    store.insert_session("h1", id, 100, 1000).await.unwrap();
-    store.insert_session("h2", id, 100, 150).await.unwrap();
-    let s = store.session("h1").await.unwrap().unwrap();
-    assert_eq!(
-        (s.username.as_str(), s.created_at, s.last_seen, s.expires_at),
-        ("alice", 100, 100, 1000)
-    );
-    assert_eq!(s.user(), id);
-    assert!(store.session("nope").await.unwrap().is_none());
-    store.touch_session("h1", 120).await.unwrap();
-    assert_eq!(store.session("h1").await.unwrap().unwrap().last_seen, 120);
-    // h2 is past its expiry at 150; h1 was seen at 120, after the idle cut-off of 110.
-    assert_eq!(store.purge_sessions(150, 110).await.unwrap(), 1);
-    assert!(store.session("h2").await.unwrap().is_none());
-    assert!(store.delete_session("h1").await.unwrap());
-    assert!(!store.delete_session("h1").await.unwrap());
-    store.insert_session("h3", id, 100, 1000).await.unwrap();
-    sqlx::query("DELETE FROM users WHERE id = ?")
-        .bind(id.0)
-        .execute(store.pool())
-        .await
-        .unwrap();
-    assert_eq!(store.count_sessions().await.unwrap(), 0);
+    on_both("sessions", async |store: Store| {
+        let id = store.create_user(&user("alice"), None).await.unwrap();
+        store.insert_session("h1", id, 100, 1000).await.unwrap();
+        store.insert_session("h2", id, 100, 150).await.unwrap();
+        let s = store.session("h1").await.unwrap().unwrap();
+        assert_eq!(
+            (s.username.as_str(), s.created_at, s.last_seen, s.expires_at),
+            ("alice", 100, 100, 1000)
+        );
+        assert_eq!(s.user(), id);
+        assert!(store.session("nope").await.unwrap().is_none());
+        store.touch_session("h1", 120).await.unwrap();
+        assert_eq!(store.session("h1").await.unwrap().unwrap().last_seen, 120);
+        // h2 is past its expiry at 150; h1 was seen at 120, after the idle cut-off of 110.
+        assert_eq!(store.purge_sessions(150, 110).await.unwrap(), 1);
+        assert!(store.session("h2").await.unwrap().is_none());
+        assert!(store.delete_session("h1").await.unwrap());
+        assert!(!store.delete_session("h1").await.unwrap());
+        store.insert_session("h3", id, 100, 1000).await.unwrap();
+        exec(&store, "DELETE FROM users WHERE id = $1", id.0).await;
+        assert_eq!(store.count_sessions().await.unwrap(), 0);
+    })
+    .await;
 }
 
 /// Every file in `dir` with its bytes.
@@ -208,21 +205,16 @@ async fn a_database_of_someone_else_is_refused_without_a_write() {
 async fn unsupported_url_schemes_are_refused_before_any_file_is_created() {
     let dir = tempfile::tempdir().unwrap();
     for url in [
-        format!("postgres://user:pw@{}/db", dir.path().display()),
-        format!("mysql://{}/db", dir.path().display()),
+        format!("mysql://user:pw@{}/db", dir.path().display()),
+        format!("file:{}/db", dir.path().display()),
     ] {
         let err = Store::open(&url).await.unwrap_err();
         assert!(matches!(err, StoreError::UnsupportedScheme { .. }), "{err}");
         assert!(!err.to_string().contains("pw@"), "{err}");
+        assert!(err.to_string().contains("SQLite or PostgreSQL"), "{err}");
     }
-    let err = Store::open("postgres://u@h:5432/db").await.unwrap_err();
-    assert!(
-        err.to_string()
-            .starts_with("PostgreSQL is not supported yet"),
-        "{err}"
-    );
     assert!(snapshot(dir.path()).is_empty());
-    assert!(!std::path::Path::new("postgres:").exists());
+    assert!(!std::path::Path::new("mysql:").exists());
 }
 
 /// A start that stopped before any checkpoint leaves the schema in the write-ahead log only;
@@ -282,5 +274,48 @@ async fn a_foreign_database_with_its_tables_still_in_the_wal_is_refused() {
     assert_eq!(
         std::fs::read(copy.path().join("other.db-wal")).unwrap(),
         wal
+    );
+}
+
+#[tokio::test]
+async fn a_postgres_database_of_someone_else_is_refused_without_a_write() {
+    use sqlx::Connection;
+    let url = algogate_testpg::fresh_database("foreign").await;
+    let mut c = sqlx::PgConnection::connect(&url).await.unwrap();
+    sqlx::query("CREATE TABLE notes (id BIGINT PRIMARY KEY)")
+        .execute(&mut c)
+        .await
+        .unwrap();
+    let err = Store::open(&url).await.unwrap_err();
+    assert!(matches!(err, StoreError::ForeignDatabase { .. }), "{err}");
+    assert!(err.to_string().contains("notes"), "{err}");
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT table_name::text FROM information_schema.tables \
+         WHERE table_schema = current_schema()",
+    )
+    .fetch_all(&mut c)
+    .await
+    .unwrap();
+    assert_eq!(tables, vec!["notes".to_string()], "nothing written");
+    // And an algogate database opens again, with its data.
+    let own = algogate_testpg::fresh_database("reopen").await;
+    let s = Store::open(&own).await.unwrap();
+    s.create_user(&user("alice"), None).await.unwrap();
+    s.close().await;
+    let s = Store::open(&own).await.unwrap();
+    assert_eq!(s.count_users().await.unwrap(), 1);
+}
+
+#[tokio::test]
+async fn an_unreachable_postgres_fails_in_bounded_time_without_its_password() {
+    // Port 1 on the loopback: nothing listens there.
+    let t = std::time::Instant::now();
+    let err = Store::open("postgres://trader:pg-s3cret-pw@127.0.0.1:1/algogate")
+        .await
+        .unwrap_err();
+    assert!(t.elapsed() < std::time::Duration::from_secs(15));
+    assert!(
+        !format!("{err} {err:?}").contains("pg-s3cret-pw"),
+        "{err:?}"
     );
 }

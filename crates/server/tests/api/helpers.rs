@@ -9,6 +9,17 @@ use algogate_server::state::AppState;
 use algogate_store::{NewUser, UserId};
 use serde_json::{Value, json};
 
+/// `on_test_db!(store.db(), |p| body)`: `body` with `p` the app's pool, on either backend
+/// (compiled once per backend; SQL in `$1` placeholders runs on both).
+macro_rules! on_test_db {
+    ($db:expr, |$p:ident| $body:expr) => {
+        match $db {
+            algogate_store::Db::Sqlite($p) => $body,
+            algogate_store::Db::Postgres($p) => $body,
+        }
+    };
+}
+
 pub const TEST_PEPPER: &str = "test-pepper-for-algogate-integration-tests-0001";
 pub const TEST_SALT: &str = "00112233445566778899aabbccddeeff";
 
@@ -75,6 +86,33 @@ fn init_logging() {
     });
 }
 
+/// In the PostgreSQL run (`ALGOGATE_TEST_DATABASE` set), the SQLite database an app would
+/// keep in its data directory (`sqlite://<data_dir>/algogate.db`, the default) is a
+/// PostgreSQL database of its own instead, the same one for the same directory (so a
+/// restart finds its data). Other URLs a test sets on purpose are left alone.
+pub fn on_test_backend(c: &mut Config) {
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+    static DATABASES: Mutex<Option<HashMap<std::path::PathBuf, String>>> = Mutex::new(None);
+    if !on_postgres() {
+        return;
+    }
+    if c.database_url != format!("sqlite://{}", c.data_dir.join("algogate.db").display()) {
+        return;
+    }
+    let mut dbs = DATABASES.lock().unwrap();
+    c.database_url = dbs
+        .get_or_insert_with(HashMap::new)
+        .entry(c.data_dir.clone())
+        .or_insert_with(|| algogate_testpg::fresh_database_blocking("api"))
+        .clone();
+}
+
+/// Whether the apps under test run on PostgreSQL (see [`on_test_backend`]).
+pub fn on_postgres() -> bool {
+    std::env::var_os(algogate_testpg::ENV).is_some_and(|v| !v.is_empty())
+}
+
 pub fn test_config(dir: &std::path::Path) -> Config {
     init_logging();
     let mut c = Config::load(
@@ -93,6 +131,7 @@ pub fn test_config(dir: &std::path::Path) -> Config {
     c.rate_limits.api = generous.clone();
     c.rate_limits.order = generous.clone();
     c.rate_limits.smart_order = generous;
+    on_test_backend(&mut c);
     c
 }
 
@@ -115,6 +154,7 @@ pub async fn spawn_app_with(clock: Arc<dyn Clock>, tweak: impl FnOnce(&mut Confi
     let dir = tempfile::tempdir().unwrap();
     let mut config = test_config(dir.path());
     tweak(&mut config);
+    on_test_backend(&mut config);
     let rt = bootstrap(config, &test_env, clock).await.unwrap();
     let server = Server::bind(rt).await.unwrap();
     let base = format!("http://{}", server.local_addr());

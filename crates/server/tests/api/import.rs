@@ -189,6 +189,8 @@ async fn import_with_only_the_openalgo_pepper_generates_a_salt_and_serves_the_ke
     )
     .unwrap();
     let data = dir.path().join("data");
+    // In the PostgreSQL run, the command imports into PostgreSQL and the server serves from it.
+    let database = on_postgres().then(|| algogate_testpg::fresh_database_blocking("import"));
     let cmd = || {
         let mut c = Command::new(BIN);
         c.env_clear()
@@ -198,6 +200,9 @@ async fn import_with_only_the_openalgo_pepper_generates_a_salt_and_serves_the_ke
             .env("ALGOGATE_HTTP_ADDR", "127.0.0.1:0")
             .env("ALGOGATE_WS_ADDR", "127.0.0.1:0")
             .env("ALGOGATE_LOG", "debug");
+        if let Some(url) = &database {
+            c.env("DATABASE_URL", url);
+        }
         c
     };
 

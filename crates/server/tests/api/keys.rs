@@ -27,32 +27,33 @@ async fn hundred_concurrent_first_requests_with_one_key_cost_one_argon2_run() {
     assert_eq!(app.db_lookups(), 1);
 }
 
+const BULK_USER: &str = "INSERT INTO users (username, password_hash) VALUES ($1, 'x') RETURNING id";
+const BULK_KEY: &str = "INSERT INTO api_keys (user_id, api_key_hash, api_key_encrypted, key_fingerprint) \
+     VALUES ($1, '$argon2id$v=19$m=65536,t=3,p=4$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', 'x', $2)";
+
 #[tokio::test]
 async fn a_cache_miss_costs_one_argon2_run_with_one_user_and_with_ten_thousand() {
     for extra_users in [0usize, 10_000] {
         let app = spawn_app().await;
         // Bulk rows with distinct fingerprints and unverifiable hashes: if verification
         // touched any of them, Argon2 would run more than once (or fail).
-        let mut tx = app.state.store().pool().begin().await.unwrap();
-        for i in 0..extra_users {
-            let id: i64 = sqlx::query_scalar(
-                "INSERT INTO users (username, password_hash) VALUES (?, 'x') RETURNING id",
-            )
-            .bind(format!("bulk{i}"))
-            .fetch_one(&mut *tx)
-            .await
-            .unwrap();
-            sqlx::query(
-                "INSERT INTO api_keys (user_id, api_key_hash, api_key_encrypted, key_fingerprint) \
-                 VALUES (?, '$argon2id$v=19$m=65536,t=3,p=4$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', 'x', ?)",
-            )
-            .bind(id)
-            .bind(format!("{i:064x}"))
-            .execute(&mut *tx)
-            .await
-            .unwrap();
-        }
-        tx.commit().await.unwrap();
+        on_test_db!(app.state.store().db(), |p| {
+            let mut tx = p.begin().await.unwrap();
+            for i in 0..extra_users {
+                let id: i64 = sqlx::query_scalar(BULK_USER)
+                    .bind(format!("bulk{i}"))
+                    .fetch_one(&mut *tx)
+                    .await
+                    .unwrap();
+                sqlx::query(BULK_KEY)
+                    .bind(id)
+                    .bind(format!("{i:064x}"))
+                    .execute(&mut *tx)
+                    .await
+                    .unwrap();
+            }
+            tx.commit().await.unwrap();
+        });
         let (_, key) = app.create_user("target").await;
         let before = app.argon2_runs();
         assert_eq!(app.ping(key.expose()).await, (200, pong()));

@@ -1,5 +1,9 @@
 //! Black-box tests of the server: real SQLite, real sockets on port 0. One test binary.
+//! With `ALGOGATE_TEST_DATABASE` set to a PostgreSQL server's base URL
+//! (`scripts/postgres-tmp.sh run` sets it), every app under test runs on a database of its
+//! own on that server instead (see `helpers::on_test_backend`).
 
+#[macro_use]
 mod helpers;
 
 mod abuse;

@@ -63,3 +63,19 @@ async fn an_existing_database_without_its_secrets_is_not_given_new_ones() {
     assert!(err.contains("API_KEY_PEPPER is not set"), "{err}");
     assert!(!dir.path().join("secrets.env").exists());
 }
+
+/// The PostgreSQL run of this suite really runs on PostgreSQL (and the default one on
+/// SQLite), so the two runs cannot quietly test the same backend twice.
+#[tokio::test]
+async fn apps_under_test_run_on_the_backend_the_run_asked_for() {
+    let app = spawn_app().await;
+    let want = if on_postgres() {
+        algogate_store::Backend::Postgres
+    } else {
+        algogate_store::Backend::Sqlite
+    };
+    assert_eq!(app.state.store().backend(), want);
+    let (_, key) = app.create_user("backend").await;
+    assert_eq!(app.ping(key.expose()).await.0, 200);
+    app.stop().await;
+}

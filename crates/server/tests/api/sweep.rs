@@ -251,10 +251,6 @@ async fn malformed_bodies_never_cause_a_5xx_a_panic_or_a_write() {
         funds_before["data"]["availablecash"],
         funds_after["data"]["availablecash"]
     );
-    let pending: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM pending_orders WHERE user_id = ?")
-        .bind(user.0)
-        .fetch_one(app.state.store().pool())
-        .await
-        .unwrap();
-    assert_eq!(pending, 0);
+    let pending = app.state.store().pending_rows(user, None).await.unwrap();
+    assert_eq!(pending.len(), 0);
 }

@@ -223,10 +223,12 @@ async fn login_sets_a_strict_httponly_cookie_renews_the_id_and_stores_only_a_dig
     assert!(!sc.contains("Secure"), "plain HTTP: {sc}");
     let first = b.session().unwrap().clone();
     assert_eq!(first.len(), 64);
-    let rows: Vec<String> = sqlx::query_scalar("SELECT id_hash FROM sessions")
-        .fetch_all(app.state.store().pool())
-        .await
-        .unwrap();
+    let rows: Vec<String> = on_test_db!(app.state.store().db(), |p| {
+        sqlx::query_scalar("SELECT id_hash FROM sessions")
+            .fetch_all(p)
+            .await
+            .unwrap()
+    });
     assert_eq!(rows.len(), 1);
     assert_ne!(rows[0], first);
     // Logging in again from the same browser gives a new id and ends the old session.
