@@ -174,7 +174,8 @@ test('environments: {{var}} from the chosen file; host and the key never from a 
 /**
  * Runs the collection copy with the pinned Bruno CLI, as scripts/bru-run.sh does. Not
  * synchronously: the server's log pipe is read on this event loop, and a blocked loop
- * lets that pipe fill until the server stalls mid-run.
+ * lets that pipe fill until the server stalls mid-run. The Node sandbox, as bru-run.sh
+ * explains: the default one races its own start-up on the first request's asserts.
  */
 async function bruRun() {
   const bru = path.join(ROOT, 'tools', 'bru', 'node_modules', '.bin', 'bru');
@@ -183,7 +184,7 @@ async function bruRun() {
     cpSync(collection, path.join(dir, 'c'), { recursive: true, filter: (src) => !src.includes(`${path.sep}websocket`) });
     const report = path.join(dir, 'report.json');
     try {
-      await promisify(execFile)(bru, ['run', '-r', '--env', 'local', '--env-var', `host=${server.base}`, '--env-var', `apikey=${key}`,
+      await promisify(execFile)(bru, ['run', '-r', '--sandbox', 'developer', '--env', 'local', '--env-var', `host=${server.base}`, '--env-var', `apikey=${key}`,
         '--reporter-json', report], { cwd: path.join(dir, 'c'), timeout: 120000 });
     } catch (e) {
       // It exits 1 because the checks folder fails on purpose; anything else is a failure.
@@ -192,7 +193,14 @@ async function bruRun() {
     const [iteration] = JSON.parse(readFileSync(report, 'utf8'));
     // A request's own status is about sending it; its asserts decide pass or fail.
     const failed = (r) => [...(r.assertionResults || []), ...(r.testResults || [])].some((a) => a.status !== 'pass');
-    return iteration.results.map((r) => [r.test.filename, r.error ? 'error' : failed(r) ? 'fail' : 'pass']);
+    const rows = iteration.results.map((r) => [r.test.filename, r.error ? 'error' : failed(r) ? 'fail' : 'pass']);
+    // Why a row did not pass, for the assertion message: which checks failed, on what response.
+    const why = iteration.results.filter((r) => r.error || failed(r)).map((r) => ({
+      file: r.test.filename, error: r.error,
+      failed: [...(r.assertionResults || []), ...(r.testResults || [])].filter((a) => a.status !== 'pass'),
+      status: r.response?.status, body: JSON.stringify(r.response?.data)?.slice(0, 500),
+    }));
+    return { rows, why };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -237,7 +245,8 @@ test('the Runner runs the whole collection green and agrees with bru run', async
 
   // bru run on the same server: the same requests, in the same order, with the same
   // pass/fail.
-  assert.deepEqual(await bruRun(), browserRun);
+  const bru = await bruRun();
+  assert.deepEqual(bru.rows, browserRun, JSON.stringify(bru.why, null, 1));
 });
 
 test('stop on first failure leaves the rest not run', async () => {
