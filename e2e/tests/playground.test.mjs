@@ -188,6 +188,7 @@ test('WebSocket mode: connect, authenticate, subscribe LTP, ticks, ping, export'
   await page.click('#ws-connect');
   await page.waitForSelector('#ws-status[data-state="authenticated"]');
   // The authenticate message went out automatically, with the key redacted in the log.
+  await page.waitForFunction(() => document.getElementById('ws-log').textContent.includes('Authentication successful'), null, { timeout: 5000 });
   const logText = await page.locator('#ws-log').innerText();
   assert.match(logText, /SENT.*"action":"authenticate"/);
   assert.ok(!logText.includes(key));
@@ -225,6 +226,7 @@ test('WebSocket mode: connect, authenticate, subscribe LTP, ticks, ping, export'
 
   await page.click('#ws-connect');
   await page.waitForSelector('#ws-status[data-state="disconnected"]');
-  assert.match(await page.locator('#ws-log').innerText(), /Disconnected by user/);
+  // The log renders on the next animation frame, after the badge changes.
+  await page.waitForFunction(() => document.getElementById('ws-log').textContent.includes('Disconnected by user'), null, { timeout: 5000 });
   assert.deepEqual(browser.problems, []);
 });
