@@ -273,15 +273,16 @@ test('the TradingView page makes a key limited to the alert in one click', async
   secrets.push(limited);
   noteSecret(limited);
   assert.equal(await page.textContent('#tv-key-note'),
-    'The alert uses key tv-nse-sbin: it may only place orders, for NSE:SBIN, at most 3 per order. Manage it on the API Key page.');
+    'The alert uses key tv-nse-sbin: it may only place MIS orders, for NSE:SBIN, at most 3 per order. Manage it on the API Key page.');
 
   // The test alert places with it; the key refuses what the alert does not do.
   await page.click('#tv-test');
   await page.waitForFunction(() => /^HTTP 200/.test(document.getElementById('tv-result').textContent || ''));
   const order = (extra) => api('placeorder', {
-    apikey: limited, strategy: 'e2e', exchange: 'NSE', symbol: 'SBIN', action: 'BUY', quantity: 3, ...extra,
+    apikey: limited, strategy: 'e2e', exchange: 'NSE', symbol: 'SBIN', action: 'BUY', quantity: 3, product: 'MIS', ...extra,
   });
   assert.equal((await order({ quantity: 4 })).status, 403);
+  assert.equal((await order({ product: 'CNC' })).status, 403);
   assert.equal((await order({ symbol: 'TCS' })).status, 403);
   assert.equal((await api('funds', { apikey: limited })).status, 403);
 
@@ -296,7 +297,7 @@ test('the TradingView page makes a key limited to the alert in one click', async
   const row = page.locator('#keys-table tr[data-key="tv-nse-sbin"]');
   await row.waitFor();
   assert.equal(await row.locator('.scopes').textContent(), 'place');
-  assert.equal(await row.locator('.limits').textContent(), 'symbols=NSE:SBIN max_qty=3');
+  assert.equal(await row.locator('.limits').textContent(), 'symbols=NSE:SBIN products=MIS max_qty=3');
   await page.locator('#keys-table tr[data-key="tv-nse-sbin-2"]').waitFor();
   assert.deepEqual(browser.problems, []);
 });

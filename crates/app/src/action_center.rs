@@ -664,7 +664,7 @@ impl ActionCenter {
             return Ok(());
         };
         let p = &key.policy;
-        if p.symbols.is_none() && p.max_qty.is_none() && p.max_value.is_none() {
+        if !p.limits_orders() {
             return Ok(());
         }
         let acc = AccountId(user.user_id.0);

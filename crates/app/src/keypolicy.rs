@@ -7,7 +7,7 @@ use std::net::IpAddr;
 use std::str::FromStr;
 
 use algogate_broker::Exchange;
-use algogate_broker::engine::{GttRequest, OrderRequest, PriceType};
+use algogate_broker::engine::{GttRequest, OrderRequest, PriceType, Product};
 use algogate_keys::{Scope, ScopeError, Scopes};
 use algogate_store::{OrderMode, StoredPolicy};
 use chrono::{DateTime, Utc};
@@ -134,6 +134,8 @@ pub enum PolicyError {
     Ip(String),
     #[error("symbols: {0:?} is not EXCHANGE:SYMBOL (or EXCHANGE:*) with a known exchange")]
     Symbol(String),
+    #[error("products: {0:?} is not a product (MIS, CNC or NRML)")]
+    Product(String),
     #[error("{0}: at most {MAX_LIST} entries")]
     TooMany(&'static str),
     #[error("{0}: must be a positive number")]
@@ -145,7 +147,7 @@ pub enum PolicyError {
     #[error("grace: at most {MAX_GRACE_SECS} seconds (30 days)")]
     Grace,
     #[error(
-        "clear: {0:?} is not a limit (symbols, max-qty, max-value, max-orders-per-day, expires or allow-ip)"
+        "clear: {0:?} is not a limit (symbols, products, max-qty, max-value, max-orders-per-day, expires or allow-ip)"
     )]
     UnknownLimit(String),
 }
@@ -166,6 +168,8 @@ pub struct KeyPolicy {
     pub scopes: Scopes,
     pub order_mode: OrderMode,
     pub symbols: Option<Vec<SymbolRule>>,
+    /// `None`: any product.
+    pub products: Option<Vec<Product>>,
     pub max_qty: Option<i64>,
     pub max_value: Option<f64>,
     pub max_orders_per_day: Option<i64>,
@@ -180,6 +184,7 @@ impl Default for KeyPolicy {
             scopes: Scopes::ALL,
             order_mode: OrderMode::Auto,
             symbols: None,
+            products: None,
             max_qty: None,
             max_value: None,
             max_orders_per_day: None,
@@ -220,6 +225,22 @@ fn join<T: fmt::Display>(items: &Option<Vec<T>>) -> Option<String> {
     })
 }
 
+/// `MIS,CNC`: upper-cased, duplicates dropped, in the engine's order (so a list reads the
+/// same however it was typed). An empty list is no limit.
+fn parse_products(s: Option<&str>) -> Result<Option<Vec<Product>>, PolicyError> {
+    let Some(s) = s else { return Ok(None) };
+    let mut out = Vec::new();
+    for p in s.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let product = Product::from_str(&p.to_ascii_uppercase())
+            .map_err(|()| PolicyError::Product(p.chars().take(16).collect()))?;
+        if !out.contains(&product) {
+            out.push(product);
+        }
+    }
+    out.sort();
+    Ok((!out.is_empty()).then_some(out))
+}
+
 pub fn parse_expiry(s: &str) -> Result<DateTime<Utc>, PolicyError> {
     DateTime::parse_from_rfc3339(s)
         .map(|t| t.with_timezone(&Utc))
@@ -234,6 +255,7 @@ impl KeyPolicy {
             scopes: p.scopes.parse()?,
             order_mode: p.order_mode.unwrap_or(OrderMode::Auto),
             symbols: list(p.symbols.as_deref(), "symbols")?,
+            products: parse_products(p.products.as_deref())?,
             max_qty: p.max_qty,
             max_value: p.max_value,
             max_orders_per_day: p.max_orders_per_day,
@@ -248,6 +270,7 @@ impl KeyPolicy {
             scopes: self.scopes.to_list(),
             order_mode: Some(self.order_mode),
             symbols: join(&self.symbols),
+            products: join(&self.products),
             max_qty: self.max_qty,
             max_value: self.max_value,
             max_orders_per_day: self.max_orders_per_day,
@@ -315,9 +338,11 @@ impl KeyPolicy {
         }
     }
 
-    /// The per-order limits (symbols, quantity, value); `ltp` prices MARKET orders.
+    /// The per-order limits (symbols, product, quantity, value); `ltp` prices MARKET
+    /// orders.
     pub fn check_order(&self, o: &OrderRequest, ltp: Option<f64>) -> Result<(), Denial> {
         self.check_instrument(o.exchange, &o.symbol)?;
+        self.check_product(o.product)?;
         self.check_size(o.quantity, order_price(o, ltp))
     }
 
@@ -325,6 +350,7 @@ impl KeyPolicy {
     /// trigger, a LIMIT one at its price.
     pub fn check_gtt(&self, g: &GttRequest) -> Result<(), Denial> {
         self.check_instrument(g.exchange, &g.symbol)?;
+        self.check_product(g.product)?;
         g.legs.iter().try_for_each(|leg| {
             let price = match g.pricetype {
                 PriceType::Market => leg.trigger_price,
@@ -342,6 +368,23 @@ impl KeyPolicy {
             return Err(Denial::Symbol(format!("{}:{symbol}", exchange.as_str())));
         }
         Ok(())
+    }
+
+    /// The allowed products.
+    pub fn check_product(&self, product: Product) -> Result<(), Denial> {
+        match &self.products {
+            Some(allowed) if !allowed.contains(&product) => Err(Denial::Product(product)),
+            _ => Ok(()),
+        }
+    }
+
+    /// Whether any limit applies to an order's instrument, product or size (a modification
+    /// is checked only then).
+    pub fn limits_orders(&self) -> bool {
+        self.symbols.is_some()
+            || self.products.is_some()
+            || self.max_qty.is_some()
+            || self.max_value.is_some()
     }
 
     /// Quantity and value limits for `quantity` at `price` (`None`: unknown, refused when a
@@ -371,6 +414,7 @@ impl KeyPolicy {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Limit {
     Symbols,
+    Products,
     MaxQty,
     MaxValue,
     MaxOrdersPerDay,
@@ -379,8 +423,9 @@ pub enum Limit {
 }
 
 impl Limit {
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 7] = [
         Self::Symbols,
+        Self::Products,
         Self::MaxQty,
         Self::MaxValue,
         Self::MaxOrdersPerDay,
@@ -391,6 +436,7 @@ impl Limit {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Symbols => "symbols",
+            Self::Products => "products",
             Self::MaxQty => "max-qty",
             Self::MaxValue => "max-value",
             Self::MaxOrdersPerDay => "max-orders-per-day",
@@ -424,6 +470,8 @@ pub struct PolicyInput {
     pub ip_all_requests: Option<bool>,
     /// Comma-separated `EXCH:SYMBOL`.
     pub symbols: Option<String>,
+    /// Comma-separated products.
+    pub products: Option<String>,
     pub max_qty: Option<i64>,
     pub max_value: Option<f64>,
     pub max_orders_per_day: Option<i64>,
@@ -438,6 +486,7 @@ impl PolicyInput {
         for l in &self.clear {
             match l {
                 Limit::Symbols => p.symbols = None,
+                Limit::Products => p.products = None,
                 Limit::MaxQty => p.max_qty = None,
                 Limit::MaxValue => p.max_value = None,
                 Limit::MaxOrdersPerDay => p.max_orders_per_day = None,
@@ -453,6 +502,9 @@ impl PolicyInput {
         }
         if let Some(s) = &self.symbols {
             p.symbols = KeyPolicy::parse_symbols(s)?.filter(|v| !v.is_empty());
+        }
+        if let Some(s) = &self.products {
+            p.products = parse_products(Some(s))?;
         }
         if let Some(t) = &self.expires {
             p.expires_at = Some(parse_expiry(t.trim())?);
@@ -489,6 +541,8 @@ pub enum Denial {
     Ip,
     #[error("This API key is not allowed to trade {0} (allowed symbols limit)")]
     Symbol(String),
+    #[error("This API key is not allowed to trade product {0} (allowed products limit)")]
+    Product(Product),
     #[error("Order quantity exceeds this API key's maximum quantity per order of {0}")]
     MaxQty(i64),
     #[error("Order value exceeds this API key's maximum order value of {0}")]
@@ -504,6 +558,7 @@ impl Denial {
             Self::Scope(_) => "scope",
             Self::Ip => "ip_allowlist",
             Self::Symbol(_) => "symbols",
+            Self::Product(_) => "products",
             Self::MaxQty(_) => "max_qty",
             Self::MaxValue(_) => "max_value",
             Self::MaxOrders(_) => "max_orders_per_day",

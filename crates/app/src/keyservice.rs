@@ -853,12 +853,17 @@ pub fn describe(p: &KeyPolicy) -> String {
         format!("scopes={}", p.scopes.to_list()),
         format!("mode={}", p.order_mode.as_str()),
     ];
-    let join = |v: &[String]| v.join(",");
+    fn join<T: ToString>(v: &[T]) -> String {
+        v.iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(",")
+    }
     if let Some(s) = &p.symbols {
-        parts.push(format!(
-            "symbols={}",
-            join(&s.iter().map(ToString::to_string).collect::<Vec<_>>())
-        ));
+        parts.push(format!("symbols={}", join(s)));
+    }
+    if let Some(s) = &p.products {
+        parts.push(format!("products={}", join(s)));
     }
     if let Some(n) = p.max_qty {
         parts.push(format!("max_qty={n}"));
@@ -875,7 +880,7 @@ pub fn describe(p: &KeyPolicy) -> String {
     if let Some(ips) = &p.allow_ips {
         parts.push(format!(
             "allow_ip={}{}",
-            join(&ips.iter().map(ToString::to_string).collect::<Vec<_>>()),
+            join(ips),
             if p.ip_all_requests {
                 " (all requests)"
             } else {

@@ -774,6 +774,9 @@ fn key_policy(spec: &StrategySpec) -> Result<KeyPolicy, StrategyError> {
         .iter()
         .map(|m| SymbolRule::from_str(&format!("{}:{}", m.exchange.as_str(), m.symbol)))
         .collect::<Result<Vec<_>, _>>()?;
+    let mut products: Vec<_> = spec.mappings.iter().map(|m| m.product).collect();
+    products.sort();
+    products.dedup();
     Ok(KeyPolicy {
         scopes: [Scope::Place, Scope::Close].into_iter().collect::<Scopes>(),
         order_mode: if spec.limits.semi_auto {
@@ -782,6 +785,7 @@ fn key_policy(spec: &StrategySpec) -> Result<KeyPolicy, StrategyError> {
             OrderMode::Auto
         },
         symbols: Some(symbols),
+        products: Some(products),
         max_qty: spec.mappings.iter().map(|m| m.quantity).max(),
         max_value: None,
         max_orders_per_day: spec.limits.max_orders_per_day,

@@ -335,7 +335,7 @@ struct UpdateArgs {
     name: String,
     #[command(flatten)]
     policy: PolicyArgs,
-    /// Limits to remove, comma-separated: symbols, max-qty, max-value,
+    /// Limits to remove, comma-separated: symbols, products, max-qty, max-value,
     /// max-orders-per-day, expires, allow-ip (also turns --ip-all-requests off). Applied
     /// before the values given, so `--clear allow-ip --allow-ip CIDR` replaces the list.
     #[arg(long, value_delimiter = ',')]
@@ -363,6 +363,9 @@ struct PolicyArgs {
     /// Comma-separated EXCHANGE:SYMBOL (EXCHANGE:* for a whole exchange).
     #[arg(long)]
     symbols: Option<String>,
+    /// Comma-separated products the key may trade: MIS, CNC, NRML (default: any).
+    #[arg(long)]
+    products: Option<String>,
     #[arg(long)]
     max_qty: Option<i64>,
     /// Maximum order value (quantity × price; the LTP for MARKET orders), in rupees.
@@ -394,6 +397,7 @@ impl PolicyArgs {
             allow_ips: self.allow_ip.clone(),
             ip_all_requests: self.ip_all_requests.then_some(true),
             symbols: self.symbols.clone(),
+            products: self.products.clone(),
             max_qty: self.max_qty,
             max_value: self.max_value,
             max_orders_per_day: self.max_orders_per_day,

@@ -15,6 +15,7 @@ pub struct StoredPolicy {
     /// `None`: not stored yet (the creator picks the user's mode).
     pub order_mode: Option<OrderMode>,
     pub symbols: Option<String>,
+    pub products: Option<String>,
     pub max_qty: Option<i64>,
     pub max_value: Option<f64>,
     pub max_orders_per_day: Option<i64>,
@@ -96,6 +97,7 @@ struct RawFound {
     name: Option<String>,
     scopes: Option<String>,
     symbols: Option<String>,
+    products: Option<String>,
     max_qty: Option<i64>,
     max_value: Option<f64>,
     max_orders_per_day: Option<i64>,
@@ -109,8 +111,8 @@ struct RawFound {
 }
 
 const NAMED_COLUMNS: &str = "n.id, n.user_id, u.username, n.key_encrypted AS encrypted, \
-     n.created_at, n.order_mode, n.name, n.scopes, n.symbols, n.max_qty, n.max_value, \
-     n.max_orders_per_day, n.expires_at, n.allow_ips, n.ip_all_requests, n.last_used_at, \
+     n.created_at, n.order_mode, n.name, n.scopes, n.symbols, n.products, n.max_qty, \
+     n.max_value, n.max_orders_per_day, n.expires_at, n.allow_ips, n.ip_all_requests, n.last_used_at, \
      n.last_ip, n.prev_valid_until";
 
 impl RawFound {
@@ -126,6 +128,7 @@ impl RawFound {
                 // The CHECK constraint allows only the two modes.
                 order_mode: Some(self.order_mode.parse().unwrap_or(OrderMode::Auto)),
                 symbols: self.symbols,
+                products: self.products,
                 max_qty: self.max_qty,
                 max_value: self.max_value,
                 max_orders_per_day: self.max_orders_per_day,
@@ -150,7 +153,8 @@ impl Store {
             format!(
                 "SELECT CAST(1 AS BIGINT) AS kind, n.id, n.user_id, u.username, {hash} AS hash, \
                    n.key_encrypted AS encrypted, n.created_at, n.order_mode, \
-                   {fp} AS fingerprint, n.name, n.scopes, n.symbols, n.max_qty, n.max_value, \
+                   {fp} AS fingerprint, n.name, n.scopes, n.symbols, n.products, n.max_qty, \
+                   n.max_value, \
                    n.max_orders_per_day, n.expires_at, n.allow_ips, n.ip_all_requests, \
                    n.last_used_at, n.last_ip, n.prev_valid_until, {grace} AS grace_until \
                  FROM named_keys n JOIN users u ON u.id = n.user_id WHERE {cond} = $1"
@@ -160,7 +164,7 @@ impl Store {
             "SELECT CAST(0 AS BIGINT) AS kind, k.id, k.user_id, u.username, k.api_key_hash AS hash, \
                k.api_key_encrypted AS encrypted, k.created_at, k.order_mode, \
                k.key_fingerprint AS fingerprint, NULL AS name, NULL AS scopes, NULL AS symbols, \
-               NULL AS max_qty, NULL AS max_value, NULL AS max_orders_per_day, \
+               NULL AS products, NULL AS max_qty, NULL AS max_value, NULL AS max_orders_per_day, \
                NULL AS expires_at, NULL AS allow_ips, FALSE AS ip_all_requests, \
                NULL AS last_used_at, NULL AS last_ip, NULL AS prev_valid_until, \
                NULL AS grace_until \
@@ -218,8 +222,9 @@ impl Store {
         on_db!(&self.db, |p| sqlx::query_scalar(
             "INSERT INTO named_keys (user_id, name, key_hash, key_encrypted, key_fingerprint, \
                scopes, order_mode, symbols, max_qty, max_value, max_orders_per_day, expires_at, \
-               allow_ips, ip_all_requests) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
+               allow_ips, ip_all_requests, products) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
+             RETURNING id",
         )
         .bind(user.0)
         .bind(name)
@@ -235,6 +240,7 @@ impl Store {
         .bind(&policy.expires_at)
         .bind(&policy.allow_ips)
         .bind(policy.ip_all_requests)
+        .bind(&policy.products)
         .fetch_one(p)
         .await)
         .map_err(|e| conflict(e, &format!("a key named {name:?}")))
@@ -295,8 +301,8 @@ impl Store {
         let res = on_db!(&self.db, |p| sqlx::query(
             "UPDATE named_keys SET scopes = $1, order_mode = COALESCE($2, order_mode), \
                symbols = $3, max_qty = $4, max_value = $5, max_orders_per_day = $6, \
-               expires_at = $7, allow_ips = $8, ip_all_requests = $9 \
-             WHERE user_id = $10 AND name = $11",
+               expires_at = $7, allow_ips = $8, ip_all_requests = $9, products = $10 \
+             WHERE user_id = $11 AND name = $12",
         )
         .bind(&policy.scopes)
         .bind(policy.order_mode.map(OrderMode::as_str))
@@ -307,6 +313,7 @@ impl Store {
         .bind(&policy.expires_at)
         .bind(&policy.allow_ips)
         .bind(policy.ip_all_requests)
+        .bind(&policy.products)
         .bind(user.0)
         .bind(name)
         .execute(p)

@@ -173,7 +173,7 @@ fn opt_amount(m: &Map<String, Value>, k: &str) -> Result<Option<f64>, WebError> 
 }
 
 /// The create form: `{name, scopes: [..], mode, expires, allow_ips, ip_all_requests,
-/// symbols, max_qty, max_value, max_orders_per_day}`.
+/// symbols, products, max_qty, max_value, max_orders_per_day}`.
 fn create_form(m: &Map<String, Value>) -> Result<(String, KeyPolicy, Option<OrderMode>), WebError> {
     only(
         m,
@@ -185,6 +185,7 @@ fn create_form(m: &Map<String, Value>) -> Result<(String, KeyPolicy, Option<Orde
             "allow_ips",
             "ip_all_requests",
             "symbols",
+            "products",
             "max_qty",
             "max_value",
             "max_orders_per_day",
@@ -219,6 +220,7 @@ fn create_form(m: &Map<String, Value>) -> Result<(String, KeyPolicy, Option<Orde
         allow_ips: text_list(m, "allow_ips")?,
         ip_all_requests,
         symbols: Some(text_list(m, "symbols")?.join(",")).filter(|s| !s.is_empty()),
+        products: Some(text_list(m, "products")?.join(",")).filter(|s| !s.is_empty()),
         max_qty: opt_count(m, "max_qty")?,
         max_value: opt_amount(m, "max_value")?,
         max_orders_per_day: opt_count(m, "max_orders_per_day")?,

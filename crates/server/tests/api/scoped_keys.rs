@@ -1,7 +1,8 @@
 //! Named API keys: scopes on every `/api/v1` route and WebSocket action, the primary key
 //! unchanged, no side effect on a refusal, and the CLI against a running server.
 
-use algogate_app::keypolicy::KeyPolicy;
+use algogate_app::keypolicy::{KeyPolicy, PolicyInput};
+use algogate_broker::engine::Product;
 use algogate_keys::{Scope, Scopes};
 use algogate_store::UserId;
 use reqwest::StatusCode;
@@ -262,6 +263,104 @@ async fn each_limit_refuses_with_its_message_and_places_nothing() {
     let log = app.state.store().audit_log(user, 50).await.unwrap();
     let denied = log.iter().filter(|e| e.event == "denied").count();
     assert_eq!(denied, 7, "{log:?}");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_product_limit_applies_to_every_order_path() {
+    let app = spawn_app().await;
+    let (user, primary) = app.create_user("products").await;
+    let primary = primary.expose();
+    let policy = PolicyInput {
+        products: Some(" mis ,MIS".into()),
+        ..PolicyInput::default()
+    }
+    .apply(KeyPolicy::default())
+    .unwrap();
+    assert_eq!(policy.products, Some(vec![Product::Mis]));
+    let key = named_key(&app, user, "intraday", policy).await;
+    // A resting CNC order of the primary key, for the modify case.
+    let mut resting = order(primary, "SBIN", "1");
+    resting["product"] = json!("CNC");
+    resting["pricetype"] = json!("LIMIT");
+    resting["price"] = json!("1");
+    let (status, body) = app.post_json("/api/v1/placeorder", &resting).await;
+    assert_eq!(status, 200, "{body}");
+    let resting_id = body["orderid"].clone();
+
+    let cnc = || {
+        let mut o = order(&key, "SBIN", "1");
+        o["product"] = json!("CNC");
+        o
+    };
+    let mut smart = cnc();
+    smart["position_size"] = json!("1");
+    let mut split = cnc();
+    split["splitsize"] = json!("1");
+    let mut leg = cnc();
+    leg.as_object_mut().unwrap().remove("apikey");
+    leg.as_object_mut().unwrap().remove("strategy");
+    let basket = json!({"apikey": key, "strategy": "t", "orders": [leg]});
+    // GTTs take CNC or NRML, options orders MIS or NRML.
+    let gtt = json!({"apikey": key, "strategy": "t", "trigger_type": "SINGLE",
+        "exchange": "NSE", "symbol": "SBIN", "action": "BUY", "product": "CNC",
+        "quantity": 1, "pricetype": "LIMIT", "price": 1.0, "triggerprice_sl": 1.05});
+    let options = json!({"apikey": key, "strategy": "t", "underlying": "NIFTY",
+        "exchange": "NSE_INDEX", "expiry_date": "30DEC25", "offset": "ATM",
+        "option_type": "CE", "action": "BUY", "quantity": 75, "product": "NRML"});
+    let modify = json!({"apikey": key, "strategy": "t", "exchange": "NSE", "symbol": "SBIN",
+        "orderid": resting_id, "action": "BUY", "product": "CNC", "pricetype": "LIMIT",
+        "price": "2", "quantity": "1", "disclosed_quantity": "0", "trigger_price": "0"});
+    for (route, body, product) in [
+        ("placeorder", cnc(), "CNC"),
+        ("placesmartorder", smart, "CNC"),
+        ("splitorder", split, "CNC"),
+        ("basketorder", basket, "CNC"),
+        ("placegttorder", gtt, "CNC"),
+        ("optionsorder", options, "NRML"),
+        ("modifyorder", modify, "CNC"),
+    ] {
+        let denied = refused(&format!(
+            "This API key is not allowed to trade product {product} (allowed products limit)"
+        ));
+        let got = app.post_json(&format!("/api/v1/{route}"), &body).await;
+        assert_eq!(got, denied, "{route}");
+    }
+    // Nothing was placed, queued or changed by the refusals.
+    assert_eq!(order_count(&app, primary).await, 1);
+    let (_, book) = app
+        .post_json("/api/v1/gttorderbook", &json!({"apikey": primary}))
+        .await;
+    assert_eq!(book["data"].as_array().map_or(0, Vec::len), 0, "{book}");
+    let (_, st) = app
+        .post_json(
+            "/api/v1/orderstatus",
+            &json!({"apikey": primary, "strategy": "t", "orderid": resting_id}),
+        )
+        .await;
+    assert_eq!(st["data"]["price"], json!(1.0), "{st}");
+    // The allowed product passes.
+    let (status, body) = app
+        .post_json("/api/v1/placeorder", &order(&key, "SBIN", "1"))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let log = app.state.store().audit_log(user, 50).await.unwrap();
+    let denied = log
+        .iter()
+        .filter(|e| e.event == "denied" && e.detail.contains("allowed products"))
+        .count();
+    assert_eq!(denied, 7, "{log:?}");
+    // A bad product is refused with the field.
+    let bad = PolicyInput {
+        products: Some("MIS,BO".into()),
+        ..PolicyInput::default()
+    }
+    .apply(KeyPolicy::default())
+    .unwrap_err();
+    assert_eq!(
+        bad.to_string(),
+        "products: \"BO\" is not a product (MIS, CNC or NRML)"
+    );
     app.stop().await;
 }
 

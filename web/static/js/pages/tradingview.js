@@ -23,7 +23,7 @@ const suggestions = $('tv-suggestions');
 /**
  * `limited`: the named key made for the alert and what it allows (null: the primary key).
  * @type {{ key: string | null, mode: string, hits: Hit[], active: number,
- *   limited: { name: string, instrument: string, quantity: string } | null }}
+ *   limited: { name: string, instrument: string, product: string, quantity: string } | null }}
  */
 const state = { key: null, mode: 'strategy', hits: [], active: -1, limited: null };
 /** @type {ReturnType<typeof setTimeout> | undefined} */
@@ -81,12 +81,13 @@ function render() {
   $('tv-test', HTMLButtonElement).disabled = !ready;
   const instrument = `${exchangeSelect.value}:${symbolInput.value.trim().toUpperCase()}`;
   const l = state.limited;
+  const product = $('tv-product', HTMLSelectElement).value;
   $('tv-make-key', HTMLButtonElement).disabled = symbolInput.value.trim() === '';
   $('tv-key-note').textContent = !l
-    ? 'The alert uses your primary key, which can do everything. A key limited to this alert can only place orders for this symbol, up to this quantity per order.'
-    : l.instrument === instrument && l.quantity === quantity()
-      ? `The alert uses key ${l.name}: it may only place orders, for ${l.instrument}, at most ${l.quantity} per order. Manage it on the API Key page.`
-      : `Key ${l.name} allows only ${l.instrument}, at most ${l.quantity} per order: make a new key for the alert as it is now.`;
+    ? 'The alert uses your primary key, which can do everything. A key limited to this alert can only place orders for this symbol and product, up to this quantity per order.'
+    : l.instrument === instrument && l.product === product && l.quantity === quantity()
+      ? `The alert uses key ${l.name}: it may only place ${l.product} orders, for ${l.instrument}, at most ${l.quantity} per order. Manage it on the API Key page.`
+      : `Key ${l.name} allows only ${l.product} orders for ${l.instrument}, at most ${l.quantity} per order: make a new key for the alert as it is now.`;
   $('tv-test-note').textContent = state.mode === 'strategy'
     ? `The test fills in action BUY, contracts ${quantity()} and position size ${quantity()}, and places a real paper order.`
     : 'The test places a real paper order.';
@@ -210,6 +211,7 @@ $('tv-make-key').addEventListener('click', async () => {
   const symbol = symbolInput.value.trim().toUpperCase();
   const exchange = exchangeSelect.value;
   const qty = quantity();
+  const product = $('tv-product', HTMLSelectElement).value;
   const base = `tv-${exchange}-${symbol}`.toLowerCase().replace(/[^a-z0-9._-]/g, '-').slice(0, 56);
   const btn = $('tv-make-key', HTMLButtonElement);
   btn.disabled = true;
@@ -220,10 +222,10 @@ $('tv-make-key').addEventListener('click', async () => {
       try {
         /** @type {{ api_key: string, name: string }} */
         const r = await postJson('/apikey/keys', {
-          name, scopes: ['place'], symbols: `${exchange}:${symbol}`, max_qty: qty,
+          name, scopes: ['place'], symbols: `${exchange}:${symbol}`, products: [product], max_qty: qty,
         });
         state.key = r.api_key;
-        state.limited = { name: r.name, instrument: `${exchange}:${symbol}`, quantity: qty };
+        state.limited = { name: r.name, instrument: `${exchange}:${symbol}`, product, quantity: qty };
         toast(`Created key ${r.name} for this alert`, 'success');
         return;
       } catch (e) {
