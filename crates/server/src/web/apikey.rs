@@ -1,10 +1,10 @@
 //! `/apikey` and `/apikey/mode` (SPEC §2.5): always the logged-in user's key; a `user_id`
 //! in a body is never read. `/apikey/keys*` and `/apikey/audit`: the user's named keys
-//! (create, reveal, rotate, revoke) and their audit log, through the key service.
+//! (create, edit, reveal, rotate, revoke) and their audit log, through the key service.
 
 use std::time::Duration;
 
-use algogate_app::keypolicy::{KeyPolicy, MAX_LIST, PolicyInput};
+use algogate_app::keypolicy::{KeyPolicy, Limit, MAX_LIST, PolicyInput};
 use algogate_store::OrderMode;
 use axum::Json;
 use axum::body::Bytes;
@@ -172,64 +172,108 @@ fn opt_amount(m: &Map<String, Value>, k: &str) -> Result<Option<f64>, WebError> 
         .ok_or_else(bad)
 }
 
-/// The create form: `{name, scopes: [..], mode, expires, allow_ips, ip_all_requests,
-/// symbols, products, max_qty, max_value, max_orders_per_day}`.
-fn create_form(m: &Map<String, Value>) -> Result<(String, KeyPolicy, Option<OrderMode>), WebError> {
-    only(
-        m,
-        &[
-            "name",
-            "scopes",
-            "mode",
-            "expires",
-            "allow_ips",
-            "ip_all_requests",
-            "symbols",
-            "products",
-            "max_qty",
-            "max_value",
-            "max_orders_per_day",
-        ],
-    )?;
-    let name = opt_text(m, "name")?.ok_or_else(|| WebError::BadForm("name: is required".into()))?;
-    let scopes = text_list(m, "scopes")?;
-    if m.contains_key("scopes") && scopes.is_empty() {
-        return Err(WebError::BadForm(
-            "scopes: at least one scope is required".into(),
-        ));
-    }
-    let mode =
-        match opt_text(m, "mode")? {
+/// The fields of the create and edit forms (`name` is read by create only: on an edit the
+/// path names the key).
+const FORM_FIELDS: [&str; 11] = [
+    "name",
+    "scopes",
+    "mode",
+    "expires",
+    "allow_ips",
+    "ip_all_requests",
+    "symbols",
+    "products",
+    "max_qty",
+    "max_value",
+    "max_orders_per_day",
+];
+
+/// A key's policy as the create and edit forms send it: `{scopes: [..], mode, expires,
+/// allow_ips, ip_all_requests, symbols, products, max_qty, max_value, max_orders_per_day}`. A field
+/// left out keeps the base policy's value; a blank or null one removes that limit (as
+/// Stripe's updates read an empty string), so an edit changes only what it names.
+struct PolicyForm {
+    input: PolicyInput,
+    /// `None`: the key's current mode (on create: the user's).
+    mode: Option<OrderMode>,
+}
+
+impl PolicyForm {
+    fn read(m: &Map<String, Value>) -> Result<Self, WebError> {
+        only(m, &FORM_FIELDS)?;
+        let scopes = text_list(m, "scopes")?;
+        if m.contains_key("scopes") && scopes.is_empty() {
+            return Err(WebError::BadForm(
+                "scopes: at least one scope is required".into(),
+            ));
+        }
+        let mode = match opt_text(m, "mode")? {
             None => None,
             Some(v) => Some(v.parse::<OrderMode>().map_err(|()| {
                 WebError::BadForm("mode: must be \"auto\" or \"semi_auto\"".into())
             })?),
         };
-    let ip_all_requests = match m.get("ip_all_requests") {
-        None | Some(Value::Null) => None,
-        Some(Value::Bool(b)) => Some(*b),
-        Some(_) => {
-            return Err(WebError::BadForm(
-                "ip_all_requests: must be true or false".into(),
-            ));
-        }
-    };
-    let input = PolicyInput {
-        scopes: (!scopes.is_empty()).then(|| scopes.join(",")),
-        expires: opt_text(m, "expires")?,
-        allow_ips: text_list(m, "allow_ips")?,
-        ip_all_requests,
-        symbols: Some(text_list(m, "symbols")?.join(",")).filter(|s| !s.is_empty()),
-        products: Some(text_list(m, "products")?.join(",")).filter(|s| !s.is_empty()),
-        max_qty: opt_count(m, "max_qty")?,
-        max_value: opt_amount(m, "max_value")?,
-        max_orders_per_day: opt_count(m, "max_orders_per_day")?,
-        clear: vec![],
-    };
-    let policy = input
-        .apply(KeyPolicy::default())
-        .map_err(|e| WebError::BadForm(e.to_string()))?;
-    Ok((name, policy, mode))
+        let ip_all_requests = match m.get("ip_all_requests") {
+            None | Some(Value::Null) => None,
+            Some(Value::Bool(b)) => Some(*b),
+            Some(_) => {
+                return Err(WebError::BadForm(
+                    "ip_all_requests: must be true or false".into(),
+                ));
+            }
+        };
+        let symbols = text_list(m, "symbols")?;
+        let products = text_list(m, "products")?;
+        let allow_ips = text_list(m, "allow_ips")?;
+        let expires = opt_text(m, "expires")?;
+        let max_qty = opt_count(m, "max_qty")?;
+        let max_value = opt_amount(m, "max_value")?;
+        let max_orders_per_day = opt_count(m, "max_orders_per_day")?;
+        let clear = [
+            ("symbols", symbols.is_empty(), Limit::Symbols),
+            ("products", products.is_empty(), Limit::Products),
+            ("allow_ips", allow_ips.is_empty(), Limit::AllowIp),
+            ("expires", expires.is_none(), Limit::Expires),
+            ("max_qty", max_qty.is_none(), Limit::MaxQty),
+            ("max_value", max_value.is_none(), Limit::MaxValue),
+            (
+                "max_orders_per_day",
+                max_orders_per_day.is_none(),
+                Limit::MaxOrdersPerDay,
+            ),
+        ]
+        .into_iter()
+        .filter(|(k, none, _)| *none && m.contains_key(*k))
+        .map(|(_, _, l)| l)
+        .collect();
+        let input = PolicyInput {
+            scopes: (!scopes.is_empty()).then(|| scopes.join(",")),
+            expires,
+            allow_ips,
+            ip_all_requests,
+            symbols: Some(symbols.join(",")).filter(|s| !s.is_empty()),
+            products: Some(products.join(",")).filter(|s| !s.is_empty()),
+            max_qty,
+            max_value,
+            max_orders_per_day,
+            clear,
+        };
+        Ok(Self { input, mode })
+    }
+
+    /// `base` with the form's changes; a bad value is a 400 naming its field.
+    fn apply(&self, base: KeyPolicy) -> Result<KeyPolicy, WebError> {
+        self.input
+            .apply(base)
+            .map_err(|e| WebError::BadForm(e.to_string()))
+    }
+}
+
+/// The create form: the policy fields and a required `name`; the rest as the defaults.
+fn create_form(m: &Map<String, Value>) -> Result<(String, KeyPolicy, Option<OrderMode>), WebError> {
+    let form = PolicyForm::read(m)?;
+    let name = opt_text(m, "name")?.ok_or_else(|| WebError::BadForm("name: is required".into()))?;
+    Ok((name, form.apply(KeyPolicy::default())?, form.mode))
 }
 
 /// `POST /apikey/keys`: creates a named key; the answer carries its secret.
@@ -249,6 +293,29 @@ pub async fn create_key(
         "message": format!("Created key {name:?}"),
         "name": name,
         "api_key": key.expose(),
+    })))
+}
+
+/// `PATCH /apikey/keys/{name}`: changes the key's policy (the fields of the create form;
+/// those left out stay as they are, blank ones are removed; a `name` in the body is
+/// ignored). It applies from the key's very next request.
+pub async fn update_key(
+    State(state): State<AppState>,
+    CsrfSession(s): CsrfSession,
+    Path(name): Path<String>,
+    body: Bytes,
+) -> Result<Json<Value>, WebError> {
+    let form = PolicyForm::read(&object(&body)?)?;
+    let policy = form.apply(state.keys().named_policy(s.user_id, &name).await?)?;
+    state
+        .keys()
+        .update_named(s.user_id, &name, policy, form.mode)
+        .await?;
+    tracing::info!(user_id = s.user_id.0, key = %name, "named API key updated from the web UI");
+    Ok(Json(json!({
+        "status": "success",
+        "message": format!("Updated key {name:?}"),
+        "name": name,
     })))
 }
 
@@ -351,6 +418,71 @@ mod tests {
         assert_eq!(p.expires_at, None);
         let (_, p, mode) = form(json!({"name": "all"})).unwrap();
         assert_eq!((p.scopes, mode), (algogate_keys::Scopes::ALL, None));
+    }
+
+    /// The edit form over `base`: (policy, mode) or the message.
+    fn edit(base: &KeyPolicy, v: Value) -> Result<(KeyPolicy, Option<OrderMode>), String> {
+        let f = PolicyForm::read(v.as_object().unwrap()).map_err(|e| e.to_string())?;
+        Ok((f.apply(base.clone()).map_err(|e| e.to_string())?, f.mode))
+    }
+
+    #[test]
+    fn an_edit_changes_what_it_names_and_removes_what_it_blanks() {
+        let (_, base, _) = form(json!({"name": "k", "scopes": "data", "symbols": "NSE:SBIN",
+            "max_qty": 5, "max_value": 900, "max_orders_per_day": 2,
+            "expires": "2999-01-01T00:00:00Z", "allow_ips": "10.0.0.0/8",
+            "ip_all_requests": true}))
+        .unwrap();
+        // Nothing named: nothing changes (the name in a body is not read).
+        assert_eq!(
+            edit(&base, json!({"name": "other"})).unwrap(),
+            (base.clone(), None)
+        );
+        let (p, mode) = edit(
+            &base,
+            json!({"max_qty": "50", "scopes": ["data", "place"],
+            "mode": "semi_auto"}),
+        )
+        .unwrap();
+        assert_eq!(
+            (p.max_qty, p.scopes.to_list()),
+            (Some(50), "data,place".into())
+        );
+        assert_eq!(mode, Some(OrderMode::SemiAuto));
+        assert_eq!(
+            (
+                p.max_value,
+                p.max_orders_per_day,
+                &p.symbols,
+                p.ip_all_requests
+            ),
+            (base.max_value, base.max_orders_per_day, &base.symbols, true)
+        );
+        // Blank, null or an empty list removes the limit.
+        let (p, _) = edit(
+            &base,
+            json!({"symbols": [], "max_qty": "", "max_value": null,
+            "max_orders_per_day": " ", "expires": "", "allow_ips": ""}),
+        )
+        .unwrap();
+        assert_eq!(
+            p,
+            KeyPolicy {
+                scopes: base.scopes,
+                ..KeyPolicy::default()
+            }
+        );
+        // A bad field is named as on create.
+        assert!(
+            edit(&base, json!({"max_qty": -1}))
+                .unwrap_err()
+                .starts_with("max_qty:")
+        );
+        assert!(
+            edit(&base, json!({"scopes": ""}))
+                .unwrap_err()
+                .starts_with("scopes:")
+        );
     }
 
     #[test]

@@ -46,7 +46,10 @@ pub fn router() -> Router<AppState> {
             "/apikey/keys",
             get(apikey::list_keys).post(apikey::create_key),
         )
-        .route("/apikey/keys/{name}", delete(apikey::revoke_key))
+        .route(
+            "/apikey/keys/{name}",
+            delete(apikey::revoke_key).patch(apikey::update_key),
+        )
         .route("/apikey/keys/{name}/secret", get(apikey::key_secret))
         .route("/apikey/keys/{name}/rotate", post(apikey::rotate_key))
         .route("/apikey/audit", get(apikey::audit))

@@ -590,14 +590,137 @@ async fn sessions_survive_a_restart() {
 }
 
 async fn delete(b: &mut Browser, path: &str) -> crate::browser::Res {
+    with_csrf(b, reqwest::Method::DELETE, path, None).await
+}
+
+async fn patch(b: &mut Browser, path: &str, body: &Value) -> crate::browser::Res {
+    with_csrf(b, reqwest::Method::PATCH, path, Some(body)).await
+}
+
+/// A session request with the CSRF header the browser holds (if any).
+async fn with_csrf(
+    b: &mut Browser,
+    method: reqwest::Method,
+    path: &str,
+    body: Option<&Value>,
+) -> crate::browser::Res {
     let mut req = b
         .client
-        .delete(format!("{}{path}", b.base))
+        .request(method, format!("{}{path}", b.base))
         .header("accept", "application/json");
+    if let Some(body) = body {
+        req = req.json(body);
+    }
     if let Some(t) = &b.csrf {
         req = req.header("x-csrftoken", t);
     }
     b.send(req).await
+}
+
+#[tokio::test]
+async fn a_named_keys_policy_is_edited_from_the_session_routes() {
+    let app = spawn_app().await;
+    let mut alice = logged_in(&app, "alice").await;
+    let mut bob = logged_in(&app, "bob").await;
+    let r = alice
+        .post(
+            "/apikey/keys",
+            &json!({"name": "bot", "scopes": ["data"], "symbols": "NSE:SBIN"}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    let key = r.body["api_key"].as_str().unwrap().to_owned();
+    note_secret(&key);
+    let order = |symbol: &str, qty: i64, product: &str| {
+        json!({"apikey": key, "strategy": "t", "exchange": "NSE", "symbol": symbol,
+            "action": "BUY", "quantity": qty, "pricetype": "MARKET", "product": product})
+    };
+    let place = |body: Value| {
+        let app = &app;
+        async move { app.post_json("/api/v1/placeorder", &body).await }
+    };
+    assert_eq!(place(order("SBIN", 1, "MIS")).await.0, 403);
+
+    // An edit changes what it names, and the key's very next request obeys it.
+    let r = patch(
+        &mut alice,
+        "/apikey/keys/bot",
+        &json!({"scopes": ["data", "place"], "max_qty": 2, "products": ["MIS"], "name": "x"}),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert_eq!(place(order("SBIN", 1, "MIS")).await.0, 200);
+    let limited = |m: &str| (403, json!({"status": "error", "message": m}));
+    for (body, want) in [
+        (
+            order("SBIN", 3, "MIS"),
+            "Order quantity exceeds this API key's maximum quantity per order of 2",
+        ),
+        (
+            order("TCS", 1, "MIS"),
+            "This API key is not allowed to trade NSE:TCS (allowed symbols limit)",
+        ),
+        (
+            order("SBIN", 1, "CNC"),
+            "This API key is not allowed to trade product CNC (allowed products limit)",
+        ),
+    ] {
+        assert_eq!(place(body).await, limited(want));
+    }
+    let row = &alice.get_json("/apikey/keys").await.body["keys"][0];
+    assert_eq!(row["name"], "bot", "the body's name is ignored");
+    assert_eq!(row["policy"], "symbols=NSE:SBIN products=MIS max_qty=2");
+    // A blank field removes its limit.
+    let r = patch(
+        &mut alice,
+        "/apikey/keys/bot",
+        &json!({"symbols": "", "products": []}),
+    )
+    .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    assert_eq!(place(order("TCS", 1, "CNC")).await.0, 200);
+
+    // Bad fields name the field and change nothing.
+    for (body, want) in [
+        (
+            json!({"max_qty": 0}),
+            "max_qty: must be a positive whole number",
+        ),
+        (
+            json!({"products": ["BO"]}),
+            "products: \"BO\" is not a product",
+        ),
+        (
+            json!({"scopes": []}),
+            "scopes: at least one scope is required",
+        ),
+        (json!({"user_id": 2}), "Unknown field: user_id"),
+    ] {
+        let r = patch(&mut alice, "/apikey/keys/bot", &body).await;
+        assert_eq!(r.status, 400, "{body}");
+        assert!(
+            r.body["message"].as_str().unwrap().starts_with(want),
+            "{body}: {:?}",
+            r.body
+        );
+    }
+    let row = &alice.get_json("/apikey/keys").await.body["keys"][0];
+    assert_eq!(row["policy"], "max_qty=2");
+    // Another user's key is not found; without the CSRF token nothing changes.
+    let r = patch(&mut bob, "/apikey/keys/bot", &json!({"max_qty": 100})).await;
+    assert_eq!(r.status, 404, "{:?}", r.body);
+    let good = alice.csrf.take();
+    assert_eq!(
+        patch(&mut alice, "/apikey/keys/bot", &json!({"max_qty": 100}))
+            .await
+            .status,
+        403
+    );
+    alice.csrf = good;
+    assert_eq!(place(order("SBIN", 3, "MIS")).await.0, 403);
+    let audit = alice.get_json("/apikey/audit").await.body.to_string();
+    assert_eq!(audit.matches("\"updated\"").count(), 2, "{audit}");
+    app.stop().await;
 }
 
 async fn primary_key(app: &TestApp, user: UserId) -> String {
