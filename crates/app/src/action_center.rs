@@ -24,6 +24,7 @@ use algogate_broker::engine::{
     AccountId, Engine, GttRequest, Modification, OrderId, OrderRequest, PriceType,
 };
 use algogate_broker::time::ist_timestamp;
+use algogate_store::bus::BusEvent;
 use algogate_store::{
     OrderMode, Outcome, PendingRow, PendingStats, Stamp, Store, StoreError, UserId,
 };
@@ -41,6 +42,9 @@ pub const INTERRUPTED: &str = "Execution was interrupted by a server restart bef
      are kept; check the order book for any other.";
 /// OpenAlgo keeps `broker_order_id` within 255 characters.
 const BROKER_ID_MAX: usize = 255;
+
+const EVENT_CREATED: &str = "pending_order_created";
+const EVENT_UPDATED: &str = "pending_order_updated";
 
 /// Something the Action Center page of `user` should hear about (SSE).
 #[derive(Debug, Clone)]
@@ -169,8 +173,26 @@ impl ActionCenter {
         (self.events.subscribe(), self.shutdown.watch())
     }
 
-    fn emit(&self, user: UserId, name: &'static str, data: Value) {
+    async fn emit(&self, user: UserId, name: &'static str, data: Value) {
+        let e = BusEvent::Pending {
+            user: user.0,
+            name: name.to_owned(),
+            data: data.clone(),
+        };
         // No subscriber is fine: notifications are best-effort, as in OpenAlgo.
+        let _ = self.events.send(ActionEvent { user, name, data });
+        // Other instances' pages hear it too.
+        self.store.publish(&e).await;
+    }
+
+    /// An event another instance emitted, for this one's pages.
+    pub fn emitted_elsewhere(&self, user: UserId, name: &str, data: Value) {
+        let Some(name) = [EVENT_CREATED, EVENT_UPDATED]
+            .into_iter()
+            .find(|n| *n == name)
+        else {
+            return;
+        };
         let _ = self.events.send(ActionEvent { user, name, data });
     }
 
@@ -207,14 +229,15 @@ impl ActionCenter {
         );
         self.emit(
             user.user_id,
-            "pending_order_created",
+            EVENT_CREATED,
             json!({
                 "pending_order_id": id,
                 "user_id": user.username,
                 "api_type": kind.as_str(),
                 "message": format!("New {} order queued for approval", kind.as_str()),
             }),
-        );
+        )
+        .await;
         Ok(id)
     }
 
@@ -230,9 +253,10 @@ impl ActionCenter {
         if !matches!(out, Approval::NotPending) {
             self.emit(
                 user,
-                "pending_order_updated",
+                EVENT_UPDATED,
                 json!({"action": "approved", "order_id": id, "user_id": username}),
-            );
+            )
+            .await;
         }
         Ok(out)
     }
@@ -391,9 +415,10 @@ impl ActionCenter {
         if out.approved > 0 {
             self.emit(
                 user,
-                "pending_order_updated",
+                EVENT_UPDATED,
                 json!({"action": "batch_approved", "user_id": username, "count": out.approved}),
-            );
+            )
+            .await;
         }
         Ok(out)
     }
@@ -422,9 +447,10 @@ impl ActionCenter {
         if ok {
             self.emit(
                 user,
-                "pending_order_updated",
+                EVENT_UPDATED,
                 json!({"action": "rejected", "order_id": id, "user_id": username}),
-            );
+            )
+            .await;
         }
         Ok(ok)
     }
@@ -434,9 +460,10 @@ impl ActionCenter {
         if ok {
             self.emit(
                 user,
-                "pending_order_updated",
+                EVENT_UPDATED,
                 json!({"action": "deleted", "order_id": id, "user_id": username}),
-            );
+            )
+            .await;
         }
         Ok(ok)
     }

@@ -21,6 +21,7 @@ use std::net::IpAddr;
 use algogate_keys::{
     ApiKey, Fingerprint, Fingerprinter, Hasher, KeyCipher, Password, Scope, SecretString,
 };
+use algogate_store::bus::BusEvent;
 use algogate_store::{
     AuditRow, FoundKey, KeyRow, KeyUse, NamedKeyRow, NewKey, OrderMode, Store, StoreError, UserId,
 };
@@ -631,6 +632,7 @@ impl KeyService {
             self.negative.invalidate(&fp).await;
         }
         let _ = self.changes.send(KeyChange::User(user));
+        self.tell_others(user).await;
     }
 
     fn not_found(name: &str) -> KeyError {
@@ -810,6 +812,29 @@ impl KeyService {
             self.cache.invalidate(&fp).await;
         }
         // No receivers is fine: nobody holds a long-lived authentication.
+        let _ = self.changes.send(KeyChange::User(user));
+        self.tell_others(user).await;
+    }
+
+    async fn tell_others(&self, user: UserId) {
+        self.store
+            .publish(&BusEvent::Keys { user: Some(user.0) })
+            .await;
+    }
+
+    /// Another instance changed `user`'s keys (`None`: anyone's): no verdict cached
+    /// before now is served again.
+    pub async fn changed_elsewhere(&self, user: Option<UserId>) {
+        let Some(user) = user else {
+            return self.invalidate_all().await;
+        };
+        let stamp = self.epoch.fetch_add(1, Ordering::SeqCst) + 1;
+        self.invalidated_at
+            .entry(user)
+            .and_modify(|at| *at = (*at).max(stamp))
+            .or_insert(stamp);
+        // A key created there may have been tried here before it existed.
+        self.negative.invalidate_all();
         let _ = self.changes.send(KeyChange::User(user));
     }
 

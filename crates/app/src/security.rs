@@ -8,6 +8,7 @@
 use std::net::IpAddr;
 use std::sync::Mutex;
 
+use algogate_store::bus::BusEvent;
 use algogate_store::{BanRow, Store, StoreError};
 use dashmap::DashMap;
 use sha2::{Digest, Sha256};
@@ -85,21 +86,33 @@ impl Security {
         store: Store,
         now_ms: i64,
     ) -> Result<Self, SecurityError> {
-        let bans = DashMap::new();
-        for b in store.bans().await? {
-            if let Ok(ip) = b.ip_address.parse::<IpAddr>()
-                && b.expires_at.is_none_or(|e| e > now_ms)
-            {
-                bans.insert(ip, b.expires_at);
-            }
-        }
-        Ok(Self {
+        let s = Self {
             cfg,
             trust_proxy_headers,
             store,
             tracker: Mutex::new(Default::default()),
-            bans,
-        })
+            bans: DashMap::new(),
+        };
+        s.reload_bans(now_ms).await?;
+        Ok(s)
+    }
+
+    /// Reads the ban list again (another instance changed it).
+    pub async fn reload_bans(&self, now_ms: i64) -> Result<(), SecurityError> {
+        let active: Vec<(IpAddr, Option<i64>)> = self
+            .store
+            .bans()
+            .await?
+            .into_iter()
+            .filter(|b| b.expires_at.is_none_or(|e| e > now_ms))
+            .filter_map(|b| Some((b.ip_address.parse::<IpAddr>().ok()?, b.expires_at)))
+            .collect();
+        self.bans
+            .retain(|ip, _| active.iter().any(|(a, _)| a == ip));
+        for (ip, exp) in active {
+            self.bans.insert(ip, exp);
+        }
+        Ok(())
     }
 
     pub fn config(&self) -> &SecurityConfig {
@@ -257,13 +270,16 @@ impl Security {
         };
         self.store.ban(&row).await?;
         self.bans.insert(ip, expires_at);
+        self.store.publish(&BusEvent::Bans).await;
         Ok(row)
     }
 
     pub async fn unban(&self, ip: IpAddr) -> Result<bool, SecurityError> {
         self.bans.remove(&ip);
         self.tracker.lock().expect("tracker lock").remove(&ip);
-        Ok(self.store.unban(&ip.to_string()).await?)
+        let removed = self.store.unban(&ip.to_string()).await?;
+        self.store.publish(&BusEvent::Bans).await;
+        Ok(removed)
     }
 
     /// Current attempt counters, most recent first.

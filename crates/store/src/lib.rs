@@ -23,6 +23,7 @@ macro_rules! on_db {
 }
 
 mod bans;
+pub mod bus;
 mod chart;
 pub mod dialect;
 #[macro_use]
@@ -168,6 +169,8 @@ impl Db {
 #[derive(Debug, Clone)]
 pub struct Store {
     db: Db,
+    /// Stamps this store's bus events, so its own instance skips them.
+    origin: u64,
 }
 
 /// Whether `url` names a PostgreSQL database (`postgres://` or `postgresql://`).
@@ -215,6 +218,7 @@ impl Store {
         sqlx::migrate!("./migrations").run(&pool).await?;
         Ok(Self {
             db: Db::Sqlite(pool),
+            origin: bus::new_origin(),
         })
     }
 
@@ -231,6 +235,7 @@ impl Store {
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
         Ok(Self {
             db: Db::Postgres(pool),
+            origin: bus::new_origin(),
         })
     }
 

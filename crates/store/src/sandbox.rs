@@ -7,16 +7,17 @@ use std::str::FromStr;
 use algogate_broker::Exchange;
 use algogate_broker::engine::types::instrument_type_from_str;
 use algogate_broker::engine::{
-    AccountId, Action, Contract, Delta, Direction, Funds, Gtt, GttId, GttKind, GttLeg, GttStatus,
-    Holding, Ledger, LedgerError, LedgerFuture, Order, OrderId, OrderStatus, Position, PositionKey,
-    PriceType, Product, StoredAccount, Trade, TradeId,
+    AccountId, AccountTx, Action, Contract, Delta, Direction, Funds, Gtt, GttId, GttKind, GttLeg,
+    GttStatus, Holding, Ledger, LedgerError, LedgerFuture, Order, OrderId, OrderStatus, Position,
+    PositionKey, PriceType, Product, StoredAccount, Trade, TradeId,
 };
 use chrono::NaiveDate;
 use sqlx::postgres::PgRow;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Decode, Postgres, Row, Sqlite, Type};
 
-use crate::Store;
+use crate::bus::BusEvent;
+use crate::{Db, Store};
 
 /// Reads a column of a row of either backend.
 trait Cols {
@@ -46,12 +47,12 @@ macro_rules! impl_cols {
 impl_cols!(SqliteRow, PgRow);
 
 fn err(e: impl std::fmt::Display) -> LedgerError {
-    LedgerError(e.to_string())
+    LedgerError::Failed(e.to_string())
 }
 
 fn parse<T: FromStr>(s: &str, what: &str) -> Result<T, LedgerError> {
     s.parse()
-        .map_err(|_| LedgerError(format!("bad {what} '{s}' in the database")))
+        .map_err(|_| LedgerError::Failed(format!("bad {what} '{s}' in the database")))
 }
 
 fn date(s: &str) -> Result<NaiveDate, LedgerError> {
@@ -66,7 +67,7 @@ fn contract(r: &impl Cols) -> Result<Contract, LedgerError> {
     let kind: String = r.col("instrument_type")?;
     Ok(Contract {
         kind: instrument_type_from_str(&kind)
-            .ok_or_else(|| LedgerError(format!("bad instrument type '{kind}'")))?,
+            .ok_or_else(|| LedgerError::Failed(format!("bad instrument type '{kind}'")))?,
         lot_size: u32::try_from(r.col::<i64>("lot_size")?).unwrap_or(1),
         expiry: opt_date(r.col("expiry")?)?,
     })
@@ -207,89 +208,87 @@ fn ymd(d: NaiveDate) -> String {
     d.format("%Y-%m-%d").to_string()
 }
 
-impl Store {
-    async fn load_account(
-        &self,
-        account: AccountId,
-        since_ms: i64,
-    ) -> Result<Option<StoredAccount>, LedgerError> {
-        let id = account.0;
-        on_db!(&self.db, |p| {
-            let Some(funds) = sqlx::query("SELECT * FROM sandbox_funds WHERE user_id = $1")
-                .bind(id)
-                .fetch_optional(p)
-                .await
-                .map_err(err)?
-            else {
-                return Ok(None);
-            };
-            let orders = sqlx::query(
-                "SELECT * FROM sandbox_orders WHERE user_id = $1 \
+/// Reads an account on `$c` (a connection or transaction of either backend): the funds
+/// row (with the version) first, so a copy is never newer than the version it carries.
+macro_rules! load_on {
+    ($c:expr, $id:expr, $since:expr) => {{
+        let Some(funds) = sqlx::query("SELECT * FROM sandbox_funds WHERE user_id = $1")
+            .bind($id)
+            .fetch_optional(&mut *$c)
+            .await
+            .map_err(err)?
+        else {
+            return Ok(None);
+        };
+        let version: i64 = funds.col("version")?;
+        let orders = sqlx::query(
+            "SELECT * FROM sandbox_orders WHERE user_id = $1 \
              AND (created_ms >= $2 OR order_status IN ('open', 'trigger pending'))",
-            )
-            .bind(id)
-            .bind(since_ms)
-            .fetch_all(p)
+        )
+        .bind($id)
+        .bind($since)
+        .fetch_all(&mut *$c)
+        .await
+        .map_err(err)?;
+        let trades =
+            sqlx::query("SELECT * FROM sandbox_trades WHERE user_id = $1 AND created_ms >= $2")
+                .bind($id)
+                .bind($since)
+                .fetch_all(&mut *$c)
+                .await
+                .map_err(err)?;
+        let positions = sqlx::query("SELECT * FROM sandbox_positions WHERE user_id = $1")
+            .bind($id)
+            .fetch_all(&mut *$c)
             .await
             .map_err(err)?;
-            let trades =
-                sqlx::query("SELECT * FROM sandbox_trades WHERE user_id = $1 AND created_ms >= $2")
-                    .bind(id)
-                    .bind(since_ms)
-                    .fetch_all(p)
-                    .await
-                    .map_err(err)?;
-            let positions = sqlx::query("SELECT * FROM sandbox_positions WHERE user_id = $1")
-                .bind(id)
-                .fetch_all(p)
-                .await
-                .map_err(err)?;
-            let holdings = sqlx::query("SELECT * FROM sandbox_holdings WHERE user_id = $1")
-                .bind(id)
-                .fetch_all(p)
-                .await
-                .map_err(err)?;
-            let gtts = sqlx::query(
-                "SELECT * FROM sandbox_gtt WHERE user_id = $1 \
+        let holdings = sqlx::query("SELECT * FROM sandbox_holdings WHERE user_id = $1")
+            .bind($id)
+            .fetch_all(&mut *$c)
+            .await
+            .map_err(err)?;
+        let gtts = sqlx::query(
+            "SELECT * FROM sandbox_gtt WHERE user_id = $1 \
              AND (gtt_status = 'active' OR updated_ms >= $2)",
-            )
-            .bind(id)
-            .bind(since_ms)
-            .fetch_all(p)
-            .await
-            .map_err(err)?;
-            Ok(Some(StoredAccount {
-                gtts: gtts.iter().map(gtt_from).collect::<Result<_, _>>()?,
-                funds: funds_from(&funds)?,
-                orders: orders.iter().map(order_from).collect::<Result<_, _>>()?,
-                trades: trades.iter().map(trade_from).collect::<Result<_, _>>()?,
-                positions: positions
-                    .iter()
-                    .map(position_from)
-                    .collect::<Result<_, _>>()?,
-                holdings: holdings
-                    .iter()
-                    .map(holding_from)
-                    .collect::<Result<_, _>>()?,
-            }))
-        })
-    }
+        )
+        .bind($id)
+        .bind($since)
+        .fetch_all(&mut *$c)
+        .await
+        .map_err(err)?;
+        Ok(Some(StoredAccount {
+            version,
+            gtts: gtts.iter().map(gtt_from).collect::<Result<_, _>>()?,
+            funds: funds_from(&funds)?,
+            orders: orders.iter().map(order_from).collect::<Result<_, _>>()?,
+            trades: trades.iter().map(trade_from).collect::<Result<_, _>>()?,
+            positions: positions
+                .iter()
+                .map(position_from)
+                .collect::<Result<_, _>>()?,
+            holdings: holdings
+                .iter()
+                .map(holding_from)
+                .collect::<Result<_, _>>()?,
+        }))
+    }};
+}
 
-    async fn commit_delta(&self, account: AccountId, d: &Delta) -> Result<(), LedgerError> {
-        let id = account.0;
-        on_db!(&self.db, |p| {
-            let mut tx = p.begin().await.map_err(err)?;
-            let f = &d.funds;
-            sqlx::query(
+/// Writes a delta on `$c` if the stored version is `$version`.
+macro_rules! write_on {
+    ($c:expr, $id:expr, $version:expr, $d:expr) => {{
+            let f = &$d.funds;
+            let written = sqlx::query(
                 "INSERT INTO sandbox_funds (user_id, capital, available, used, total_realized, \
-             today_realized, session_start_ms, last_reset_ms, reset_count) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (user_id) DO UPDATE SET \
+             today_realized, session_start_ms, last_reset_ms, reset_count, version) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (user_id) DO UPDATE SET \
              capital = excluded.capital, available = excluded.available, used = excluded.used, \
              total_realized = excluded.total_realized, today_realized = excluded.today_realized, \
              session_start_ms = excluded.session_start_ms, last_reset_ms = excluded.last_reset_ms, \
-             reset_count = excluded.reset_count",
+             reset_count = excluded.reset_count, version = excluded.version \
+             WHERE sandbox_funds.version = $11",
             )
-            .bind(id)
+            .bind($id)
             .bind(f.capital)
             .bind(f.available)
             .bind(f.used)
@@ -298,25 +297,19 @@ impl Store {
             .bind(f.session_start_ms)
             .bind(f.last_reset_ms)
             .bind(f.reset_count)
-            .execute(&mut *tx)
+            .bind($version + 1)
+            .bind($version)
+            .execute(&mut *$c)
             .await
             .map_err(err)?;
-            for o in &d.orders {
-                sqlx::query(
-                "INSERT INTO sandbox_orders (orderid, user_id, symbol, exchange, action, quantity, \
-                 price, trigger_price, pricetype, product, order_status, filled_quantity, \
-                 average_price, rejection_reason, strategy, margin_blocked, instrument_type, \
-                 lot_size, expiry, created_ms, updated_ms) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21) \
-                 ON CONFLICT (orderid) DO UPDATE SET quantity = excluded.quantity, \
-                 price = excluded.price, trigger_price = excluded.trigger_price, \
-                 order_status = excluded.order_status, filled_quantity = excluded.filled_quantity, \
-                 average_price = excluded.average_price, \
-                 rejection_reason = excluded.rejection_reason, \
-                 margin_blocked = excluded.margin_blocked, updated_ms = excluded.updated_ms",
-            )
+            if written.rows_affected() == 0 {
+                return Err(LedgerError::Stale);
+            }
+            for o in &$d.orders {
+                let new = $d.new_orders.contains(&o.id);
+                let written = sqlx::query(if new { INSERT_ORDER } else { UPSERT_ORDER })
             .bind(&o.id.0)
-            .bind(id)
+            .bind($id)
             .bind(&o.symbol)
             .bind(o.exchange.as_str())
             .bind(o.action.as_str())
@@ -336,11 +329,14 @@ impl Store {
             .bind(o.contract.expiry.map(ymd))
             .bind(o.created_ms)
             .bind(o.updated_ms)
-            .execute(&mut *tx)
+            .execute(&mut *$c)
             .await
             .map_err(err)?;
+            if written.rows_affected() == 0 {
+                return Err(LedgerError::IdTaken(o.id.0.clone()));
             }
-            for t in &d.trades {
+            }
+            for t in &$d.trades {
                 sqlx::query(
                 "INSERT INTO sandbox_trades (tradeid, orderid, user_id, symbol, exchange, action, \
                  quantity, price, product, strategy, created_ms) \
@@ -348,7 +344,7 @@ impl Store {
             )
             .bind(&t.id.0)
             .bind(&t.orderid.0)
-            .bind(id)
+            .bind($id)
             .bind(&t.symbol)
             .bind(t.exchange.as_str())
             .bind(t.action.as_str())
@@ -357,11 +353,11 @@ impl Store {
             .bind(t.product.as_str())
             .bind(&t.strategy)
             .bind(t.created_ms)
-            .execute(&mut *tx)
+            .execute(&mut *$c)
             .await
             .map_err(err)?;
             }
-            for p in &d.positions {
+            for p in &$d.positions {
                 sqlx::query(
                     "INSERT INTO sandbox_positions (user_id, symbol, exchange, product, quantity, \
                  average_price, margin, today_realized, total_realized, ltp, instrument_type, \
@@ -375,7 +371,7 @@ impl Store {
                  expiry = excluded.expiry, opened_on = excluded.opened_on, \
                  updated_ms = excluded.updated_ms",
                 )
-                .bind(id)
+                .bind($id)
                 .bind(&p.key.symbol)
                 .bind(p.key.exchange.as_str())
                 .bind(p.key.product.as_str())
@@ -390,11 +386,11 @@ impl Store {
                 .bind(p.contract.expiry.map(ymd))
                 .bind(ymd(p.opened_on))
                 .bind(p.updated_ms)
-                .execute(&mut *tx)
+                .execute(&mut *$c)
                 .await
                 .map_err(err)?;
             }
-            for h in &d.holdings {
+            for h in &$d.holdings {
                 sqlx::query(
                 "INSERT INTO sandbox_holdings (user_id, symbol, exchange, quantity, average_price, \
                  margin, ltp, settlement_date, lot_size) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
@@ -403,7 +399,7 @@ impl Store {
                  margin = excluded.margin, ltp = excluded.ltp, \
                  settlement_date = excluded.settlement_date",
             )
-            .bind(id)
+            .bind($id)
             .bind(&h.symbol)
             .bind(h.exchange.as_str())
             .bind(h.quantity)
@@ -412,11 +408,11 @@ impl Store {
             .bind(h.ltp)
             .bind(ymd(h.settlement_date))
             .bind(i64::from(h.lot_size))
-            .execute(&mut *tx)
+            .execute(&mut *$c)
             .await
             .map_err(err)?;
             }
-            for g in &d.gtts {
+            for g in &$d.gtts {
                 let leg = |i: usize| g.legs.get(i);
                 sqlx::query(
                 "INSERT INTO sandbox_gtt (gtt_id, user_id, trigger_type, symbol, exchange, action, \
@@ -434,7 +430,7 @@ impl Store {
                  reason = excluded.reason, updated_ms = excluded.updated_ms",
             )
             .bind(&g.id.0)
-            .bind(id)
+            .bind($id)
             .bind(g.kind.as_str())
             .bind(&g.symbol)
             .bind(g.exchange.as_str())
@@ -457,22 +453,175 @@ impl Store {
             .bind(g.created_ms)
             .bind(g.updated_ms)
             .bind(g.expires_ms)
-            .execute(&mut *tx)
+            .execute(&mut *$c)
             .await
             .map_err(err)?;
             }
+        Ok::<(), LedgerError>(())
+    }};
+}
+
+const INSERT_ORDER: &str = "INSERT INTO sandbox_orders (orderid, user_id, symbol, exchange, action, quantity, \
+     price, trigger_price, pricetype, product, order_status, filled_quantity, \
+     average_price, rejection_reason, strategy, margin_blocked, instrument_type, \
+     lot_size, expiry, created_ms, updated_ms) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21) \
+     ON CONFLICT (orderid) DO NOTHING";
+
+/// An existing order of the account (never another account's: the `WHERE`).
+const UPSERT_ORDER: &str = "INSERT INTO sandbox_orders (orderid, user_id, symbol, exchange, action, quantity, \
+     price, trigger_price, pricetype, product, order_status, filled_quantity, \
+     average_price, rejection_reason, strategy, margin_blocked, instrument_type, \
+     lot_size, expiry, created_ms, updated_ms) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21) \
+     ON CONFLICT (orderid) DO UPDATE SET quantity = excluded.quantity, \
+     price = excluded.price, trigger_price = excluded.trigger_price, \
+     order_status = excluded.order_status, filled_quantity = excluded.filled_quantity, \
+     average_price = excluded.average_price, rejection_reason = excluded.rejection_reason, \
+     margin_blocked = excluded.margin_blocked, updated_ms = excluded.updated_ms \
+     WHERE sandbox_orders.user_id = excluded.user_id";
+
+impl Store {
+    async fn load_account(
+        &self,
+        account: AccountId,
+        since_ms: i64,
+    ) -> Result<Option<StoredAccount>, LedgerError> {
+        let id = account.0;
+        on_db!(&self.db, |p| {
+            let mut c = p.acquire().await.map_err(err)?;
+            load_on!(c, id, since_ms)
+        })
+    }
+
+    async fn commit_delta(
+        &self,
+        account: AccountId,
+        version: i64,
+        d: &Delta,
+    ) -> Result<(), LedgerError> {
+        let id = account.0;
+        on_db!(&self.db, |p| {
+            let mut tx = p.begin().await.map_err(err)?;
+            write_on!(tx, id, version, d)?;
             tx.commit().await.map_err(err)
         })
     }
 }
 
+/// Advisory-lock namespace of paper accounts (the leader lock has its own).
+const ACCOUNT_LOCKS: i32 = 0x6167_0001;
+
+/// One engine operation on PostgreSQL: a transaction holding the account's advisory lock
+/// until it commits or is dropped (rolled back).
+struct PgAccountTx {
+    tx: sqlx::Transaction<'static, Postgres>,
+    account: AccountId,
+    version: i64,
+    origin: u64,
+}
+
+impl AccountTx for PgAccountTx {
+    fn version(&self) -> i64 {
+        self.version
+    }
+
+    fn load(&mut self, since_ms: i64) -> LedgerFuture<'_, Option<StoredAccount>> {
+        Box::pin(async move {
+            let id = self.account.0;
+            let c: &mut sqlx::PgConnection = &mut self.tx;
+            load_on!(c, id, since_ms)
+        })
+    }
+
+    fn commit<'a>(self: Box<Self>, delta: &'a Delta) -> LedgerFuture<'a, ()>
+    where
+        Self: 'a,
+    {
+        Box::pin(async move {
+            let mut me = *self;
+            let id = me.account.0;
+            let c: &mut sqlx::PgConnection = &mut me.tx;
+            write_on!(c, id, me.version, delta)?;
+            // Delivered on commit: the other instances sync the account and pass the
+            // order updates to their sockets.
+            let events = std::iter::once(BusEvent::Account {
+                user: id,
+                version: me.version + 1,
+            })
+            .chain(delta.updates.iter().map(|u| BusEvent::Order(u.into())));
+            for e in events {
+                sqlx::query("SELECT pg_notify('algogate', $1)")
+                    .bind(crate::bus::payload(me.origin, &e))
+                    .execute(&mut *me.tx)
+                    .await
+                    .map_err(err)?;
+            }
+            me.tx.commit().await.map_err(err)
+        })
+    }
+}
+
 impl Ledger for Store {
+    fn shared(&self) -> bool {
+        self.is_shared()
+    }
+
+    fn begin(&self, account: AccountId) -> LedgerFuture<'_, Box<dyn AccountTx + '_>> {
+        Box::pin(async move {
+            let Db::Postgres(p) = &self.db else {
+                return Err(LedgerError::Failed(
+                    "account locks need a shared (PostgreSQL) database".into(),
+                ));
+            };
+            let mut tx = p.begin().await.map_err(err)?;
+            // Waits for the other instances' operations on this account.
+            sqlx::query("SELECT pg_advisory_xact_lock($1, $2)")
+                .bind(ACCOUNT_LOCKS)
+                .bind(account.0 as i32)
+                .execute(&mut *tx)
+                .await
+                .map_err(err)?;
+            let version: Option<i64> =
+                sqlx::query_scalar("SELECT version FROM sandbox_funds WHERE user_id = $1")
+                    .bind(account.0)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(err)?;
+            let t: Box<dyn AccountTx + '_> = Box::new(PgAccountTx {
+                tx,
+                account,
+                version: version.unwrap_or(0),
+                origin: self.origin,
+            });
+            Ok(t)
+        })
+    }
+
+    fn version(&self, account: AccountId) -> LedgerFuture<'_, i64> {
+        Box::pin(async move {
+            let v: Option<i64> = on_db!(&self.db, |p| sqlx::query_scalar(
+                "SELECT version FROM sandbox_funds WHERE user_id = $1"
+            )
+            .bind(account.0)
+            .fetch_optional(p)
+            .await)
+            .map_err(err)?;
+            Ok(v.unwrap_or(0))
+        })
+    }
+
     fn load(&self, account: AccountId, since_ms: i64) -> LedgerFuture<'_, Option<StoredAccount>> {
         Box::pin(self.load_account(account, since_ms))
     }
 
-    fn commit<'a>(&'a self, account: AccountId, delta: &'a Delta) -> LedgerFuture<'a, ()> {
-        Box::pin(self.commit_delta(account, delta))
+    fn commit<'a>(
+        &'a self,
+        account: AccountId,
+        version: i64,
+        delta: &'a Delta,
+    ) -> LedgerFuture<'a, ()> {
+        Box::pin(self.commit_delta(account, version, delta))
     }
 
     fn accounts(&self) -> LedgerFuture<'_, Vec<AccountId>> {

@@ -22,6 +22,8 @@ impl Store {
         .execute(p)
         .await
         .map(|r| r.rows_affected()))?;
+        self.publish(&crate::bus::BusEvent::Keys { user: None })
+            .await;
         Ok(())
     }
 }
@@ -49,6 +51,8 @@ impl Store {
         .execute(p)
         .await
         .map(|r| r.rows_affected()))?;
+        self.publish(&crate::bus::BusEvent::Keys { user: None })
+            .await;
         Ok(())
     }
 }

@@ -12,6 +12,8 @@ use crate::time::session_start_ms;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Account {
     pub id: AccountId,
+    /// The ledger's version of this state (commits so far).
+    pub version: i64,
     pub funds: Funds,
     pub orders: BTreeMap<OrderId, Order>,
     pub trades: Vec<Trade>,
@@ -25,6 +27,7 @@ impl Account {
     pub fn new(id: AccountId, cfg: &EngineConfig, now_ms: i64) -> Self {
         Account {
             id,
+            version: 0,
             funds: Funds::new(
                 cfg.starting_capital,
                 now_ms,
@@ -74,6 +77,8 @@ impl Account {
 pub struct Delta {
     pub funds: Funds,
     pub orders: Vec<Order>,
+    /// The ids of `orders` this change creates (the others exist already).
+    pub new_orders: Vec<OrderId>,
     pub trades: Vec<Trade>,
     pub positions: Vec<Position>,
     pub holdings: Vec<Holding>,

@@ -29,7 +29,7 @@ mod tests;
 pub use account::{Account, Delta};
 pub use config::EngineConfig;
 pub use error::EngineError;
-pub use ledger::{Ledger, LedgerError, LedgerFuture, MemoryLedger, StoredAccount};
+pub use ledger::{AccountTx, Ledger, LedgerError, LedgerFuture, MemoryLedger, StoredAccount};
 pub use service::{CancelAll, Engine, MarginLeg, SmartOutcome};
 pub use types::*;
 pub use views::*;

@@ -14,7 +14,7 @@ use tokio::task::JoinHandle;
 use super::account::{Account, Delta};
 use super::config::EngineConfig;
 use super::error::{EngineError, Result};
-use super::ledger::{Ledger, StoredAccount};
+use super::ledger::{Ledger, LedgerError, StoredAccount};
 use super::rules;
 use super::tx::{IdSource, Tx};
 use super::types::*;
@@ -147,6 +147,9 @@ pub struct Engine {
     chains: RwLock<()>,
     /// The session (its start, epoch ms) the chains were last laid for.
     chains_session: StdMutex<i64>,
+    /// Whether this instance runs the tick fills and timed jobs: always alone on its
+    /// ledger; on a shared one, only while it holds the leader's lock.
+    leading: std::sync::atomic::AtomicBool,
 }
 
 impl Engine {
@@ -157,13 +160,14 @@ impl Engine {
         cfg: EngineConfig,
     ) -> Result<Arc<Self>> {
         let (updates, _) = broadcast::channel(4096);
+        let shared = ledger.shared();
         let now = market.clock().now_ms();
         let cfg_boundary = cfg.session_boundary;
         let day = ist_parts(now).0.format("%y%m%d").to_string();
         let issued = ledger
             .order_ids_with_prefix(&day)
             .await
-            .map_err(|e| EngineError::Ledger(e.0))?
+            .map_err(ledger_err)?
             .into_iter()
             .map(|i| i.0)
             .collect();
@@ -177,12 +181,9 @@ impl Engine {
             updates,
             chains: RwLock::new(()),
             chains_session: StdMutex::new(session_start_ms(now, cfg_boundary)),
+            leading: std::sync::atomic::AtomicBool::new(!shared),
         });
-        let ids = engine
-            .ledger
-            .accounts()
-            .await
-            .map_err(|e| EngineError::Ledger(e.0))?;
+        let ids = engine.ledger.accounts().await.map_err(ledger_err)?;
         for id in ids {
             let acc = engine.account(id).await?;
             let acc = acc.lock().await;
@@ -258,11 +259,7 @@ impl Engine {
         }
         let now = self.market.clock().now_ms();
         let since = session_start_ms(now, self.cfg.session_boundary);
-        let stored = self
-            .ledger
-            .load(id, since)
-            .await
-            .map_err(|e| EngineError::Ledger(e.0))?;
+        let stored = self.ledger.load(id, since).await.map_err(ledger_err)?;
         let acc = match stored {
             Some(s) => from_stored(id, s),
             None => Account::new(id, &self.cfg, now),
@@ -288,29 +285,113 @@ impl Engine {
     }
 
     /// Runs `f` on the account in one transaction: housekeeping first, then the command;
-    /// the delta is committed before the in-memory state changes or updates go out.
-    async fn exec<R>(&self, id: AccountId, f: impl FnOnce(&Self, &mut Tx<'_>) -> R) -> Result<R> {
+    /// the delta is committed before the in-memory state changes or updates go out. On a
+    /// shared ledger the whole operation holds the account's lock in the ledger, and the
+    /// copy is first brought up to the stored version, so no instance acts on a stale one.
+    async fn exec<R>(&self, id: AccountId, f: impl Fn(&Self, &mut Tx<'_>) -> R) -> Result<R> {
         let _chains = self.chains.read().await;
         let acc = self.account(id).await?;
         let mut acc = acc.lock().await;
-        let (r, delta) = {
-            let mut ids = SharedIds(&self.ids);
-            let now = self.market.clock().now_ms();
-            let mut tx = Tx::new(&acc, &self.cfg, now, &mut ids);
-            rules::housekeeping(&mut tx, &|s, e| self.quote(s, e));
-            rules::expire_gtts(&mut tx);
-            let r = f(self, &mut tx);
-            (r, tx.finish())
-        };
-        if !delta.is_empty(&acc.funds) {
-            self.ledger
-                .commit(id, &delta)
-                .await
-                .map_err(|e| EngineError::Ledger(e.0))?;
-            acc.apply(&delta);
-            self.after_commit(&delta);
+        let mut attempts = 0;
+        loop {
+            let held = if self.ledger.shared() {
+                let mut tx = self.ledger.begin(id).await.map_err(ledger_err)?;
+                if tx.version() != acc.version {
+                    let stored = tx.load(self.session_start()).await.map_err(ledger_err)?;
+                    self.replace(&mut acc, stored);
+                }
+                Some(tx)
+            } else {
+                None
+            };
+            let (r, delta) = {
+                let mut ids = SharedIds(&self.ids);
+                let now = self.market.clock().now_ms();
+                let mut tx = Tx::new(&acc, &self.cfg, now, &mut ids);
+                rules::housekeeping(&mut tx, &|s, e| self.quote(s, e));
+                rules::expire_gtts(&mut tx);
+                let r = f(self, &mut tx);
+                (r, tx.finish())
+            };
+            if delta.is_empty(&acc.funds) {
+                return Ok(r);
+            }
+            let committed = match held {
+                Some(tx) => tx.commit(&delta).await,
+                None => self.ledger.commit(id, acc.version, &delta).await,
+            };
+            match committed {
+                Ok(()) => {
+                    acc.version += 1;
+                    acc.apply(&delta);
+                    self.after_commit(&delta);
+                    return Ok(r);
+                }
+                // Another instance's id, or (unlocked) another writer's commit: nothing
+                // was written; compute again from the stored state with new ids.
+                Err(LedgerError::IdTaken(_) | LedgerError::Stale) if attempts < 4 => {
+                    attempts += 1;
+                    self.reload(&mut acc).await?;
+                }
+                Err(e) => return Err(ledger_err(e)),
+            }
         }
-        Ok(r)
+    }
+
+    /// Replaces the copy with the stored account (when there is one), and its resting
+    /// orders and GTTs on the feed with the stored ones.
+    fn replace(&self, acc: &mut Account, stored: Option<StoredAccount>) {
+        let Some(stored) = stored else { return };
+        let fresh = from_stored(acc.id, stored);
+        for o in acc.resting() {
+            self.unwatch(o);
+        }
+        for g in acc.gtts.values() {
+            self.unwatch(&gtt_stand_in(g));
+        }
+        for o in fresh.resting() {
+            self.watch(o);
+        }
+        for g in fresh.gtts.values() {
+            self.watch_gtt(g);
+        }
+        *acc = fresh;
+    }
+
+    async fn reload(&self, acc: &mut Account) -> Result<()> {
+        let stored = self
+            .ledger
+            .load(acc.id, self.session_start())
+            .await
+            .map_err(ledger_err)?;
+        self.replace(acc, stored);
+        Ok(())
+    }
+
+    /// Another instance committed `version` of an account: bring this copy up to it (and
+    /// load accounts not seen yet, so their resting orders are watched here too).
+    pub async fn sync(&self, id: AccountId, version: i64) -> Result<()> {
+        let acc = self.account(id).await?;
+        let mut acc = acc.lock().await;
+        if acc.version < version {
+            self.reload(&mut acc).await?;
+        }
+        Ok(())
+    }
+
+    /// Reloads every stored account (after notifications may have been missed).
+    pub async fn sync_all(&self) -> Result<()> {
+        for id in self.ledger.accounts().await.map_err(ledger_err)? {
+            let acc = self.account(id).await?;
+            let mut acc = acc.lock().await;
+            self.reload(&mut acc).await?;
+        }
+        Ok(())
+    }
+
+    /// Publishes an order update made by another instance to this one's subscribers.
+    pub fn publish_remote(&self, u: OrderUpdate) {
+        let _ = self.updates.send(u);
     }
 
     fn after_commit(&self, delta: &Delta) {
@@ -353,31 +434,7 @@ impl Engine {
     /// An active GTT keeps its instrument on the feed like a resting order (its id, which
     /// can never be an order id, stands in the watch's set); any other is dropped from it.
     fn watch_gtt(&self, g: &Gtt) {
-        let stand_in = Order {
-            id: OrderId(g.id.0.clone()),
-            account: g.account,
-            symbol: g.symbol.clone(),
-            exchange: g.exchange,
-            action: g.action,
-            quantity: g.quantity,
-            price: 0.0,
-            trigger_price: 0.0,
-            pricetype: g.pricetype,
-            product: g.product,
-            status: OrderStatus::Open,
-            filled_quantity: 0,
-            average_price: 0.0,
-            rejection_reason: String::new(),
-            strategy: String::new(),
-            margin_blocked: 0.0,
-            contract: Contract {
-                kind: crate::domain::InstrumentType::Equity,
-                lot_size: 1,
-                expiry: None,
-            },
-            created_ms: g.created_ms,
-            updated_ms: g.updated_ms,
-        };
+        let stand_in = gtt_stand_in(g);
         if g.status == GttStatus::Active {
             self.watch(&stand_in);
         } else {
@@ -396,8 +453,23 @@ impl Engine {
         }
     }
 
+    /// Whether this instance runs the fills and timed jobs.
+    pub fn leading(&self) -> bool {
+        self.leading.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Takes up (after [`Engine::sync_all`]) or gives up the fills and timed jobs. A
+    /// second leader for a moment would not fill twice: each fill commits under the
+    /// account's lock from the stored version.
+    pub fn set_leading(&self, on: bool) {
+        self.leading.store(on, std::sync::atomic::Ordering::SeqCst);
+    }
+
     /// A tick: every account with resting orders on the instrument gets a chance to fill.
     pub async fn on_tick(&self, tick: &Tick) {
+        if !self.leading() {
+            return;
+        }
         let accounts: HashSet<AccountId> = {
             let w = self.watches.lock().unwrap_or_else(PoisonError::into_inner);
             match w.get(&(tick.exchange, tick.symbol.clone())) {
@@ -424,11 +496,7 @@ impl Engine {
     /// resting order or an open position in any stored account. Returns the master's rows.
     pub async fn refresh_chains(&self) -> Result<usize> {
         let _exclusive = self.chains.write().await;
-        let ids = self
-            .ledger
-            .accounts()
-            .await
-            .map_err(|e| EngineError::Ledger(e.0))?;
+        let ids = self.ledger.accounts().await.map_err(ledger_err)?;
         let mut keep = HashSet::new();
         for id in ids {
             let acc = self.account(id).await?;
@@ -454,6 +522,9 @@ impl Engine {
     /// Time-driven jobs: the chains follow the spot into each new session; then, for every
     /// account, session roll, T+1, expiries, MIS square-off.
     pub async fn run_jobs(&self) {
+        if !self.leading() {
+            return;
+        }
         let now = self.market.clock().now_ms();
         let session = session_start_ms(now, self.cfg.session_boundary);
         let laid = *self
@@ -769,9 +840,43 @@ impl Engine {
     }
 }
 
+/// The order that stands in a watch's set for a GTT (its id can never be an order id).
+fn gtt_stand_in(g: &Gtt) -> Order {
+    Order {
+        id: OrderId(g.id.0.clone()),
+        account: g.account,
+        symbol: g.symbol.clone(),
+        exchange: g.exchange,
+        action: g.action,
+        quantity: g.quantity,
+        price: 0.0,
+        trigger_price: 0.0,
+        pricetype: g.pricetype,
+        product: g.product,
+        status: OrderStatus::Open,
+        filled_quantity: 0,
+        average_price: 0.0,
+        rejection_reason: String::new(),
+        strategy: String::new(),
+        margin_blocked: 0.0,
+        contract: Contract {
+            kind: crate::domain::InstrumentType::Equity,
+            lot_size: 1,
+            expiry: None,
+        },
+        created_ms: g.created_ms,
+        updated_ms: g.updated_ms,
+    }
+}
+
+fn ledger_err(e: LedgerError) -> EngineError {
+    EngineError::Ledger(e.to_string())
+}
+
 fn from_stored(id: AccountId, s: StoredAccount) -> Account {
     Account {
         id,
+        version: s.version,
         funds: s.funds,
         orders: s.orders.into_iter().map(|o| (o.id.clone(), o)).collect(),
         trades: s.trades,

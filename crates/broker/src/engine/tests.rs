@@ -996,6 +996,113 @@ async fn concurrent_orders_never_overdraw() {
     assert!(f.used <= 100_000.0 + 1e-6);
 }
 
+/// Two engines on one shared ledger (two instances on one database): orders split
+/// across them never overdraw, each sees the other's orders at once, a stale copy never
+/// commits, and a resting order placed on one is filled once by the other's ticks.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_engines_on_one_shared_ledger_agree_and_never_overdraw() {
+    let (clock, market) = market_at(ist_ms(2026, 1, 6, 10, 0));
+    let ledger = Arc::new(MemoryLedger::shared());
+    let cfg = EngineConfig {
+        starting_capital: 100_000.0,
+        ..EngineConfig::default()
+    };
+    let alone = Engine::start(
+        market.clone(),
+        Arc::new(MemoryLedger::default()),
+        cfg.clone(),
+    )
+    .await
+    .unwrap();
+    let a = Engine::start(market.clone(), ledger.clone(), cfg.clone())
+        .await
+        .unwrap();
+    let b = Engine::start(market.clone(), ledger.clone(), cfg)
+        .await
+        .unwrap();
+    let acc = AccountId(3);
+    // Resting buys well under the market: as many fit as fit on one engine alone,
+    // whichever engine takes them.
+    let price = (market.quote("SBIN", Exchange::Nse).unwrap().ltp * 0.5).round();
+    let qty = (20_000.0 / price).ceil() as i64;
+    let order = sbin(Action::Buy, qty, PriceType::Limit, price);
+    let mut fit = 0;
+    while alone.place(acc, &order).await.is_ok() {
+        fit += 1;
+    }
+    assert!(fit > 3, "{fit}");
+    let mut tasks = Vec::new();
+    for i in 0..2 * fit + 10 {
+        let e = if i % 2 == 0 { a.clone() } else { b.clone() };
+        tasks.push(tokio::spawn(async move {
+            e.place(acc, &sbin(Action::Buy, qty, PriceType::Limit, price))
+                .await
+        }));
+    }
+    let mut ok = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(_) => ok += 1,
+            // Only the funds may refuse an order: no stale copy gives up.
+            Err(e) => assert!(matches!(e, EngineError::Rejected { .. }), "{e:?}"),
+        }
+    }
+    assert_eq!(ok, fit);
+    let (fa, fb) = (
+        a.raw_funds(acc).await.unwrap(),
+        b.raw_funds(acc).await.unwrap(),
+    );
+    assert_eq!(fa, fb);
+    assert_eq!(fa, alone.raw_funds(acc).await.unwrap());
+    assert_eq!(
+        a.orderbook(acc).await.unwrap(),
+        b.orderbook(acc).await.unwrap()
+    );
+    // B cancels one of A's orders; A's next read sees it cancelled.
+    let book = a.orderbook(acc).await.unwrap();
+    let first = OrderId(book.orders[0].orderid.clone());
+    b.cancel(acc, &first).await.unwrap();
+    assert_eq!(
+        a.order_status(acc, &first).await.unwrap().order_status,
+        OrderStatus::Cancelled
+    );
+    assert!(a.cancel(acc, &first).await.is_err());
+    // A resting order placed on A, filled by B's ticks (B syncs on A's commit): once.
+    let acc2 = AccountId(4);
+    let ltp = market.quote("SBIN", Exchange::Nse).unwrap().ltp;
+    let id = a
+        .place(acc2, &sbin(Action::Buy, 1, PriceType::Limit, ltp - 0.5))
+        .await
+        .unwrap();
+    b.sync(acc2, ledger.version(acc2).await.unwrap())
+        .await
+        .unwrap();
+    assert!(b.watched().iter().any(|(_, s, n)| s == "SBIN" && *n >= 1));
+    // On a shared ledger no engine fills until it leads; two leaders still fill once.
+    assert!(!a.leading() && !b.leading());
+    a.set_leading(true);
+    b.set_leading(true);
+    let mut filled = false;
+    for _ in 0..20_000 {
+        clock.advance_ms(1000);
+        let tick = market.tick("SBIN", Exchange::Nse).unwrap();
+        b.on_tick(&tick).await;
+        // A's copy is stale here; its tick must not fill the order a second time.
+        a.on_tick(&tick).await;
+        if b.order_status(acc2, &id).await.unwrap().order_status == OrderStatus::Complete {
+            filled = true;
+            break;
+        }
+    }
+    assert!(filled, "the price never came down half a rupee");
+    let trades = a.tradebook(acc2).await.unwrap();
+    assert_eq!(trades.len(), 1, "{trades:?}");
+    assert_eq!(
+        a.positionbook(acc2).await.unwrap(),
+        b.positionbook(acc2).await.unwrap()
+    );
+}
+
 // ---- GTT ----
 
 fn gtt_req(kind: GttKind, legs: &[(f64, Direction, f64)]) -> GttRequest {

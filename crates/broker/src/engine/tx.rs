@@ -66,6 +66,12 @@ impl<'a> Tx<'a> {
     pub fn finish(self) -> Delta {
         Delta {
             funds: self.funds,
+            new_orders: self
+                .orders
+                .keys()
+                .filter(|id| !self.acc.orders.contains_key(*id))
+                .cloned()
+                .collect(),
             orders: self.orders.into_values().collect(),
             trades: self.trades,
             positions: self.positions.into_values().collect(),
