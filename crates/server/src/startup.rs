@@ -266,6 +266,16 @@ impl Server {
     ) -> anyhow::Result<()> {
         let state = self.state.clone();
         let watcher = tokio::spawn(watch_key_generation(state.clone()));
+        // Several instances on one PostgreSQL: hear the others' changes, and run the
+        // once-only work (fills, timed jobs, strategy square-off) on one of them.
+        let heard = state
+            .store()
+            .listen()
+            .map(|rx| tokio::spawn(hear_other_instances(state.clone(), rx)));
+        let leader = state
+            .store()
+            .is_shared()
+            .then(|| tokio::spawn(lead(state.clone())));
         let ticker = state.market().spawn_ticker();
         let pruner = tokio::spawn(prune_rate_limits(state.clone()));
         let squareoff = tokio::spawn(square_off_strategies(state.clone()));
@@ -331,6 +341,9 @@ impl Server {
         trigger.abort();
         fanout.abort();
         watcher.abort();
+        for t in [heard, leader].into_iter().flatten() {
+            t.abort();
+        }
         // The uses noted since the last batch, before the database closes.
         if let Err(e) = state.keys().flush_uses().await {
             tracing::warn!(error = %e, "cannot record API key uses");
@@ -409,12 +422,100 @@ async fn watch_key_generation(state: AppState) {
     }
 }
 
-/// Intraday strategies' square-off, checked every second on the injected clock.
+/// Applies another instance's change to what this one caches, and passes its events to
+/// this one's sockets and pages.
+async fn hear_other_instances(
+    state: AppState,
+    mut rx: tokio::sync::mpsc::Receiver<algogate_store::bus::Heard>,
+) {
+    use algogate_broker::engine::AccountId;
+    use algogate_store::UserId;
+    use algogate_store::bus::{BusEvent, Heard};
+    while let Some(heard) = rx.recv().await {
+        let now = state.clock().now_ms();
+        match heard {
+            Heard::Event(BusEvent::Keys { user }) => {
+                state.keys().changed_elsewhere(user.map(UserId)).await;
+                if user.is_none() && state.store().count_users().await.unwrap_or(0) > 0 {
+                    state.setup().close();
+                }
+            }
+            Heard::Event(BusEvent::Account { user, version }) => {
+                if let Err(e) = state.engine().sync(AccountId(user), version).await {
+                    tracing::warn!(error = %e, "cannot reload a paper account changed elsewhere");
+                }
+            }
+            Heard::Event(BusEvent::Order(w)) => {
+                if let Some(u) = w.to_update() {
+                    state.engine().publish_remote(u);
+                }
+            }
+            Heard::Event(BusEvent::Bans) => {
+                if let Err(e) = state.security().reload_bans(now).await {
+                    tracing::warn!(error = %e, "cannot reload the ban list");
+                }
+            }
+            Heard::Event(BusEvent::Pending { user, name, data }) => {
+                state
+                    .action_center()
+                    .emitted_elsewhere(UserId(user), &name, data);
+            }
+            Heard::Resync => {
+                tracing::info!("heard other instances again; reloading keys, bans and accounts");
+                state.keys().invalidate_all().await;
+                if let Err(e) = state.security().reload_bans(now).await {
+                    tracing::warn!(error = %e, "cannot reload the ban list");
+                }
+                if let Err(e) = state.engine().sync_all().await {
+                    tracing::warn!(error = %e, "cannot reload the paper accounts");
+                }
+            }
+        }
+    }
+}
+
+/// Competes for the leader's lock every half second; the leader checks it still holds it
+/// as often. Takes up the work only after reloading every account.
+async fn lead(state: AppState) {
+    let mut held: Option<algogate_store::bus::Leadership> = None;
+    let mut tick = tokio::time::interval(Duration::from_millis(500));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        tick.tick().await;
+        match held.as_mut() {
+            Some(l) => {
+                if !l.holds().await {
+                    state.engine().set_leading(false);
+                    held = None;
+                    tracing::warn!("lost the leader's lock; fills and timed jobs stop here");
+                }
+            }
+            None => match state.store().try_lead().await {
+                Ok(Some(l)) => match state.engine().sync_all().await {
+                    Ok(()) => {
+                        held = Some(l);
+                        state.engine().set_leading(true);
+                        tracing::info!("this instance leads: fills and timed jobs run here");
+                    }
+                    Err(e) => tracing::warn!(error = %e, "cannot reload accounts to lead"),
+                },
+                Ok(None) => {}
+                Err(e) => tracing::warn!(error = %e, "cannot compete for the leader's lock"),
+            },
+        }
+    }
+}
+
+/// Intraday strategies' square-off, checked every second on the injected clock (by the
+/// leader, when several instances share the database).
 async fn square_off_strategies(state: AppState) {
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     loop {
         tick.tick().await;
+        if !state.engine().leading() {
+            continue;
+        }
         if let Err(e) = state
             .strategies()
             .run_squareoffs(state.engine(), state.action_center())

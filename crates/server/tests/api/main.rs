@@ -14,6 +14,7 @@ mod browser;
 mod bru;
 mod calendar;
 mod chart;
+mod cluster;
 mod connections;
 mod gtt;
 mod header_key;

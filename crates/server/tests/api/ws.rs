@@ -19,7 +19,7 @@ use crate::helpers::*;
 
 const WAIT: Duration = Duration::from_secs(10);
 
-struct Ws {
+pub(crate) struct Ws {
     s: WebSocketStream<MaybeTlsStream<TcpStream>>,
 }
 
@@ -32,7 +32,7 @@ enum Got {
 }
 
 impl Ws {
-    async fn connect(url: &str) -> Ws {
+    pub(crate) async fn connect(url: &str) -> Ws {
         let (s, _) = tokio_tungstenite::connect_async(url).await.unwrap();
         Ws { s }
     }
@@ -67,7 +67,7 @@ impl Ws {
     }
 
     /// The next JSON message, skipping protocol pings.
-    async fn json(&mut self) -> Value {
+    pub(crate) async fn json(&mut self) -> Value {
         loop {
             match self.frame().await {
                 Got::Json(v) => return v,
@@ -96,7 +96,7 @@ impl Ws {
         }
     }
 
-    async fn ask(&mut self, v: Value) -> Value {
+    pub(crate) async fn ask(&mut self, v: Value) -> Value {
         self.send(v).await;
         self.reply().await
     }
@@ -110,7 +110,7 @@ impl Ws {
         }
     }
 
-    async fn auth(&mut self, key: &str) {
+    pub(crate) async fn auth(&mut self, key: &str) {
         let r = self
             .ask(json!({"action": "authenticate", "api_key": key}))
             .await;
