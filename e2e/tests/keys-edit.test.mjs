@@ -128,9 +128,11 @@ test('a named key is edited in the dialog and the next request obeys the edit', 
   assert.equal(first.status, 200, JSON.stringify(first.body));
 
   // Edit opens the same dialog, filled in from the list; the name cannot change.
-  await row.locator('.edit').click();
+  await page.getByRole('button', { name: 'Edit key bot' }).click();
   await page.waitForSelector('#create-dialog[open]');
   assert.equal(await page.textContent('#create-title'), 'Edit key bot');
+  assert.equal(await page.getByRole('dialog', { name: 'Edit key bot' }).count(), 1);
+  assert.equal(await page.getByLabel('Max quantity per order').inputValue(), '10');
   assert.equal(await page.textContent('#create-save'), 'Save changes');
   assert.equal(await page.inputValue('#key-name'), 'bot');
   assert.notEqual(await page.getAttribute('#key-name', 'readonly'), null);

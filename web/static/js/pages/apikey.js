@@ -146,6 +146,8 @@ function keyRow(k) {
     rowButton('Rotate', 'btn-ghost rotate', () => openRotate(k.name)),
     rowButton('Revoke', 'btn-danger revoke', () => revoke(k.name)),
   );
+  // Each row has the same buttons: a screen reader hears which key each one acts on.
+  for (const b of actions.children) b.setAttribute('aria-label', `${b.textContent} key ${k.name}`);
   tr.append(name, cell(k.scopes.split(',').join(', '), 'scopes'),
     cell(k.mode === 'semi_auto' ? 'Semi-Auto' : 'Auto', 'mode'),
     cell(k.policy || 'none', 'wrap limits'), cell(when(k.expires_at) || 'never', 'expires'),
