@@ -68,8 +68,9 @@ function ticked(page, group) {
 }
 
 /**
- * Clicks the dialog's save and waits for the dialog's outcome: the PATCH bodies sent (none
- * when nothing changed), once the dialog has closed or shows an error.
+ * Clicks the dialog's save and waits for the outcome (the dialog closed, or the answer in
+ * and its error shown: the submit clears the previous one and disables the button until
+ * then); the PATCH bodies sent (none when nothing changed).
  */
 async function save(page) {
   const sent = [];
@@ -79,7 +80,8 @@ async function save(page) {
   page.on('request', onRequest);
   await page.click('#create-save');
   await page.waitForFunction(() => !document.getElementById('create-dialog').open
-    || document.getElementById('create-error').textContent !== '');
+    || (document.getElementById('create-error').textContent !== ''
+      && !document.getElementById('create-save').disabled));
   page.off('request', onRequest);
   return sent;
 }
@@ -226,6 +228,10 @@ test('a named key is edited in the dialog and the next request obeys the edit', 
   assert.equal(await page.textContent('#create-title'), 'New named key');
   assert.equal(await page.inputValue('#key-name'), '');
   assert.equal(await page.getAttribute('#key-name', 'readonly'), null);
+  assert.equal(await page.inputValue('#key-mode'), '', 'the mode is the account\'s again');
+  assert.equal(await page.inputValue('#key-max-qty'), '');
+  assert.deepEqual(await ticked(page, 'key-scopes'), ['data', 'account', 'place', 'modify', 'cancel', 'close']);
+  assert.deepEqual(await ticked(page, 'key-products'), []);
   assert.equal(await page.isVisible('#edit-note'), false);
   await page.click('#create-cancel');
   assert.deepEqual(browser.problems, []);

@@ -387,17 +387,17 @@ const NAME_HELP = $('key-name-help').textContent;
  * @param {NamedKey} [k]
  */
 function openKeyDialog(k) {
-  const form = $('create-form', HTMLFormElement);
-  form.reset();
+  // A key's mode is fixed when it is made ("same as my account" then means the account's).
+  // Set before the reset, which selects the first option that is not disabled.
+  const accountMode = $('key-mode-account', HTMLOptionElement);
+  accountMode.hidden = Boolean(k);
+  accountMode.disabled = Boolean(k);
+  $('create-form', HTMLFormElement).reset();
   markField('');
   $('create-error').textContent = '';
   const name = $('key-name', HTMLInputElement);
   name.readOnly = Boolean(k);
   $('key-name-help').textContent = k ? 'A key keeps its name; make a new key for another name.' : NAME_HELP;
-  // A key's mode is fixed when it is made ("same as my account" then means the account's).
-  const accountMode = $('key-mode-account', HTMLOptionElement);
-  accountMode.hidden = Boolean(k);
-  accountMode.disabled = Boolean(k);
   $('edit-note').hidden = !k;
   $('create-title').textContent = k ? `Edit key ${k.name}` : 'New named key';
   $('create-save').textContent = k ? 'Save changes' : 'Create key';
@@ -486,6 +486,7 @@ $('create-form').addEventListener('submit', async (ev) => {
   ev.preventDefault();
   const save = $('create-save', HTMLButtonElement);
   save.disabled = true;
+  $('create-error').textContent = '';
   try {
     await (editing ? saveEdit(editing) : saveNew());
     reloadNamed();
