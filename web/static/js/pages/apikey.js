@@ -1,7 +1,7 @@
 // @ts-check
 // The API key page (reference/openalgo-ws-sdk-ui.md §3.6): the primary key and order mode,
-// then the named keys (create, reveal, copy, rotate, revoke) and their audit log. Keys are
-// fetched over the session and only ever placed in the DOM as text.
+// then the named keys (create, edit, reveal, copy, rotate, revoke) and their audit log.
+// Keys are fetched over the session and only ever placed in the DOM as text.
 import { initShell } from '../app.js';
 import { confirmDialog, copyText, toast } from '../ui.js';
 import { ApiError, errorMessage, getJson, postJson, sendJson } from '../api.js';
@@ -102,8 +102,13 @@ for (const btn of [$('mode-auto'), $('mode-semi')]) {
 // ---- named keys -------------------------------------------------------------------------
 
 /**
- * A named key as `/apikey/keys` lists it (keyservice::NamedKeyInfo; no secret).
+ * A named key as `/apikey/keys` lists it (keyservice::NamedKeyInfo; no secret): `policy`
+ * is the limits in one line, the fields after it each limit as stored (lists
+ * comma-separated), for the edit form.
  * @typedef {{ name: string, scopes: string, mode: string, policy: string,
+ *   symbols: string | null, products: string | null, max_qty: number | null,
+ *   max_value: number | null, max_orders_per_day: number | null, allow_ips: string | null,
+ *   ip_all_requests: boolean,
  *   expires_at: string | null, created_at: string, last_used_at: string | null,
  *   last_ip: string | null, previous_valid_until: string | null, unreadable: boolean }} NamedKey
  * @typedef {{ key_name: string, event: string, detail: string, at: string }} AuditEntry
@@ -135,11 +140,14 @@ function keyRow(k) {
   }
   const actions = el('td', 'actions');
   actions.append(
+    rowButton('Edit', 'btn-ghost edit', () => openKeyDialog(k)),
     rowButton('Reveal', 'btn-ghost reveal', () => reveal(k.name)),
     rowButton('Copy', 'btn-ghost copy', () => copyKey(k.name)),
     rowButton('Rotate', 'btn-ghost rotate', () => openRotate(k.name)),
     rowButton('Revoke', 'btn-danger revoke', () => revoke(k.name)),
   );
+  // Each row has the same buttons: a screen reader hears which key each one acts on.
+  for (const b of actions.children) b.setAttribute('aria-label', `${b.textContent} key ${k.name}`);
   tr.append(name, cell(k.scopes.split(',').join(', '), 'scopes'),
     cell(k.mode === 'semi_auto' ? 'Semi-Auto' : 'Auto', 'mode'),
     cell(k.policy || 'none', 'wrap limits'), cell(when(k.expires_at) || 'never', 'expires'),
@@ -264,19 +272,24 @@ $('rotate-form').addEventListener('submit', async (ev) => {
   reloadNamed();
 });
 
-/** The create form's inputs by the field names the server's messages use. */
+/** The key dialog's inputs by the field names the server's messages use. */
 const FIELD_INPUTS = /** @type {Record<string, string>} */ ({
   name: 'key-name', scopes: 'key-scopes', mode: 'key-mode', symbols: 'key-symbols',
-  max_qty: 'key-max-qty', max_value: 'key-max-value', max_orders_per_day: 'key-max-orders',
-  expires: 'key-expires', allow_ip: 'key-ips', allow_ips: 'key-ips', ip_all_requests: 'key-ip-all',
+  products: 'key-products', max_qty: 'key-max-qty', max_value: 'key-max-value',
+  max_orders_per_day: 'key-max-orders', expires: 'key-expires', allow_ip: 'key-ips',
+  allow_ips: 'key-ips', ip_all_requests: 'key-ip-all',
 });
 
 /**
- * Marks the input a server message names ("max-qty: must be ..."), if any.
+ * Marks the input a server message names ("max-qty: must be ..."), if any, and moves the
+ * focus there (to a group's first box).
  * @param {string} message
  */
 function markField(message) {
-  for (const e of $$('#create-form .invalid')) e.classList.remove('invalid');
+  for (const e of $$('#create-form .invalid')) {
+    e.classList.remove('invalid');
+    e.removeAttribute('aria-invalid');
+  }
   const m = /^([a-z_-]+):/.exec(message);
   const conflict = /already exists/.test(message) ? 'name' : null;
   const field = conflict || (m && (m[1] || '').replaceAll('-', '_'));
@@ -284,44 +297,187 @@ function markField(message) {
   if (id) {
     const input = $(id);
     input.classList.add('invalid');
-    input.focus();
+    input.setAttribute('aria-invalid', 'true');
+    (input instanceof HTMLFieldSetElement ? input.querySelector('input') || input : input).focus();
   }
 }
 
-$('new-key').addEventListener('click', () => {
-  const form = $('create-form', HTMLFormElement);
-  form.reset();
-  markField('');
-  $('create-error').textContent = '';
-  $('create-dialog', HTMLDialogElement).showModal();
-});
+/**
+ * The values of the ticked boxes of a group.
+ * @param {string} groupId
+ */
+function ticked(groupId) {
+  return $$(`#${groupId} input[type="checkbox"]`)
+    .filter((i) => i instanceof HTMLInputElement && i.checked)
+    .map((i) => /** @type {HTMLInputElement} */ (i).value);
+}
 
-/** The form as the server reads it (blank fields left out). */
-function createBody() {
+/**
+ * Ticks exactly the boxes of a group whose value is listed.
+ * @param {string} groupId
+ * @param {string[]} values
+ */
+function tick(groupId, values) {
+  for (const i of $$(`#${groupId} input[type="checkbox"]`)) {
+    if (i instanceof HTMLInputElement) i.checked = values.includes(i.value);
+  }
+}
+
+/**
+ * A stored comma-separated list as a list.
+ * @param {string | null | undefined} s
+ */
+function items(s) {
+  return (s || '').split(',').map((x) => x.trim()).filter(Boolean);
+}
+
+/**
+ * An RFC 3339 time as a datetime-local value in the browser's time (to the minute).
+ * @param {string | null | undefined} t
+ */
+function localInput(t) {
+  const d = t ? new Date(t) : null;
+  if (!d || Number.isNaN(d.getTime())) return '';
+  /** @param {number} n */
+  const p = (n) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
+}
+
+/**
+ * The dialog's fields as the server reads them, each as the user left it: lists as
+ * arrays, the rest as trimmed text (blank clears a limit), the switch as a boolean.
+ * @returns {Record<string, string | boolean | string[]>}
+ */
+function formValues() {
   /** @param {string} id */
   const v = (id) => $(id, HTMLInputElement).value.trim();
-  /** @type {Record<string, unknown>} */
-  const body = {
-    name: v('key-name'),
-    scopes: $$('#key-scopes input[name="scope"]')
-      .filter((i) => i instanceof HTMLInputElement && i.checked)
-      .map((i) => /** @type {HTMLInputElement} */ (i).value),
+  return {
+    scopes: ticked('key-scopes'),
+    mode: $('key-mode', HTMLSelectElement).value,
+    symbols: v('key-symbols'),
+    products: ticked('key-products'),
+    max_qty: v('key-max-qty'),
+    max_value: v('key-max-value'),
+    max_orders_per_day: v('key-max-orders'),
+    expires: v('key-expires'),
+    allow_ips: $('key-ips', HTMLTextAreaElement).value.trim(),
     ip_all_requests: $('key-ip-all', HTMLInputElement).checked,
   };
-  const mode = $('key-mode', HTMLSelectElement).value;
-  if (mode) body.mode = mode;
-  /** @type {Array<[string, string]>} */
-  const plain = [['symbols', 'key-symbols'], ['max_qty', 'key-max-qty'], ['max_value', 'key-max-value'], ['max_orders_per_day', 'key-max-orders']];
-  for (const [k, id] of plain) if (v(id)) body[k] = v(id);
-  const ips = $('key-ips', HTMLTextAreaElement).value.trim();
-  if (ips) body.allow_ips = ips;
-  const expires = v('key-expires');
-  if (expires) {
-    // datetime-local is the browser's wall time; the server takes RFC 3339.
-    const d = new Date(expires);
-    body.expires = Number.isNaN(d.getTime()) ? expires : d.toISOString();
+}
+
+/**
+ * A datetime-local value (the browser's wall time) as RFC 3339, which the server takes.
+ * @param {string} local
+ */
+function rfc3339(local) {
+  const d = new Date(local);
+  return Number.isNaN(d.getTime()) ? local : d.toISOString();
+}
+
+/**
+ * The key being edited and its fields as the dialog first showed them (null: creating).
+ * @type {{ name: string, initial: Record<string, string | boolean | string[]> } | null}
+ */
+let editing = null;
+const NAME_HELP = $('key-name-help').textContent;
+
+/**
+ * Opens the key dialog: empty to create a key, or filled in from `k` to edit its policy
+ * (its name cannot change).
+ * @param {NamedKey} [k]
+ */
+function openKeyDialog(k) {
+  // A key's mode is fixed when it is made ("same as my account" then means the account's).
+  // Set before the reset, which selects the first option that is not disabled.
+  const accountMode = $('key-mode-account', HTMLOptionElement);
+  accountMode.hidden = Boolean(k);
+  accountMode.disabled = Boolean(k);
+  $('create-form', HTMLFormElement).reset();
+  markField('');
+  $('create-error').textContent = '';
+  const name = $('key-name', HTMLInputElement);
+  name.readOnly = Boolean(k);
+  $('key-name-help').textContent = k ? 'A key keeps its name; make a new key for another name.' : NAME_HELP;
+  $('edit-note').hidden = !k;
+  $('create-title').textContent = k ? `Edit key ${k.name}` : 'New named key';
+  $('create-save').textContent = k ? 'Save changes' : 'Create key';
+  editing = null;
+  if (k) {
+    name.value = k.name;
+    tick('key-scopes', items(k.scopes));
+    $('key-mode', HTMLSelectElement).value = k.mode;
+    $('key-symbols', HTMLInputElement).value = items(k.symbols).join(', ');
+    tick('key-products', items(k.products));
+    $('key-max-qty', HTMLInputElement).value = k.max_qty == null ? '' : String(k.max_qty);
+    $('key-max-value', HTMLInputElement).value = k.max_value == null ? '' : String(k.max_value);
+    $('key-max-orders', HTMLInputElement).value = k.max_orders_per_day == null ? '' : String(k.max_orders_per_day);
+    $('key-expires', HTMLInputElement).value = localInput(k.expires_at);
+    $('key-ips', HTMLTextAreaElement).value = items(k.allow_ips).join(', ');
+    $('key-ip-all', HTMLInputElement).checked = k.ip_all_requests;
+    editing = { name: k.name, initial: formValues() };
+  }
+  $('create-dialog', HTMLDialogElement).showModal();
+}
+
+$('new-key').addEventListener('click', () => openKeyDialog());
+
+/** The create form as the server reads it (blank fields left out). */
+function createBody() {
+  const f = formValues();
+  /** @type {Record<string, unknown>} */
+  const body = {
+    name: $('key-name', HTMLInputElement).value.trim(),
+    scopes: f.scopes,
+    ip_all_requests: f.ip_all_requests,
+  };
+  for (const k of ['mode', 'symbols', 'products', 'max_qty', 'max_value', 'max_orders_per_day', 'allow_ips']) {
+    const x = f[k];
+    if (Array.isArray(x) ? x.length : x) body[k] = x;
+  }
+  if (f.expires) body.expires = rfc3339(String(f.expires));
+  return body;
+}
+
+/**
+ * The edit as the server reads it: only the fields the user changed, so a limit left alone
+ * is left out (and kept), and an emptied one is sent blank (and removed). The expiry goes
+ * only when changed, since the input shows it to the minute.
+ * @param {Record<string, string | boolean | string[]>} initial
+ */
+function editBody(initial) {
+  const now = formValues();
+  /** @type {Record<string, unknown>} */
+  const body = {};
+  for (const [k, x] of Object.entries(now)) {
+    if (JSON.stringify(x) === JSON.stringify(initial[k])) continue;
+    body[k] = k === 'expires' && x ? rfc3339(String(x)) : x;
   }
   return body;
+}
+
+/** Creates the key; its secret is shown once the dialog closes. */
+async function saveNew() {
+  /** @type {{ api_key: string, name: string }} */
+  const r = await postJson('/apikey/keys', createBody());
+  $('create-dialog', HTMLDialogElement).close();
+  showSecret(`Your new key ${r.name}`, 'Copy it now into the script or alert that will use it. You can reveal it again from this page.', r.api_key);
+}
+
+/**
+ * Sends the fields the user changed of the key being edited.
+ * @param {{ name: string, initial: Record<string, string | boolean | string[]> }} e
+ */
+async function saveEdit(e) {
+  const body = editBody(e.initial);
+  if (Object.keys(body).length === 0) {
+    $('create-dialog', HTMLDialogElement).close();
+    toast(`Nothing changed in ${e.name}`, 'info');
+    return;
+  }
+  /** @type {{ message: string }} */
+  const r = await sendJson('PATCH', `/apikey/keys/${encodeURIComponent(e.name)}`, body);
+  $('create-dialog', HTMLDialogElement).close();
+  toast(r.message, 'success');
 }
 
 $('create-form').addEventListener('submit', async (ev) => {
@@ -330,13 +486,12 @@ $('create-form').addEventListener('submit', async (ev) => {
   ev.preventDefault();
   const save = $('create-save', HTMLButtonElement);
   save.disabled = true;
+  $('create-error').textContent = '';
   try {
-    /** @type {{ api_key: string, name: string }} */
-    const r = await postJson('/apikey/keys', createBody());
-    $('create-dialog', HTMLDialogElement).close();
-    showSecret(`Your new key ${r.name}`, 'Copy it now into the script or alert that will use it. You can reveal it again from this page.', r.api_key);
+    await (editing ? saveEdit(editing) : saveNew());
     reloadNamed();
   } catch (e) {
+    // The dialog stays open with the server's message, the field it names marked.
     const message = errorMessage(e);
     $('create-error').textContent = message;
     markField(message);
