@@ -30,7 +30,7 @@ pub enum BusEvent {
     /// A paper account was committed at `version`.
     Account { user: i64, version: i64 },
     /// An order changed state (the engine's `order_update`).
-    Order(WireUpdate),
+    Order(Box<WireUpdate>),
     /// The IP ban list changed.
     Bans,
     /// A user's Action Center changed (an order queued, approved, rejected): the event
