@@ -549,7 +549,12 @@ impl AccountTx for PgAccountTx {
                 user: id,
                 version: me.version + 1,
             })
-            .chain(delta.updates.iter().map(|u| BusEvent::Order(Box::new(u.into()))));
+            .chain(
+                delta
+                    .updates
+                    .iter()
+                    .map(|u| BusEvent::Order(Box::new(u.into()))),
+            );
             for e in events {
                 sqlx::query("SELECT pg_notify('algogate', $1)")
                     .bind(crate::bus::payload(me.origin, &e))

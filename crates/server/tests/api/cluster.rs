@@ -229,6 +229,8 @@ async fn two_instances_share_keys_order_updates_funds_and_approvals() {
         .set_order_mode(uid, OrderMode::SemiAuto)
         .await
         .unwrap();
+    // B hears of the mode within the bound measured above; give it ten times the worst.
+    tokio::time::sleep(Duration::from_millis((p(1.0) * 10.0).max(200.0) as u64)).await;
     let (s, queued) = call(&http, &b, "placeorder", &key, order(json!({}))).await;
     assert_eq!(s, 200, "{queued}");
     let pending = queued["pending_order_id"].as_i64().expect("queued");
