@@ -76,7 +76,9 @@ impl IdGen {
 }
 
 /// Locks the shared generator per id, so the generator's lock is never held across awaits.
-struct SharedIds<'a>(&'a StdMutex<IdGen>);
+/// Never an id the account already holds: on a shared ledger its copy carries orders
+/// another instance's generator issued.
+struct SharedIds<'a>(&'a StdMutex<IdGen>, &'a Account);
 
 impl IdSource for SharedIds<'_> {
     fn gtt_id(&mut self, now_ms: i64) -> GttId {
@@ -88,10 +90,13 @@ impl IdSource for SharedIds<'_> {
     }
 
     fn order_id(&mut self, now_ms: i64) -> OrderId {
-        self.0
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .order_id(now_ms)
+        let mut ids = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        loop {
+            let id = ids.order_id(now_ms);
+            if !self.1.orders.contains_key(&id) {
+                return id;
+            }
+        }
     }
 
     fn trade_id(&mut self, now_ms: i64) -> TradeId {
@@ -305,7 +310,7 @@ impl Engine {
                 None
             };
             let (r, delta) = {
-                let mut ids = SharedIds(&self.ids);
+                let mut ids = SharedIds(&self.ids, &acc);
                 let now = self.market.clock().now_ms();
                 let mut tx = Tx::new(&acc, &self.cfg, now, &mut ids);
                 rules::housekeeping(&mut tx, &|s, e| self.quote(s, e));
