@@ -43,7 +43,9 @@ struct Args {
     /// Python with argon2-cffi, for the side-by-side Argon2 reference.
     #[arg(long, default_value = ".venv/bin/python")]
     python: PathBuf,
-    /// Which measurements: auth, orders, spray, market, abuse, tls, keys, or all.
+    /// Which measurements: auth, orders, spray, market, abuse, tls, keys, or all; or
+    /// postgres (not in all: it needs `ALGOGATE_TEST_DATABASE`, a PostgreSQL base URL, as
+    /// `scripts/postgres-tmp.sh run` sets it).
     #[arg(long, default_value = "all")]
     suite: String,
     /// Orders in the day before the orderbook latency is measured.
@@ -59,6 +61,8 @@ struct Server {
     addr: SocketAddr,
     bin: PathBuf,
     dir: tempfile::TempDir,
+    /// Extra environment, for the CLI too (a PostgreSQL `DATABASE_URL`).
+    env: Vec<(String, std::ffi::OsString)>,
 }
 
 impl Server {
@@ -81,10 +85,18 @@ impl Server {
 
     /// A server with extra environment (the tls suite's certificate files).
     fn start_with(bin: &Path, env: &[(&str, &Path)]) -> anyhow::Result<Self> {
+        let env = env
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), v.as_os_str().to_owned()))
+            .collect();
+        Self::start_env(bin, env)
+    }
+
+    fn start_env(bin: &Path, env: Vec<(String, std::ffi::OsString)>) -> anyhow::Result<Self> {
         let dir = tempfile::tempdir()?;
         let log = dir.path().join("server.log");
         let mut cmd = Self::command(bin, dir.path());
-        for (k, v) in env {
+        for (k, v) in &env {
             cmd.env(k, v);
         }
         let mut child = cmd
@@ -115,6 +127,7 @@ impl Server {
                     addr,
                     bin: bin.to_path_buf(),
                     dir,
+                    env,
                 });
             }
             if Instant::now() > deadline || child.try_wait()?.is_some() {
@@ -125,7 +138,11 @@ impl Server {
     }
 
     fn cli(&self, args: &[&str], stdin: Option<&str>) -> anyhow::Result<String> {
-        let mut child = Self::command(&self.bin, self.dir.path())
+        let mut cmd = Self::command(&self.bin, self.dir.path());
+        for (k, v) in &self.env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd
             .args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -376,6 +393,9 @@ async fn main() -> anyhow::Result<()> {
     }
     if all || args.suite == "keys" {
         keys_suite(&args, &server, &key).await?;
+    }
+    if args.suite == "postgres" {
+        postgres_suite(&args, &server, &key).await?;
     }
     if all || args.suite == "tls" {
         tls_suite(&args, &server, &key).await?;
@@ -1301,5 +1321,129 @@ async fn auth_suite(args: &Args, server: &Server, key: &str) -> anyhow::Result<(
         "- 10,001 users / 1 user: **{:.2}** (O(1) in users: ~1.0)",
         many / one
     );
+    Ok(())
+}
+
+/// The same release binary on SQLite and on PostgreSQL, side by side: cached ping, the
+/// cache miss (one indexed query + Argon2), durable placeorder; then two instances on one
+/// PostgreSQL database against one, at the same total connections.
+async fn postgres_suite(args: &Args, sqlite: &Server, sqlite_key: &str) -> anyhow::Result<()> {
+    use sqlx::Connection;
+    let base = std::env::var("ALGOGATE_TEST_DATABASE")
+        .context("ALGOGATE_TEST_DATABASE: run under scripts/postgres-tmp.sh run")?;
+    let base = base.trim_end_matches('/');
+    let name = format!("loadgen_{}", std::process::id());
+    let mut admin = sqlx::PgConnection::connect(&format!("{base}/postgres")).await?;
+    sqlx::query(&format!("CREATE DATABASE \"{name}\""))
+        .execute(&mut admin)
+        .await?;
+    let url = std::ffi::OsString::from(format!("{base}/{name}"));
+    let pg = Server::start_env(&args.server_bin, vec![("DATABASE_URL".into(), url.clone())])?;
+    pg.cli(
+        &["user", "create", "--username", "bench", "--password-stdin"],
+        Some("Loadgen-Secret-42\n"),
+    )?;
+    let pg_key = pg.cli(&["apikey", "show", "--user", "bench"], None)?;
+    let pg2 = Server::start_env(&args.server_bin, vec![("DATABASE_URL".into(), url)])?;
+    let dur = Duration::from_secs_f64(args.seconds);
+    let conns = args.connections;
+    let ping_of = |k: &str| -> MakeReq {
+        let k = k.to_owned();
+        Arc::new(move |_| post(format!("{{\"apikey\":\"{k}\"}}")))
+    };
+    let place_of = |k: &str| -> MakeReq {
+        let k = k.to_owned();
+        Arc::new(move |i| post_to("/api/v1/placeorder", order_body(&k, i)))
+    };
+    let (mut sp, mut pp, mut so, mut po, mut one, mut two) = Default::default();
+    let merge = |a: &mut Stats, b: Stats| a.merge(b);
+    for _ in 0..args.rounds {
+        merge(
+            &mut sp,
+            load(sqlite.addr, ping_of(sqlite_key), 200, conns, dur).await?,
+        );
+        merge(
+            &mut pp,
+            load(pg.addr, ping_of(&pg_key), 200, conns, dur).await?,
+        );
+        merge(
+            &mut so,
+            load(sqlite.addr, place_of(sqlite_key), 200, conns, dur).await?,
+        );
+        merge(
+            &mut po,
+            load(pg.addr, place_of(&pg_key), 200, conns, dur).await?,
+        );
+        merge(
+            &mut one,
+            load(pg.addr, ping_of(&pg_key), 200, conns, dur).await?,
+        );
+        let half = (conns / 2).max(1);
+        let (a, b) = tokio::join!(
+            load(pg.addr, ping_of(&pg_key), 200, half, dur),
+            load(pg2.addr, ping_of(&pg_key), 200, half, dur)
+        );
+        let (a, b) = (a?, b?);
+        // Side by side over the same wall time: their counts add up.
+        let mut both = Stats {
+            count: a.count + b.count,
+            elapsed: a.elapsed.max(b.elapsed),
+            lat_us: a.lat_us,
+            unexpected: a.unexpected + b.unexpected,
+        };
+        both.lat_us.extend(b.lat_us);
+        merge(&mut two, both);
+    }
+    let (sm, pm) = (
+        median(miss_samples(sqlite, "bench", args.miss_samples).await?),
+        median(miss_samples(&pg, "bench", args.miss_samples).await?),
+    );
+    println!(
+        "\n## PostgreSQL against SQLite at {conns} connections ({} rounds x {} s, alternating)\n",
+        args.rounds, args.seconds
+    );
+    println!("| scenario | req/s | p50 ms | p99 ms | unexpected status |");
+    println!("| --- | ---: | ---: | ---: | ---: |");
+    for (name, st) in [
+        ("ping, SQLite (cached key)", &sp),
+        ("ping, PostgreSQL (cached key)", &pp),
+        ("placeorder MARKET, SQLite (durable)", &so),
+        ("placeorder MARKET, PostgreSQL (durable, account lock)", &po),
+        ("ping, one PostgreSQL instance", &one),
+        (
+            "ping, two instances on one PostgreSQL (half the connections each)",
+            &two,
+        ),
+    ] {
+        println!(
+            "| {name} | {:.0} | {:.3} | {:.3} | {} |",
+            st.rps(),
+            st.pct(0.5),
+            st.pct(0.99),
+            st.unexpected
+        );
+    }
+    println!(
+        "\n- ping PostgreSQL / SQLite: **{:.2}**",
+        pp.rps() / sp.rps()
+    );
+    println!(
+        "- placeorder PostgreSQL / SQLite: **{:.2}**",
+        po.rps() / so.rps()
+    );
+    println!(
+        "- two instances / one (ping): **{:.2}**",
+        two.rps() / one.rps()
+    );
+    println!(
+        "- cache miss (regenerated key's first ping, median of {}): SQLite {sm:.1} ms, \
+         PostgreSQL {pm:.1} ms (**{:.2}**)",
+        args.miss_samples,
+        pm / sm
+    );
+    drop((pg, pg2));
+    let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+        .execute(&mut admin)
+        .await;
     Ok(())
 }
