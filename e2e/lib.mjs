@@ -134,3 +134,27 @@ export async function ping(base, apikey) {
   });
   return r.status;
 }
+
+/** POST `/api/v1/<name>` with a JSON body: the status and the parsed answer. */
+export async function apiCall(base, name, body) {
+  const r = await fetch(`${base}/api/v1/${name}`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body),
+  });
+  return { status: r.status, body: await r.json() };
+}
+
+/** First-run setup of `user` on the page, then a login; ends on the loaded API Key page. */
+export async function setupAndLogin(page, server, user, password) {
+  await page.goto(server.setupUrl);
+  await page.waitForSelector('#setup-form');
+  await page.fill('#username', user);
+  await page.fill('#password', password);
+  await page.fill('#confirm', password);
+  await page.click('#setup-submit');
+  await page.waitForURL(/\/login/);
+  await page.fill('#username', user);
+  await page.fill('#password', password);
+  await page.click('#login-submit');
+  await page.waitForURL(/\/apikey$/);
+  await page.waitForSelector('#apikey-content:not([hidden])');
+}

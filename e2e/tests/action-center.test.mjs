@@ -3,7 +3,7 @@
 // result, reject a basket with a reason, approve all; screenshots in both themes.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { noteSecret, screenshot, startBrowser, startServer } from '../lib.mjs';
+import { apiCall, noteSecret, screenshot, startBrowser, startServer } from '../lib.mjs';
 
 const USER = 'trader';
 const PASSWORD = 'E2e-Act10n-Center!';
@@ -23,13 +23,6 @@ after(async () => {
   await browser?.close();
   await server?.stop();
 });
-
-async function api(name, body) {
-  const r = await fetch(`${server.base}/api/v1/${name}`, {
-    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body),
-  });
-  return { status: r.status, body: await r.json() };
-}
 
 test('queue via the API, see it live, approve, reject with a reason, approve all', async () => {
   page = await browser.page();
@@ -58,7 +51,7 @@ test('queue via the API, see it live, approve, reject with a reason, approve all
   assert.ok(await page.isHidden('#ac-badge'));
 
   // An order queued through the API appears without a reload, with the badge.
-  const q = await api('placeorder', {
+  const q = await apiCall(server.base, 'placeorder', {
     apikey, strategy: 'e2e', exchange: 'NSE', symbol: 'SBIN', action: 'BUY', quantity: 5,
   });
   assert.equal(q.status, 200);
@@ -73,7 +66,7 @@ test('queue via the API, see it live, approve, reject with a reason, approve all
   assert.equal(await page.textContent('#stat-pending'), '1');
 
   // A basket and a split show their legs and sizes.
-  const b = await api('basketorder', {
+  const b = await apiCall(server.base, 'basketorder', {
     apikey, strategy: 'e2e', orders: [
       { exchange: 'NSE', symbol: 'INFY', action: 'BUY', quantity: 2 },
       { exchange: 'NSE', symbol: 'TCS', action: 'SELL', quantity: 1, pricetype: 'LIMIT', price: 1 },
@@ -82,7 +75,7 @@ test('queue via the API, see it live, approve, reject with a reason, approve all
   const basket = page.locator(`[data-testid="order"][data-id="${b.body.pending_order_id}"]`);
   await basket.waitFor();
   assert.equal(await basket.locator('[data-testid="basket-legs"] tbody tr').count(), 2);
-  const s = await api('splitorder', {
+  const s = await apiCall(server.base, 'splitorder', {
     apikey, strategy: 'e2e', exchange: 'NSE', symbol: 'SBIN', action: 'BUY', quantity: 25, splitsize: 10,
   });
   const split = page.locator(`[data-testid="order"][data-id="${s.body.pending_order_id}"]`);
@@ -117,7 +110,7 @@ test('queue via the API, see it live, approve, reject with a reason, approve all
   const orderid = await done.locator('[data-testid="broker-order-id"]').textContent();
   assert.match(orderid, /^\d+$/);
   assert.equal(await done.locator('[data-testid="broker-status"]').textContent(), 'complete');
-  const book = await api('orderbook', { apikey });
+  const book = await apiCall(server.base, 'orderbook', { apikey });
   assert.deepEqual(book.body.data.orders.map((o) => o.orderid), [orderid]);
   await screenshot(page, 'action-center-approved');
 
@@ -135,7 +128,7 @@ test('queue via the API, see it live, approve, reject with a reason, approve all
   await split.waitFor({ state: 'detached' });
   await page.waitForFunction(() => document.getElementById('ac-badge').hidden);
   assert.equal(await page.textContent('#stat-approved'), '2');
-  const after = await api('orderbook', { apikey });
+  const after = await apiCall(server.base, 'orderbook', { apikey });
   assert.equal(after.body.data.orders.length, 4);
 
   // Deleting a decided row removes it from its tab.
@@ -146,7 +139,7 @@ test('queue via the API, see it live, approve, reject with a reason, approve all
   await rejected.waitFor({ state: 'detached' });
 
   // The badge also lives on other pages.
-  await api('placeorder', { apikey, strategy: 'e2e', exchange: 'NSE', symbol: 'SBIN', action: 'SELL', quantity: 1 });
+  await apiCall(server.base, 'placeorder', { apikey, strategy: 'e2e', exchange: 'NSE', symbol: 'SBIN', action: 'SELL', quantity: 1 });
   await page.goto(`${server.base}/apikey`);
   await page.waitForFunction(() => document.getElementById('ac-badge').textContent === '1');
   assert.deepEqual(browser.problems, []);
@@ -156,8 +149,8 @@ test('an options strategy shows its legs, and its approval places each leg once'
   await page.goto(`${server.base}/action-center`);
   await page.waitForSelector('#live[data-state="on"]');
   // The next expiry but one: the nearest may be past its cut-off today.
-  const exp = await api('expiry', { apikey, symbol: 'NIFTY', exchange: 'NFO', instrumenttype: 'options' });
-  const q = await api('optionsmultiorder', {
+  const exp = await apiCall(server.base, 'expiry', { apikey, symbol: 'NIFTY', exchange: 'NFO', instrumenttype: 'options' });
+  const q = await apiCall(server.base, 'optionsmultiorder', {
     apikey, strategy: 'e2e', underlying: 'NIFTY', exchange: 'NSE_INDEX', expiry_date: exp.body.data[1],
     legs: [
       { offset: 'OTM2', option_type: 'CE', action: 'BUY', quantity: 65 },
@@ -174,7 +167,7 @@ test('an options strategy shows its legs, and its approval places each leg once'
     ['1', 'OTM2', 'CE', 'BUY', '65', 'MARKET', 'MIS'],
     ['2', 'ATM', 'CE', 'SELL', '65', 'MARKET', 'NRML'],
   ]);
-  const before = (await api('orderbook', { apikey })).body.data.orders.length;
+  const before = (await apiCall(server.base, 'orderbook', { apikey })).body.data.orders.length;
   await card.locator('[data-testid="approve"]').click();
   await page.click('#confirm-ok');
   await card.waitFor({ state: 'detached' });
@@ -184,7 +177,7 @@ test('an options strategy shows its legs, and its approval places each leg once'
   assert.equal(await done.locator('[data-testid="execution-state"]').textContent(), 'Executed');
   const ids = (await done.locator('[data-testid="broker-order-id"]').textContent()).split(',');
   assert.equal(ids.length, 2);
-  const book = (await api('orderbook', { apikey })).body.data.orders;
+  const book = (await apiCall(server.base, 'orderbook', { apikey })).body.data.orders;
   assert.equal(book.length, before + 2);
   assert.deepEqual(ids.toSorted(), book.filter((o) => ids.includes(o.orderid)).map((o) => o.orderid).toSorted());
   await screenshot(page, 'action-center-options');

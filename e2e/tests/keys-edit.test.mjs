@@ -5,7 +5,7 @@
 // shows only to the minute) keep their values; an emptied field removes its limit.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { noteSecret, screenshot, startBrowser, startServer } from '../lib.mjs';
+import { apiCall, noteSecret, screenshot, setupAndLogin, startBrowser, startServer } from '../lib.mjs';
 
 const USER = 'editor';
 const PASSWORD = 'E2e-Ed1t-A-Key!';
@@ -28,28 +28,6 @@ after(async () => {
     assert.ok(!log.includes(s), `a secret (${s.slice(0, 4)}…) appeared in the server output`);
   }
 });
-
-async function api(name, body) {
-  const r = await fetch(`${server.base}/api/v1/${name}`, {
-    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body),
-  });
-  return { status: r.status, body: await r.json() };
-}
-
-async function setupAndLogin(page) {
-  await page.goto(server.setupUrl);
-  await page.waitForSelector('#setup-form');
-  await page.fill('#username', USER);
-  await page.fill('#password', PASSWORD);
-  await page.fill('#confirm', PASSWORD);
-  await page.click('#setup-submit');
-  await page.waitForURL(/\/login/);
-  await page.fill('#username', USER);
-  await page.fill('#password', PASSWORD);
-  await page.click('#login-submit');
-  await page.waitForURL(/\/apikey$/);
-  await page.waitForSelector('#apikey-content:not([hidden])');
-}
 
 /** The named key `name` as `GET /apikey/keys` lists it, fetched over the page's session. */
 async function listed(page, name) {
@@ -88,7 +66,7 @@ async function save(page) {
 
 test('a named key is edited in the dialog and the next request obeys the edit', async () => {
   const page = await browser.page();
-  await setupAndLogin(page);
+  await setupAndLogin(page, server, USER, PASSWORD);
   const { api_key: primary } = await page.evaluate(() => fetch('/apikey', { headers: { Accept: 'application/json' } }).then((r) => r.json()));
   secrets.push(primary);
   noteSecret(primary);
@@ -122,7 +100,7 @@ test('a named key is edited in the dialog and the next request obeys the edit', 
   assert.equal(new Date(before.expires_at).getSeconds(), 45, 'the expiry kept its seconds');
   const expiresText = await row.locator('.expires').textContent();
 
-  const order = (extra) => api('placeorder', {
+  const order = (extra) => apiCall(server.base, 'placeorder', {
     apikey: key, strategy: 'e2e', exchange: 'NSE', symbol: 'SBIN', action: 'BUY', quantity: 5,
     pricetype: 'LIMIT', price: 100, product: 'CNC', ...extra,
   });
@@ -192,10 +170,10 @@ test('a named key is edited in the dialog and the next request obeys the edit', 
     limited('This API key is not allowed to trade product CNC (allowed products limit)'));
   assert.deepEqual(await order({ quantity: 2, product: 'MIS', symbol: 'INFY' }),
     limited('This API key is not allowed to trade NSE:INFY (allowed symbols limit)'));
-  assert.deepEqual(await api('funds', { apikey: key }), limited("This API key lacks the 'account' scope"));
+  assert.deepEqual(await apiCall(server.base, 'funds', { apikey: key }), limited("This API key lacks the 'account' scope"));
   const placed = await order({ quantity: 3, product: 'MIS' });
   assert.equal(placed.status, 200, JSON.stringify(placed.body));
-  const book = await api('orderbook', { apikey: primary });
+  const book = await apiCall(server.base, 'orderbook', { apikey: primary });
   assert.equal(book.body.data.orders.length, 2, 'the refused orders placed nothing');
 
   // Saving without a change sends nothing.

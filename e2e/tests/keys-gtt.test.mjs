@@ -6,7 +6,7 @@
 // Screenshots in both themes.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { noteSecret, ping, screenshot, startBrowser, startServer } from '../lib.mjs';
+import { apiCall, noteSecret, ping, screenshot, setupAndLogin, startBrowser, startServer } from '../lib.mjs';
 
 const USER = 'trader';
 const PASSWORD = 'E2e-K3ys-And-Gtt!';
@@ -31,28 +31,6 @@ after(async () => {
   }
 });
 
-async function api(name, body) {
-  const r = await fetch(`${server.base}/api/v1/${name}`, {
-    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body),
-  });
-  return { status: r.status, body: await r.json() };
-}
-
-async function setupAndLogin(page) {
-  await page.goto(server.setupUrl);
-  await page.waitForSelector('#setup-form');
-  await page.fill('#username', USER);
-  await page.fill('#password', PASSWORD);
-  await page.fill('#confirm', PASSWORD);
-  await page.click('#setup-submit');
-  await page.waitForURL(/\/login/);
-  await page.fill('#username', USER);
-  await page.fill('#password', PASSWORD);
-  await page.click('#login-submit');
-  await page.waitForURL(/\/apikey$/);
-  await page.waitForSelector('#apikey-content:not([hidden])');
-}
-
 /** The key the secret dialog shows, after it opens; the dialog is closed after. */
 async function secretFromDialog(page) {
   await page.waitForSelector('#secret-dialog[open]');
@@ -67,7 +45,7 @@ let primary;
 
 test('named keys: create, list, use, audit, playground, rotate, revoke', async () => {
   const page = await browser.page();
-  await setupAndLogin(page);
+  await setupAndLogin(page, server, USER, PASSWORD);
   ({ api_key: primary } = await page.evaluate(() => fetch('/apikey', { headers: { Accept: 'application/json' } }).then((r) => r.json())));
   secrets.push(primary);
   noteSecret(primary);
@@ -125,12 +103,12 @@ test('named keys: create, list, use, audit, playground, rotate, revoke', async (
 
   // The key works within its scopes; a refused scope is the 403, with nothing placed.
   assert.equal(await ping(server.base, reader), 200);
-  const refused = await api('placeorder', {
+  const refused = await apiCall(server.base, 'placeorder', {
     apikey: reader, strategy: 'e2e', exchange: 'NSE', symbol: 'SBIN', action: 'BUY', quantity: 1,
   });
   assert.equal(refused.status, 403);
   assert.deepEqual(refused.body, { status: 'error', message: "This API key lacks the 'place' scope" });
-  const book = await api('orderbook', { apikey: primary });
+  const book = await apiCall(server.base, 'orderbook', { apikey: primary });
   assert.equal(book.body.data.orders.length, 0);
 
   // Reveal shows the same key; the audit log has the creation and the refusal.
@@ -194,7 +172,7 @@ test('named keys: create, list, use, audit, playground, rotate, revoke', async (
 
 test('account page: GTTs listed with their triggers, modified, cancelled', async () => {
   const page = await browser.page();
-  const place = (extra) => api('placegttorder', {
+  const place = (extra) => apiCall(server.base, 'placegttorder', {
     apikey: primary, strategy: 'e2e', trigger_type: 'SINGLE', exchange: 'NSE', symbol: 'SBIN',
     action: 'BUY', product: 'CNC', quantity: 10, pricetype: 'LIMIT', price: 1.0,
     triggerprice_sl: 1.0, triggerprice_tg: 0, ...extra,
@@ -223,7 +201,7 @@ test('account page: GTTs listed with their triggers, modified, cancelled', async
   await page.waitForSelector('#gtt-dialog', { state: 'hidden' });
   await page.waitForFunction((tid) => document.querySelector(`#gtt-table tr[data-trigger-id="${tid}"] .qty`)?.textContent === '7', id);
   assert.equal(await row.locator('.triggers').textContent(), '≤ 2.00 → 1.50');
-  const gbook = await api('gttorderbook', { apikey: primary });
+  const gbook = await apiCall(server.base, 'gttorderbook', { apikey: primary });
   assert.deepEqual(gbook.body.data.map((g) => [g.trigger_id, g.trigger_prices, g.legs[0].quantity]), [[id, [2], 7]]);
 
   // An OCO placed meanwhile appears without a reload, with both legs.
@@ -247,7 +225,7 @@ test('account page: GTTs listed with their triggers, modified, cancelled', async
   await page.waitForSelector('#confirm-dialog[open]');
   await page.click('#confirm-ok');
   await row.waitFor({ state: 'detached' });
-  const after = await api('gttorderbook', { apikey: primary });
+  const after = await apiCall(server.base, 'gttorderbook', { apikey: primary });
   assert.deepEqual(after.body.data.map((g) => g.trigger_id), [oco.body.trigger_id]);
   assert.deepEqual(browser.problems, []);
 });
@@ -278,13 +256,13 @@ test('the TradingView page makes a key limited to the alert in one click', async
   // The test alert places with it; the key refuses what the alert does not do.
   await page.click('#tv-test');
   await page.waitForFunction(() => /^HTTP 200/.test(document.getElementById('tv-result').textContent || ''));
-  const order = (extra) => api('placeorder', {
+  const order = (extra) => apiCall(server.base, 'placeorder', {
     apikey: limited, strategy: 'e2e', exchange: 'NSE', symbol: 'SBIN', action: 'BUY', quantity: 3, product: 'MIS', ...extra,
   });
   assert.equal((await order({ quantity: 4 })).status, 403);
   assert.equal((await order({ product: 'CNC' })).status, 403);
   assert.equal((await order({ symbol: 'TCS' })).status, 403);
-  assert.equal((await api('funds', { apikey: limited })).status, 403);
+  assert.equal((await apiCall(server.base, 'funds', { apikey: limited })).status, 403);
 
   // Changing the alert says the key no longer fits; a second key gets the next name.
   await page.fill('#tv-quantity', '5');

@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ARTIFACTS, ROOT, noteSecret, screenshot, startBrowser, startServer } from '../lib.mjs';
+import { ARTIFACTS, ROOT, noteSecret, screenshot, setupAndLogin, startBrowser, startServer } from '../lib.mjs';
 
 const USER = 'admin';
 const PASSWORD = 'B3nch-Playground-Pass!';
@@ -56,19 +56,6 @@ after(async () => {
   assert.deepEqual(browser?.problems ?? [], []);
 });
 
-async function setupAndLogin(page) {
-  await page.goto(server.setupUrl);
-  await page.fill('#username', USER);
-  await page.fill('#password', PASSWORD);
-  await page.fill('#confirm', PASSWORD);
-  await page.click('#setup-submit');
-  await page.waitForURL(/\/login/);
-  await page.fill('#username', USER);
-  await page.fill('#password', PASSWORD);
-  await page.click('#login-submit');
-  await page.waitForURL(/\/apikey/);
-}
-
 async function sendAndWait(page) {
   const answered = page.waitForResponse((r) => new URL(r.url()).pathname.startsWith('/api/'));
   await page.click('#send');
@@ -88,7 +75,7 @@ function storedVars(page) {
 
 test('asserts beside the response, and the order id chained into Order Status', async () => {
   const page = await browser.page();
-  await setupAndLogin(page);
+  await setupAndLogin(page, server, USER, PASSWORD);
   await page.goto(`${server.base}/playground`);
   await page.waitForSelector('.pg-ep');
   key = await page.inputValue('#key-field');

@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ROOT, noteSecret, screenshot, startBrowser, startServer } from '../lib.mjs';
+import { ROOT, noteSecret, screenshot, setupAndLogin, startBrowser, startServer } from '../lib.mjs';
 
 const USER = 'admin';
 const PASSWORD = 'Pl4yground-Passw0rd!';
@@ -32,19 +32,6 @@ after(async () => {
   if (key) assert.ok(!log.includes(key), 'the API key appeared in the server output');
   assert.ok(!log.includes(PASSWORD), 'the password appeared in the server output');
 });
-
-async function setupAndLogin(page) {
-  await page.goto(server.setupUrl);
-  await page.fill('#username', USER);
-  await page.fill('#password', PASSWORD);
-  await page.fill('#confirm', PASSWORD);
-  await page.click('#setup-submit');
-  await page.waitForURL(/\/login/);
-  await page.fill('#username', USER);
-  await page.fill('#password', PASSWORD);
-  await page.click('#login-submit');
-  await page.waitForURL(/\/apikey/);
-}
 
 function responseJson(page) {
   return page.locator('#response').innerText().then((t) => JSON.parse(t.replace(/^\s*\d+ ?/gm, '')));
@@ -71,7 +58,7 @@ async function runShell(cmd) {
 
 test('REST mode: endpoints, send, errors, cURL, history; the key stays out of the HTML', async () => {
   const page = await browser.page();
-  await setupAndLogin(page);
+  await setupAndLogin(page, server, USER, PASSWORD);
 
   // Every response body is checked for the key, except the two routes that carry it.
   const bodies = [];
