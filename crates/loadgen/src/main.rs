@@ -1355,29 +1355,13 @@ async fn postgres_suite(args: &Args, sqlite: &Server, sqlite_key: &str) -> anyho
         let k = k.to_owned();
         Arc::new(move |i| post_to("/api/v1/placeorder", order_body(&k, i)))
     };
-    let (mut sp, mut pp, mut so, mut po, mut one, mut two) = Default::default();
-    let merge = |a: &mut Stats, b: Stats| a.merge(b);
+    let [mut sp, mut pp, mut so, mut po, mut one, mut two]: [Stats; 6] = Default::default();
     for _ in 0..args.rounds {
-        merge(
-            &mut sp,
-            load(sqlite.addr, ping_of(sqlite_key), 200, conns, dur).await?,
-        );
-        merge(
-            &mut pp,
-            load(pg.addr, ping_of(&pg_key), 200, conns, dur).await?,
-        );
-        merge(
-            &mut so,
-            load(sqlite.addr, place_of(sqlite_key), 200, conns, dur).await?,
-        );
-        merge(
-            &mut po,
-            load(pg.addr, place_of(&pg_key), 200, conns, dur).await?,
-        );
-        merge(
-            &mut one,
-            load(pg.addr, ping_of(&pg_key), 200, conns, dur).await?,
-        );
+        sp.merge(load(sqlite.addr, ping_of(sqlite_key), 200, conns, dur).await?);
+        pp.merge(load(pg.addr, ping_of(&pg_key), 200, conns, dur).await?);
+        so.merge(load(sqlite.addr, place_of(sqlite_key), 200, conns, dur).await?);
+        po.merge(load(pg.addr, place_of(&pg_key), 200, conns, dur).await?);
+        one.merge(load(pg.addr, ping_of(&pg_key), 200, conns, dur).await?);
         let half = (conns / 2).max(1);
         let (a, b) = tokio::join!(
             load(pg.addr, ping_of(&pg_key), 200, half, dur),
@@ -1392,7 +1376,7 @@ async fn postgres_suite(args: &Args, sqlite: &Server, sqlite_key: &str) -> anyho
             unexpected: a.unexpected + b.unexpected,
         };
         both.lat_us.extend(b.lat_us);
-        merge(&mut two, both);
+        two.merge(both);
     }
     let (sm, pm) = (
         median(miss_samples(sqlite, "bench", args.miss_samples).await?),
