@@ -12,7 +12,7 @@ use crate::accounts::{self, AccountError, NewAccount};
 use crate::keyservice::{KeyError, KeyService};
 use crate::session::{NewSession, SessionService};
 use crate::setup::SetupGate;
-use crate::throttle::LoginThrottle;
+use crate::throttle::{LoginThrottle, ThrottleError};
 
 /// The one message for an unknown user and a wrong password alike.
 pub const LOGIN_FAILED: &str = "Invalid username or password.";
@@ -49,7 +49,11 @@ pub async fn login(
     let attempt = deps
         .throttle
         .reserve(ip, username)
-        .map_err(LoginError::Throttled)?;
+        .await
+        .map_err(|e| match e {
+            ThrottleError::Wait(s) => LoginError::Throttled(s),
+            ThrottleError::Store(e) => LoginError::Store(e),
+        })?;
     let user = if username.len() <= 256 {
         deps.store.user_by_username(username).await?
     } else {
@@ -75,11 +79,11 @@ pub async fn login(
         }
     };
     let Some(user) = user.filter(|_| ok) else {
-        attempt.failed();
+        attempt.failed().await;
         tracing::info!(%ip, "failed login");
         return Err(LoginError::Invalid);
     };
-    attempt.succeeded();
+    attempt.succeeded().await;
     let session = deps
         .sessions
         .create(user.user_id(), &user.username, user.is_admin)

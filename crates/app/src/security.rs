@@ -9,7 +9,7 @@ use std::net::IpAddr;
 use std::sync::Mutex;
 
 use algogate_store::bus::BusEvent;
-use algogate_store::{BanRow, Store, StoreError};
+use algogate_store::{BanRow, Store, StoreError, TrackerRow};
 use dashmap::DashMap;
 use sha2::{Digest, Sha256};
 
@@ -57,6 +57,29 @@ pub struct Attempts {
     pub last_attempt_at: i64,
     #[serde(skip)]
     recent: Vec<(String, i64)>,
+}
+
+impl Attempts {
+    fn from_row(r: TrackerRow) -> Self {
+        Self {
+            attempt_count: u32::try_from(r.attempt_count).unwrap_or(u32::MAX),
+            first_attempt_at: r.first_attempt_at,
+            last_attempt_at: r.last_attempt_at,
+            // A row this version cannot read starts its recent keys afresh.
+            recent: serde_json::from_str(&r.keys_tried).unwrap_or_default(),
+            ip_address: r.ip_address,
+        }
+    }
+
+    fn to_row(&self) -> TrackerRow {
+        TrackerRow {
+            ip_address: self.ip_address.clone(),
+            attempt_count: i64::from(self.attempt_count),
+            first_attempt_at: self.first_attempt_at,
+            last_attempt_at: self.last_attempt_at,
+            keys_tried: serde_json::to_string(&self.recent).unwrap_or_else(|_| "[]".into()),
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -157,6 +180,7 @@ impl Security {
     }
 
     /// Counts a denied key from `ip`; bans when auto-ban is on and the threshold is met.
+    /// Instances sharing a database count in it (one threshold for all of them).
     pub async fn record_invalid_key(
         &self,
         ip: IpAddr,
@@ -167,7 +191,14 @@ impl Security {
             return Ok(());
         }
         let tag = key_tag(key);
-        let reached = {
+        let reached = if self.store.is_shared() {
+            self.store
+                .update_tracker(&ip.to_string(), now_ms - WINDOW_MS, |row| {
+                    let (kept, reached) = self.count(row.map(Attempts::from_row), ip, tag, now_ms);
+                    (kept.map(|a| a.to_row()), reached)
+                })
+                .await?
+        } else {
             let mut t = self.tracker.lock().expect("tracker lock");
             if t.len() >= MAX_TRACKED && !t.contains_key(&ip) {
                 let oldest = t
@@ -178,38 +209,9 @@ impl Security {
                     t.remove(&o);
                 }
             }
-            let a = t.entry(ip).or_insert_with(|| Attempts {
-                ip_address: ip.to_string(),
-                attempt_count: 0,
-                first_attempt_at: now_ms,
-                last_attempt_at: now_ms,
-                recent: vec![],
-            });
-            if now_ms - a.first_attempt_at > WINDOW_MS {
-                *a = Attempts {
-                    ip_address: ip.to_string(),
-                    attempt_count: 0,
-                    first_attempt_at: now_ms,
-                    last_attempt_at: now_ms,
-                    recent: vec![],
-                };
-            }
-            let repeat = a
-                .recent
-                .iter()
-                .any(|(k, at)| *k == tag && now_ms - at < SAME_KEY_MS);
-            a.last_attempt_at = now_ms;
-            a.recent.retain(|(k, _)| *k != tag);
-            a.recent.push((tag, now_ms));
-            if a.recent.len() > RECENT_KEYS {
-                a.recent.remove(0);
-            }
-            if !repeat {
-                a.attempt_count += 1;
-            }
-            let reached = self.cfg.auto_ban_enabled && a.attempt_count >= self.cfg.api_threshold;
-            if reached {
-                t.remove(&ip);
+            let (kept, reached) = self.count(t.remove(&ip), ip, tag, now_ms);
+            if let Some(a) = kept {
+                t.insert(ip, a);
             }
             reached
         };
@@ -230,6 +232,43 @@ impl Security {
             tracing::warn!(%ip, "IP banned after repeated invalid API keys");
         }
         Ok(())
+    }
+
+    /// One denied key (by its tag) counted into an IP's counter: the counter to keep
+    /// (none once it has triggered a ban) and whether the ban threshold is reached. The
+    /// same key again within five minutes is not counted twice.
+    fn count(
+        &self,
+        current: Option<Attempts>,
+        ip: IpAddr,
+        tag: String,
+        now_ms: i64,
+    ) -> (Option<Attempts>, bool) {
+        let fresh = || Attempts {
+            ip_address: ip.to_string(),
+            attempt_count: 0,
+            first_attempt_at: now_ms,
+            last_attempt_at: now_ms,
+            recent: vec![],
+        };
+        let mut a = current
+            .filter(|a| now_ms - a.first_attempt_at <= WINDOW_MS)
+            .unwrap_or_else(fresh);
+        let repeat = a
+            .recent
+            .iter()
+            .any(|(k, at)| *k == tag && now_ms - at < SAME_KEY_MS);
+        a.last_attempt_at = now_ms;
+        a.recent.retain(|(k, _)| *k != tag);
+        a.recent.push((tag, now_ms));
+        if a.recent.len() > RECENT_KEYS {
+            a.recent.remove(0);
+        }
+        if !repeat {
+            a.attempt_count += 1;
+        }
+        let reached = self.cfg.auto_ban_enabled && a.attempt_count >= self.cfg.api_threshold;
+        ((!reached).then_some(a), reached)
     }
 
     /// Bans `ip` for `hours` (None = permanent). Loopback is refused.
@@ -276,22 +315,31 @@ impl Security {
 
     pub async fn unban(&self, ip: IpAddr) -> Result<bool, SecurityError> {
         self.bans.remove(&ip);
-        self.tracker.lock().expect("tracker lock").remove(&ip);
+        if self.store.is_shared() {
+            self.store.forget_tracker(&ip.to_string()).await?;
+        } else {
+            self.tracker.lock().expect("tracker lock").remove(&ip);
+        }
         let removed = self.store.unban(&ip.to_string()).await?;
         self.store.publish(&BusEvent::Bans).await;
         Ok(removed)
     }
 
-    /// Current attempt counters, most recent first.
-    pub fn attempts(&self) -> Vec<Attempts> {
+    /// Current attempt counters (of the last 24 hours), most recent first.
+    pub async fn attempts(&self, now_ms: i64) -> Result<Vec<Attempts>, SecurityError> {
+        if self.store.is_shared() {
+            let rows = self.store.trackers(now_ms - WINDOW_MS).await?;
+            return Ok(rows.into_iter().map(Attempts::from_row).collect());
+        }
         let mut v: Vec<Attempts> = self
             .tracker
             .lock()
             .expect("tracker lock")
             .values()
+            .filter(|a| now_ms - a.last_attempt_at < WINDOW_MS)
             .cloned()
             .collect();
         v.sort_by_key(|a| std::cmp::Reverse(a.last_attempt_at));
-        v
+        Ok(v)
     }
 }

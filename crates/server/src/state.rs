@@ -72,7 +72,7 @@ impl AppState {
                 daily_boundary: config.session_expiry_time,
             },
         );
-        let throttle = LoginThrottle::new(
+        let throttle = LoginThrottle::for_store(
             clock.clone(),
             ThrottleConfig {
                 max_per_user: config.login_max_failures_per_user,
@@ -80,6 +80,7 @@ impl AppState {
                 window_ms: i64::try_from(config.login_window_secs.saturating_mul(1000))
                     .unwrap_or(i64::MAX),
             },
+            &store,
         );
         let shutdown = Shutdown::default();
         let ws = Arc::new(Hub::new(

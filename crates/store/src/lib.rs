@@ -25,6 +25,7 @@ macro_rules! on_db {
 mod bans;
 pub mod bus;
 mod chart;
+mod counters;
 pub mod dialect;
 #[macro_use]
 mod keys;
@@ -47,6 +48,7 @@ use sqlx::{PgPool, SqlitePool};
 
 pub use bans::BanRow;
 pub use chart::{PrefQuota, QuotaExceeded};
+pub use counters::{LoginCounts, LoginPrune, TrackerRow};
 pub use keys::{KeyRow, NewKey};
 pub use named_keys::{AuditRow, FoundKey, KeyUse, NamedKeyRow, StoredPolicy};
 pub use openalgo::{OpenAlgoKey, OpenAlgoUser, read_openalgo};
@@ -105,6 +107,8 @@ pub enum StoreError {
     Conflict(String),
     #[error("{0} not found")]
     NotFound(String),
+    #[error("{0} needs a shared (PostgreSQL) database")]
+    NotShared(&'static str),
     #[error("could not create the database directory {path}: {source}")]
     Dir {
         path: String,

@@ -66,7 +66,7 @@ async fn data(
     let c = st.security().config();
     Ok(Json(json!({
         "status": "success",
-        "attempts": st.security().attempts(),
+        "attempts": st.security().attempts(now).await?,
         "bans": bans,
         "settings": {
             "auto_ban_enabled": c.auto_ban_enabled,
