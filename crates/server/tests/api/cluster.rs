@@ -339,3 +339,62 @@ async fn when_the_leader_is_killed_the_other_instance_fills_its_resting_orders_o
     }
     a.stop().await;
 }
+
+/// Failed logins and denied keys count once across instances: an attacker who spreads
+/// attempts over two instances gets the allowance of one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn login_failures_and_invalid_keys_count_across_instances() {
+    use algogate_app::throttle::{LoginThrottle, ThrottleConfig, ThrottleError};
+    let url = algogate_testpg::fresh_database("cluster_counters").await;
+    let a = instance(&url).await;
+    let b = instance(&url).await;
+    let cfg = ThrottleConfig {
+        max_per_user: 4,
+        max_per_ip: 100,
+        window_ms: 60_000,
+    };
+    let on_a = LoginThrottle::for_store(Arc::new(SystemClock), cfg, a.state.store());
+    let on_b = LoginThrottle::for_store(Arc::new(SystemClock), cfg, b.state.store());
+    let ip: std::net::IpAddr = "198.51.100.7".parse().unwrap();
+    // Four reservations at once, two per instance: the fifth waits on either.
+    let (r1, r2, r3, r4) = tokio::join!(
+        on_a.reserve(ip, "admin"),
+        on_b.reserve(ip, "admin"),
+        on_a.reserve(ip, "Admin"),
+        on_b.reserve(ip, "admin"),
+    );
+    let held = [r1, r2, r3, r4].map(|r| r.expect("within the limit"));
+    assert!(matches!(
+        on_a.reserve(ip, "admin").await,
+        Err(ThrottleError::Wait(1))
+    ));
+    for h in held {
+        h.failed().await;
+    }
+    // Four failures, made on two instances, block the user on both for the window.
+    for t in [&on_a, &on_b] {
+        match t.reserve(ip, "ADMIN").await {
+            Err(ThrottleError::Wait(s)) => assert!((55..=60).contains(&s), "{s}"),
+            other => panic!("expected a wait, got {other:?}"),
+        }
+    }
+    assert!(on_b.reserve(ip, "someone").await.is_ok());
+
+    // Denied keys: three on A and two on B are five for that IP on both.
+    let now = || algogate_app::clock::Clock::now_ms(&SystemClock);
+    for i in 0..5u8 {
+        let s = if i < 3 {
+            a.state.security()
+        } else {
+            b.state.security()
+        };
+        s.record_invalid_key(ip, &i.to_string().repeat(64), now())
+            .await
+            .unwrap();
+    }
+    for s in [a.state.security(), b.state.security()] {
+        let seen = s.attempts(now()).await.unwrap();
+        assert_eq!(seen.len(), 1, "{seen:?}");
+        assert_eq!(seen[0].attempt_count, 5);
+    }
+}
